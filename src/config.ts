@@ -1,0 +1,189 @@
+// All configuration is parsed and validated here, once, at start. A wrong value stops the start with a
+// message naming the variable; nothing else in the code reads process.env.
+import path from 'node:path';
+import { isLoopbackHost } from './net.js';
+
+export const SCOPES = ['read', 'respond', 'ingest'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const SAAS_SECURITY_REGIONS = {
+  US: 'https://api.aperture.paloaltonetworks.com',
+  EU: 'https://api.aperture-eu.paloaltonetworks.com',
+  APAC: 'https://api.aperture-apac.paloaltonetworks.com',
+} as const;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Shared HTTP behaviour of every upstream connector. */
+export interface UpstreamHttpConfig {
+  /** Per-request timeout, ms. */
+  timeoutMs: number;
+  /** How many times an idempotent request is retried (429, 502, 503, 504, network errors). */
+  retryLimit: number;
+  /** First backoff wait, ms; doubles each retry. */
+  retryBaseDelayMs: number;
+  /** Cap on one backoff wait and on an honoured Retry-After, ms. */
+  maxRetryDelayMs: number;
+}
+
+export type SaasSecurityConfig =
+  | { mode: 'sandbox'; http: UpstreamHttpConfig }
+  | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  dataDir: string;
+  /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
+  apiKeys: Map<string, ReadonlySet<Scope>>;
+  redisUrl: string | null;
+  saasSecurity: SaasSecurityConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads an optional variable, treating the empty string as unset. */
+export function envValue(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function parseIntVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function parseBoolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = envValue(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+export function parseEnumVar<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
+  if (!hit) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+  return hit;
+}
+
+export function parseUrlVar(env: Env, name: string): string | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL, got "${url.protocol}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** `key=scope+scope,key2=scope` → Map. Keys are secrets: they never appear in error messages. */
+export function parseApiKeys(raw: string | undefined): Map<string, ReadonlySet<Scope>> {
+  const keys = new Map<string, ReadonlySet<Scope>>();
+  if (!raw) return keys;
+  raw.split(',').forEach((entry, index) => {
+    const trimmed = entry.trim();
+    if (!trimmed) return;
+    const eq = trimmed.indexOf('=');
+    const where = `entry ${index + 1}`;
+    if (eq <= 0) throw new ConfigError('SECGRAPH_API_KEYS', `${where} must look like key=scope+scope`);
+    const key = trimmed.slice(0, eq).trim();
+    if (key.length < 8) throw new ConfigError('SECGRAPH_API_KEYS', `${where}: a key must be at least 8 characters`);
+    const scopes = trimmed
+      .slice(eq + 1)
+      .split('+')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    if (scopes.length === 0) throw new ConfigError('SECGRAPH_API_KEYS', `${where} has no scope`);
+    for (const s of scopes) {
+      if (!(SCOPES as readonly string[]).includes(s)) {
+        throw new ConfigError('SECGRAPH_API_KEYS', `${where}: unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
+      }
+    }
+    if (keys.has(key)) throw new ConfigError('SECGRAPH_API_KEYS', `${where} repeats a key`);
+    keys.set(key, new Set(scopes as Scope[]));
+  });
+  return keys;
+}
+
+function parseUpstreamHttp(env: Env, prefix: string): UpstreamHttpConfig {
+  return {
+    timeoutMs: parseIntVar(env, `${prefix}_TIMEOUT_MS`, 15_000, 100, 300_000),
+    retryLimit: parseIntVar(env, `${prefix}_RETRIES`, 3, 0, 10),
+    retryBaseDelayMs: parseIntVar(env, `${prefix}_RETRY_BASE_DELAY_MS`, 500, 0, 60_000),
+    maxRetryDelayMs: parseIntVar(env, `${prefix}_MAX_RETRY_DELAY_MS`, 30_000, 0, 600_000),
+  };
+}
+
+function parseSaasSecurity(env: Env): SaasSecurityConfig {
+  const http = parseUpstreamHttp(env, 'SAAS_SECURITY');
+  const clientId = envValue(env, 'SAAS_SECURITY_CLIENT_ID');
+  const clientSecret = envValue(env, 'SAAS_SECURITY_CLIENT_SECRET');
+  const explicitUrl = parseUrlVar(env, 'SAAS_SECURITY_URL');
+  const region = envValue(env, 'SAAS_SECURITY_REGION');
+  if (explicitUrl && region) {
+    throw new ConfigError('SAAS_SECURITY_REGION', 'set either SAAS_SECURITY_URL or SAAS_SECURITY_REGION, not both');
+  }
+  if (!clientId && !clientSecret) {
+    if (explicitUrl || region) {
+      throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'a URL or region is set but no client credentials');
+    }
+    return { mode: 'sandbox', http };
+  }
+  if (!clientId) throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'is required when SAAS_SECURITY_CLIENT_SECRET is set');
+  if (!clientSecret) throw new ConfigError('SAAS_SECURITY_CLIENT_SECRET', 'is required when SAAS_SECURITY_CLIENT_ID is set');
+  const regionName = parseEnumVar(env, 'SAAS_SECURITY_REGION', ['US', 'EU', 'APAC'] as const, 'US');
+  const url = explicitUrl ?? SAAS_SECURITY_REGIONS[regionName];
+  return { mode: 'upstream', url, clientId, clientSecret, http };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = envValue(env, 'HOST') ?? '127.0.0.1';
+  const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
+  if (apiKeys.size === 0 && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      'HOST',
+      `"${host}" is not a loopback address and SECGRAPH_API_KEYS is empty: an open gateway may only listen on loopback. ` +
+        'Set SECGRAPH_API_KEYS (key=read+respond,...) or HOST=127.0.0.1.',
+    );
+  }
+  return {
+    port: parseIntVar(env, 'PORT', 4000, 0, 65535),
+    host,
+    logLevel: parseEnumVar(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
+    apiKeys,
+    redisUrl: parseUrlLike(env, 'REDIS_URL'),
+    saasSecurity: parseSaasSecurity(env),
+  };
+}
+
+function parseUrlLike(env: Env, name: string): string | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(name, 'must start with redis:// or rediss://');
+  return raw;
+}

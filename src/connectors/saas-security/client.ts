@@ -1,0 +1,144 @@
+// The SaaS Security REST API, one method per endpoint the reference integration calls (spec §2).
+// Raw calls only: caching lives in cached.ts, wire→domain mapping in map.ts.
+import { HTTPError, type Got } from 'got';
+import type { Clock } from '../../clock.js';
+import type { UpstreamHttpConfig } from '../../config.js';
+import { badInput, errorCodeOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { createUpstreamHttp } from '../http.js';
+import { callUpstream } from '../upstream-error.js';
+import { SaasSecurityTokens } from './token.js';
+import type {
+  WireApp,
+  WireCloseCategory,
+  WireDeltaResponse,
+  WireIncident,
+  WireRemediationRequest,
+  WireRemediationStatus,
+  WireRemediationType,
+  WireStateUpdateRequest,
+  WireStateUpdateResponse,
+} from './wire.js';
+
+export const SAAS_SECURITY = 'SaaS Security';
+const DELTA_PATH = '/incident/api/incidents/delta';
+
+export interface SaasSecurityClientOptions {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  http: UpstreamHttpConfig;
+  logger: Logger;
+  clock: Clock;
+}
+
+type Headers = Record<string, string>;
+
+export class SaasSecurityClient {
+  readonly tokens: SaasSecurityTokens;
+  private readonly http: Got;
+  private readonly logger: Logger;
+
+  constructor(opts: SaasSecurityClientOptions) {
+    this.logger = opts.logger.child({ upstream: SAAS_SECURITY });
+    this.http = createUpstreamHttp({
+      upstream: SAAS_SECURITY,
+      prefixUrl: opts.baseUrl.replace(/\/+$/, ''),
+      http: opts.http,
+      logger: this.logger,
+    });
+    this.tokens = new SaasSecurityTokens(this.http, opts.clientId, opts.clientSecret, opts.clock);
+  }
+
+  /** Fetches a token if there is none: proves the credentials work (readiness). */
+  async authenticate(): Promise<void> {
+    await callUpstream(SAAS_SECURITY, this.logger, 'authenticate', () => this.tokens.get());
+  }
+
+  /**
+   * `GET /incident/api/incidents/delta`, given the path and query to request: either built by map.deltaPath
+   * or a `nextPath` the API returned. Only relative delta paths are accepted, so a cursor can never point
+   * the gateway (and its token) at another host or endpoint.
+   */
+  async listIncidents(pathAndQuery: string): Promise<WireDeltaResponse> {
+    if (!pathAndQuery.startsWith(DELTA_PATH) || /^\/\/|[\r\n]/.test(pathAndQuery) || !/^\/incident\/api\/incidents\/delta(\?|$)/.test(pathAndQuery)) {
+      throw badInput('invalid incidents page reference', 'after');
+    }
+    const res = await this.send('listIncidents', (headers) =>
+      this.http.get(pathAndQuery.slice(1), { headers }).json<WireDeltaResponse>(),
+    );
+    return { limit: res.limit, nextPath: res.nextPath, resources: Array.isArray(res.resources) ? res.resources : [] };
+  }
+
+  /** `GET /incident/api/incidents/{id}`; null on 404. */
+  async getIncident(id: number): Promise<WireIncident | null> {
+    return this.nullOn404(() =>
+      this.send('getIncident', (headers) => this.http.get(`incident/api/incidents/${id}`, { headers }).json<WireIncident>()),
+    );
+  }
+
+  /** `POST /incident/api/incidents/{id}/state`: the API can only close, with one of three categories. */
+  async closeIncident(id: number, category: WireCloseCategory): Promise<WireStateUpdateResponse> {
+    const json: WireStateUpdateRequest = { state: 'closed', category };
+    return this.send('closeIncident', (headers) =>
+      this.http.post(`incident/api/incidents/${id}/state`, { headers, json }).json<WireStateUpdateResponse>(),
+    );
+  }
+
+  /** `GET /incident/api/apps`: a bare JSON array. */
+  async listApps(): Promise<WireApp[]> {
+    const res = await this.send('listApps', (headers) => this.http.get('incident/api/apps', { headers }).json<WireApp[]>());
+    return Array.isArray(res) ? res : [];
+  }
+
+  /** `POST /remediation/api/assets`: answered 202 with an empty body; the body is ignored. */
+  async remediateAsset(assetId: string, type: WireRemediationType, removeInheritedSharing: boolean): Promise<void> {
+    const json: WireRemediationRequest =
+      type === 'remove_public_sharing'
+        ? { remediation_type: type, remove_inherited_sharing: removeInheritedSharing, asset_id: assetId }
+        : { remediation_type: type, asset_id: assetId };
+    await this.send('remediateAsset', (headers) => this.http.post('remediation/api/assets', { headers, json }));
+  }
+
+  /** `GET /remediation/api/assets?remediation_type=&asset_id=`; null on 404. */
+  async getRemediationStatus(assetId: string, type: WireRemediationType): Promise<WireRemediationStatus | null> {
+    return this.nullOn404(() =>
+      this.send('getRemediationStatus', (headers) =>
+        this.http
+          .get('remediation/api/assets', { headers, searchParams: { remediation_type: type, asset_id: assetId } })
+          .json<WireRemediationStatus>(),
+      ),
+    );
+  }
+
+  /**
+   * Sends one authenticated request. Every call carries `Authorization: Bearer` and `Content-Type:
+   * application/json`, GETs included, as the reference does. A 401 renews the token once and retries.
+   */
+  private send<T>(operation: string, fn: (headers: Headers) => Promise<T>): Promise<T> {
+    return callUpstream(SAAS_SECURITY, this.logger, operation, async () => {
+      const token = await this.tokens.get();
+      try {
+        return await fn(this.headers(token));
+      } catch (error) {
+        if (!(error instanceof HTTPError) || error.response.statusCode !== 401) throw error;
+        this.logger.info({ operation }, 'SaaS Security rejected the token; renewing it once');
+        this.tokens.invalidate(token);
+        return fn(this.headers(await this.tokens.get()));
+      }
+    });
+  }
+
+  private headers(token: string): Headers {
+    return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  }
+
+  private async nullOn404<T>(fn: () => Promise<T>): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (errorCodeOf(error) === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+}

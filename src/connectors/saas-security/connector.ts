@@ -1,0 +1,100 @@
+// The SaaS Security connector as resolvers see it: domain types in and out, reads cached in Keyv with a TTL
+// per resource, writes invalidating what they changed so the next read shows it.
+// Caches hold wire JSON (plain data that survives serialisation to Redis); mapping happens on the way out.
+import type Keyv from 'keyv';
+import type {
+  App,
+  CloseCategory,
+  Incident,
+  Remediation,
+  RemediationType,
+} from '../../domain/saas-security.js';
+import { cached, type CacheFactory } from '../cache.js';
+import type { SaasSecurityClient } from './client.js';
+import { toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
+import type { WireApp, WireDeltaResponse, WireIncident } from './wire.js';
+
+export const SAAS_SECURITY_CACHE_TTL_MS = {
+  /** Apps change rarely; one list serves every incident's `app`. */
+  apps: 10 * 60_000,
+  incident: 30_000,
+  incidentPage: 15_000,
+} as const;
+
+export interface IncidentPage {
+  incidents: Incident[];
+  nextPath: string;
+  limit: number;
+}
+
+export class SaasSecurityConnector {
+  private readonly apps: Keyv;
+  private readonly incidents: Keyv;
+  private readonly pages: Keyv;
+  private authenticated = false;
+
+  constructor(
+    readonly client: SaasSecurityClient,
+    cacheFactory: CacheFactory,
+  ) {
+    this.apps = cacheFactory('saas-security:apps', SAAS_SECURITY_CACHE_TTL_MS.apps);
+    this.incidents = cacheFactory('saas-security:incident', SAAS_SECURITY_CACHE_TTL_MS.incident);
+    this.pages = cacheFactory('saas-security:incident-page', SAAS_SECURITY_CACHE_TTL_MS.incidentPage);
+  }
+
+  /** True once the credentials have been accepted; tries once more if not yet. */
+  async isReady(): Promise<boolean> {
+    if (this.authenticated) return true;
+    try {
+      await this.client.authenticate();
+      this.authenticated = true;
+    } catch {
+      // Reported by the readiness endpoint as not ready; the client already logged why.
+    }
+    return this.authenticated;
+  }
+
+  async listApps(): Promise<App[]> {
+    const wire = await cached<WireApp[]>(this.apps, 'all', () => this.client.listApps());
+    return wire.map(toApp);
+  }
+
+  async getIncident(id: number): Promise<Incident | null> {
+    const key = String(id);
+    const hit = (await this.incidents.get(key)) as WireIncident | undefined;
+    if (hit) return toIncident(hit);
+    const wire = await this.client.getIncident(id);
+    if (!wire) return null;
+    await this.incidents.set(key, wire);
+    return toIncident(wire);
+  }
+
+  /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
+  async getIncidentPage(pathAndQuery: string): Promise<IncidentPage> {
+    const wire = await cached<WireDeltaResponse>(this.pages, pathAndQuery, () => this.client.listIncidents(pathAndQuery));
+    for (const w of wire.resources) await this.incidents.set(String(w.incident_id), w);
+    return { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
+  }
+
+  /** Closes upstream, forgets every cached copy, and returns the incident as the upstream now has it. */
+  async closeIncident(id: number, category: CloseCategory): Promise<{ incident: Incident | null; resolvedBy: string | null; resolutionDate: string | null }> {
+    const res = await this.client.closeIncident(id, toWireCloseCategory(category));
+    await this.forgetIncident(id);
+    const incident = await this.getIncident(id);
+    return { incident, resolvedBy: res.resolved_by ?? null, resolutionDate: res.resolution_date ?? null };
+  }
+
+  async forgetIncident(id: number): Promise<void> {
+    await Promise.all([this.incidents.delete(String(id)), this.pages.clear()]);
+  }
+
+  async remediateAsset(assetId: string, type: RemediationType, removeInheritedSharing: boolean): Promise<void> {
+    await this.client.remediateAsset(assetId, toWireRemediationType(type), removeInheritedSharing);
+  }
+
+  /** Not cached: callers poll it to watch a remediation finish. */
+  async getRemediationStatus(assetId: string, type: RemediationType): Promise<Remediation | null> {
+    const wire = await this.client.getRemediationStatus(assetId, toWireRemediationType(type));
+    return wire ? toRemediation(wire) : null;
+  }
+}

@@ -1,0 +1,37 @@
+// The per-operation context and the long-lived services it carries. One fresh Context per HTTP request or
+// per WebSocket operation: Pothos's dataloader caches are keyed on its identity.
+import type { AuthResult, Principal } from './auth.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
+import type { Logger } from './logger.js';
+import type { GatewayPubSub } from './pubsub.js';
+
+/** Built once at start and shared by every operation. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  pubsub: GatewayPubSub;
+  /** Null when the connector is not configured (never the case today: no configuration means sandbox). */
+  saasSecurity: SaasSecurityConnector | null;
+  /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
+  sandboxes: readonly string[];
+}
+
+export interface Context {
+  services: Services;
+  principal: Principal | null;
+  /** Why there is no principal: no credentials or wrong ones. */
+  authFailure: 'missing' | 'invalid' | null;
+  logger: Logger;
+}
+
+export function createContext(services: Services, auth: AuthResult, requestId: string): Context {
+  return {
+    services,
+    principal: auth.principal,
+    authFailure: auth.principal ? null : auth.reason,
+    logger: services.logger.child({ requestId, principal: auth.principal?.id ?? null }),
+  };
+}

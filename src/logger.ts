@@ -1,0 +1,58 @@
+// One pino logger for the process. Secrets are redacted by key wherever they appear in a log object, and
+// free text is scrubbed of every secret the configuration holds (see registerSecret).
+import { pino, type Logger, type DestinationStream } from 'pino';
+import type { LogLevel } from './config.js';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'authorization',
+  'password',
+  'clientSecret',
+  'client_secret',
+  'access_token',
+  'apiKey',
+  'token',
+  '*.authorization',
+  '*.password',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.access_token',
+  '*.apiKey',
+  '*.token',
+  'headers.authorization',
+  '*.headers.authorization',
+];
+
+const secrets = new Set<string>();
+
+/** Remember a secret value so that scrub() removes it from any text that reaches a log or a client. */
+export function registerSecret(value: string | undefined | null): void {
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+/** Replaces every registered secret in text by [REDACTED]. */
+export function scrub(text: string): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
+  return out;
+}
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      hooks: {
+        // Messages are free text: scrub them too, so a secret interpolated by mistake never lands.
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,31 @@
+// The one pub/sub every publisher (mutations, background fetchers) and every subscription goes through.
+// In-process by default; with REDIS_URL a Redis event target lets several gateway instances share events.
+// Payloads must therefore survive JSON: dates travel as ISO strings.
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { IncidentEvent } from './domain/incident-event.js';
+
+export type Topics = {
+  'incident:event': [IncidentEvent];
+};
+
+export type GatewayPubSub = PubSub<Topics>;
+
+export interface PubSubHandle {
+  pubsub: GatewayPubSub;
+  close(): Promise<void>;
+}
+
+export function createGatewayPubSub(redisUrl: string | null): PubSubHandle {
+  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
+  const publishClient = new Redis(redisUrl);
+  const subscribeClient = new Redis(redisUrl);
+  const pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  return {
+    pubsub,
+    close: async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+// Asset remediation: start one, read its status.
+import type { Context } from '../context.js';
+import type { Remediation, RemediationType } from '../domain/saas-security.js';
+import { badInput } from '../errors.js';
+import { saasSecurity } from './connectors.js';
+
+function assetIdOf(raw: string): string {
+  const id = raw.trim();
+  if (!id) throw badInput('assetId must not be empty', 'assetId');
+  return id;
+}
+
+export async function remediateAsset(
+  args: { assetId: string; type: RemediationType; removeInheritedSharing?: boolean | null },
+  ctx: Context,
+): Promise<Remediation> {
+  const assetId = assetIdOf(args.assetId);
+  const removeInherited = args.removeInheritedSharing ?? false;
+  if (removeInherited && args.type !== 'REMOVE_PUBLIC_SHARING') {
+    throw badInput('removeInheritedSharing applies only to REMOVE_PUBLIC_SHARING', 'removeInheritedSharing');
+  }
+  await saasSecurity(ctx).remediateAsset(assetId, args.type, removeInherited);
+  ctx.logger.info({ assetId, type: args.type }, 'remediation requested');
+  // The API answers 202 with no body: the remediation is pending until its status says otherwise.
+  return { assetId, assetName: null, remediationType: args.type, actionTaker: null, actionDate: null, status: 'pending' };
+}
+
+export async function getRemediationStatus(args: { assetId: string; type: RemediationType }, ctx: Context): Promise<Remediation | null> {
+  return saasSecurity(ctx).getRemediationStatus(assetIdOf(args.assetId), args.type);
+}

@@ -1,0 +1,168 @@
+// Incident: a SaaS Security incident, its queries, the close mutation and the live incident events.
+import { filter, pipe } from 'graphql-yoga';
+import { INCIDENT_EVENT_KINDS, type IncidentEvent } from '../domain/incident-event.js';
+import {
+  CLOSE_CATEGORIES,
+  INCIDENT_STATES,
+  INCIDENT_STATUSES,
+  SEVERITIES,
+  type Incident,
+} from '../domain/saas-security.js';
+import { loadAppsById } from '../resolvers/apps.js';
+import { matchesIncidentEventFilter } from '../resolvers/incident-events.js';
+import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
+import { AppRef } from './app.js';
+import { builder } from './builder.js';
+
+export const IncidentStateRef = builder.enumType('IncidentState', { values: INCIDENT_STATES });
+export const CloseCategoryRef = builder.enumType('CloseCategory', {
+  values: CLOSE_CATEGORIES,
+  description: 'The only categories the SaaS Security API accepts when closing.',
+});
+export const SeverityRef = builder.enumType('Severity', {
+  values: SEVERITIES,
+  description: 'Normalised severity. The API filter values 1..5 map to INFORMATIONAL..CRITICAL.',
+});
+export const IncidentStatusRef = builder.enumType('IncidentStatus', {
+  values: INCIDENT_STATUSES,
+  description: 'The nine human statuses of the reference integration (NEW = open-new, …, DISMISS = closed-dismiss).',
+});
+
+export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
+  description: 'A SaaS Security incident. Fields are the camelCase of the upstream fields.',
+  fields: (t) => ({
+    id: t.id({ resolve: (i) => String(i.incidentId) }),
+    incidentId: t.exposeInt('incidentId'),
+    tenant: t.exposeString('tenant', { nullable: true }),
+    appId: t.exposeString('appId', { nullable: true }),
+    appName: t.exposeString('appName', { nullable: true }),
+    appType: t.exposeString('appType', { nullable: true }),
+    app: t.loadable({
+      type: AppRef,
+      nullable: true,
+      description: 'The app, from the cached app list (one upstream call for any number of incidents).',
+      load: (ids: string[], ctx) => loadAppsById(ids, ctx),
+      resolve: (i) => i.appId,
+    }),
+    cloudId: t.exposeString('cloudId', { nullable: true }),
+    assetId: t.exposeString('assetId', { nullable: true }),
+    assetName: t.exposeString('assetName', { nullable: true }),
+    assetSha256: t.exposeString('assetSha256', { nullable: true }),
+    assetPageUri: t.exposeString('assetPageUri', { nullable: true }),
+    assetCloudUri: t.exposeString('assetCloudUri', { nullable: true }),
+    assetOwnerId: t.exposeString('assetOwnerId', { nullable: true }),
+    assetOwnerName: t.exposeString('assetOwnerName', { nullable: true }),
+    assetOwnerEmail: t.exposeString('assetOwnerEmail', { nullable: true }),
+    exposureType: t.exposeInt('exposureType', { nullable: true }),
+    exposureLevel: t.exposeString('exposureLevel', { nullable: true }),
+    policyId: t.exposeString('policyId', { nullable: true }),
+    policyName: t.exposeString('policyName', { nullable: true }),
+    policyVersion: t.exposeInt('policyVersion', { nullable: true }),
+    policyPageUri: t.exposeString('policyPageUri', { nullable: true }),
+    severity: t.field({ type: SeverityRef, nullable: true, description: 'Normalised from severityRaw.', resolve: (i) => i.severity }),
+    severityRaw: t.exposeString('severityRaw', { nullable: true, description: 'As the upstream sent it: High, Low, 1.0, …' }),
+    status: t.exposeString('status', { nullable: true, description: 'As the upstream sent it, e.g. Closed-Business Justified.' }),
+    statusName: t.field({ type: IncidentStatusRef, nullable: true, resolve: (i) => i.statusName }),
+    state: t.field({
+      type: IncidentStateRef,
+      nullable: true,
+      description: 'From the upstream state, or derived from status when the upstream omits it.',
+      resolve: (i) => i.state,
+    }),
+    category: t.exposeString('category', { nullable: true }),
+    resolvedBy: t.exposeString('resolvedBy', { nullable: true }),
+    resolutionDate: t.expose('resolutionDate', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
+    assignedTo: t.exposeString('assignedTo', { nullable: true }),
+    groupIds: t.expose('groupIds', { type: 'JSON' }),
+    collaborators: t.expose('collaborators', { type: 'JSON' }),
+    dataPatterns: t.expose('dataPatterns', { type: 'JSON' }),
+  }),
+});
+
+const IncidentFilterRef = builder.inputType('IncidentFilter', {
+  fields: (t) => ({
+    from: t.field({ type: 'DateTime', description: 'updated_at ≥ from' }),
+    to: t.field({ type: 'DateTime', description: 'updated_at ≤ to' }),
+    appIds: t.stringList(),
+    state: t.field({ type: IncidentStateRef, description: 'Omit for both states.' }),
+    severities: t.field({ type: [SeverityRef] }),
+    statuses: t.field({ type: [IncidentStatusRef] }),
+  }),
+});
+
+const IncidentConnectionRef = builder.connectionObject({ type: IncidentRef, name: 'IncidentConnection' });
+
+builder.queryField('incident', (t) =>
+  t.field({
+    type: IncidentRef,
+    nullable: true,
+    description: 'One incident by its numeric id; null when the upstream answers 404.',
+    authScopes: { read: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => getIncident({ id: String(args.id) }, ctx),
+  }),
+);
+
+builder.queryField('incidents', (t) =>
+  t.field({
+    type: IncidentConnectionRef,
+    description: 'Incidents by updated_at, oldest first. Pages through the upstream as far as `first` needs.',
+    authScopes: { read: true },
+    args: {
+      filter: t.arg({ type: IncidentFilterRef }),
+      first: t.arg.int({ description: '1 to 1000; default 50.' }),
+      after: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => listIncidents(args, ctx),
+  }),
+);
+
+builder.mutationField('closeIncident', (t) =>
+  t.field({
+    type: IncidentRef,
+    description: 'Closes the incident upstream with a category. The API cannot reopen. Needs the respond scope.',
+    authScopes: { respond: true },
+    args: {
+      id: t.arg.id({ required: true }),
+      category: t.arg({ type: CloseCategoryRef, required: true }),
+    },
+    resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category }, ctx),
+  }),
+);
+
+const IncidentEventKindRef = builder.enumType('IncidentEventKind', { values: INCIDENT_EVENT_KINDS });
+
+const IncidentEventRef = builder.objectRef<IncidentEvent>('IncidentEvent').implement({
+  fields: (t) => ({
+    kind: t.field({ type: IncidentEventKindRef, resolve: (e) => e.kind }),
+    incident: t.field({ type: IncidentRef, resolve: (e) => e.incident }),
+    changedFields: t.exposeStringList('changedFields', { description: 'Upstream field names; empty for FETCHED.' }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+  }),
+});
+
+const IncidentEventFilterRef = builder.inputType('IncidentEventFilter', {
+  fields: (t) => ({
+    kinds: t.field({ type: [IncidentEventKindRef] }),
+    states: t.field({ type: [IncidentStateRef] }),
+    severities: t.field({ type: [SeverityRef] }),
+    appIds: t.stringList(),
+  }),
+});
+
+builder.subscriptionField('incidentEvents', (t) =>
+  t.field({
+    type: IncidentEventRef,
+    description: 'Incidents as they are closed, fetched or mirrored, pushed live.',
+    authScopes: { read: true },
+    args: { filter: t.arg({ type: IncidentEventFilterRef }) },
+    subscribe: (_root, args, ctx) =>
+      pipe(
+        ctx.services.pubsub.subscribe('incident:event'),
+        filter((e: IncidentEvent) => matchesIncidentEventFilter(e, args.filter)),
+      ),
+    resolve: (e) => e,
+  }),
+);

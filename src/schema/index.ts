@@ -1,0 +1,9 @@
+// Imports every domain's types and prints the schema. Nothing is defined here.
+import { builder } from './builder.js';
+import './scalars.js';
+import './app.js';
+import './incident.js';
+import './remediation.js';
+import './gateway.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

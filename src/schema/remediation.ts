@@ -1,0 +1,49 @@
+// Remediation of a SaaS asset: remove public sharing, quarantine, restore.
+import { REMEDIATION_TYPES, type Remediation } from '../domain/saas-security.js';
+import { getRemediationStatus, remediateAsset } from '../resolvers/remediation.js';
+import { builder } from './builder.js';
+
+export const RemediationTypeRef = builder.enumType('RemediationType', {
+  values: REMEDIATION_TYPES,
+  description: 'REMOVE_PUBLIC_SHARING (Office 365, Dropbox, Box, Google Drive only), QUARANTINE, RESTORE.',
+});
+
+export const RemediationRef = builder.objectRef<Remediation>('Remediation').implement({
+  fields: (t) => ({
+    assetId: t.exposeID('assetId'),
+    assetName: t.exposeString('assetName', { nullable: true }),
+    remediationType: t.field({ type: RemediationTypeRef, nullable: true, resolve: (r) => r.remediationType }),
+    actionTaker: t.exposeString('actionTaker', { nullable: true }),
+    actionDate: t.expose('actionDate', { type: 'DateTime', nullable: true }),
+    status: t.exposeString('status', { description: 'pending until the upstream reports otherwise (e.g. success).' }),
+  }),
+});
+
+builder.queryField('remediationStatus', (t) =>
+  t.field({
+    type: RemediationRef,
+    nullable: true,
+    description: 'Status of the latest remediation of this type on the asset; null when there is none.',
+    authScopes: { read: true },
+    args: {
+      assetId: t.arg.id({ required: true }),
+      type: t.arg({ type: RemediationTypeRef, required: true }),
+    },
+    resolve: (_root, args, ctx) => getRemediationStatus({ assetId: String(args.assetId), type: args.type }, ctx),
+  }),
+);
+
+builder.mutationField('remediateAsset', (t) =>
+  t.field({
+    type: RemediationRef,
+    description: 'Starts a remediation; it is pending until remediationStatus says otherwise. Needs the respond scope.',
+    authScopes: { respond: true },
+    args: {
+      assetId: t.arg.id({ required: true }),
+      type: t.arg({ type: RemediationTypeRef, required: true }),
+      removeInheritedSharing: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: (_root, args, ctx) =>
+      remediateAsset({ assetId: String(args.assetId), type: args.type, removeInheritedSharing: args.removeInheritedSharing }, ctx),
+  }),
+);
