@@ -1,6 +1,8 @@
 // Builds a gateway for tests: a real emulator on loopback, the real connector and yoga app, no port for
 // GraphQL (yoga.fetch). Everything a test might want to poke is returned.
 import { Writable } from 'node:stream';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { createApp, type GatewayYoga } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth.js';
 import { systemClock, type Clock } from '../../src/clock.js';
@@ -37,6 +39,11 @@ export interface TestGatewayOptions {
   clock?: Clock;
 }
 
+export interface GqlResponse<T> {
+  status: number;
+  body: { data?: T; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
+}
+
 export interface TestGateway {
   yoga: GatewayYoga;
   emulator: SaasSecurityEmulator;
@@ -45,7 +52,7 @@ export interface TestGateway {
   logs: LogCapture;
   logger: Logger;
   /** POST a GraphQL operation; `key` goes in Authorization: Bearer. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string): Promise<{ status: number; body: { data?: T; errors?: Array<{ message: string; extensions?: Record<string, any> }> } }>;
+  gql<T = any, V = Record<string, unknown>>(query: string | TypedDocumentNode<T, V>, variables?: V, key?: string): Promise<GqlResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -89,7 +96,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
       const res = await yoga.fetch('http://yoga/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       });
       return { status: res.status, body: (await res.json()) as any };
     },
