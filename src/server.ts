@@ -73,9 +73,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await ws.dispose();
       await new Promise<void>((r) => wsServer.close(() => r()));
       const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
+      // Keep-alive connections become idle as their last response is sent: close each as soon as it is.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+      server.closeIdleConnections();
       await closed;
+      clearInterval(idle);
       clearTimeout(timer);
       await running.close();
     })());

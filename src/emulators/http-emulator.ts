@@ -1,6 +1,6 @@
 // What every upstream emulator shares: a node:http server on loopback, a log of the requests it saw (so
 // tests can assert the wire shape the real API requires), and switchable faults: 429 with Retry-After,
-// 5xx, slow answers, dropped connections and malformed bodies.
+// 5xx, 4xx rejections, slow answers, dropped connections and malformed bodies.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -18,6 +18,7 @@ export interface RecordedRequest {
 export type Fault =
   | { kind: 'rate-limit'; retryAfterSeconds: number }
   | { kind: 'server-error'; status: number }
+  | { kind: 'reject'; status: number; message: string }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'drop-connection' }
   | { kind: 'malformed-json' };
@@ -122,6 +123,7 @@ export abstract class HttpEmulator {
       return send(res, { status: 429, headers: { 'retry-after': String(fault.retryAfterSeconds) }, body: { message: 'Too Many Requests' } });
     }
     if (fault?.kind === 'server-error') return send(res, { status: fault.status, body: { message: 'Service Unavailable' } });
+    if (fault?.kind === 'reject') return send(res, { status: fault.status, body: { message: fault.message } });
     if (fault?.kind === 'malformed-json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"resources": [');

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the real services the test suite runs against, from Debian's packages, when they are missing:
+# Redis (shared cache and pub/sub tests) and Dovecot (the IMAP server behind the STA alert-mail tests).
+# The tests start their own throwaway instances on loopback; nothing is started here.
+set -euo pipefail
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test services present: redis-server, dovecot"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-test-deps: need root (or sudo) to apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+fi
+echo "installing ${need[*]} from Debian's packages"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,71 @@
+// Configuration: every wrong value stops the start with a message naming the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, SAAS_SECURITY_REGIONS } from '../src/config.js';
+
+const fails = (env: Record<string, string>, variable: string, message?: RegExp) => {
+  let error: unknown;
+  try {
+    loadConfig(env);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).variable).toBe(variable);
+  expect((error as ConfigError).message.startsWith(`${variable}:`)).toBe(true);
+  if (message) expect((error as ConfigError).message).toMatch(message);
+};
+
+describe('configuration', () => {
+  it('defaults to an open sandbox gateway on loopback:4000', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 4000, host: '127.0.0.1', logLevel: 'info', redisUrl: null });
+    expect(c.saasSecurity.mode).toBe('sandbox');
+    expect(c.apiKeys.size).toBe(0);
+    expect(c.dataDir).toMatch(/\/data$/);
+  });
+
+  it('picks the documented host for each region, and takes an explicit URL', () => {
+    const creds = { SAAS_SECURITY_CLIENT_ID: 'id', SAAS_SECURITY_CLIENT_SECRET: 'secret' };
+    for (const region of ['US', 'EU', 'APAC'] as const) {
+      const c = loadConfig({ ...creds, SAAS_SECURITY_REGION: region.toLowerCase() });
+      expect(c.saasSecurity).toMatchObject({ mode: 'upstream', url: SAAS_SECURITY_REGIONS[region] });
+    }
+    expect(loadConfig(creds).saasSecurity).toMatchObject({ url: 'https://api.aperture.paloaltonetworks.com' });
+    expect(loadConfig({ ...creds, SAAS_SECURITY_URL: 'http://127.0.0.1:9999/' }).saasSecurity).toMatchObject({ url: 'http://127.0.0.1:9999' });
+  });
+
+  it('names the variable in every error', () => {
+    fails({ PORT: 'eighty' }, 'PORT', /whole number/);
+    fails({ PORT: '70000' }, 'PORT');
+    fails({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+    fails({ SAAS_SECURITY_REGION: 'MARS', SAAS_SECURITY_CLIENT_ID: 'a', SAAS_SECURITY_CLIENT_SECRET: 'b' }, 'SAAS_SECURITY_REGION');
+    fails({ SAAS_SECURITY_URL: 'ftp://x', SAAS_SECURITY_CLIENT_ID: 'a', SAAS_SECURITY_CLIENT_SECRET: 'b' }, 'SAAS_SECURITY_URL');
+    fails({ SAAS_SECURITY_URL: 'not a url' }, 'SAAS_SECURITY_URL');
+    fails({ SAAS_SECURITY_CLIENT_ID: 'only-id' }, 'SAAS_SECURITY_CLIENT_SECRET');
+    fails({ SAAS_SECURITY_CLIENT_SECRET: 'only-secret' }, 'SAAS_SECURITY_CLIENT_ID');
+    fails({ SAAS_SECURITY_URL: 'https://x.example' }, 'SAAS_SECURITY_CLIENT_ID');
+    fails({ SAAS_SECURITY_TIMEOUT_MS: '5' }, 'SAAS_SECURITY_TIMEOUT_MS');
+    fails({ REDIS_URL: 'http://x' }, 'REDIS_URL');
+  });
+
+  it('parses API keys and refuses malformed entries without echoing the key', () => {
+    const c = loadConfig({ SECGRAPH_API_KEYS: 'aaaaaaaa1=read+respond, bbbbbbbb2=ingest' });
+    expect([...c.apiKeys.get('aaaaaaaa1')!]).toEqual(['read', 'respond']);
+    fails({ SECGRAPH_API_KEYS: 'secretkey123' }, 'SECGRAPH_API_KEYS', /entry 1/);
+    fails({ SECGRAPH_API_KEYS: 'secretkey123=admin' }, 'SECGRAPH_API_KEYS', /unknown scope "admin"/);
+    fails({ SECGRAPH_API_KEYS: 'short=read' }, 'SECGRAPH_API_KEYS', /at least 8/);
+    fails({ SECGRAPH_API_KEYS: 'secretkey123=read,secretkey123=respond' }, 'SECGRAPH_API_KEYS', /repeats/);
+    try {
+      loadConfig({ SECGRAPH_API_KEYS: 'secretkey123=admin' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('secretkey123');
+    }
+  });
+
+  it('refuses an open gateway on a non-loopback host, and allows it with keys', () => {
+    fails({ HOST: '0.0.0.0' }, 'HOST', /not a loopback address/);
+    expect(loadConfig({ HOST: '0.0.0.0', SECGRAPH_API_KEYS: 'aaaaaaaa1=read' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+  });
+});
