@@ -5,6 +5,7 @@ import { createPubSub, type PubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { IncidentEvent } from './domain/incident-event.js';
+import type { Logger } from './logger.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
@@ -17,10 +18,12 @@ export interface PubSubHandle {
   close(): Promise<void>;
 }
 
-export function createGatewayPubSub(redisUrl: string | null): PubSubHandle {
+export function createGatewayPubSub(redisUrl: string | null, logger?: Logger): PubSubHandle {
   if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
   const publishClient = new Redis(redisUrl);
   const subscribeClient = new Redis(redisUrl);
+  // ioredis reconnects by itself; say so in the log instead of crashing on an unhandled 'error' event.
+  for (const c of [publishClient, subscribeClient]) c.on('error', (e: Error) => logger?.warn({ err: e.message }, 'Redis pub/sub connection error'));
   const pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
   return {
     pubsub,

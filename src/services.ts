@@ -22,7 +22,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
-  const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl);
+  closers.push(() => cacheFactory.close());
+  const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
   closers.push(closePubSub);
 
   let saas = config.saasSecurity.mode === 'upstream' ? config.saasSecurity : null;

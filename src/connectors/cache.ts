@@ -3,14 +3,27 @@
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 
-export type CacheFactory = (namespace: string, ttlMs: number) => Keyv;
+/** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
+export type CacheFactory = ((namespace: string, ttlMs: number) => Keyv) & { close(): Promise<void> };
 
 export function memoryCacheFactory(): CacheFactory {
-  return (namespace, ttlMs) => new Keyv({ store: new Map(), namespace, ttl: ttlMs });
+  const create = (namespace: string, ttlMs: number) => new Keyv({ store: new Map(), namespace, ttl: ttlMs });
+  return Object.assign(create, { close: async () => {} });
 }
 
 export function redisCacheFactory(redisUrl: string): CacheFactory {
-  return (namespace, ttlMs) => new Keyv({ store: new KeyvRedis(redisUrl), namespace, ttl: ttlMs });
+  // One store per namespace: a Keyv adapter carries its namespace, so namespaces cannot share one.
+  const created: Keyv[] = [];
+  const create = (namespace: string, ttlMs: number) => {
+    const keyv = new Keyv({ store: new KeyvRedis(redisUrl), namespace, ttl: ttlMs });
+    created.push(keyv);
+    return keyv;
+  };
+  return Object.assign(create, {
+    close: async () => {
+      await Promise.allSettled(created.map((k) => k.disconnect()));
+    },
+  });
 }
 
 /** Returns the cached value, or computes, stores and returns it. Undefined results are not cached. */

@@ -37,6 +37,8 @@ export interface TestGatewayOptions {
   /** Load the recorded incidents (ids 3..10) and remediation status into the emulator. */
   fixtures?: boolean;
   clock?: Clock;
+  /** Use this running emulator (e.g. shared by two gateways) instead of starting one; close() leaves it running. */
+  sharedEmulator?: SaasSecurityEmulator;
 }
 
 export interface GqlResponse<T> {
@@ -66,12 +68,12 @@ export const FAST_RETRY_ENV = {
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const clock = opts.clock ?? systemClock;
-  const emulator = new SaasSecurityEmulator({ clock, ...opts.emulator });
+  const emulator = opts.sharedEmulator ?? new SaasSecurityEmulator({ clock, ...opts.emulator });
   if (opts.fixtures) {
     emulator.load(sharedFixture<{ resources: WireIncident[] }>('saas-security/get-incidents.json').resources);
     emulator.putRemediation(sharedFixture('saas-security/get-asset-remediation-status.json'));
   }
-  const url = await emulator.start();
+  const url = opts.sharedEmulator ? emulator.url : await emulator.start();
   const config = loadConfig({
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
@@ -102,7 +104,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     },
     async close() {
       await running.close();
-      await emulator.stop();
+      if (!opts.sharedEmulator) await emulator.stop();
     },
   };
 }
