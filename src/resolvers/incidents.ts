@@ -51,7 +51,7 @@ export async function listIncidents(
     const take = page.incidents.slice(cursor.skip, cursor.skip + (first - edges.length));
     take.forEach((node, i) => edges.push({ node, cursor: encodeCursor({ path: cursor.path, skip: cursor.skip + i + 1 }) }));
     const consumed = cursor.skip + take.length;
-    const pageIsLast = page.incidents.length < page.limit;
+    const pageIsLast = page.incidents.length < page.limit || !page.nextPath;
     if (consumed < page.incidents.length) {
       hasNextPage = true;
       break;

@@ -67,7 +67,13 @@ export class SaasSecurityClient {
     const res = await this.send('listIncidents', (headers) =>
       this.http.get(pathAndQuery.slice(1), { headers }).json<WireDeltaResponse>(),
     );
-    return { limit: res.limit, nextPath: res.nextPath, resources: Array.isArray(res.resources) ? res.resources : [] };
+    // Tolerate servers that leave out limit or nextPath: the requested limit and "no further page" stand in.
+    const requested = Number(new URLSearchParams(pathAndQuery.split('?')[1] ?? '').get('limit') ?? 50);
+    return {
+      limit: typeof res.limit === 'number' ? res.limit : requested,
+      nextPath: typeof res.nextPath === 'string' ? res.nextPath : '',
+      resources: Array.isArray(res.resources) ? res.resources : [],
+    };
   }
 
   /** `GET /incident/api/incidents/{id}`; null on 404. */
