@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the real services the test suite runs against, from Debian's packages, when they are missing:
-# Redis (shared cache and pub/sub tests) and Dovecot (the IMAP server behind the STA alert-mail tests).
+# Redis (shared cache and pub/sub tests), Dovecot (the IMAP server behind the STA alert-mail tests) and
+# Chromium (GraphiQL in a real browser).
 # The tests start their own throwaway instances on loopback; nothing is started here.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test services present: redis-server, dovecot"
+  echo "test services present: redis-server, dovecot, chromium"
   exit 0
 fi
 

@@ -6,6 +6,7 @@ import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance
 import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
+import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { schema } from './schema/index.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -21,7 +22,7 @@ export interface AppDeps {
 }
 
 const DEFAULT_QUERY = `# secgraph: one graph over SaaS Security, SafeNet Trusted Access and SAML detections.
-query RecentIncidents {
+query OpenIncidents {
   gateway { version sandboxes }
   incidents(first: 10, filter: { state: OPEN }) {
     edges { node { incidentId assetName severity status app { appName } assetOwnerEmail updatedAt } }
@@ -39,6 +40,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
+    renderGraphiQL: renderLocalGraphiQL,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -50,6 +52,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       return createContext(services, authenticator.authenticate(authorization ?? undefined), randomUUID());
     },
     plugins: [
+      useGraphiQLAssets(),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
