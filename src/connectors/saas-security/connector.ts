@@ -72,7 +72,7 @@ export class SaasSecurityConnector {
   /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
   async getIncidentPage(pathAndQuery: string): Promise<IncidentPage> {
     const wire = await cached<WireDeltaResponse>(this.pages, pathAndQuery, () => this.client.listIncidents(pathAndQuery));
-    for (const w of wire.resources) await this.incidents.set(String(w.incident_id), w);
+    await this.incidents.setMany(wire.resources.map((w) => ({ key: String(w.incident_id), value: w })));
     return { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
   }
 
