@@ -13,6 +13,7 @@ import {
   SaasSecurityEmulator,
   type SaasSecurityEmulatorOptions,
 } from '../../src/emulators/saas-security/emulator.js';
+import { StaEmulator, type StaEmulatorOptions } from '../../src/emulators/sta/emulator.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startServices } from '../../src/services.js';
 import { sharedFixture } from './fixtures.js';
@@ -35,11 +36,15 @@ export interface TestGatewayOptions {
   /** Load the recorded incidents (ids 3..10) and remediation status into the emulator. */
   fixtures?: boolean;
   clock?: Clock;
+  /** Start an STA emulator on loopback and configure STA_URL/STA_TENANT_CODE/STA_API_KEY for it. */
+  sta?: StaEmulatorOptions | true;
 }
 
 export interface TestGateway {
   yoga: GatewayYoga;
   emulator: SaasSecurityEmulator;
+  /** The STA emulator the `sta` option started; null without it (STA then runs as the built-in sandbox). */
+  sta: StaEmulator | null;
   services: Services;
   config: Config;
   logs: LogCapture;
@@ -55,6 +60,10 @@ export const FAST_RETRY_ENV = {
   SAAS_SECURITY_RETRIES: '2',
   SAAS_SECURITY_RETRY_BASE_DELAY_MS: '5',
   SAAS_SECURITY_MAX_RETRY_DELAY_MS: '3000',
+  STA_TIMEOUT_MS: '2000',
+  STA_RETRIES: '2',
+  STA_RETRY_BASE_DELAY_MS: '5',
+  STA_MAX_RETRY_DELAY_MS: '3000',
 };
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -65,12 +74,15 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     emulator.putRemediation(sharedFixture('saas-security/get-asset-remediation-status.json'));
   }
   const url = await emulator.start();
+  const sta = opts.sta ? new StaEmulator({ clock, ...(opts.sta === true ? {} : opts.sta) }) : null;
+  const staEnv = sta ? { STA_URL: await sta.start(), STA_TENANT_CODE: sta.tenantCode, STA_API_KEY: sta.apiKey } : {};
   const config = loadConfig({
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
     SECGRAPH_DATA_DIR: '.test-data',
     ...FAST_RETRY_ENV,
+    ...staEnv,
     ...opts.env,
   });
   const logs = new LogCapture();
@@ -81,6 +93,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   return {
     yoga,
     emulator,
+    sta,
     services,
     config,
     logs,
@@ -96,6 +109,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     async close() {
       await running.close();
       await emulator.stop();
+      await sta?.stop();
     },
   };
 }
