@@ -60,6 +60,6 @@ describe('Incident.assetOwner', () => {
     const { body } = await gw.gql(`{ incidents(first: 3) { edges { node { incidentId assetOwner { userName } } } } }`);
     expect(body.data.incidents.edges).toHaveLength(3);
     expect(body.data.incidents.edges.every((e: any) => e.node.assetOwner === null)).toBe(true);
-    expect(body.errors.every((e: any) => e.extensions.code === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+    expect(body.errors!.every((e: any) => e.extensions.code === 'UPSTREAM_UNAVAILABLE')).toBe(true);
   });
 });

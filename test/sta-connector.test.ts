@@ -8,6 +8,7 @@ import { StaConnector } from '../src/connectors/sta/connector.js';
 import { StaEmulator, type StaEmulatorOptions } from '../src/emulators/sta/emulator.js';
 import { SANDBOX_PEOPLE } from '../src/emulators/sandbox-people.js';
 import { errorCodeOf, type GatewayError } from '../src/errors.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { LogCapture } from './helpers/gateway.js';
 
@@ -293,5 +294,17 @@ describe('applications and logs', () => {
     const first = emu.requestsTo(`${BASE}/logs`)[0]!;
     expect(first.rawQuery).toBe(`since=${encodeURIComponent(since.toISOString())}&until=${encodeURIComponent(until.toISOString())}`);
     expect(emu.requestsTo(`${BASE}/logs`).length).toBeGreaterThan(1);
+  });
+});
+
+describe('configuration', () => {
+  it('is the sandbox with no STA variables, upstream with all three, and a named error with only some', () => {
+    expect(loadConfig({}).sta).toMatchObject({ mode: 'sandbox', unusualActivityGroup: 'Unusual Activity' });
+    const full = loadConfig({ STA_URL: 'https://api.safenet.com/', STA_TENANT_CODE: 'HNSA1UHHA6', STA_API_KEY: 'k-123456', STA_UNUSUAL_ACTIVITY_GROUP: 'TestUnusualActivityGroup' });
+    expect(full.sta).toMatchObject({ mode: 'upstream', url: 'https://api.safenet.com', tenantCode: 'HNSA1UHHA6', apiKey: 'k-123456', unusualActivityGroup: 'TestUnusualActivityGroup' });
+    expect(() => loadConfig({ STA_URL: 'https://api.safenet.com' })).toThrow(new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set'));
+    expect(() => loadConfig({ STA_URL: 'https://api.safenet.com', STA_TENANT_CODE: 'HNSA1UHHA6' })).toThrow(/STA_API_KEY/);
+    expect(() => loadConfig({ STA_URL: 'https://x.example', STA_TENANT_CODE: '../other', STA_API_KEY: 'k-123456' })).toThrow(/STA_TENANT_CODE/);
+    expect(() => loadConfig({ STA_RETRIES: 'many' })).toThrow(/STA_RETRIES/);
   });
 });

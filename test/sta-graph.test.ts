@@ -60,7 +60,7 @@ describe('queries', () => {
     expect(body.data.staUsers.edges.map((e: any) => e.node.userName)).toEqual(['alice.moreau']);
 
     const bad = await read(page, { after: 'not-a-cursor' });
-    expect(bad.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
   it('answers a group with its members as a connection, the group list, and null for an unknown group', async () => {
@@ -92,11 +92,11 @@ describe('queries', () => {
     expect(got).toEqual(expected);
 
     const untilOnly = await read(q, { filter: { until: '2026-01-01T00:00:00.000Z' } });
-    expect(untilOnly.body.errors[0]).toMatchObject({ message: 'Use until argument only while using since.', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(untilOnly.body.errors![0]!).toMatchObject({ message: 'Use until argument only while using since.', extensions: { code: 'BAD_USER_INPUT' } });
     const reversed = await read(q, { filter: { since: '2026-01-02T00:00:00.000Z', until: '2026-01-01T00:00:00.000Z' } });
-    expect(reversed.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(reversed.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const unknown = await read(q, { filter: { userName: 'nobody' } });
-    expect(unknown.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(unknown.body.errors![0]!.extensions!.code).toBe('NOT_FOUND');
   });
 
   it('answers applications, one by name, the tenant check and the membership check', async () => {
@@ -116,15 +116,15 @@ describe('mutations', () => {
   it('need the respond scope', async () => {
     const vars = { u: 'dana.kowalski', g: 'Unusual Activity' };
     const anonymous = await gw.gql(ADD, vars);
-    expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     const reader = await read(ADD, vars);
-    expect(reader.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(reader.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     for (const m of [
       `mutation { terminateStaUserSessions(userName: "dana.kowalski") { id } }`,
       `mutation { deleteStaUser(userName: "dana.kowalski") { id } }`,
       `mutation { createStaGroup(input: { name: "X" }) { id } }`,
     ]) {
-      expect((await read(m)).body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect((await read(m)).body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     }
     expect(sta().requestsTo(/members|sessions/, 'POST')).toHaveLength(0);
     expect(sta().requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
@@ -144,9 +144,9 @@ describe('mutations', () => {
     expect(sta().memberNames('Unusual Activity')).toEqual([]);
 
     const missing = await respond(ADD, { u: 'dana.kowalski', g: 'Nope' });
-    expect(missing.body.errors[0]).toMatchObject({ message: 'The group Nope was not found.', extensions: { code: 'NOT_FOUND' } });
+    expect(missing.body.errors![0]!).toMatchObject({ message: 'The group Nope was not found.', extensions: { code: 'NOT_FOUND' } });
     const blank = await respond(ADD, { u: '  ', g: 'Unusual Activity' });
-    expect(blank.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'userName' });
+    expect(blank.body.errors![0]!.extensions!).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'userName' });
   });
 
   it('terminates a user\'s sessions', async () => {
@@ -169,7 +169,7 @@ describe('mutations', () => {
     expect(deleted.body.data.deleteStaUser).toEqual({ id: created.body.data.createStaUser.id, name: 'renamed', deleted: true });
     expect((await read(`{ staUser(userName: "renamed") { id } }`)).body.data.staUser).toBeNull();
     const dup = await respond(`mutation { createStaUser(input: { userName: "alice.moreau", firstName: "A", lastName: "M", email: "a@x.example" }) { id } }`);
-    expect(dup.body.errors[0].extensions).toMatchObject({ code: 'UPSTREAM_REJECTED', upstreamStatus: 409 });
+    expect(dup.body.errors![0]!.extensions!).toMatchObject({ code: 'UPSTREAM_REJECTED', upstreamStatus: 409 });
 
     const g = await respond(`mutation { createStaGroup(input: { name: "TestGroup2", description: "Group description." }) { id name } }`);
     expect(g.body.data.createStaGroup.name).toBe('TestGroup2');
@@ -205,7 +205,7 @@ describe('batching and errors', () => {
   it('turns an upstream outage into UPSTREAM_UNAVAILABLE and keeps serving; never shows the API key', async () => {
     sta().injectFault({ kind: 'server-error', status: 503 }, { times: 3 });
     const down = await read(`{ staGroups { name } }`);
-    expect(down.body.errors[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'SafeNet Trusted Access' });
+    expect(down.body.errors![0]!.extensions!).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'SafeNet Trusted Access' });
     const up = await read(`{ staGroups { name } }`);
     expect(up.body.errors).toBeUndefined();
     expect(JSON.stringify(down.body)).not.toContain(sta().apiKey);

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { badInput } from '../errors.js';
 import { sta } from './connectors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from './incidents.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection, type Edge } from './incidents.js';
 
 // Keyed on the Context object, which is fresh per operation: loaders never outlive (or leak across) one.
 const loaders = new WeakMap<Context, StaLoaders>();
@@ -45,13 +45,12 @@ export function sliceConnection<T>(items: readonly T[], listKey: string, args: {
     start = c.skip;
   }
   const edges = items.slice(start, start + first).map((node, i) => ({ node, cursor: encodeCursor({ path: listKey, skip: start + i + 1 }) }));
+  return toConnection(edges, start + edges.length < items.length, start > 0);
+}
+
+export function toConnection<T>(edges: Edge<T>[], hasNextPage: boolean, hasPreviousPage: boolean): Connection<T> {
   return {
     edges,
-    pageInfo: {
-      hasNextPage: start + edges.length < items.length,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
+    pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null },
   };
 }

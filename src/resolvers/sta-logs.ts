@@ -7,7 +7,7 @@ import { badInput } from '../errors.js';
 import { sta } from './connectors.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
 import type { Connection, Edge } from './incidents.js';
-import { checkFirst, requireName } from './sta-common.js';
+import { checkFirst, requireName, toConnection } from './sta-common.js';
 
 /** The reference's argument rules (§3 sta-get-logs), as typed errors. */
 export function checkLogWindow(filter: StaAccessLogQuery): void {
@@ -48,13 +48,5 @@ export async function listStaAccessLogs(
     if (!page.next || page.logs.length === 0) break;
     cursor = { path: page.next, skip: 0 };
   }
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
+  return toConnection(edges, hasNextPage, Boolean(args.after));
 }
