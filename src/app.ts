@@ -71,7 +71,10 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
-          const connectors = { saasSecurity: services.saasSecurity ? await services.saasSecurity.isReady() : null };
+          const connectors = {
+            saasSecurity: services.saasSecurity ? await services.saasSecurity.isReady() : null,
+            sta: services.sta ? await services.sta.isReady() : null,
+          };
           const ready = Object.values(connectors).every((v) => v !== false);
           return new Response(JSON.stringify({ ready, connectors, sandboxes: services.sandboxes }), {
             status: ready ? 200 : 503,

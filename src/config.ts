@@ -31,6 +31,12 @@ export type SaasSecurityConfig =
   | { mode: 'sandbox'; http: UpstreamHttpConfig }
   | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
 
+export type StaConfig = {
+  http: UpstreamHttpConfig;
+  /** The group the push-rejection playbook parks users in (the guide's sta_unusual_activity_group list). */
+  unusualActivityGroup: string;
+} & ({ mode: 'sandbox' } | { mode: 'upstream'; url: string; tenantCode: string; apiKey: string });
+
 export interface Config {
   port: number;
   host: string;
@@ -40,6 +46,7 @@ export interface Config {
   apiKeys: Map<string, ReadonlySet<Scope>>;
   redisUrl: string | null;
   saasSecurity: SaasSecurityConfig;
+  sta: StaConfig;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +167,24 @@ function parseSaasSecurity(env: Env): SaasSecurityConfig {
   return { mode: 'upstream', url, clientId, clientSecret, http };
 }
 
+/** STA_URL, STA_TENANT_CODE and STA_API_KEY come together; none of them means the sandbox. */
+function parseSta(env: Env): StaConfig {
+  const http = parseUpstreamHttp(env, 'STA');
+  const unusualActivityGroup = envValue(env, 'STA_UNUSUAL_ACTIVITY_GROUP') ?? 'Unusual Activity';
+  const url = parseUrlVar(env, 'STA_URL');
+  const tenantCode = envValue(env, 'STA_TENANT_CODE');
+  const apiKey = envValue(env, 'STA_API_KEY');
+  if (!url && !tenantCode && !apiKey) return { mode: 'sandbox', http, unusualActivityGroup };
+  if (!url) throw new ConfigError('STA_URL', 'is required when STA_TENANT_CODE or STA_API_KEY is set');
+  if (!tenantCode) throw new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set');
+  if (!apiKey) throw new ConfigError('STA_API_KEY', 'is required when STA_URL or STA_TENANT_CODE is set');
+  // The code becomes a path segment of every request: letters and digits only, as STA issues them.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantCode)) {
+    throw new ConfigError('STA_TENANT_CODE', `expected letters and digits (e.g. HNSA1UHHA6), got "${tenantCode}"`);
+  }
+  return { mode: 'upstream', url, tenantCode, apiKey, http, unusualActivityGroup };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
@@ -178,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     saasSecurity: parseSaasSecurity(env),
+    sta: parseSta(env),
   };
 }
 

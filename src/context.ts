@@ -4,6 +4,7 @@ import type { AuthResult, Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
+import type { StaConnector } from './connectors/sta/connector.js';
 import type { Logger } from './logger.js';
 import type { GatewayPubSub } from './pubsub.js';
 
@@ -15,6 +16,8 @@ export interface Services {
   pubsub: GatewayPubSub;
   /** Null when the connector is not configured (never the case today: no configuration means sandbox). */
   saasSecurity: SaasSecurityConnector | null;
+  /** SafeNet Trusted Access; null when not configured (never the case today: no configuration means sandbox). */
+  sta: StaConnector | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

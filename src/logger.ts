@@ -12,6 +12,7 @@ const REDACT_PATHS = [
   'client_secret',
   'access_token',
   'apiKey',
+  'apikey',
   'token',
   '*.authorization',
   '*.password',
@@ -19,7 +20,10 @@ const REDACT_PATHS = [
   '*.client_secret',
   '*.access_token',
   '*.apiKey',
+  '*.apikey',
   '*.token',
+  'headers.apikey',
+  '*.headers.apikey',
   'headers.authorization',
   '*.headers.authorization',
 ];

@@ -5,8 +5,11 @@ import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
 import { SaasSecurityClient } from './connectors/saas-security/client.js';
 import { SaasSecurityConnector } from './connectors/saas-security/connector.js';
+import { StaClient } from './connectors/sta/client.js';
+import { StaConnector } from './connectors/sta/connector.js';
 import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
+import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import type { Logger } from './logger.js';
 import { createGatewayPubSub } from './pubsub.js';
 
@@ -45,8 +48,20 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
 
+  let sta = config.sta.mode === 'upstream' ? config.sta : null;
+  if (!sta) {
+    const emulator = new StaEmulator({ unusualActivityGroup: config.sta.unusualActivityGroup, clock });
+    const url = await emulator.start(0, '127.0.0.1');
+    closers.push(() => emulator.stop());
+    sandboxes.push('SafeNet Trusted Access');
+    logger.warn({ url }, 'SafeNet Trusted Access is not configured: serving SANDBOX data from the built-in emulator');
+    sta = { ...config.sta, mode: 'upstream', url, tenantCode: STA_SANDBOX_TENANT, apiKey: STA_EMULATOR_API_KEY };
+  }
+  const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
+  const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, sta: staConnector, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

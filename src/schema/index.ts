@@ -5,5 +5,9 @@ import './app.js';
 import './incident.js';
 import './remediation.js';
 import './gateway.js';
+import './sta-user.js';
+import './sta-group.js';
+import './sta-application.js';
+import './sta-access-log.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

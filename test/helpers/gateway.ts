@@ -15,6 +15,7 @@ import {
   SaasSecurityEmulator,
   type SaasSecurityEmulatorOptions,
 } from '../../src/emulators/saas-security/emulator.js';
+import { StaEmulator, type StaEmulatorOptions } from '../../src/emulators/sta/emulator.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startServices } from '../../src/services.js';
 import { sharedFixture } from './fixtures.js';
@@ -39,6 +40,8 @@ export interface TestGatewayOptions {
   clock?: Clock;
   /** Use this running emulator (e.g. shared by two gateways) instead of starting one; close() leaves it running. */
   sharedEmulator?: SaasSecurityEmulator;
+  /** Start an STA emulator on loopback and configure STA_URL/STA_TENANT_CODE/STA_API_KEY for it. */
+  sta?: StaEmulatorOptions | true;
 }
 
 export interface GqlResponse<T> {
@@ -49,6 +52,8 @@ export interface GqlResponse<T> {
 export interface TestGateway {
   yoga: GatewayYoga;
   emulator: SaasSecurityEmulator;
+  /** The STA emulator the `sta` option started; null without it (STA then runs as the built-in sandbox). */
+  sta: StaEmulator | null;
   services: Services;
   config: Config;
   logs: LogCapture;
@@ -64,6 +69,10 @@ export const FAST_RETRY_ENV = {
   SAAS_SECURITY_RETRIES: '2',
   SAAS_SECURITY_RETRY_BASE_DELAY_MS: '5',
   SAAS_SECURITY_MAX_RETRY_DELAY_MS: '3000',
+  STA_TIMEOUT_MS: '2000',
+  STA_RETRIES: '2',
+  STA_RETRY_BASE_DELAY_MS: '5',
+  STA_MAX_RETRY_DELAY_MS: '3000',
 };
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -74,12 +83,15 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     emulator.putRemediation(sharedFixture('saas-security/get-asset-remediation-status.json'));
   }
   const url = opts.sharedEmulator ? emulator.url : await emulator.start();
+  const sta = opts.sta ? new StaEmulator({ clock, ...(opts.sta === true ? {} : opts.sta) }) : null;
+  const staEnv = sta ? { STA_URL: await sta.start(), STA_TENANT_CODE: sta.tenantCode, STA_API_KEY: sta.apiKey } : {};
   const config = loadConfig({
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
     SECGRAPH_DATA_DIR: '.test-data',
     ...FAST_RETRY_ENV,
+    ...staEnv,
     ...opts.env,
   });
   const logs = new LogCapture();
@@ -90,6 +102,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   return {
     yoga,
     emulator,
+    sta,
     services,
     config,
     logs,
@@ -105,6 +118,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     async close() {
       await running.close();
       if (!opts.sharedEmulator) await emulator.stop();
+      await sta?.stop();
     },
   };
 }

@@ -1,0 +1,56 @@
+// What every STA resolver shares: the per-operation DataLoaders, argument checks, and Relay connections over
+// lists the connector returns whole (STA lists are read through every page and cached, then sliced here).
+import { StaLoaders } from '../connectors/sta/loaders.js';
+import type { Context } from '../context.js';
+import { badInput } from '../errors.js';
+import { sta } from './connectors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection, type Edge } from './incidents.js';
+
+// Keyed on the Context object, which is fresh per operation: loaders never outlive (or leak across) one.
+const loaders = new WeakMap<Context, StaLoaders>();
+
+export function staLoaders(ctx: Context): StaLoaders {
+  let l = loaders.get(ctx);
+  if (!l) {
+    l = new StaLoaders(sta(ctx));
+    loaders.set(ctx, l);
+  }
+  return l;
+}
+
+/** A userName, group name or application name argument: trimmed, never empty. */
+export function requireName(value: string, argument: string): string {
+  const v = value.trim();
+  if (!v) throw badInput(`Please provide the value for ${argument}.`, argument);
+  return v;
+}
+
+export function checkFirst(first: number | null | undefined): number {
+  const n = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  return n;
+}
+
+/**
+ * A connection over a whole list. The cursor names the list (`listKey`) and an offset, so a cursor from
+ * another list (or another search) is refused rather than silently applied.
+ */
+export function sliceConnection<T>(items: readonly T[], listKey: string, args: { first?: number | null; after?: string | null }): Connection<T> {
+  const first = checkFirst(args.first);
+  let start = 0;
+  if (args.after) {
+    const c = decodeCursor(args.after);
+    if (c.path !== listKey) throw badInput('this cursor belongs to another list', 'after');
+    start = c.skip;
+  }
+  const edges = items.slice(start, start + first).map((node, i) => ({ node, cursor: encodeCursor({ path: listKey, skip: start + i + 1 }) }));
+  return toConnection(edges, start + edges.length < items.length, start > 0);
+}
+
+export function toConnection<T>(edges: Edge<T>[], hasNextPage: boolean, hasPreviousPage: boolean): Connection<T> {
+  return {
+    edges,
+    pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null },
+  };
+}

@@ -1,0 +1,52 @@
+// STA access logs as a connection over `GET /logs?since=&until=`, filtered by user on our side (the API
+// filters by time only). The cursor is a logs page reference plus a position in it, so paging reads each
+// upstream page once and stops as soon as `first` logs are found.
+import type { Context } from '../context.js';
+import type { StaAccessLog, StaAccessLogQuery } from '../domain/sta.js';
+import { badInput } from '../errors.js';
+import { sta } from './connectors.js';
+import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
+import type { Connection, Edge } from './incidents.js';
+import { checkFirst, requireName, toConnection } from './sta-common.js';
+
+/** The reference's argument rules (§3 sta-get-logs), as typed errors. */
+export function checkLogWindow(filter: StaAccessLogQuery): void {
+  if (filter.until && !filter.since) throw badInput('Use until argument only while using since.', 'filter.until');
+  if (filter.since && filter.until && filter.until <= filter.since) {
+    throw badInput("Until argument's date and time must be greater than since.", 'filter.until');
+  }
+}
+
+export async function listStaAccessLogs(
+  args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null },
+  ctx: Context,
+): Promise<Connection<StaAccessLog>> {
+  const first = checkFirst(args.first);
+  const filter = args.filter ?? {};
+  checkLogWindow(filter);
+  const connector = sta(ctx);
+  const userName = filter.userName ? requireName(filter.userName, 'filter.userName') : null;
+  // As the reference: naming a user who does not exist is an error, not an empty list.
+  if (userName) await connector.requireUser(userName);
+  const wanted = (l: StaAccessLog) => !userName || l.userName === userName;
+
+  let cursor: PageCursor = args.after ? decodeCursor(args.after) : { path: connector.logsRef(filter.since, filter.until), skip: 0 };
+  const edges: Edge<StaAccessLog>[] = [];
+  let hasNextPage = false;
+  for (;;) {
+    const page = await connector.getLogsPage(cursor.path);
+    let i = cursor.skip;
+    for (; i < page.logs.length && edges.length < first; i++) {
+      const log = page.logs[i]!;
+      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor({ path: cursor.path, skip: i + 1 }) });
+    }
+    if (edges.length >= first) {
+      // More may follow: the rest of this page or a next page (it may hold none for this user).
+      hasNextPage = i < page.logs.length || page.next !== null;
+      break;
+    }
+    if (!page.next || page.logs.length === 0) break;
+    cursor = { path: page.next, skip: 0 };
+  }
+  return toConnection(edges, hasNextPage, Boolean(args.after));
+}
