@@ -6,6 +6,7 @@ import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance
 import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
+import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { schema } from './schema/index.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -50,6 +51,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       return createContext(services, authenticator.authenticate(authorization ?? undefined), randomUUID());
     },
     plugins: [
+      useCloudTrailIngest({ services, authenticator }),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },

@@ -4,6 +4,7 @@ import type { AuthResult, Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
+import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { Logger } from './logger.js';
 import type { GatewayPubSub } from './pubsub.js';
 
@@ -15,6 +16,8 @@ export interface Services {
   pubsub: GatewayPubSub;
   /** Null when the connector is not configured (never the case today: no configuration means sandbox). */
   saasSecurity: SaasSecurityConnector | null;
+  /** AWS.Suspicious.SAML.Activity over CloudTrail: always running (on a sample tree when unconfigured). */
+  samlDetection: SamlDetectionService | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

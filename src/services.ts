@@ -9,6 +9,7 @@ import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
 import type { Logger } from './logger.js';
 import { createGatewayPubSub } from './pubsub.js';
+import { startSamlDetection } from './detection/start-saml-detection.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -44,8 +45,12 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
 
+  const saml = await startSamlDetection(config, logger, clock, pubsub);
+  closers.push(saml.close);
+  if (saml.sandbox) sandboxes.push('AWS CloudTrail');
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, samlDetection: saml.service, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

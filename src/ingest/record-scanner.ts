@@ -30,6 +30,11 @@ export class RecordScanner {
   /** The element grew past maxValueChars: it is tracked to its end but no longer kept. */
   private discarding = false;
   private sawValue = false;
+
+  /** Whether the body held any JSON value at all (an empty Records array counts). */
+  get sawJson(): boolean {
+    return this.sawValue;
+  }
   // "Records" key detection at depth 1 of a top-level object.
   private strStart = -1;
   private lastString: string | null = null;
