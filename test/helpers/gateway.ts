@@ -1,5 +1,8 @@
 // Builds a gateway for tests: a real emulator on loopback, the real connector and yoga app, no port for
 // GraphQL (yoga.fetch). Everything a test might want to poke is returned.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type GatewayYoga } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth.js';
@@ -35,6 +38,8 @@ export interface TestGatewayOptions {
   /** Load the recorded incidents (ids 3..10) and remediation status into the emulator. */
   fixtures?: boolean;
   clock?: Clock;
+  /** Run SAML detection on the generated sample CloudTrail tree (the no-configuration sandbox); off by default. */
+  samlSandbox?: boolean;
 }
 
 export interface TestGateway {
@@ -71,6 +76,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
     SECGRAPH_DATA_DIR: '.test-data',
     ...FAST_RETRY_ENV,
+    // Without CLOUDTRAIL_DIR the gateway would generate and ingest the sandbox tree: only when asked.
+    ...(opts.samlSandbox ? {} : { CLOUDTRAIL_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-cloudtrail-')) }),
     ...opts.env,
   });
   const logs = new LogCapture();

@@ -214,15 +214,15 @@ export function writeSampleCloudTrailTree(root: string, noiseRecords = 320): Sam
   let n = 0;
   for (const [key, recs] of files) {
     const rel = `${key}_${(n++).toString(16).padStart(16, '0')}.json.gz`;
-    write(root, rel, gzipSync(JSON.stringify({ Records: shuffle(rng, recs) })));
+    write(root, rel, () => gzipSync(JSON.stringify({ Records: shuffle(rng, recs) })));
     written.push(rel);
   }
   // What a real bucket also holds, and a CloudTrail reader must skip.
   const [account] = SANDBOX_ACCOUNTS;
   write(root, path.join('AWSLogs', account, 'CloudTrail-Digest', 'us-east-1', '2026', '03', '02', `${account}_CloudTrail-Digest_us-east-1_management_us-east-1_20260302T080000Z.json.gz`),
-    gzipSync(JSON.stringify({ awsAccountId: account, digestStartTime: '2026-03-02T07:00:00Z', digestEndTime: '2026-03-02T08:00:00Z', logFiles: [] })));
+    () => gzipSync(JSON.stringify({ awsAccountId: account, digestStartTime: '2026-03-02T07:00:00Z', digestEndTime: '2026-03-02T08:00:00Z', logFiles: [] })));
   write(root, path.join('AWSLogs', account, 'CloudTrail-Insight', 'us-east-1', '2026', '03', '02', `${account}_CloudTrail-Insight_us-east-1_20260302T0800Z_${'0'.repeat(16)}.json.gz`),
-    gzipSync(JSON.stringify({ Records: [{ eventVersion: '1.07', eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight', eventName: 'CreateSAMLProvider', eventSource: 'iam.amazonaws.com' }] })));
+    () => gzipSync(JSON.stringify({ Records: [{ eventVersion: '1.07', eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight', eventName: 'CreateSAMLProvider', eventSource: 'iam.amazonaws.com' }] })));
   return { root, files: written, records: records.length };
 }
 
@@ -234,9 +234,9 @@ function shuffle<T>(rng: SeededRandom, items: T[]): T[] {
   return items;
 }
 
-function write(root: string, rel: string, data: Buffer): void {
+function write(root: string, rel: string, data: () => Buffer): void {
   const full = path.join(root, rel);
   if (existsSync(full)) return;
   mkdirSync(path.dirname(full), { recursive: true });
-  writeFileSync(full, data);
+  writeFileSync(full, data());
 }
