@@ -12,7 +12,7 @@ import { checkCloudTrailRecord } from './cloudtrail-record.js';
 import type { JsonObject } from './panther-event.js';
 import { CLOUDTRAIL_LOG_TYPE, toPantherRow } from './panther-row.js';
 import type { RuleSpec } from './rule-spec.js';
-import { evaluateRule, type RuleEvaluation } from './saml-rule.js';
+import { evaluateRule, rule, type RuleEvaluation } from './saml-rule.js';
 
 /** Matches held before grouping: a batch is sorted by eventTime, so a file's order does not matter. */
 const MATCH_BATCH = 1000;
@@ -87,10 +87,13 @@ export class SamlDetectionService {
   ingestOne(value: unknown): { ok: true; match: Match | null } | { ok: false; reason: string } {
     const check = checkCloudTrailRecord(value);
     if (!check.ok) return check;
-    const row = toPantherRow(check.record, this.opts.clock.now());
     // Rules only see the log types they declare (a Panther row of another type is accepted and ignored).
-    if (!this.spec.enabled || !this.spec.logTypes.includes(String(row['p_log_type'] ?? CLOUDTRAIL_LOG_TYPE))) return { ok: true, match: null };
-    const evaluation = evaluateRule(this.spec, row);
+    const logType = check.record['p_log_type'] ?? CLOUDTRAIL_LOG_TYPE;
+    if (!this.spec.enabled || !this.spec.logTypes.includes(String(logType))) return { ok: true, match: null };
+    // rule() reads no p_* field, so most records are settled on the raw record; only matches and errors
+    // pay for the p_* enrichment their alert context needs.
+    if (!ruleMightAlert(check.record)) return { ok: true, match: null };
+    const evaluation = evaluateRule(this.spec, toPantherRow(check.record, this.opts.clock.now()));
     if (!evaluation.matched && !evaluation.ruleError) return { ok: true, match: null };
     return { ok: true, match: { evaluation, record: check.record, eventTimeMs: check.eventTimeMs } };
   }
@@ -107,6 +110,15 @@ export class SamlDetectionService {
       );
     }
     return changes.map((c) => c.detection.id);
+  }
+}
+
+/** rule() returned True or raised. */
+function ruleMightAlert(record: JsonObject): boolean {
+  try {
+    return rule(record);
+  } catch {
+    return true;
   }
 }
 

@@ -14,7 +14,7 @@ export class NotJsonError extends Error {}
 
 type State = 'top' | 'value' | 'records' | 'element' | 'rest' | 'skipline';
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d, 0xfeff]);
+const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -138,7 +138,7 @@ export class RecordScanner {
       }
       switch (this.state) {
         case 'top':
-          if (WS.has(c)) {
+          if (isWs(c)) {
             i++;
           } else if (c === 0x7b /* { */) {
             this.state = 'value';
@@ -170,7 +170,7 @@ export class RecordScanner {
           break;
         }
         case 'value':
-          if (this.depth === 1 && this.expectRecords && !WS.has(c)) {
+          if (this.depth === 1 && this.expectRecords && !isWs(c)) {
             this.expectRecords = false;
             if (c === 0x5b) {
               // {"Records": [ : the wrapper is dropped, its elements are the records.
@@ -181,8 +181,13 @@ export class RecordScanner {
             }
           }
           if (c === QUOTE) {
-            this.inString = true;
-            if (this.depth === 1) this.strStart = i;
+            const end = this.skipString(buf, i);
+            if (this.depth === 1) {
+              if (this.inString) this.strStart = i;
+              else this.lastString = end - i <= 18 ? buf.slice(i + 1, end - 1) : null;
+            }
+            i = end;
+            continue;
           } else if (c === 0x7b || c === 0x5b) {
             this.depth++;
           } else if (c === 0x7d || c === 0x5d) {
@@ -222,7 +227,7 @@ export class RecordScanner {
           }
           break;
         case 'records':
-          if (WS.has(c) || c === 0x2c /* , */) {
+          if (isWs(c) || c === 0x2c /* , */) {
             i++;
           } else if (c === 0x5d /* ] */) {
             i++;
@@ -241,8 +246,7 @@ export class RecordScanner {
           break;
         case 'element':
           if (c === QUOTE) {
-            this.inString = true;
-            i++;
+            i = this.skipString(buf, i);
           } else if (c === 0x7b || c === 0x5b) {
             this.depth++;
             i++;
@@ -250,7 +254,7 @@ export class RecordScanner {
             this.depth--;
             i++;
             if (this.depth === 0) this.finishElement(i);
-          } else if (this.depth === 0 && (c === 0x2c || c === 0x5d || WS.has(c))) {
+          } else if (this.depth === 0 && (c === 0x2c || c === 0x5d || isWs(c))) {
             // The end of a scalar element; the separator is left for 'records'.
             this.finishElement(i);
           } else {
@@ -260,8 +264,10 @@ export class RecordScanner {
           else if (this.state === 'element' && i - this.valueStart > this.maxValueChars) this.discarding = true;
           break;
         case 'rest':
-          if (c === QUOTE) this.inString = true;
-          else if (c === 0x7b || c === 0x5b) this.depth++;
+          if (c === QUOTE) {
+            i = this.skipString(buf, i);
+            continue;
+          } else if (c === 0x7b || c === 0x5b) this.depth++;
           else if (c === 0x7d || c === 0x5d) {
             this.depth--;
             if (this.depth === 0) this.state = 'top';
@@ -271,6 +277,28 @@ export class RecordScanner {
       }
     }
     this.pos = i;
+  }
+
+  /**
+   * Jumps from an opening quote to just after its closing quote with indexOf, the hot path of the scan.
+   * If the string runs past the buffer, leaves inString/escaped set for the next chunk and returns its end.
+   */
+  private skipString(buf: string, open: number): number {
+    let from = open + 1;
+    for (;;) {
+      const q = buf.indexOf('"', from);
+      if (q < 0) {
+        let backslashes = 0;
+        for (let b = buf.length - 1; b >= from && buf.charCodeAt(b) === BACKSLASH; b--) backslashes++;
+        this.inString = true;
+        this.escaped = backslashes % 2 === 1;
+        return buf.length;
+      }
+      let backslashes = 0;
+      for (let b = q - 1; b >= from && buf.charCodeAt(b) === BACKSLASH; b--) backslashes++;
+      if (backslashes % 2 === 0) return q + 1;
+      from = q + 1;
+    }
   }
 
   private finishElement(end: number): void {
