@@ -73,9 +73,9 @@ describe('sandbox detections', () => {
     expect(day1.body.data.samlDetections.edges).toHaveLength(2);
 
     const bad = await q(LIST, { after: 'not-a-cursor' });
-    expect(bad.body.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
     const backwards = await q(LIST, { filter: { from: '2026-03-03T00:00:00Z', to: '2026-03-02T00:00:00Z' } });
-    expect(backwards.body.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(backwards.body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
   });
 
   it('serves one detection with its matched events and alert context', async () => {
@@ -103,9 +103,9 @@ describe('sandbox detections', () => {
 
   it('needs the read scope', async () => {
     const anonymous = await gw.gql(`{ samlDetections { edges { node { id } } } }`);
-    expect(anonymous.body.errors![0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.body.errors![0]!.extensions!['code']).toBe('UNAUTHENTICATED');
     const ingestOnly = await q(`{ samlDetections { edges { node { id } } } }`, undefined, NO_READ);
-    expect(ingestOnly.body.errors![0]!.extensions.code).toBe('FORBIDDEN');
+    expect(ingestOnly.body.errors![0]!.extensions!['code']).toBe('FORBIDDEN');
   });
 });
 
