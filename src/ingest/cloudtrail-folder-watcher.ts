@@ -95,6 +95,13 @@ export class CloudTrailFolderWatcher {
       result.filesRead.push(rel);
       result.summaries.push(summary);
     }
+    if (result.filesRead.length) {
+      const total = (k: 'accepted' | 'rejected' | 'matched') => result.summaries.reduce((n, s) => n + s[k], 0);
+      this.opts.logger.info(
+        { root: this.opts.root, files: result.filesRead.length, accepted: total('accepted'), rejected: total('rejected'), matched: total('matched') },
+        'CloudTrail files read',
+      );
+    }
     return result;
   }
 
@@ -116,7 +123,7 @@ export class CloudTrailFolderWatcher {
     this.opts.marks.set(rel, { size, mtimeMs, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, error });
     const log = { file: rel, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched };
     if (error || summary.rejected) this.opts.logger.warn({ ...log, error, rejections: summary.rejections.slice(0, 5) }, 'CloudTrail file read with rejections');
-    else this.opts.logger.info(log, 'CloudTrail file read');
+    else this.opts.logger.debug(log, 'CloudTrail file read');
     return summary;
   }
 
