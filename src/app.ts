@@ -7,6 +7,7 @@ import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
 import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
+import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { schema } from './schema/index.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -53,6 +54,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
     },
     plugins: [
       useGraphiQLAssets(),
+      useCloudTrailIngest({ services, authenticator }),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },

@@ -36,6 +36,18 @@ export type StaConfig = {
   /** The group the push-rejection playbook parks users in (the guide's sta_unusual_activity_group list). */
   unusualActivityGroup: string;
 } & ({ mode: 'sandbox' } | { mode: 'upstream'; url: string; tenantCode: string; apiKey: string });
+export interface SamlDetectionConfig {
+  /** The AWSLogs tree to watch; null: the sandbox writes and watches a generated sample tree. */
+  cloudtrailDir: string | null;
+  /** How often the folder watcher looks for new files, ms. */
+  pollIntervalMs: number;
+  /** A file modified more recently than this is left for the next scan (it may still be written), ms. */
+  settleMs: number;
+  /** Largest accepted POST /ingest/cloudtrail body (bytes on the wire, so compressed for gzip). */
+  maxBodyBytes: number;
+  /** Largest single record, in characters; a bigger one is rejected and skipped. */
+  maxRecordChars: number;
+}
 
 export interface Config {
   port: number;
@@ -47,6 +59,7 @@ export interface Config {
   redisUrl: string | null;
   saasSecurity: SaasSecurityConfig;
   sta: StaConfig;
+  samlDetection: SamlDetectionConfig;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     saasSecurity: parseSaasSecurity(env),
     sta: parseSta(env),
+    samlDetection: parseSamlDetection(env),
   };
 }
 
@@ -212,4 +226,15 @@ function parseUrlLike(env: Env, name: string): string | null {
   if (raw === undefined) return null;
   if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(name, 'must start with redis:// or rediss://');
   return raw;
+}
+
+function parseSamlDetection(env: Env): SamlDetectionConfig {
+  const dir = envValue(env, 'CLOUDTRAIL_DIR');
+  return {
+    cloudtrailDir: dir === undefined ? null : path.resolve(dir),
+    pollIntervalMs: parseIntVar(env, 'CLOUDTRAIL_POLL_INTERVAL_MS', 10_000, 100, 3_600_000),
+    settleMs: parseIntVar(env, 'CLOUDTRAIL_SETTLE_MS', 2_000, 0, 600_000),
+    maxBodyBytes: parseIntVar(env, 'CLOUDTRAIL_INGEST_MAX_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    maxRecordChars: parseIntVar(env, 'CLOUDTRAIL_MAX_RECORD_CHARS', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  };
 }

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { StaConnector } from './connectors/sta/connector.js';
+import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { Logger } from './logger.js';
 import type { GatewayPubSub } from './pubsub.js';
 
@@ -18,6 +19,8 @@ export interface Services {
   saasSecurity: SaasSecurityConnector | null;
   /** SafeNet Trusted Access; null when not configured (never the case today: no configuration means sandbox). */
   sta: StaConnector | null;
+  /** AWS.Suspicious.SAML.Activity over CloudTrail: always running (on a sample tree when unconfigured). */
+  samlDetection: SamlDetectionService | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

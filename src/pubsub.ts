@@ -6,9 +6,11 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { IncidentEvent } from './domain/incident-event.js';
 import type { Logger } from './logger.js';
+import type { SamlDetectionEvent } from './domain/saml-detection.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
+  'saml:detection': [SamlDetectionEvent];
 };
 
 export type GatewayPubSub = PubSub<Topics>;

@@ -12,6 +12,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import type { Logger } from './logger.js';
 import { createGatewayPubSub } from './pubsub.js';
+import { startSamlDetection } from './detection/start-saml-detection.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -60,8 +61,12 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
   const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
 
+  const saml = await startSamlDetection(config, logger, clock, pubsub);
+  closers.push(saml.close);
+  if (saml.sandbox) sandboxes.push('AWS CloudTrail');
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sta: staConnector, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, sta: staConnector, samlDetection: saml.service, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

@@ -9,5 +9,6 @@ import './sta-user.js';
 import './sta-group.js';
 import './sta-application.js';
 import './sta-access-log.js';
+import './saml-detection.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

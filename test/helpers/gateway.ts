@@ -1,5 +1,8 @@
 // Builds a gateway for tests: a real emulator on loopback, the real connector and yoga app, no port for
 // GraphQL (yoga.fetch). Everything a test might want to poke is returned.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
@@ -42,6 +45,8 @@ export interface TestGatewayOptions {
   sharedEmulator?: SaasSecurityEmulator;
   /** Start an STA emulator on loopback and configure STA_URL/STA_TENANT_CODE/STA_API_KEY for it. */
   sta?: StaEmulatorOptions | true;
+  /** Run SAML detection on the generated sample CloudTrail tree (the no-configuration sandbox); off by default. */
+  samlSandbox?: boolean;
 }
 
 export interface GqlResponse<T> {
@@ -89,9 +94,12 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    SECGRAPH_DATA_DIR: '.test-data',
+    // Each gateway its own durable state, so parallel test files never share store files.
+    SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-data-')),
     ...FAST_RETRY_ENV,
     ...staEnv,
+    // Without CLOUDTRAIL_DIR the gateway would generate and ingest the sandbox tree: only when asked.
+    ...(opts.samlSandbox ? {} : { CLOUDTRAIL_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-cloudtrail-')) }),
     ...opts.env,
   });
   const logs = new LogCapture();

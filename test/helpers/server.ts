@@ -1,4 +1,7 @@
 // A whole gateway on a real loopback port (HTTP + graphql-ws), pointed at an emulator.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../../src/emulators/saas-security/emulator.js';
 import type { WireIncident } from '../../src/connectors/saas-security/wire.js';
@@ -24,7 +27,9 @@ export async function startServedGateway(env: Record<string, string> = {}): Prom
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    SECGRAPH_DATA_DIR: '.test-data',
+    // Each gateway its own durable state, so parallel test files never share store files.
+    SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-data-')),
+    CLOUDTRAIL_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-cloudtrail-')),
     ...FAST_RETRY_ENV,
     ...env,
   });

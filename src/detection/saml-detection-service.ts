@@ -1,0 +1,176 @@
+// The SAML detection engine as a service: evaluates records with the ported rule, groups matches into
+// durable alerts and publishes CREATED/UPDATED on the pub/sub. Ingestion (HTTP, folder watcher, sandbox)
+// feeds it through IngestSessions; the graph reads detections from it.
+import path from 'node:path';
+import type { Clock } from '../clock.js';
+import type { SamlDetection, SamlMatchedEvent } from '../domain/saml-detection.js';
+import type { Logger } from '../logger.js';
+import type { GatewayPubSub } from '../pubsub.js';
+import { DurableStore } from '../store/durable-store.js';
+import { AlertGrouper, type AlertWindow, type Match } from './alerting.js';
+import { checkCloudTrailRecord } from './cloudtrail-record.js';
+import type { JsonObject } from './panther-event.js';
+import { CLOUDTRAIL_LOG_TYPE, toPantherRow } from './panther-row.js';
+import type { RuleSpec } from './rule-spec.js';
+import { evaluateRule, rule, type RuleEvaluation } from './saml-rule.js';
+
+/** Matches held before grouping: a batch is sorted by eventTime, so a file's order does not matter. */
+const MATCH_BATCH = 1000;
+/** Rejection reasons listed in a summary (all are counted). */
+const MAX_LISTED_REJECTIONS = 100;
+
+export interface Rejection {
+  /** 1-based position of the item in the body or file. */
+  index: number;
+  reason: string;
+}
+
+export interface IngestSummary {
+  accepted: number;
+  rejected: number;
+  matched: number;
+  ruleErrors: number;
+  rejections: Rejection[];
+  /** Ids of the detections created or updated by this ingestion. */
+  detectionIds: string[];
+}
+
+export interface SamlDetectionServiceOptions {
+  spec: RuleSpec;
+  dataDir: string;
+  pubsub: GatewayPubSub;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class SamlDetectionService {
+  readonly spec: RuleSpec;
+  private readonly grouper: AlertGrouper;
+  private readonly windows: DurableStore<AlertWindow>;
+  private readonly events: DurableStore<SamlMatchedEvent>;
+
+  constructor(private readonly opts: SamlDetectionServiceOptions) {
+    this.spec = opts.spec;
+    const dir = path.join(opts.dataDir, 'saml-detection');
+    this.windows = DurableStore.open<AlertWindow>(path.join(dir, 'alerts.jsonl'));
+    this.events = DurableStore.open<SamlMatchedEvent>(path.join(dir, 'matched-events.jsonl'));
+    this.grouper = new AlertGrouper(opts.spec, this.windows, this.events);
+  }
+
+  /** Evaluates one event without storing anything. `asIngested` first adds the p_* fields ingestion adds. */
+  evaluate(event: JsonObject, asIngested = false): RuleEvaluation {
+    return evaluateRule(this.spec, asIngested ? toPantherRow(event, this.opts.clock.now()) : event);
+  }
+
+  startIngest(source: string): IngestSession {
+    return new IngestSession(this, source);
+  }
+
+  detections(): SamlDetection[] {
+    return [...this.grouper.detections()];
+  }
+
+  detection(id: string): SamlDetection | null {
+    return this.grouper.detection(id);
+  }
+
+  eventsOf(alertId: string): SamlMatchedEvent[] {
+    return this.grouper.eventsOf(alertId);
+  }
+
+  close(): void {
+    this.windows.close();
+    this.events.close();
+  }
+
+  /** @internal used by IngestSession */
+  ingestOne(value: unknown): { ok: true; match: Match | null } | { ok: false; reason: string } {
+    const check = checkCloudTrailRecord(value);
+    if (!check.ok) return check;
+    // Rules only see the log types they declare (a Panther row of another type is accepted and ignored).
+    const logType = check.record['p_log_type'] ?? CLOUDTRAIL_LOG_TYPE;
+    if (!this.spec.enabled || !this.spec.logTypes.includes(String(logType))) return { ok: true, match: null };
+    // rule() reads no p_* field, so most records are settled on the raw record; only matches and errors
+    // pay for the p_* enrichment their alert context needs.
+    if (!ruleMightAlert(check.record)) return { ok: true, match: null };
+    const evaluation = evaluateRule(this.spec, toPantherRow(check.record, this.opts.clock.now()));
+    if (!evaluation.matched && !evaluation.ruleError) return { ok: true, match: null };
+    return { ok: true, match: { evaluation, record: check.record, eventTimeMs: check.eventTimeMs } };
+  }
+
+  /** @internal used by IngestSession */
+  group(matches: Match[], source: string): string[] {
+    matches.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+    const changes = this.grouper.add(matches);
+    for (const change of changes) {
+      this.opts.pubsub.publish('saml:detection', change);
+      this.opts.logger.info(
+        { detectionId: change.detection.id, kind: change.kind, eventCount: change.detection.eventCount, source },
+        `SAML detection ${change.kind.toLowerCase()}: ${change.detection.title}`,
+      );
+    }
+    return changes.map((c) => c.detection.id);
+  }
+}
+
+/** rule() returned True or raised. */
+function ruleMightAlert(record: JsonObject): boolean {
+  try {
+    return rule(record);
+  } catch {
+    return true;
+  }
+}
+
+/** One body or file being ingested: counts what it accepted, rejected and matched. */
+export class IngestSession {
+  private readonly summary: IngestSummary = { accepted: 0, rejected: 0, matched: 0, ruleErrors: 0, rejections: [], detectionIds: [] };
+  private pending: Match[] = [];
+  private items = 0;
+  /** Items that were valid JSON: a body with none is not JSON at all. */
+  private jsonItems = 0;
+
+  constructor(
+    private readonly service: SamlDetectionService,
+    private readonly source: string,
+  ) {}
+
+  get jsonValues(): number {
+    return this.jsonItems;
+  }
+
+  /** A parsed value, or the reason the text around it could not be parsed. */
+  push(item: { ok: true; value: unknown } | { ok: false; reason: string }): void {
+    this.items += 1;
+    if (!item.ok) return this.reject(item.reason);
+    this.jsonItems += 1;
+    const result = this.service.ingestOne(item.value);
+    if (!result.ok) return this.reject(result.reason);
+    this.summary.accepted += 1;
+    if (!result.match) return;
+    if (result.match.evaluation.ruleError) this.summary.ruleErrors += 1;
+    else this.summary.matched += 1;
+    this.pending.push(result.match);
+    if (this.pending.length >= MATCH_BATCH) this.flush();
+  }
+
+  /** A rejection outside any item (the body as a whole). */
+  reject(reason: string): void {
+    this.summary.rejected += 1;
+    if (this.summary.rejections.length < MAX_LISTED_REJECTIONS) this.summary.rejections.push({ index: this.items, reason });
+  }
+
+  finish(): IngestSummary {
+    this.flush();
+    return { ...this.summary, detectionIds: [...new Set(this.summary.detectionIds)] };
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.summary.detectionIds.push(...this.service.group(batch, this.source));
+  }
+}
+
+

@@ -1,0 +1,55 @@
+// Starts SAML detection for the composition root: the engine, and the folder watcher on CLOUDTRAIL_DIR, or,
+// with no CLOUDTRAIL_DIR, on a generated sample tree under SECGRAPH_DATA_DIR (the sandbox). The sandbox's
+// first scan completes before start returns, so the graph has detections from the first request.
+import path from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { writeSampleCloudTrailTree } from '../emulators/cloudtrail/sample-tree.js';
+import { CloudTrailFolderWatcher, type FileMark } from '../ingest/cloudtrail-folder-watcher.js';
+import type { Logger } from '../logger.js';
+import type { GatewayPubSub } from '../pubsub.js';
+import { DurableStore } from '../store/durable-store.js';
+import { samlRuleSpec } from './rule-spec.js';
+import { SamlDetectionService } from './saml-detection-service.js';
+
+export interface RunningSamlDetection {
+  service: SamlDetectionService;
+  watcher: CloudTrailFolderWatcher;
+  sandbox: boolean;
+  close(): Promise<void>;
+}
+
+export async function startSamlDetection(config: Config, logger: Logger, clock: Clock, pubsub: GatewayPubSub): Promise<RunningSamlDetection> {
+  const cfg = config.samlDetection;
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), dataDir: config.dataDir, pubsub, clock, logger });
+  const sandbox = cfg.cloudtrailDir === null;
+  const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
+  if (sandbox) {
+    const tree = writeSampleCloudTrailTree(root);
+    logger.warn({ root, files: tree.files.length, records: tree.records }, 'CLOUDTRAIL_DIR is not set: detecting on a SANDBOX CloudTrail tree of generated events');
+  }
+  const marks = DurableStore.open<FileMark>(path.join(config.dataDir, 'saml-detection', 'cloudtrail-files.jsonl'));
+  const watcher = new CloudTrailFolderWatcher({
+    root,
+    service,
+    marks,
+    pollIntervalMs: cfg.pollIntervalMs,
+    // The sandbox's files are written whole before the scan.
+    settleMs: sandbox ? 0 : cfg.settleMs,
+    maxRecordChars: cfg.maxRecordChars,
+    wallClock: systemClock,
+    logger,
+  });
+  if (sandbox) await watcher.scanOnce();
+  watcher.start();
+  return {
+    service,
+    watcher,
+    sandbox,
+    close: async () => {
+      await watcher.stop();
+      marks.close();
+      service.close();
+    },
+  };
+}

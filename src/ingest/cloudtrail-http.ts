@@ -1,0 +1,92 @@
+// POST /ingest/cloudtrail: a CloudTrail log file as S3 stores it ({"Records":[…]}, plain or gzipped), a
+// single record, or JSON lines. Same API keys as GraphQL; the key needs the `ingest` scope. The body is
+// streamed into the detection engine, so its size is bounded by the limit, not by memory.
+import type { Plugin } from 'graphql-yoga';
+import type { ApiKeyAuthenticator } from '../auth.js';
+import type { Services } from '../context.js';
+import type { IngestSummary } from '../detection/saml-detection-service.js';
+import type { ErrorCode } from '../errors.js';
+import { BodyTooLargeError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
+import { NotJsonError } from './record-scanner.js';
+
+export const CLOUDTRAIL_INGEST_PATH = '/ingest/cloudtrail';
+
+interface IngestDeps {
+  services: Services;
+  authenticator: ApiKeyAuthenticator;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const failure = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+  json(status, { error: { code, message }, ...extra }, headers);
+
+const isGzipRequest = (request: Request) =>
+  /^application\/(?:x-)?gzip\b/i.test(request.headers.get('content-type') ?? '') ||
+  /\bgzip\b/i.test(request.headers.get('content-encoding') ?? '');
+
+/** The ingest route as a yoga plugin: it answers its own path before yoga's GraphQL handling. */
+export function useCloudTrailIngest({ services, authenticator }: IngestDeps): Plugin {
+  return {
+    onRequest({ url, request, endResponse }) {
+      if (url.pathname !== CLOUDTRAIL_INGEST_PATH) return;
+      return handleIngest(request, services, authenticator).then(endResponse);
+    },
+  };
+}
+
+async function handleIngest(request: Request, services: Services, authenticator: ApiKeyAuthenticator): Promise<Response> {
+  const { logger } = services;
+  if (request.method !== 'POST') return failure(405, 'BAD_USER_INPUT', `use POST to send CloudTrail logs to ${CLOUDTRAIL_INGEST_PATH}`, {}, { allow: 'POST' });
+  const auth = authenticator.authenticate(request.headers.get('authorization') ?? undefined);
+  if (!auth.principal) {
+    return failure(401, 'UNAUTHENTICATED', auth.reason === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>', {}, {
+      'www-authenticate': 'Bearer',
+    });
+  }
+  if (!auth.principal.scopes.has('ingest')) return failure(403, 'FORBIDDEN', 'This API key does not have the ingest scope');
+  const detection = services.samlDetection;
+  if (!detection) return failure(503, 'NOT_CONFIGURED', 'SAML detection is not running on this gateway');
+
+  const log = logger.child({ route: CLOUDTRAIL_INGEST_PATH, principal: auth.principal.id });
+  const limit = services.config.samlDetection.maxBodyBytes;
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    log.warn({ contentLength: declared, limit }, 'CloudTrail body refused: too large');
+    return failure(413, 'BAD_USER_INPUT', `the body (${declared} bytes) is larger than the limit of ${limit} bytes (CLOUDTRAIL_INGEST_MAX_BYTES)`);
+  }
+  if (!request.body) return failure(400, 'BAD_USER_INPUT', 'the body is empty: send a CloudTrail log file, a record or JSON lines');
+
+  const session = detection.startIngest('http');
+  const partial = (s: IngestSummary) => ({ ingestedBeforeTheError: s });
+  let sawJson = false;
+  try {
+    ({ sawJson } = await ingestCloudTrailStream(request.body as unknown as AsyncIterable<Uint8Array>, session, {
+      gzip: isGzipRequest(request) ? true : 'auto',
+      maxBytes: limit,
+      maxRecordChars: services.config.samlDetection.maxRecordChars,
+    }));
+  } catch (e) {
+    const summary = session.finish();
+    if (e instanceof BodyTooLargeError) {
+      log.warn({ limit, accepted: summary.accepted }, 'CloudTrail body cut off: too large');
+      return failure(413, 'BAD_USER_INPUT', `${e.message} (CLOUDTRAIL_INGEST_MAX_BYTES)`, partial(summary));
+    }
+    if (e instanceof NotJsonError || e instanceof InvalidGzipError) {
+      log.warn({ reason: e.message, accepted: summary.accepted }, 'CloudTrail body refused');
+      return failure(400, 'BAD_USER_INPUT', e.message, summary.accepted + summary.rejected > 0 ? partial(summary) : {});
+    }
+    throw e;
+  }
+  const summary = session.finish();
+  if (!sawJson) return failure(400, 'BAD_USER_INPUT', 'the body is empty: send a CloudTrail log file, a record or JSON lines');
+  if (session.jsonValues === 0 && summary.rejected > 0) {
+    // Not one value parsed: the body as a whole is not JSON, not a file with some bad records.
+    const reason = summary.rejections[0]?.reason ?? 'malformed JSON';
+    log.warn({ reason }, 'CloudTrail body refused: not JSON');
+    return failure(400, 'BAD_USER_INPUT', `the body is not JSON: ${reason}`);
+  }
+  log.info({ accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, ruleErrors: summary.ruleErrors }, 'CloudTrail body ingested');
+  return json(200, summary);
+}

@@ -1,0 +1,70 @@
+// Feeds a byte stream (an HTTP body or a file) through gunzip (when compressed), UTF-8 decoding and the
+// record scanner into an IngestSession, chunk by chunk: memory stays at one chunk plus one record.
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { IngestSession } from '../detection/saml-detection-service.js';
+import { RecordScanner } from './record-scanner.js';
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the body is larger than the limit of ${limit} bytes`);
+  }
+}
+
+export class InvalidGzipError extends Error {}
+
+export interface StreamIngestOptions {
+  /** true, false, or 'auto': decide from the gzip magic bytes. */
+  gzip: boolean | 'auto';
+  /** Limit on the bytes read from the source (compressed bytes for gzip). */
+  maxBytes: number;
+  maxRecordChars: number;
+}
+
+const isGzipMagic = (chunk: Uint8Array) => chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
+
+/**
+ * Throws NotJsonError, BodyTooLargeError or InvalidGzipError; everything inside the body is counted in the
+ * session. Returns whether anything in the body started like JSON (false: empty or whitespace).
+ */
+export async function ingestCloudTrailStream(
+  source: AsyncIterable<Uint8Array>,
+  session: IngestSession,
+  opts: StreamIngestOptions,
+): Promise<{ sawJson: boolean }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return { sawJson: false };
+  const gzip = opts.gzip === 'auto' ? isGzipMagic(first.value) : opts.gzip;
+  let read = 0;
+  async function* limited(): AsyncGenerator<Uint8Array> {
+    let next: IteratorResult<Uint8Array> = first;
+    while (!next.done) {
+      read += next.value.byteLength;
+      if (read > opts.maxBytes) throw new BodyTooLargeError(opts.maxBytes);
+      yield next.value;
+      next = await iterator.next();
+    }
+  }
+
+  let bytes: AsyncIterable<Uint8Array> = limited();
+  if (gzip) {
+    const gunzip = createGunzip();
+    // pipeline destroys gunzip with the source's error (e.g. BodyTooLargeError), which ends the loop below.
+    pipeline(Readable.from(bytes), gunzip, () => {});
+    bytes = gunzip;
+  }
+  const decoder = new TextDecoder('utf-8');
+  const scanner = new RecordScanner((item) => session.push(item), opts.maxRecordChars);
+  try {
+    for await (const chunk of bytes) scanner.push(decoder.decode(chunk as Uint8Array, { stream: true }));
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (gzip && typeof code === 'string' && code.startsWith('Z_')) throw new InvalidGzipError(`the body is not valid gzip: ${(e as Error).message}`);
+    throw e;
+  }
+  scanner.push(decoder.decode());
+  scanner.end();
+  return { sawJson: scanner.sawJson };
+}

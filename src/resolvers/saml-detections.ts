@@ -1,0 +1,145 @@
+// SAML detections for the graph: list (keyset-paged, newest window first), get, the matched events of one,
+// and evaluating an event against the rule without storing it.
+import type { Context } from '../context.js';
+import type { Indicators } from '../detection/cloudtrail-indicators.js';
+import { isObject } from '../detection/panther-event.js';
+import type { SamlDetectionService } from '../detection/saml-detection-service.js';
+import { describeFunctionError } from '../detection/saml-rule.js';
+import type { SamlDetection, SamlDetectionEvent, SamlDetectionEventKind, SamlMatchedEvent } from '../domain/saml-detection.js';
+import { badInput, notConfigured } from '../errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from './incidents.js';
+
+export function samlDetection(ctx: Context): SamlDetectionService {
+  const s = ctx.services.samlDetection;
+  if (!s) throw notConfigured('SAML detection');
+  return s;
+}
+
+export interface SamlDetectionFilter {
+  from?: Date | null;
+  to?: Date | null;
+  accountIds?: readonly string[] | null;
+  actorArn?: string | null;
+}
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+function pageSize(first: number | null | undefined): number {
+  const n = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  return n;
+}
+
+/** Cursors are the sort key of the last item seen, so inserts while paging neither repeat nor skip items. */
+function encodeKey(key: [string, string | number]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeKey(cursor: string): [string, string | number] {
+  try {
+    const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'string' && (typeof k[1] === 'string' || typeof k[1] === 'number')) {
+      return k as [string, string | number];
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw badInput('not a cursor this gateway issued', 'after');
+}
+
+/** Pages `items` (already in order) after the cursor's key, comparing with `cmp`. */
+function page<T>(items: T[], keyOf: (t: T) => [string, string | number], cmp: (a: [string, string | number], b: [string, string | number]) => number, args: PageArgs): Connection<T> {
+  const first = pageSize(args.first);
+  const after = args.after ? decodeKey(args.after) : null;
+  const rest = after ? items.filter((i) => cmp(keyOf(i), after) > 0) : items;
+  const edges = rest.slice(0, first).map((node) => ({ node, cursor: encodeKey(keyOf(node)) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rest.length > first,
+      hasPreviousPage: Boolean(after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+type Key = [string, string | number];
+const cmpStr = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+/** Newest window first, then by id. */
+const detectionOrder = (a: Key, b: Key) => cmpStr(b[0], a[0]) || cmpStr(a[1], b[1]);
+const detectionKey = (d: SamlDetection): Key => [d.firstEventAt, d.id];
+/** Matched events oldest first, then by arrival. */
+const eventOrder = (a: Key, b: Key) => cmpStr(a[0], b[0]) || cmpStr(a[1], b[1]);
+const eventKey = (e: SamlMatchedEvent): Key => [e.eventTime, e.n];
+
+export function matchesSamlDetectionFilter(d: SamlDetection, f: SamlDetectionFilter | null | undefined): boolean {
+  if (!f) return true;
+  // Windows that overlap [from, to].
+  if (f.from && Date.parse(d.lastEventAt) < f.from.getTime()) return false;
+  if (f.to && Date.parse(d.firstEventAt) > f.to.getTime()) return false;
+  if (f.accountIds?.length && !(d.accountId && f.accountIds.includes(d.accountId))) return false;
+  if (f.actorArn && d.actorArn !== f.actorArn) return false;
+  return true;
+}
+
+export function listSamlDetections(args: PageArgs & { filter?: SamlDetectionFilter | null }, ctx: Context): Connection<SamlDetection> {
+  const f = args.filter;
+  if (f?.from && f.to && f.from > f.to) throw badInput('filter.from is after filter.to', 'filter');
+  const items = samlDetection(ctx)
+    .detections()
+    .filter((d) => matchesSamlDetectionFilter(d, f))
+    .sort((a, b) => detectionOrder(detectionKey(a), detectionKey(b)));
+  return page(items, detectionKey, detectionOrder, args);
+}
+
+export function getSamlDetection(args: { id: string }, ctx: Context): SamlDetection | null {
+  return samlDetection(ctx).detection(args.id);
+}
+
+export function listSamlDetectionEvents(detection: SamlDetection, args: PageArgs, ctx: Context): Connection<SamlMatchedEvent> {
+  const items = samlDetection(ctx)
+    .eventsOf(detection.id)
+    .sort((a, b) => eventOrder(eventKey(a), eventKey(b)));
+  return page(items, eventKey, eventOrder, args);
+}
+
+export interface SamlRuleResult {
+  matches: boolean;
+  ruleError: boolean;
+  title: string | null;
+  dedupString: string | null;
+  alertContext: Record<string, unknown> | null;
+  indicators: Indicators;
+  error: string | null;
+}
+
+export function evaluateSamlRule(args: { event?: unknown; asIngested?: boolean | null }, ctx: Context): SamlRuleResult {
+  if (!isObject(args.event)) throw badInput('event must be a JSON object (one CloudTrail record)', 'event');
+  const r = samlDetection(ctx).evaluate(args.event, args.asIngested ?? false);
+  const errors = [...(r.ruleError ? [r.ruleError] : []), ...r.auxErrors].map(describeFunctionError);
+  return {
+    matches: r.matched,
+    ruleError: r.ruleError !== null,
+    title: r.title,
+    dedupString: r.dedupString,
+    alertContext: r.alertContext,
+    indicators: r.indicators,
+    error: errors.length ? errors.join('; ') : null,
+  };
+}
+
+export interface SamlDetectionEventFilter {
+  kinds?: readonly SamlDetectionEventKind[] | null;
+  accountIds?: readonly string[] | null;
+}
+
+export function matchesSamlDetectionEventFilter(e: SamlDetectionEvent, f: SamlDetectionEventFilter | null | undefined): boolean {
+  if (!f) return true;
+  if (f.kinds?.length && !f.kinds.includes(e.kind)) return false;
+  if (f.accountIds?.length && !(e.detection.accountId && f.accountIds.includes(e.detection.accountId))) return false;
+  return true;
+}
