@@ -40,6 +40,29 @@ export interface Config {
   apiKeys: Map<string, ReadonlySet<Scope>>;
   redisUrl: string | null;
   saasSecurity: SaasSecurityConfig;
+  /** The STA alert mailbox; null when STA_ALERTS_IMAP_HOST is unset (the listener is off). */
+  staAlertsMail: StaAlertsMailConfig | null;
+  staPlaybooks: StaPlaybooksConfig;
+}
+
+/** The IMAP mailbox STA sends its alert emails to (the guide's Mail Listener v2 instances). */
+export interface StaAlertsMailConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Implicit TLS (IMAPS). When false the client still upgrades with STARTTLS if the server offers it. */
+  tls: boolean;
+  folder: string;
+  /** Fallback poll period when IDLE is unavailable or silently broken, seconds. */
+  pollSeconds: number;
+}
+
+/** The guide's two XSOAR lists: sta_unusual_activity_group and sta_user_in_unusual_activity_group_hours. */
+export interface StaPlaybooksConfig {
+  unusualActivityGroup: string;
+  /** May be fractional, as the reference allows (its old test playbook used 0.04). */
+  unusualActivityHours: number;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +106,15 @@ export function parseEnumVar<T extends string>(env: Env, name: string, values: r
   const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
   if (!hit) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
   return hit;
+}
+
+export function parseNumberVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `expected a number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
 }
 
 export function parseUrlVar(env: Env, name: string): string | undefined {
@@ -160,6 +192,35 @@ function parseSaasSecurity(env: Env): SaasSecurityConfig {
   return { mode: 'upstream', url, clientId, clientSecret, http };
 }
 
+function parseStaAlertsMail(env: Env): StaAlertsMailConfig | null {
+  const host = envValue(env, 'STA_ALERTS_IMAP_HOST');
+  const user = envValue(env, 'STA_ALERTS_IMAP_USER');
+  const password = envValue(env, 'STA_ALERTS_IMAP_PASSWORD');
+  if (!host) {
+    if (user || password) throw new ConfigError('STA_ALERTS_IMAP_HOST', 'IMAP credentials are set but no host');
+    return null;
+  }
+  if (!user) throw new ConfigError('STA_ALERTS_IMAP_USER', 'is required when STA_ALERTS_IMAP_HOST is set');
+  if (!password) throw new ConfigError('STA_ALERTS_IMAP_PASSWORD', 'is required when STA_ALERTS_IMAP_HOST is set');
+  const tls = parseBoolVar(env, 'STA_ALERTS_IMAP_TLS', true);
+  return {
+    host,
+    port: parseIntVar(env, 'STA_ALERTS_IMAP_PORT', tls ? 993 : 143, 1, 65535),
+    user,
+    password,
+    tls,
+    folder: envValue(env, 'STA_ALERTS_IMAP_FOLDER') ?? 'INBOX',
+    pollSeconds: parseIntVar(env, 'STA_ALERTS_IMAP_POLL_SECONDS', 60, 1, 3600),
+  };
+}
+
+function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
+  return {
+    unusualActivityGroup: envValue(env, 'STA_UNUSUAL_ACTIVITY_GROUP') ?? 'Unusual Activity Group',
+    unusualActivityHours: parseNumberVar(env, 'STA_UNUSUAL_ACTIVITY_HOURS', 24, 0.001, 8760),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
@@ -178,6 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     saasSecurity: parseSaasSecurity(env),
+    staAlertsMail: parseStaAlertsMail(env),
+    staPlaybooks: parseStaPlaybooks(env),
   };
 }
 

@@ -5,9 +5,12 @@ import { createPubSub, type PubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { IncidentEvent } from './domain/incident-event.js';
+import type { StaAlertEvent } from './domain/sta-alert.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
+  /** An STA alert was recorded, or its playbook run or one of its steps changed. */
+  'sta-alert:event': [StaAlertEvent];
 };
 
 export type GatewayPubSub = PubSub<Topics>;
