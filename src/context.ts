@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { Logger } from './logger.js';
+import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 
 /** Built once at start and shared by every operation. */
@@ -15,6 +16,8 @@ export interface Services {
   pubsub: GatewayPubSub;
   /** Null when the connector is not configured (never the case today: no configuration means sandbox). */
   saasSecurity: SaasSecurityConnector | null;
+  /** STA alerts from the mailbox and their playbook runs (always on: the store lives under SECGRAPH_DATA_DIR). */
+  staAlerts: StaPlaybookRunner;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

@@ -8,7 +8,11 @@ import { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
 import type { Logger } from './logger.js';
-import { createGatewayPubSub } from './pubsub.js';
+import { StaAlertMailListener } from './mail/sta-alert-listener.js';
+import { StaAlertStore } from './playbooks/sta-alert-store.js';
+import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
+import type { StaResponder } from './playbooks/sta-responder.js';
+import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -18,7 +22,12 @@ export interface RunningServices {
   close(): Promise<void>;
 }
 
-export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningServices> {
+export interface ServiceOptions {
+  /** What the STA playbooks act through; null (the default until the STA connector exists) makes their STA steps fail with NOT_CONFIGURED and retry. */
+  staResponder?: StaResponder | null;
+}
+
+export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
@@ -44,10 +53,43 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
 
+  const staAlerts = startStaAlerts(config, logger, clock, pubsub, options.staResponder ?? null, closers);
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, staAlerts, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },
   };
+}
+
+/** The STA playbook runner (always) and the alert mail listener (when STA_ALERTS_IMAP_HOST is set). */
+function startStaAlerts(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  pubsub: GatewayPubSub,
+  responder: StaResponder | null,
+  closers: Array<() => Promise<void>>,
+): StaPlaybookRunner {
+  const store = StaAlertStore.open(config.dataDir, pubsub);
+  closers.push(async () => store.close());
+  const runner = new StaPlaybookRunner({
+    store,
+    responder,
+    clock,
+    logger,
+    settings: { groupName: config.staPlaybooks.unusualActivityGroup, hours: config.staPlaybooks.unusualActivityHours },
+  });
+  runner.start();
+  closers.push(() => runner.stop());
+  if (!responder) logger.warn('STA playbooks have no STA connector: their STA steps fail with NOT_CONFIGURED and are retried');
+  if (config.staAlertsMail) {
+    const listener = new StaAlertMailListener({ mail: config.staAlertsMail, dataDir: config.dataDir, logger, runner });
+    listener.start();
+    closers.push(() => listener.stop());
+  } else {
+    logger.info('STA alert mail listener is off: STA_ALERTS_IMAP_HOST is not set');
+  }
+  return runner;
 }

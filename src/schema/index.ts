@@ -5,5 +5,6 @@ import './app.js';
 import './incident.js';
 import './remediation.js';
 import './gateway.js';
+import './sta-alert.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

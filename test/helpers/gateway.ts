@@ -14,6 +14,7 @@ import {
   type SaasSecurityEmulatorOptions,
 } from '../../src/emulators/saas-security/emulator.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { StaResponder } from '../../src/playbooks/sta-responder.js';
 import { startServices } from '../../src/services.js';
 import { sharedFixture } from './fixtures.js';
 
@@ -35,6 +36,8 @@ export interface TestGatewayOptions {
   /** Load the recorded incidents (ids 3..10) and remediation status into the emulator. */
   fixtures?: boolean;
   clock?: Clock;
+  /** What the STA playbooks act through (a fake in tests); default null, as with no STA connector. */
+  staResponder?: StaResponder | null;
 }
 
 export interface TestGateway {
@@ -75,7 +78,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
-  const running = await startServices(config, logger, clock);
+  const running = await startServices(config, logger, clock, { staResponder: opts.staResponder ?? null });
   const services = running.services;
   const yoga = createApp({ services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
   return {
