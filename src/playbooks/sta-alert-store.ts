@@ -54,8 +54,10 @@ export class StaAlertStore {
     if (changes.length === 0) return;
     this.store.setMany(changes.map((c) => [c.alert.id, c.alert] as const));
     for (const c of changes) {
+      // A snapshot: the caller goes on changing its alert object, and in-process subscribers resolve later.
+      const snapshot = c.events.length ? structuredClone(c.alert) : c.alert;
       for (const e of c.events) {
-        const event: StaAlertEvent = { type: e.type, alert: c.alert, step: e.step ?? null, at };
+        const event: StaAlertEvent = { type: e.type, alert: snapshot, step: e.step ?? null, at };
         this.pubsub.publish('sta-alert:event', event);
       }
     }

@@ -235,6 +235,7 @@ export class StaPlaybookRunner {
       if (step.name === 'WAIT') {
         if (!step.nextAttemptAt) {
           step.status = 'WAITING';
+          step.attempts = 1;
           step.startedAt = now;
           step.nextAttemptAt = new Date(this.clock.now() + (run.hours ?? 0) * HOUR_MS).toISOString();
         }
@@ -304,6 +305,7 @@ export class StaPlaybookRunner {
     if (next?.name === 'WAIT') {
       // The stay is counted from the moment the user is in the group, as the reference sleeps after adding.
       next.status = 'WAITING';
+      next.attempts = 1;
       next.startedAt = done;
       next.nextAttemptAt = new Date(this.clock.now() + (run.hours ?? 0) * HOUR_MS).toISOString();
       events.push({ type: 'WAITING', step: 'WAIT' });
