@@ -15,7 +15,8 @@ import { StaPlaybookRunner } from '../src/playbooks/sta-playbook-runner.js';
 import type { Topics } from '../src/pubsub.js';
 import { DurableStore } from '../src/store/durable-store.js';
 import { startDovecot, type TestDovecot } from './helpers/dovecot.js';
-import { LogCapture } from './helpers/gateway.js';
+import { FakeStaResponder } from './helpers/fake-sta-responder.js';
+import { LogCapture, startTestGateway } from './helpers/gateway.js';
 
 const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'sta-alerts');
 /** A fixture as it travels over IMAP: CRLF line ends. */
@@ -311,5 +312,35 @@ describe('STA alert mail listener', () => {
     await vi.waitFor(() => expect(l.logs.text).toContain('STA alert mailbox unavailable'), { timeout: 15_000, interval: 20 });
     expect(l.logs.text).not.toContain(wrong);
     expect(l.store.list()).toEqual([]);
+  });
+
+  it('runs from the gateway configuration alone: a push-rejection email puts the user in the group', async () => {
+    const folder = await newFolder();
+    const sta = new FakeStaResponder();
+    const gw = await startTestGateway({
+      staResponder: sta,
+      env: {
+        SECGRAPH_DATA_DIR: dataDir(),
+        STA_ALERTS_IMAP_HOST: dovecot.host,
+        STA_ALERTS_IMAP_PORT: String(dovecot.port),
+        STA_ALERTS_IMAP_USER: dovecot.user,
+        STA_ALERTS_IMAP_PASSWORD: dovecot.password,
+        STA_ALERTS_IMAP_TLS: 'false',
+        STA_ALERTS_IMAP_FOLDER: folder,
+        STA_UNUSUAL_ACTIVITY_GROUP: 'SOC Watch',
+      },
+    });
+    try {
+      const uid = await dovecot.append(folder, fixture('push-rejection.eml'));
+      await vi.waitFor(() => expect(sta.members('SOC Watch')).toEqual(['demouser']), { timeout: 15_000, interval: 20 });
+      const { body } = await gw.gql(`{ staAlerts { edges { node { kind userName run { state groupName hours } } } } }`);
+      expect(body.data.staAlerts.edges).toEqual([
+        { node: { kind: 'PUSH_REJECTION', userName: 'demouser', run: { state: 'WAITING', groupName: 'SOC Watch', hours: 24 } } },
+      ]);
+      await vi.waitFor(async () => expect(await dovecot.flags(folder, uid)).toContain('\\Seen'), { timeout: 15_000, interval: 20 });
+      expect(gw.logs.text).not.toContain(dovecot.password);
+    } finally {
+      await gw.close();
+    }
   });
 });
