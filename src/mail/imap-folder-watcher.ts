@@ -118,7 +118,7 @@ export class ImapFolderWatcher {
       } catch (e) {
         if (!this.stopped) {
           failures += 1;
-          this.logger.warn({ err: scrub(e instanceof Error ? e.message : String(e)), failures }, 'STA alert mailbox unavailable, will reconnect');
+          this.logger.warn({ err: scrub(e instanceof Error ? e.message : String(e)), failures }, 'STA alert mailbox unavailable or its sync failed, will reconnect');
         }
       } finally {
         this.client = null;

@@ -44,9 +44,12 @@ export class StaAlertStore {
 
   /** Every alert, newest first (copies). */
   list(): StaAlert[] {
-    return [...this.store.values()]
-      .map((a) => structuredClone(a))
-      .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt) || b.id.localeCompare(a.id));
+    return this.newestFirst().map((a) => structuredClone(a));
+  }
+
+  /** Every alert, newest first, WITHOUT copying: for scans that only read. */
+  newestFirst(): ReadonlyArray<Readonly<StaAlert>> {
+    return [...this.store.values()].sort((a, b) => b.recordedAt.localeCompare(a.recordedAt) || b.id.localeCompare(a.id));
   }
 
   /** All changes in one durable write, then their events. */

@@ -192,8 +192,8 @@ export class StaPlaybookRunner {
   private untilNextDue(): number {
     const now = this.clock.now();
     let next = now + MAX_SLEEP_MS;
-    for (const a of this.store.list()) {
-      if (isActive(a.run) && a.run.dueAt) next = Math.min(next, Date.parse(a.run.dueAt));
+    for (const a of this.store.newestFirst()) {
+      if (a.run && isActive(a.run) && a.run.dueAt) next = Math.min(next, Date.parse(a.run.dueAt));
     }
     return Math.max(0, next - now);
   }
@@ -214,10 +214,11 @@ export class StaPlaybookRunner {
   private async runDue(): Promise<void> {
     const now = this.clock.now();
     const due = this.store
-      .list()
-      .filter((a) => isActive(a.run) && a.run.dueAt !== null && Date.parse(a.run.dueAt) <= now)
-      .sort((a, b) => a.run!.dueAt!.localeCompare(b.run!.dueAt!) || a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id));
-    for (const a of due) await this.advance(a.id);
+      .newestFirst()
+      .filter((a) => a.run && isActive(a.run) && a.run.dueAt !== null && Date.parse(a.run.dueAt) <= now)
+      .sort((a, b) => a.run!.dueAt!.localeCompare(b.run!.dueAt!) || a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id))
+      .map((a) => a.id);
+    for (const id of due) await this.advance(id);
   }
 
   /** Walks one run forward until it waits, fails or ends. */
@@ -322,11 +323,12 @@ export class StaPlaybookRunner {
   private supersedeOlderRuns(alert: StaAlert, now: string): StaAlertChange[] {
     const user = alert.userName?.trim().toLowerCase();
     const changes: StaAlertChange[] = [];
-    for (const other of this.store.list()) {
-      if (other.id === alert.id || other.kind !== 'PUSH_REJECTION' || !isActive(other.run)) continue;
-      if (other.userName?.trim().toLowerCase() !== user) continue;
-      if (other.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
-      const run = other.run;
+    for (const candidate of this.store.newestFirst()) {
+      if (candidate.id === alert.id || candidate.kind !== 'PUSH_REJECTION' || !candidate.run || !isActive(candidate.run)) continue;
+      if (candidate.userName?.trim().toLowerCase() !== user) continue;
+      if (candidate.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
+      const other = this.store.get(candidate.id)!;
+      const run = other.run!;
       for (const step of run.steps) if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
       run.state = 'SUPERSEDED';
       run.supersededBy = alert.id;

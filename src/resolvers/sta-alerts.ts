@@ -52,10 +52,10 @@ export function listStaAlerts(
   const after = args.after ? decodeAlertCursor(args.after) : null;
   // The store lists newest first by (recordedAt, id) descending: "after" means strictly older.
   const matching = ctx.services.staAlerts.store
-    .list()
+    .newestFirst()
     .filter((a) => matchesStaAlertFilter(a, args.filter))
     .filter((a) => !after || a.recordedAt < after.r || (a.recordedAt === after.r && a.id < after.i));
-  const page = matching.slice(0, first);
+  const page = matching.slice(0, first).map((a) => structuredClone(a) as StaAlert);
   const edges = page.map((node) => ({ node, cursor: encodeAlertCursor(node) }));
   return {
     edges,
