@@ -305,6 +305,19 @@ describe('STA alert mail listener', () => {
     expect(b.events.filter((e) => e.type === 'RECORDED').map((e) => e.alert.kind)).toEqual(['ACCOUNT_LOCKOUT']);
   });
 
+  it('reconnects when the IMAP server was down, and reads what arrived meanwhile', async () => {
+    const folder = await newFolder();
+    const l = listen(folder, dataDir());
+    await vi.waitFor(() => expect(l.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
+    await dovecot.restart(async () => {
+      await vi.waitFor(() => expect(l.logs.text).toContain('STA alert mailbox unavailable'), { timeout: 15_000, interval: 20 });
+    });
+    const uid = await dovecot.append(folder, fixture('account-lockout.eml'));
+    await untilHandled(l, uid);
+    expect(l.store.list().map((a) => a.userName)).toEqual(['hellouser']);
+    expect(l.logs.lines.filter((line) => line.includes('watching the STA alert mailbox')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('never logs the IMAP password, even when the login is refused', async () => {
     const folder = await newFolder();
     const wrong = 'wrong-imap-password-9Zr';
@@ -333,6 +346,7 @@ describe('STA alert mail listener', () => {
     try {
       const uid = await dovecot.append(folder, fixture('push-rejection.eml'));
       await vi.waitFor(() => expect(sta.members('SOC Watch')).toEqual(['demouser']), { timeout: 15_000, interval: 20 });
+
       const { body } = await gw.gql(`{ staAlerts { edges { node { kind userName run { state groupName hours } } } } }`);
       expect(body.data.staAlerts.edges).toEqual([
         { node: { kind: 'PUSH_REJECTION', userName: 'demouser', run: { state: 'WAITING', groupName: 'SOC Watch', hours: 24 } } },

@@ -19,13 +19,15 @@ export interface TestDovecot {
   port: number;
   user: string;
   password: string;
-  /** A logged-in client for the test's own use (append, flags); closed by stop(). */
-  client: ImapFlow;
+  /** A logged-in client for the test's own use (append, flags); replaced by restart(), closed by stop(). */
+  readonly client: ImapFlow;
   /** Appends a raw message and returns its UID. */
   append(folder: string, raw: string | Buffer, flags?: string[]): Promise<number>;
   /** The flags of a message, by UID. */
   flags(folder: string, uid: number): Promise<Set<string>>;
   log(): string;
+  /** Stops the server (running `whileDown` meanwhile) and starts it again on the same port and maildir. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -96,9 +98,6 @@ export async function startDovecot(): Promise<TestDovecot> {
     : `default_login_user = ${me.username}
 default_internal_user = ${me.username}
 default_internal_group = ${execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim()}
-service anvil {
-  chroot =
-}
 service imap-login {
   chroot =
 }
@@ -114,8 +113,14 @@ log_path = ${logFile}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-# A refused login answers at once instead of after Dovecot's anti-guessing delay.
+# A refused login answers at once, and does not slow down the next tests' logins from the same address
+# (Dovecot's per-IP auth penalty is off when auth cannot reach anvil's penalty socket).
 auth_failure_delay = 0
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+${root ? '' : '  chroot =\n'}}
 first_valid_uid = 1
 mail_location = maildir:${mailRoot}/%u
 passdb {
@@ -138,27 +143,60 @@ service imap-login {
 ${unprivileged}`,
   );
 
-  const child = spawn(DOVECOT_BIN, ['-F', '-c', path.join(dir, 'dovecot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`Dovecot could not be started: ${e.message}`))));
-  try {
-    await Promise.race([waitForGreeting(port, child, logFile), spawnError]);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw new Error(`${e instanceof Error ? e.message : String(e)} ${stderr}`);
-  }
+  const confFile = path.join(dir, 'dovecot.conf');
+  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  /** Where the running instance's part of the log starts. */
+  let logStart = 0;
+  const launch = async (): Promise<ChildProcess> => {
+    logStart = readLog().length;
+    const child = spawn(DOVECOT_BIN, ['-F', '-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`Dovecot could not be started: ${e.message}`))));
+    try {
+      await Promise.race([waitForGreeting(port, child, logFile), spawnError]);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw new Error(`${e instanceof Error ? e.message : String(e)} ${stderr}`);
+    }
+    return child;
+  };
+  const login = async (): Promise<ImapFlow> => {
+    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user, pass: password }, logger: false });
+    c.on('error', () => {}); // the tests' own connection; a drop shows up as a failing append
+    await c.connect();
+    return c;
+  };
+  const halt = async (child: ChildProcess, client: ImapFlow) => {
+    await client.logout().catch(() => client.close());
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // An IMAP process serving an IDLE client outlives its master by ~10 s before it disconnects. End the
+    // ones this instance started (their pids are in its log as mpid=) so that an outage is an outage now.
+    for (const [, pid] of readLog().slice(logStart).matchAll(/mpid=(\d+)/g)) {
+      try {
+        // Only a live Dovecot imap process: a pid from the log may have been reused since.
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'imap') process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
 
-  const client = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user, pass: password }, logger: false });
-  client.on('error', () => {}); // the tests' own connection; a drop shows up as a failing append
-  await client.connect();
+  let child = await launch();
+  let client = await login();
 
   return {
     host: '127.0.0.1',
     port,
     user,
     password,
-    client,
+    get client() {
+      return client;
+    },
     async append(folder, raw, flags = []) {
       const res = await client.append(folder, raw, flags);
       if (!res || res.uid === undefined) throw new Error(`APPEND to ${folder} returned no UID`);
@@ -173,14 +211,13 @@ ${unprivileged}`,
         lock.release();
       }
     },
-    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-    async stop() {
-      await client.logout().catch(() => client.close());
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+    async restart(whileDown) {
+      await halt(child, client);
+      await whileDown?.();
+      child = await launch();
+      client = await login();
     },
+    log: readLog,
+    stop: () => halt(child, client),
   };
 }
