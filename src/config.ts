@@ -31,11 +31,11 @@ export type SaasSecurityConfig =
   | { mode: 'sandbox'; http: UpstreamHttpConfig }
   | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
 
-export type StaConfig = {
-  http: UpstreamHttpConfig;
-  /** The group the push-rejection playbook parks users in (the guide's sta_unusual_activity_group list). */
-  unusualActivityGroup: string;
-} & ({ mode: 'sandbox' } | { mode: 'upstream'; url: string; tenantCode: string; apiKey: string });
+export type StaConfig = { http: UpstreamHttpConfig } & (
+  | { mode: 'sandbox' }
+  | { mode: 'upstream'; url: string; tenantCode: string; apiKey: string }
+);
+
 export interface SamlDetectionConfig {
   /** The AWSLogs tree to watch; null: the sandbox writes and watches a generated sample tree. */
   cloudtrailDir: string | null;
@@ -60,6 +60,29 @@ export interface Config {
   saasSecurity: SaasSecurityConfig;
   sta: StaConfig;
   samlDetection: SamlDetectionConfig;
+  /** The STA alert mailbox; null when STA_ALERTS_IMAP_HOST is unset (the listener is off). */
+  staAlertsMail: StaAlertsMailConfig | null;
+  staPlaybooks: StaPlaybooksConfig;
+}
+
+/** The IMAP mailbox STA sends its alert emails to (the guide's Mail Listener v2 instances). */
+export interface StaAlertsMailConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Implicit TLS (IMAPS). When false the client still upgrades with STARTTLS if the server offers it. */
+  tls: boolean;
+  folder: string;
+  /** Fallback poll period when IDLE is unavailable or silently broken, seconds. */
+  pollSeconds: number;
+}
+
+/** The guide's two XSOAR lists: sta_unusual_activity_group and sta_user_in_unusual_activity_group_hours. */
+export interface StaPlaybooksConfig {
+  unusualActivityGroup: string;
+  /** May be fractional, as the reference allows (its old test playbook used 0.04). */
+  unusualActivityHours: number;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +126,15 @@ export function parseEnumVar<T extends string>(env: Env, name: string, values: r
   const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
   if (!hit) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
   return hit;
+}
+
+export function parseNumberVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `expected a number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
 }
 
 export function parseUrlVar(env: Env, name: string): string | undefined {
@@ -183,11 +215,10 @@ function parseSaasSecurity(env: Env): SaasSecurityConfig {
 /** STA_URL, STA_TENANT_CODE and STA_API_KEY come together; none of them means the sandbox. */
 function parseSta(env: Env): StaConfig {
   const http = parseUpstreamHttp(env, 'STA');
-  const unusualActivityGroup = envValue(env, 'STA_UNUSUAL_ACTIVITY_GROUP') ?? 'Unusual Activity';
   const url = parseUrlVar(env, 'STA_URL');
   const tenantCode = envValue(env, 'STA_TENANT_CODE');
   const apiKey = envValue(env, 'STA_API_KEY');
-  if (!url && !tenantCode && !apiKey) return { mode: 'sandbox', http, unusualActivityGroup };
+  if (!url && !tenantCode && !apiKey) return { mode: 'sandbox', http };
   if (!url) throw new ConfigError('STA_URL', 'is required when STA_TENANT_CODE or STA_API_KEY is set');
   if (!tenantCode) throw new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set');
   if (!apiKey) throw new ConfigError('STA_API_KEY', 'is required when STA_URL or STA_TENANT_CODE is set');
@@ -195,7 +226,36 @@ function parseSta(env: Env): StaConfig {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantCode)) {
     throw new ConfigError('STA_TENANT_CODE', `expected letters and digits (e.g. HNSA1UHHA6), got "${tenantCode}"`);
   }
-  return { mode: 'upstream', url, tenantCode, apiKey, http, unusualActivityGroup };
+  return { mode: 'upstream', url, tenantCode, apiKey, http };
+}
+
+function parseStaAlertsMail(env: Env): StaAlertsMailConfig | null {
+  const host = envValue(env, 'STA_ALERTS_IMAP_HOST');
+  const user = envValue(env, 'STA_ALERTS_IMAP_USER');
+  const password = envValue(env, 'STA_ALERTS_IMAP_PASSWORD');
+  if (!host) {
+    if (user || password) throw new ConfigError('STA_ALERTS_IMAP_HOST', 'IMAP credentials are set but no host');
+    return null;
+  }
+  if (!user) throw new ConfigError('STA_ALERTS_IMAP_USER', 'is required when STA_ALERTS_IMAP_HOST is set');
+  if (!password) throw new ConfigError('STA_ALERTS_IMAP_PASSWORD', 'is required when STA_ALERTS_IMAP_HOST is set');
+  const tls = parseBoolVar(env, 'STA_ALERTS_IMAP_TLS', true);
+  return {
+    host,
+    port: parseIntVar(env, 'STA_ALERTS_IMAP_PORT', tls ? 993 : 143, 1, 65535),
+    user,
+    password,
+    tls,
+    folder: envValue(env, 'STA_ALERTS_IMAP_FOLDER') ?? 'INBOX',
+    pollSeconds: parseIntVar(env, 'STA_ALERTS_IMAP_POLL_SECONDS', 60, 1, 3600),
+  };
+}
+
+function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
+  return {
+    unusualActivityGroup: envValue(env, 'STA_UNUSUAL_ACTIVITY_GROUP') ?? 'Unusual Activity',
+    unusualActivityHours: parseNumberVar(env, 'STA_UNUSUAL_ACTIVITY_HOURS', 24, 0.001, 8760),
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -218,6 +278,8 @@ export function loadConfig(env: Env = process.env): Config {
     saasSecurity: parseSaasSecurity(env),
     sta: parseSta(env),
     samlDetection: parseSamlDetection(env),
+    staAlertsMail: parseStaAlertsMail(env),
+    staPlaybooks: parseStaPlaybooks(env),
   };
 }
 

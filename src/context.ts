@@ -7,6 +7,7 @@ import type { SaasSecurityConnector } from './connectors/saas-security/connector
 import type { StaConnector } from './connectors/sta/connector.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { Logger } from './logger.js';
+import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 
 /** Built once at start and shared by every operation. */
@@ -21,6 +22,8 @@ export interface Services {
   sta: StaConnector | null;
   /** AWS.Suspicious.SAML.Activity over CloudTrail: always running (on a sample tree when unconfigured). */
   samlDetection: SamlDetectionService | null;
+  /** STA alerts from the mailbox and their playbook runs (always on: the store lives under SECGRAPH_DATA_DIR). */
+  staAlerts: StaPlaybookRunner;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

@@ -7,10 +7,13 @@ import { Redis } from 'ioredis';
 import type { IncidentEvent } from './domain/incident-event.js';
 import type { Logger } from './logger.js';
 import type { SamlDetectionEvent } from './domain/saml-detection.js';
+import type { StaAlertEvent } from './domain/sta-alert.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
   'saml:detection': [SamlDetectionEvent];
+  /** An STA alert was recorded, or its playbook run or one of its steps changed. */
+  'sta-alert:event': [StaAlertEvent];
 };
 
 export type GatewayPubSub = PubSub<Topics>;

@@ -11,8 +11,12 @@ import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import type { Logger } from './logger.js';
-import { createGatewayPubSub } from './pubsub.js';
 import { startSamlDetection } from './detection/start-saml-detection.js';
+import { StaAlertMailListener } from './mail/sta-alert-listener.js';
+import { StaAlertStore } from './playbooks/sta-alert-store.js';
+import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
+import type { StaResponder } from './playbooks/sta-responder.js';
+import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -22,7 +26,12 @@ export interface RunningServices {
   close(): Promise<void>;
 }
 
-export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningServices> {
+export interface ServiceOptions {
+  /** What the STA playbooks act through. Default: the STA connector. null: none, so their STA steps fail with NOT_CONFIGURED and retry. */
+  staResponder?: StaResponder | null;
+}
+
+export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
@@ -51,7 +60,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 
   let sta = config.sta.mode === 'upstream' ? config.sta : null;
   if (!sta) {
-    const emulator = new StaEmulator({ unusualActivityGroup: config.sta.unusualActivityGroup, clock });
+    const emulator = new StaEmulator({ unusualActivityGroup: config.staPlaybooks.unusualActivityGroup, clock });
     const url = await emulator.start(0, '127.0.0.1');
     closers.push(() => emulator.stop());
     sandboxes.push('SafeNet Trusted Access');
@@ -65,10 +74,44 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
+  // The playbooks act on STA through the connector (tests may pass a fake responder instead).
+  const staAlerts = startStaAlerts(config, logger, clock, pubsub, options.staResponder === undefined ? staConnector : options.staResponder, closers);
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sta: staConnector, samlDetection: saml.service, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },
   };
+}
+
+/** The STA playbook runner (always) and the alert mail listener (when STA_ALERTS_IMAP_HOST is set). */
+function startStaAlerts(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  pubsub: GatewayPubSub,
+  responder: StaResponder | null,
+  closers: Array<() => Promise<void>>,
+): StaPlaybookRunner {
+  const store = StaAlertStore.open(config.dataDir, pubsub);
+  closers.push(async () => store.close());
+  const runner = new StaPlaybookRunner({
+    store,
+    responder,
+    clock,
+    logger,
+    settings: { groupName: config.staPlaybooks.unusualActivityGroup, hours: config.staPlaybooks.unusualActivityHours },
+  });
+  runner.start();
+  closers.push(() => runner.stop());
+  if (!responder) logger.warn('STA playbooks have no STA connector: their STA steps fail with NOT_CONFIGURED and are retried');
+  if (config.staAlertsMail) {
+    const listener = new StaAlertMailListener({ mail: config.staAlertsMail, dataDir: config.dataDir, logger, runner });
+    listener.start();
+    closers.push(() => listener.stop());
+  } else {
+    logger.info('STA alert mail listener is off: STA_ALERTS_IMAP_HOST is not set');
+  }
+  return runner;
 }

@@ -299,9 +299,11 @@ describe('applications and logs', () => {
 
 describe('configuration', () => {
   it('is the sandbox with no STA variables, upstream with all three, and a named error with only some', () => {
-    expect(loadConfig({}).sta).toMatchObject({ mode: 'sandbox', unusualActivityGroup: 'Unusual Activity' });
+    expect(loadConfig({}).sta).toMatchObject({ mode: 'sandbox' });
+    expect(loadConfig({}).staPlaybooks.unusualActivityGroup).toBe('Unusual Activity');
     const full = loadConfig({ STA_URL: 'https://api.safenet.com/', STA_TENANT_CODE: 'HNSA1UHHA6', STA_API_KEY: 'k-123456', STA_UNUSUAL_ACTIVITY_GROUP: 'TestUnusualActivityGroup' });
-    expect(full.sta).toMatchObject({ mode: 'upstream', url: 'https://api.safenet.com', tenantCode: 'HNSA1UHHA6', apiKey: 'k-123456', unusualActivityGroup: 'TestUnusualActivityGroup' });
+    expect(full.sta).toMatchObject({ mode: 'upstream', url: 'https://api.safenet.com', tenantCode: 'HNSA1UHHA6', apiKey: 'k-123456' });
+    expect(full.staPlaybooks.unusualActivityGroup).toBe('TestUnusualActivityGroup');
     expect(() => loadConfig({ STA_URL: 'https://api.safenet.com' })).toThrow(new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set'));
     expect(() => loadConfig({ STA_URL: 'https://api.safenet.com', STA_TENANT_CODE: 'HNSA1UHHA6' })).toThrow(/STA_API_KEY/);
     expect(() => loadConfig({ STA_URL: 'https://x.example', STA_TENANT_CODE: '../other', STA_API_KEY: 'k-123456' })).toThrow(/STA_TENANT_CODE/);

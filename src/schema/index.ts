@@ -10,5 +10,6 @@ import './sta-group.js';
 import './sta-application.js';
 import './sta-access-log.js';
 import './saml-detection.js';
+import './sta-alert.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -20,6 +20,7 @@ import {
 } from '../../src/emulators/saas-security/emulator.js';
 import { StaEmulator, type StaEmulatorOptions } from '../../src/emulators/sta/emulator.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { StaResponder } from '../../src/playbooks/sta-responder.js';
 import { startServices } from '../../src/services.js';
 import { sharedFixture } from './fixtures.js';
 
@@ -47,6 +48,8 @@ export interface TestGatewayOptions {
   sta?: StaEmulatorOptions | true;
   /** Run SAML detection on the generated sample CloudTrail tree (the no-configuration sandbox); off by default. */
   samlSandbox?: boolean;
+  /** What the STA playbooks act through (a fake in tests; null for none); default: the STA connector. */
+  staResponder?: StaResponder | null;
 }
 
 export interface GqlResponse<T> {
@@ -104,7 +107,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
-  const running = await startServices(config, logger, clock);
+  const running = await startServices(config, logger, clock, opts.staResponder === undefined ? {} : { staResponder: opts.staResponder });
   const services = running.services;
   const yoga = createApp({ services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
   return {

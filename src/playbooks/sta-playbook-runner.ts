@@ -1,0 +1,377 @@
+// Runs the STA playbooks durably. Every alert's run lives in the StaAlertStore with a `dueAt`: tick() does
+// whatever is due, one step at a time, writing each step's start and outcome before going on. So a crash or
+// restart resumes where the run was (the STA calls are idempotent), the N-hour stay ends on time or as soon
+// as the gateway is back, and a failed step waits for its backoff and is tried again, never dropped.
+// Everything that changes a run (tick, retry, cancel) goes through one queue, so no two touch a run at once.
+import type { Clock } from '../clock.js';
+import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError } from '../domain/sta-alert.js';
+import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '../errors.js';
+import { scrub, type Logger } from '../logger.js';
+import type { StaAlertMail } from '../mail/sta-alert-mail.js';
+import { staAlertId, type StaAlertChange, type StaAlertStore } from './sta-alert-store.js';
+import { CLOSE_TEXT, isActive, newRun, TERMINAL_RUN_STATES, stepAction, type PushRejectionSettings } from './sta-playbooks.js';
+import type { StaResponder } from './sta-responder.js';
+
+const HOUR_MS = 3_600_000;
+/** The longest the timer sleeps, so a changed system clock or a missed wake-up costs at most this. */
+const MAX_SLEEP_MS = 60_000;
+
+export interface StaPlaybookRunnerOptions {
+  store: StaAlertStore;
+  /** Null until an STA connector is configured: steps that call STA then fail with NOT_CONFIGURED and retry. */
+  responder: StaResponder | null;
+  clock: Clock;
+  logger: Logger;
+  settings: PushRejectionSettings;
+  /** First retry wait after a failed step; doubles per attempt. */
+  retryBaseMs?: number;
+  /** Cap on one retry wait. */
+  retryMaxMs?: number;
+}
+
+/** An alert read from the mailbox, with where and when it arrived. */
+export interface IncomingStaAlert extends StaAlertMail {
+  /** `folder/uidValidity/uid`. */
+  source: string;
+  receivedAt: string | null;
+}
+
+export class StaPlaybookRunner {
+  readonly store: StaAlertStore;
+  private readonly responder: StaResponder | null;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly settings: PushRejectionSettings;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(opts: StaPlaybookRunnerOptions) {
+    this.store = opts.store;
+    this.responder = opts.responder;
+    this.clock = opts.clock;
+    this.logger = opts.logger.child({ component: 'sta-playbooks' });
+    this.settings = opts.settings;
+    this.retryBaseMs = opts.retryBaseMs ?? 30_000;
+    this.retryMaxMs = opts.retryMaxMs ?? 30 * 60_000;
+  }
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  /**
+   * Records an alert and its run in one durable write. The same email twice (same Message-ID) is one alert:
+   * `created` is false and nothing else happens.
+   */
+  recordAlert(mail: IncomingStaAlert): { alert: StaAlert; created: boolean } {
+    const id = staAlertId(mail.messageId, mail.source);
+    const existing = this.store.get(id);
+    if (existing) return { alert: existing, created: false };
+    const now = this.iso();
+    const alert: StaAlert = {
+      id,
+      kind: mail.kind,
+      userName: mail.userName,
+      instanceName: mail.instanceName,
+      tenantName: mail.tenantName,
+      subject: mail.subject,
+      messageId: mail.messageId,
+      sentAt: mail.sentAt,
+      receivedAt: mail.receivedAt,
+      recordedAt: now,
+      unlockAt: mail.unlockAt,
+      state: 'OPEN',
+      closedAt: null,
+      closeReason: null,
+      closeNotes: null,
+      problem: mail.userName ? null : 'The email names no user, so no playbook can run: handle it by hand.',
+      source: mail.source,
+      run: mail.userName ? newRun(id, mail.kind, this.settings, now) : null,
+    };
+    this.store.save([{ alert, events: [{ type: 'RECORDED' }] }], now);
+    this.logger.info({ alertId: id, kind: alert.kind, userName: alert.userName, playbook: alert.run?.playbook ?? null }, 'STA alert recorded');
+    this.wake();
+    return { alert, created: true };
+  }
+
+  /** Does every step that is due now. Resolves when done; safe to call at any time. */
+  tick(): Promise<void> {
+    return this.enqueue(() => this.runDue());
+  }
+
+  /** Makes a failing step due now, or resumes a cancelled run where it stopped. Needs `respond`. */
+  retry(alertId: string, by: string | null): Promise<StaAlert> {
+    return this.enqueue(async () => {
+      const alert = this.alertWithRun(alertId);
+      const run = alert.run;
+      const now = this.iso();
+      if (run.state === 'RETRYING') {
+        const step = currentStep(run);
+        if (step) step.nextAttemptAt = now;
+      } else if (run.state === 'CANCELLED') {
+        for (const step of run.steps) {
+          if (step.status !== 'CANCELLED') continue;
+          // A cancelled stay keeps its original end: resuming does not restart the N hours.
+          step.status = step.name === 'WAIT' && step.startedAt ? 'WAITING' : 'PENDING';
+        }
+        run.finishedAt = null;
+        alert.state = 'OPEN';
+        alert.closedAt = alert.closeReason = alert.closeNotes = null;
+      } else {
+        throw badInput(`The run is ${run.state}: only a failing (RETRYING) or CANCELLED run can be retried`, 'id');
+      }
+      run.state = 'RUNNING';
+      run.dueAt = now;
+      run.updatedAt = now;
+      this.store.save([{ alert, events: [{ type: 'RETRY_REQUESTED' }] }], now);
+      this.logger.info({ alertId, by }, 'STA playbook run retry requested');
+      this.wake();
+      return alert;
+    });
+  }
+
+  /** Stops a run: its remaining steps are cancelled and the alert is closed. Needs `respond`. */
+  cancel(alertId: string, by: string | null): Promise<StaAlert> {
+    return this.enqueue(async () => {
+      const alert = this.alertWithRun(alertId);
+      const run = alert.run;
+      if (TERMINAL_RUN_STATES.has(run.state)) throw badInput(`The run is already ${run.state}`, 'id');
+      const now = this.iso();
+      const added = run.steps.some((s) => s.name === 'ADD_TO_GROUP' && s.status === 'SUCCEEDED');
+      for (const step of run.steps) {
+        if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
+      }
+      run.state = 'CANCELLED';
+      run.finishedAt = run.updatedAt = now;
+      run.dueAt = null;
+      this.close(alert, now, 'Cancelled', [
+        `Playbook run cancelled by ${by ?? 'an analyst'}.`,
+        // The reference's manual close without "remove the user": the user stays in the group.
+        ...(added ? [`The user was added to "${run.groupName}" and stays there until removed by hand.`] : []),
+      ].join(' '));
+      this.store.save([{ alert, events: [{ type: 'CANCELLED' }, { type: 'CLOSED' }] }], now);
+      this.logger.info({ alertId, by }, 'STA playbook run cancelled');
+      return alert;
+    });
+  }
+
+  /** Runs tick() whenever the next run is due (and at least every minute) until stop(). */
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops the timer and waits for the step in flight, if any. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.queue.catch(() => {});
+  }
+
+  /** Something became due now (a new alert, a retry): tick soon instead of at the next timer. */
+  private wake(): void {
+    if (this.running) this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick()
+        .catch((e: unknown) => this.logger.error({ err: e }, 'STA playbook tick failed'))
+        .finally(() => this.schedule(this.untilNextDue()));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private untilNextDue(): number {
+    const now = this.clock.now();
+    let next = now + MAX_SLEEP_MS;
+    for (const a of this.store.newestFirst()) {
+      if (a.run && isActive(a.run) && a.run.dueAt) next = Math.min(next, Date.parse(a.run.dueAt));
+    }
+    return Math.max(0, next - now);
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  private alertWithRun(alertId: string): StaAlert & { run: StaPlaybookRun } {
+    const alert = this.store.get(alertId);
+    if (!alert) throw notFound(`There is no STA alert ${alertId}`);
+    if (!alert.run) throw badInput(`STA alert ${alertId} has no playbook run (${alert.problem ?? 'none was started'})`, 'id');
+    return alert as StaAlert & { run: StaPlaybookRun };
+  }
+
+  private async runDue(): Promise<void> {
+    const now = this.clock.now();
+    const due = this.store
+      .newestFirst()
+      .filter((a) => a.run && isActive(a.run) && a.run.dueAt !== null && Date.parse(a.run.dueAt) <= now)
+      .sort((a, b) => a.run!.dueAt!.localeCompare(b.run!.dueAt!) || a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id))
+      .map((a) => a.id);
+    for (const id of due) await this.advance(id);
+  }
+
+  /** Walks one run forward until it waits, fails or ends. */
+  private async advance(alertId: string): Promise<void> {
+    for (;;) {
+      const alert = this.store.get(alertId);
+      const run = alert?.run ?? null;
+      if (!alert || !alert.userName || !isActive(run) || run.dueAt === null || Date.parse(run.dueAt) > this.clock.now()) return;
+      const step = currentStep(run);
+      const now = this.iso();
+      if (!step || step.name === 'CLOSE_ALERT') {
+        this.complete(alert, run, step, now);
+        return;
+      }
+      if (step.name === 'WAIT') {
+        if (!step.nextAttemptAt) {
+          step.status = 'WAITING';
+          step.attempts = 1;
+          step.startedAt = now;
+          step.nextAttemptAt = new Date(this.clock.now() + (run.hours ?? 0) * HOUR_MS).toISOString();
+        }
+        if (Date.parse(step.nextAttemptAt) > this.clock.now()) {
+          run.state = 'WAITING';
+          run.dueAt = step.nextAttemptAt;
+          run.updatedAt = now;
+          this.store.save([{ alert, events: [] }], now);
+          return;
+        }
+        succeed(step, now);
+        run.updatedAt = now;
+        this.store.save([{ alert, events: [{ type: 'STEP_SUCCEEDED', step: 'WAIT' }] }], now);
+        continue;
+      }
+      if (step.status === 'FAILED' && step.nextAttemptAt && Date.parse(step.nextAttemptAt) > this.clock.now()) {
+        run.state = 'RETRYING';
+        run.dueAt = step.nextAttemptAt;
+        this.store.save([{ alert, events: [] }], now);
+        return;
+      }
+      await this.runStep(alert, run, step, now);
+      if (run.state !== 'RUNNING') return;
+    }
+  }
+
+  private async runStep(alert: StaAlert, run: StaPlaybookRun, step: StaPlaybookStep, now: string): Promise<void> {
+    const changes: StaAlertChange[] = [];
+    if (step.name === 'ADD_TO_GROUP' && step.attempts === 0) changes.push(...this.supersedeOlderRuns(alert, now));
+    step.status = 'RUNNING';
+    step.attempts += 1;
+    step.startedAt = now;
+    step.nextAttemptAt = null;
+    run.state = 'RUNNING';
+    run.updatedAt = now;
+    // Written before the call: after a crash the step shows as started and is simply done again.
+    changes.push({ alert, events: [{ type: 'STEP_STARTED', step: step.name }] });
+    this.store.save(changes, now);
+
+    const log = { alertId: alert.id, step: step.name, attempt: step.attempts, userName: alert.userName };
+    const action = stepAction(step.name, run, alert.userName ?? '');
+    let error: StaStepError | null = null;
+    try {
+      if (!this.responder) throw notConfigured('The STA connector');
+      await action?.(this.responder);
+    } catch (e) {
+      error = { code: errorCodeOf(e) ?? 'INTERNAL', message: scrub(e instanceof Error ? e.message : String(e)) };
+      if (!(e instanceof GatewayError)) this.logger.error({ ...log, err: e }, 'unexpected error in an STA playbook step');
+    }
+    const done = this.iso();
+    run.updatedAt = done;
+    if (error) {
+      const wait = Math.min(this.retryBaseMs * 2 ** (step.attempts - 1), this.retryMaxMs);
+      step.status = 'FAILED';
+      step.error = error;
+      step.finishedAt = done;
+      step.nextAttemptAt = new Date(this.clock.now() + wait).toISOString();
+      run.state = 'RETRYING';
+      run.dueAt = step.nextAttemptAt;
+      this.store.save([{ alert, events: [{ type: 'STEP_FAILED', step: step.name }] }], done);
+      this.logger.warn({ ...log, code: error.code, retryAt: step.nextAttemptAt }, `STA playbook step failed, will retry: ${error.message}`);
+      return;
+    }
+    succeed(step, done);
+    const events: StaAlertChange['events'] = [{ type: 'STEP_SUCCEEDED', step: step.name }];
+    const next = currentStep(run);
+    if (next?.name === 'WAIT') {
+      // The stay is counted from the moment the user is in the group, as the reference sleeps after adding.
+      next.status = 'WAITING';
+      next.attempts = 1;
+      next.startedAt = done;
+      next.nextAttemptAt = new Date(this.clock.now() + (run.hours ?? 0) * HOUR_MS).toISOString();
+      events.push({ type: 'WAITING', step: 'WAIT' });
+    }
+    run.dueAt = done;
+    this.store.save([{ alert, events }], done);
+    this.logger.info(log, 'STA playbook step succeeded');
+  }
+
+  /**
+   * A push rejection for a user whose earlier push-rejection run is still active takes over from it, as the
+   * reference closes the older incident as a duplicate and restarts the timer: one stay, one removal.
+   */
+  private supersedeOlderRuns(alert: StaAlert, now: string): StaAlertChange[] {
+    const user = alert.userName?.trim().toLowerCase();
+    const changes: StaAlertChange[] = [];
+    for (const candidate of this.store.newestFirst()) {
+      if (candidate.id === alert.id || candidate.kind !== 'PUSH_REJECTION' || !candidate.run || !isActive(candidate.run)) continue;
+      if (candidate.userName?.trim().toLowerCase() !== user) continue;
+      if (candidate.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
+      const other = this.store.get(candidate.id)!;
+      const run = other.run!;
+      for (const step of run.steps) if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
+      run.state = 'SUPERSEDED';
+      run.supersededBy = alert.id;
+      run.finishedAt = run.updatedAt = now;
+      run.dueAt = null;
+      this.close(other, now, 'Duplicate', `Duplicate alert. New alert ID - ${alert.id}`);
+      changes.push({ alert: other, events: [{ type: 'SUPERSEDED' }, { type: 'CLOSED' }] });
+      this.logger.info({ alertId: other.id, supersededBy: alert.id }, 'STA push-rejection run superseded by a newer alert for the same user');
+    }
+    return changes;
+  }
+
+  private complete(alert: StaAlert, run: StaPlaybookRun, closeStep: StaPlaybookStep | undefined, now: string): void {
+    if (closeStep) {
+      closeStep.attempts += 1;
+      closeStep.startedAt = now;
+      succeed(closeStep, now);
+    }
+    run.state = 'COMPLETED';
+    run.finishedAt = run.updatedAt = now;
+    run.dueAt = null;
+    const text = CLOSE_TEXT[run.playbook];
+    this.close(alert, now, text.reason, text.notes);
+    this.store.save([{ alert, events: [...(closeStep ? [{ type: 'STEP_SUCCEEDED' as const, step: closeStep.name }] : []), { type: 'CLOSED' }] }], now);
+    this.logger.info({ alertId: alert.id, playbook: run.playbook }, 'STA playbook run completed');
+  }
+
+  private close(alert: StaAlert, now: string, reason: string, notes: string): void {
+    alert.state = 'CLOSED';
+    alert.closedAt = now;
+    alert.closeReason = reason;
+    alert.closeNotes = notes;
+  }
+}
+
+/** The first step not yet done. */
+function currentStep(run: StaPlaybookRun): StaPlaybookStep | undefined {
+  return run.steps.find((s) => s.status !== 'SUCCEEDED' && s.status !== 'CANCELLED');
+}
+
+function succeed(step: StaPlaybookStep, now: string): void {
+  step.status = 'SUCCEEDED';
+  step.finishedAt = now;
+  step.nextAttemptAt = null;
+  step.error = null;
+}

@@ -1,0 +1,93 @@
+// STA alerts received by mail and their playbook runs: list (newest first, keyset cursors), get, retry, cancel.
+import type { Context } from '../context.js';
+import type { StaAlert, StaAlertEvent, StaAlertEventType, StaAlertKind, StaAlertState, StaRunState } from '../domain/sta-alert.js';
+import { badInput } from '../errors.js';
+import type { Connection } from './incidents.js';
+
+export const DEFAULT_ALERT_PAGE = 50;
+export const MAX_ALERT_PAGE = 500;
+
+export interface StaAlertFilter {
+  kinds?: readonly StaAlertKind[] | null;
+  states?: readonly StaAlertState[] | null;
+  runStates?: readonly StaRunState[] | null;
+  /** Case-insensitive exact user name. */
+  userName?: string | null;
+  recordedFrom?: Date | null;
+  recordedTo?: Date | null;
+}
+
+export function matchesStaAlertFilter(a: StaAlert, f: StaAlertFilter | null | undefined): boolean {
+  if (!f) return true;
+  if (f.kinds?.length && !f.kinds.includes(a.kind)) return false;
+  if (f.states?.length && !f.states.includes(a.state)) return false;
+  if (f.runStates?.length && !(a.run && f.runStates.includes(a.run.state))) return false;
+  if (f.userName && a.userName?.toLowerCase() !== f.userName.trim().toLowerCase()) return false;
+  if (f.recordedFrom && Date.parse(a.recordedAt) < f.recordedFrom.getTime()) return false;
+  if (f.recordedTo && Date.parse(a.recordedAt) > f.recordedTo.getTime()) return false;
+  return true;
+}
+
+/** A position in the newest-first order that new alerts cannot shift: (recordedAt, id). */
+function encodeAlertCursor(a: StaAlert): string {
+  return Buffer.from(JSON.stringify({ r: a.recordedAt, i: a.id })).toString('base64url');
+}
+
+function decodeAlertCursor(cursor: string): { r: string; i: string } {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { r?: unknown; i?: unknown };
+    if (typeof c.r === 'string' && typeof c.i === 'string') return { r: c.r, i: c.i };
+  } catch {
+    // fall through to the typed error
+  }
+  throw badInput('not a cursor this gateway issued', 'after');
+}
+
+export function listStaAlerts(
+  args: { filter?: StaAlertFilter | null; first?: number | null; after?: string | null },
+  ctx: Context,
+): Connection<StaAlert> {
+  const first = args.first ?? DEFAULT_ALERT_PAGE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_ALERT_PAGE) throw badInput(`first must be between 1 and ${MAX_ALERT_PAGE}`, 'first');
+  const after = args.after ? decodeAlertCursor(args.after) : null;
+  // The store lists newest first by (recordedAt, id) descending: "after" means strictly older.
+  const matching = ctx.services.staAlerts.store
+    .newestFirst()
+    .filter((a) => matchesStaAlertFilter(a, args.filter))
+    .filter((a) => !after || a.recordedAt < after.r || (a.recordedAt === after.r && a.id < after.i));
+  const page = matching.slice(0, first).map((a) => structuredClone(a) as StaAlert);
+  const edges = page.map((node) => ({ node, cursor: encodeAlertCursor(node) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: matching.length > first,
+      hasPreviousPage: Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+export function getStaAlert(args: { id: string }, ctx: Context): StaAlert | null {
+  return ctx.services.staAlerts.store.get(args.id.trim()) ?? null;
+}
+
+export function retryStaPlaybookRun(args: { id: string }, ctx: Context): Promise<StaAlert> {
+  return ctx.services.staAlerts.retry(args.id.trim(), ctx.principal?.id ?? null);
+}
+
+export function cancelStaPlaybookRun(args: { id: string }, ctx: Context): Promise<StaAlert> {
+  return ctx.services.staAlerts.cancel(args.id.trim(), ctx.principal?.id ?? null);
+}
+
+export interface StaAlertEventFilter {
+  types?: readonly StaAlertEventType[] | null;
+  kinds?: readonly StaAlertKind[] | null;
+  userName?: string | null;
+}
+
+export function matchesStaAlertEventFilter(e: StaAlertEvent, f: StaAlertEventFilter | null | undefined): boolean {
+  if (!f) return true;
+  if (f.types?.length && !f.types.includes(e.type)) return false;
+  return matchesStaAlertFilter(e.alert, { kinds: f.kinds ?? null, userName: f.userName ?? null });
+}
