@@ -19,7 +19,7 @@ import { LogCapture, startTestGateway, type TestGateway } from './helpers/gatewa
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-01-05T09:20:00.000Z');
-const GROUP = 'Unusual Activity Group';
+const GROUP = 'Unusual Activity';
 const iso = (t: number) => new Date(t).toISOString();
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'secgraph-sta-playbooks-'));
 
