@@ -97,3 +97,16 @@ export async function incidentAssetOwner(incident: Incident, ctx: Context): Prom
   const email = incident.assetOwnerEmail?.trim();
   return email ? staLoaders(ctx).userByEmail.load(email) : null;
 }
+
+/**
+ * The STA user a name from another source stands for: a userName, else (when it looks like one) an email.
+ * SAML federation usually puts the login, often an email, in the role-session name.
+ */
+export async function staUserNamed(name: string | null | undefined, ctx: Context): Promise<StaUser | null> {
+  const n = name?.trim();
+  if (!n) return null;
+  const loaders = staLoaders(ctx);
+  const byName = await loaders.userByName.load(n);
+  if (byName || !n.includes('@')) return byName;
+  return loaders.userByEmail.load(n);
+}

@@ -11,5 +11,6 @@ import './sta-application.js';
 import './sta-access-log.js';
 import './saml-detection.js';
 import './sta-alert.js';
+import './sta-joins.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,12 +1,11 @@
 // StaUser: a SafeNet Trusted Access user with its groups, applications, sessions and access logs (each
-// through a DataLoader), the user queries and mutations, the tenant check, and Incident.assetOwner, the join
-// from a SaaS Security incident to the STA user who owns the asset.
+// through a DataLoader), the user queries and mutations and the tenant check. The joins from other sources
+// to STA users live in sta-joins.ts.
 import type { StaUserCreate, StaUserUpdate } from '../domain/sta.js';
 import {
   createStaUser,
   deleteStaUser,
   getStaUser,
-  incidentAssetOwner,
   listStaUsers,
   staUserAccessLogs,
   staUserApplications,
@@ -17,7 +16,6 @@ import {
 } from '../resolvers/sta-users.js';
 import { validateStaTenant } from '../resolvers/sta-tenant.js';
 import { builder } from './builder.js';
-import { IncidentRef } from './incident.js';
 import { StaAccessLogRef, StaApplicationRef, StaDeletionRef, StaGroupRef, StaSessionRef, StaUserRef } from './sta-refs.js';
 
 StaUserRef.implement({
@@ -192,15 +190,5 @@ builder.mutationField('terminateStaUserSessions', (t) =>
     authScopes: { respond: true },
     args: { userName: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => terminateStaUserSessions(args, ctx),
-  }),
-);
-
-builder.objectField(IncidentRef, 'assetOwner', (t) =>
-  t.field({
-    type: StaUserRef,
-    nullable: true,
-    description:
-      'The STA user whose email is assetOwnerEmail (case-insensitive); null when STA has none. Batched and cached: one user listing answers every incident.',
-    resolve: (incident, _args, ctx) => incidentAssetOwner(incident, ctx),
   }),
 );
