@@ -1,6 +1,5 @@
 // SAML detections: Panther's AWS.Suspicious.SAML.Activity alerts over CloudTrail, their matched events, a
-// rule sandbox (evaluateSamlRule) and live CREATED/UPDATED events. (`actor: StaUser` is added once the STA
-// connector is merged; it resolves from `actorName`.)
+// rule sandbox (evaluateSamlRule) and live CREATED/UPDATED events. (`actor: StaUser` is in sta-joins.ts.)
 import { filter, pipe } from 'graphql-yoga';
 import type { Indicators } from '../detection/cloudtrail-indicators.js';
 import { PANTHER_SEVERITIES } from '../detection/rule-spec.js';
