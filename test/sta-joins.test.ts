@@ -1,7 +1,7 @@
 // The joins from other sources to STA users: StaAlert.user and SamlDetection.actor (Incident.assetOwner has
 // its own file), each resolved against the STA emulator through the batched loaders.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IncomingStaAlert } from '../src/domain/sta-alert.js';
+import type { IncomingStaAlert } from '../src/playbooks/sta-playbook-runner.js';
 import { SANDBOX_PEOPLE } from '../src/emulators/sandbox-people.js';
 import { FakeStaResponder } from './helpers/fake-sta-responder.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
