@@ -1,18 +1,13 @@
 // Configuration: every wrong value stops the start with a message naming the variable.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SAAS_SECURITY_REGIONS } from '../src/config.js';
+import { loadConfig, SAAS_SECURITY_REGIONS } from '../src/config.js';
+import { configErrorOf } from './helpers/config.js';
 
 const fails = (env: Record<string, string>, variable: string, message?: RegExp) => {
-  let error: unknown;
-  try {
-    loadConfig(env);
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ConfigError);
-  expect((error as ConfigError).variable).toBe(variable);
-  expect((error as ConfigError).message.startsWith(`${variable}:`)).toBe(true);
-  if (message) expect((error as ConfigError).message).toMatch(message);
+  const error = configErrorOf(env);
+  expect(error.variable).toBe(variable);
+  expect(error.message.startsWith(`${variable}:`)).toBe(true);
+  if (message) expect(error.message).toMatch(message);
 };
 
 describe('configuration', () => {

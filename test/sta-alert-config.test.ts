@@ -1,7 +1,8 @@
 // The STA alert listener's and playbooks' configuration rows: defaults, the listener off when unset, and
 // a typed ConfigError naming the variable for anything wrong.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { configErrorOf } from './helpers/config.js';
 
 describe('STA alerts configuration', () => {
   it('leaves the listener off without a host and uses the guide-like playbook defaults', () => {
@@ -40,14 +41,8 @@ describe('STA alerts configuration', () => {
     [{ STA_UNUSUAL_ACTIVITY_HOURS: '0' }, 'STA_UNUSUAL_ACTIVITY_HOURS'],
     [{ STA_UNUSUAL_ACTIVITY_HOURS: 'a day' }, 'STA_UNUSUAL_ACTIVITY_HOURS'],
   ])('rejects %j naming %s', (env, variable) => {
-    let error: unknown;
-    try {
-      loadConfig(env);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).variable).toBe(variable);
-    expect((error as ConfigError).message).not.toContain('p"');
+    const error = configErrorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).not.toContain('p"');
   });
 });

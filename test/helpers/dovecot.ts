@@ -4,10 +4,11 @@
 // A missing Dovecot is an error, never a skip: the STA alert mail tests must run against a real server.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { freePort } from './net.js';
 
 const DOVECOT_BIN = process.env['DOVECOT_BIN'] ?? '/usr/sbin/dovecot';
 /** The IMAP protocol binary comes with dovecot-imapd, not with dovecot-core. */
@@ -29,17 +30,6 @@ export interface TestDovecot {
   /** Stops the server (running `whileDown` meanwhile) and starts it again on the same port and maildir. */
   restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** uid and gid of a system account, from /etc/passwd. */
