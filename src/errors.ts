@@ -28,6 +28,7 @@ export interface GatewayErrorDetails {
   argument?: string;
 }
 
+// Keeps GraphQLError's name: yoga recognises client-safe errors by `name === 'GraphQLError'` and masks anything else.
 export class GatewayError extends GraphQLError {
   constructor(
     readonly code: ErrorCode,
@@ -38,7 +39,6 @@ export class GatewayError extends GraphQLError {
     super(scrub(message), {
       extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
     });
-    this.name = 'GatewayError';
   }
 }
 
