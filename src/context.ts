@@ -4,6 +4,7 @@ import type { AuthResult, Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
+import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import type { GatewayPubSub } from './pubsub.js';
 
@@ -15,6 +16,8 @@ export interface Services {
   pubsub: GatewayPubSub;
   /** Null when the connector is not configured (never the case today: no configuration means sandbox). */
   saasSecurity: SaasSecurityConnector | null;
+  /** Fetching, mirroring and the store of fetched incidents; null when SaaS Security is not configured. */
+  incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

@@ -7,6 +7,8 @@ import { SaasSecurityClient } from './connectors/saas-security/client.js';
 import { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
+import { IncidentStore } from './fetch/incident-store.js';
+import { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import { createGatewayPubSub } from './pubsub.js';
 
@@ -44,8 +46,21 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
 
+  // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
+  const incidentSync = new IncidentSync({
+    source: saasClient,
+    store: IncidentStore.open(config.dataDir, { sandbox: sandboxes.includes('SaaS Security') }),
+    pubsub,
+    clock,
+    logger: logger.child({ job: 'incident-fetch' }),
+    config: config.incidentFetch,
+  });
+  // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
+  closers.push(() => incidentSync.stop());
+  incidentSync.start();
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

@@ -1,5 +1,8 @@
 // Builds a gateway for tests: a real emulator on loopback, the real connector and yoga app, no port for
 // GraphQL (yoga.fetch). Everything a test might want to poke is returned.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type GatewayYoga } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth.js';
@@ -65,11 +68,15 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     emulator.putRemediation(sharedFixture('saas-security/get-asset-remediation-status.json'));
   }
   const url = await emulator.start();
+  // Each gateway gets its own data dir (the fetch store lives there), removed on close.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-test-'));
   const config = loadConfig({
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    SECGRAPH_DATA_DIR: '.test-data',
+    SECGRAPH_DATA_DIR: dataDir,
+    // The background fetcher would add requests to the emulator's log; tests that want it turn it on.
+    SAAS_SECURITY_FETCH: 'false',
     ...FAST_RETRY_ENV,
     ...opts.env,
   });
@@ -96,6 +103,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     async close() {
       await running.close();
       await emulator.stop();
+      if (config.dataDir === dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
