@@ -1,7 +1,12 @@
 // One fetch run (spec §4, improved): drain the delta endpoint page by page from the cursor, up to maxFetch new
-// incidents; skip incidents created before the page's `from` (the reference's rule: those are updates to old
-// incidents, mirroring's business) and incidents already stored; stamp each new one with the mirror
-// direction; write the page's incidents and the new cursor in one durable batch; only then publish FETCHED.
+// incidents; skip incidents already stored (their changes are the incoming mirror's business) and incidents
+// created before the first-fetch window; stamp each new one with the mirror direction; write the page's
+// incidents and the new cursor in one durable batch; only then publish FETCHED.
+//
+// The reference skips incidents created before the *current* cursor, because without an id cache that is its
+// only way not to fetch an updated incident twice. It also loses an incident created inside the window that
+// it did not see before its first update (e.g. filtered out by state, or beyond the page). The store is an
+// exact id cache, so secgraph skips only what was created before the window itself.
 import type { Clock } from '../clock.js';
 import { apiPageSize, parseApiDate } from '../connectors/saas-security/map.js';
 import type { IncidentFetchConfig } from '../config.js';
@@ -27,7 +32,7 @@ export interface SyncDeps {
 
 export function initialState(config: IncidentFetchConfig, now: number): FetchState {
   const start = config.firstFetch.kind === 'ago' ? now - config.firstFetch.ms : config.firstFetch.epochMs;
-  return { cursor: iso(start), mirrorCursor: iso(start), fetchedTotal: 0, lastRunAt: null, lastError: null };
+  return { windowStart: iso(start), cursor: iso(start), mirrorCursor: iso(start), fetchedTotal: 0, lastRunAt: null, lastError: null };
 }
 
 export function currentState(deps: Pick<SyncDeps, 'store' | 'config' | 'clock'>): FetchState {
@@ -47,6 +52,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
   while (fetched < config.maxFetch && pages < MAX_PAGES_PER_RUN) {
     const state = currentState(deps);
     const from = Date.parse(state.cursor);
+    const windowStart = Date.parse(state.windowStart);
     const limit = apiPageSize(Math.min(FETCH_PAGE_SIZE, config.maxFetch - fetched));
     const page = await readPage(deps.source, from, filter, limit);
     pages += 1;
@@ -69,7 +75,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
       handled.push(updated);
       if (store.has(w.incident_id) || records.some((r) => r.wire.incident_id === w.incident_id)) continue;
       const created = parseApiDate(w.created_at)?.getTime();
-      if (created !== undefined && created < from) continue;
+      if (created !== undefined && created < windowStart) continue;
       records.push({
         wire: w,
         gateway: {

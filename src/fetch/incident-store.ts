@@ -17,6 +17,8 @@ export interface StoredIncident {
 }
 
 export interface FetchState {
+  /** Start of the first-fetch window: incidents created before it are never fetched. */
+  windowStart: string;
   /** `from` of the next fetch query (inclusive), ISO with ms. */
   cursor: string;
   /** `from` of the next incoming-mirror query (inclusive). */
