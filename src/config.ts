@@ -1,6 +1,9 @@
 // All configuration is parsed and validated here, once, at start. A wrong value stops the start with a
 // message naming the variable; nothing else in the code reads process.env.
 import path from 'node:path';
+import { WIRE_SEVERITY_BY_LABEL, WIRE_STATUS_BY_NAME } from './connectors/saas-security/wire.js';
+import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-record.js';
+import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
 
 export const SCOPES = ['read', 'respond', 'ingest'] as const;
@@ -49,6 +52,28 @@ export interface SamlDetectionConfig {
   maxRecordChars: number;
 }
 
+/** Where the first fetch starts: a span before the first run (`3 days`) or a fixed time. */
+export type FirstFetch = { kind: 'ago'; ms: number } | { kind: 'at'; epochMs: number };
+
+/** Background fetching and mirroring of SaaS Security incidents (the reference's fetch parameters, spec §4). */
+export interface IncidentFetchConfig {
+  enabled: boolean;
+  intervalMs: number;
+  firstFetch: FirstFetch;
+  /** Incidents delivered per run at most, 10..1000. */
+  maxFetch: number;
+  state: IncidentState | null;
+  severities: Severity[];
+  statuses: IncidentStatus[];
+  appIds: string[];
+  /** Stamped on each incident when it is fetched. */
+  mirrorDirection: MirrorDirection;
+  /** An upstream close closes the gateway's record too. */
+  closeMirrored: boolean;
+  /** Undelivered events one subscriber may have buffered before its subscription is ended. */
+  subscriberBuffer: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -58,6 +83,7 @@ export interface Config {
   apiKeys: Map<string, ReadonlySet<Scope>>;
   redisUrl: string | null;
   saasSecurity: SaasSecurityConfig;
+  incidentFetch: IncidentFetchConfig;
   sta: StaConfig;
   samlDetection: SamlDetectionConfig;
   /** The STA alert mailbox; null when STA_ALERTS_IMAP_HOST is unset (the listener is off). */
@@ -280,6 +306,7 @@ export function loadConfig(env: Env = process.env): Config {
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),
+    incidentFetch: parseIncidentFetch(env),
   };
 }
 
@@ -298,5 +325,84 @@ function parseSamlDetection(env: Env): SamlDetectionConfig {
     settleMs: parseIntVar(env, 'CLOUDTRAIL_SETTLE_MS', 2_000, 0, 600_000),
     maxBodyBytes: parseIntVar(env, 'CLOUDTRAIL_INGEST_MAX_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     maxRecordChars: parseIntVar(env, 'CLOUDTRAIL_MAX_RECORD_CHARS', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  };
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90` (seconds), `30s`, `1m`, `1m30s`, `2h`, `500ms` → milliseconds. */
+export function parseDurationVar(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  const raw = envValue(env, name)?.toLowerCase().replace(/\s+/g, '');
+  if (raw === undefined) return fallbackMs;
+  let ms: number;
+  if (/^\d+$/.test(raw)) ms = Number(raw) * 1000;
+  else if (/^(\d+(ms|s|m|h|d))+$/.test(raw)) {
+    ms = 0;
+    for (const [, n, unit] of raw.matchAll(/(\d+)(ms|s|m|h|d)/g)) ms += Number(n) * DURATION_UNITS_MS[unit!]!;
+  } else throw new ConfigError(name, `expected a duration such as 90, 30s, 1m or 1h, got "${raw}"`);
+  if (ms < minMs || ms > maxMs) throw new ConfigError(name, `must be between ${minMs} ms and ${maxMs} ms, got ${ms} ms`);
+  return ms;
+}
+
+const SPAN_UNITS_MS: Record<string, number> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+  month: 30 * 86_400_000,
+  year: 365 * 86_400_000,
+};
+
+/** The reference's first_fetch: `<number> <unit>` (minutes to years, as dateparser reads them) or an ISO time. */
+export function parseFirstFetch(env: Env, name: string): FirstFetch {
+  const raw = envValue(env, name) ?? '3 days';
+  const span = /^(\d+)\s*(minute|hour|day|week|month|year)s?(\s+ago)?$/i.exec(raw);
+  if (span) return { kind: 'ago', ms: Number(span[1]) * SPAN_UNITS_MS[span[2]!.toLowerCase()]! };
+  if (/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(raw)) {
+    const t = Date.parse(raw);
+    if (!Number.isNaN(t)) return { kind: 'at', epochMs: t };
+  }
+  throw new ConfigError(name, `expected "<number> <unit>" (e.g. 3 days, 12 hours) or an ISO time, got "${raw}"`);
+}
+
+/** A comma-separated list whose items must each be one of `values` (case-insensitive), via `aliases` too. */
+function parseListVar<T extends string>(env: Env, name: string, values: readonly T[], aliases: Record<string, T> = {}): T[] {
+  const raw = envValue(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const key = item.toUpperCase().replace(/[\s-]+/g, '_');
+      const hit = values.find((v) => v === key) ?? aliases[item.toLowerCase()];
+      if (!hit) throw new ConfigError(name, `unknown value "${item}" (one of ${values.join(', ')})`);
+      return hit;
+    });
+}
+
+function parseIncidentFetch(env: Env): IncidentFetchConfig {
+  // The reference's filter values are accepted as well as the schema's enum names: severities 1..5 and
+  // statuses as the API spells them (open-new, closed-business justified, …).
+  const severityAliases = Object.fromEntries(Object.entries(WIRE_SEVERITY_BY_LABEL).map(([label, n]) => [n, label as Severity]));
+  const statusAliases = Object.fromEntries(Object.entries(WIRE_STATUS_BY_NAME).map(([name, wire]) => [wire, name as IncidentStatus]));
+  const state = parseEnumVar(env, 'SAAS_SECURITY_FETCH_STATE', ['All', 'Open', 'Closed'] as const, 'All');
+  const direction = envValue(env, 'SAAS_SECURITY_MIRROR_DIRECTION');
+  return {
+    enabled: parseBoolVar(env, 'SAAS_SECURITY_FETCH', true),
+    intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 60_000, 100, 86_400_000),
+    firstFetch: parseFirstFetch(env, 'SAAS_SECURITY_FIRST_FETCH'),
+    maxFetch: parseIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, 10, 1000),
+    state: state === 'All' ? null : state === 'Open' ? 'OPEN' : 'CLOSED',
+    severities: parseListVar(env, 'SAAS_SECURITY_FETCH_SEVERITY', SEVERITIES, severityAliases),
+    statuses: parseListVar(env, 'SAAS_SECURITY_FETCH_STATUS', INCIDENT_STATUSES, statusAliases),
+    appIds: (envValue(env, 'SAAS_SECURITY_FETCH_APP_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    // The reference's label for Both is "Incoming And Outgoing".
+    mirrorDirection:
+      direction?.toLowerCase() === 'incoming and outgoing'
+        ? 'Both'
+        : parseEnumVar(env, 'SAAS_SECURITY_MIRROR_DIRECTION', MIRROR_DIRECTIONS, 'Both'),
+    closeMirrored: parseBoolVar(env, 'SAAS_SECURITY_CLOSE_MIRRORED', false),
+    subscriberBuffer: parseIntVar(env, 'SECGRAPH_SUBSCRIPTION_BUFFER', 1000, 1, 100_000),
   };
 }

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { StaConnector } from './connectors/sta/connector.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
+import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
@@ -24,6 +25,8 @@ export interface Services {
   samlDetection: SamlDetectionService | null;
   /** STA alerts from the mailbox and their playbook runs (always on: the store lives under SECGRAPH_DATA_DIR). */
   staAlerts: StaPlaybookRunner;
+  /** Fetching, mirroring and the store of fetched incidents; null when SaaS Security is not configured. */
+  incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
 }

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'UPSTREAM_RATE_LIMITED',
   'UPSTREAM_REJECTED',
   'NOT_CONFIGURED',
+  'SUBSCRIPTION_OVERFLOW',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,6 +1,7 @@
 // The one pub/sub every publisher (mutations, background fetchers) and every subscription goes through.
 // In-process by default; with REDIS_URL a Redis event target lets several gateway instances share events.
 // Payloads must therefore survive JSON: dates travel as ISO strings.
+import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
@@ -24,7 +25,12 @@ export interface PubSubHandle {
 }
 
 export function createGatewayPubSub(redisUrl: string | null, logger?: Logger): PubSubHandle {
-  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
+  if (!redisUrl) {
+    // One listener per subscriber: thousands are normal, so no "possible memory leak" warning past 10.
+    const eventTarget = new EventTarget();
+    setMaxListeners(0, eventTarget);
+    return { pubsub: createPubSub<Topics>({ eventTarget }), close: async () => {} };
+  }
   const publishClient = new Redis(redisUrl);
   const subscribeClient = new Redis(redisUrl);
   // ioredis reconnects by itself; say so in the log instead of crashing on an unhandled 'error' event.

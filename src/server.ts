@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { createApp, type GatewayYoga } from './app.js';
 import { ApiKeyAuthenticator } from './auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Services } from './context.js';
 import { createLogger, registerSecret, type Logger } from './logger.js';
 import { startServices } from './services.js';
 
@@ -20,6 +21,8 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export interface RunningGateway {
   server: Server;
   url: string;
+  /** For in-process harnesses (benchmarks, tests) that publish or drive background jobs directly. */
+  services: Services;
   stop(): Promise<void>;
 }
 
@@ -82,7 +85,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       clearTimeout(timer);
       await running.close();
     })());
-  return { server, url, stop };
+  return { server, url, services: running.services, stop };
 }
 
 async function main(): Promise<void> {

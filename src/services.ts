@@ -10,6 +10,8 @@ import { StaConnector } from './connectors/sta/connector.js';
 import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
+import { IncidentStore } from './fetch/incident-store.js';
+import { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import { startSamlDetection } from './detection/start-saml-detection.js';
 import { StaAlertMailListener } from './mail/sta-alert-listener.js';
@@ -77,8 +79,23 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
   const staAlerts = startStaAlerts(config, logger, clock, pubsub, options.staResponder === undefined ? staConnector : options.staResponder, closers);
 
+
+  // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
+  const incidentSync = new IncidentSync({
+    source: saasClient,
+    store: IncidentStore.open(config.dataDir, { sandbox: sandboxes.includes('SaaS Security') }),
+    pubsub,
+    clock,
+    logger: logger.child({ job: 'incident-fetch' }),
+    config: config.incidentFetch,
+  });
+  // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
+  closers.push(() => incidentSync.stop());
+  incidentSync.start();
+
+
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

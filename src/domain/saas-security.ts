@@ -1,4 +1,5 @@
 // SaaS Security domain types: what resolvers and the schema work with. Connectors map wire JSON to these.
+import type { GatewayIncidentFields } from './incident-record.js';
 
 export const INCIDENT_STATES = ['OPEN', 'CLOSED'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
@@ -63,6 +64,11 @@ export interface Incident {
   groupIds: unknown[];
   collaborators: unknown[];
   dataPatterns: unknown[];
+  /**
+   * The gateway's record when the fetcher stored this incident: set on published events (a snapshot);
+   * absent elsewhere, where the schema looks the record up.
+   */
+  gateway?: GatewayIncidentFields | null;
 }
 
 export interface App {

@@ -4,6 +4,7 @@ import { deltaPath, toDeltaQuery, apiPageSize } from '../connectors/saas-securit
 import type { IncidentEvent } from '../domain/incident-event.js';
 import type { CloseCategory, Incident, IncidentQuery } from '../domain/saas-security.js';
 import { badInput, notFound } from '../errors.js';
+import { closeFetchedIncident } from '../fetch/outgoing-close.js';
 import { saasSecurity } from './connectors.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
 
@@ -90,6 +91,13 @@ export function changedFields(before: Incident | null, after: Incident, fields =
 export async function closeIncident(args: { id: string; category: CloseCategory }, ctx: Context): Promise<Incident> {
   const id = parseIncidentId(args.id);
   const connector = saasSecurity(ctx);
+  const sync = ctx.services.incidentSync;
+  const record = sync?.store.get(id);
+  if (sync && record) {
+    // A fetched incident: its stamped mirror direction decides whether the close goes upstream.
+    return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger }, record, args.category);
+  }
+  // Not fetched (before the fetch window, filtered out, or fetching off): no gateway record, so close upstream.
   const before = await connector.getIncident(id);
   if (!before) throw notFound(`SaaS Security has no incident ${id}`);
   const { incident } = await connector.closeIncident(id, args.category);

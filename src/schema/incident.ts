@@ -1,5 +1,4 @@
 // Incident: a SaaS Security incident, its queries, the close mutation and the live incident events.
-import { filter, pipe } from 'graphql-yoga';
 import { INCIDENT_EVENT_KINDS, type IncidentEvent } from '../domain/incident-event.js';
 import {
   CLOSE_CATEGORIES,
@@ -11,6 +10,7 @@ import {
 import { loadAppsById } from '../resolvers/apps.js';
 import { matchesIncidentEventFilter } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
+import { boundedSubscription, SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { AppRef } from './app.js';
 import { builder } from './builder.js';
 
@@ -138,7 +138,9 @@ const IncidentEventRef = builder.objectRef<IncidentEvent>('IncidentEvent').imple
   fields: (t) => ({
     kind: t.field({ type: IncidentEventKindRef, resolve: (e) => e.kind }),
     incident: t.field({ type: IncidentRef, resolve: (e) => e.incident }),
-    changedFields: t.exposeStringList('changedFields', { description: 'Upstream field names; empty for FETCHED.' }),
+    changedFields: t.exposeStringList('changedFields', {
+      description: 'Upstream field names that changed (state, category, …); gatewayState, closeReason, mirrorError for the gateway record. Empty for FETCHED.',
+    }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),
 });
@@ -155,14 +157,20 @@ const IncidentEventFilterRef = builder.inputType('IncidentEventFilter', {
 builder.subscriptionField('incidentEvents', (t) =>
   t.field({
     type: IncidentEventRef,
-    description: 'Incidents as they are closed, fetched or mirrored, pushed live.',
+    description:
+      'Incidents as they are fetched, mirrored in or closed, pushed live. A subscriber that falls SECGRAPH_SUBSCRIPTION_BUFFER ' +
+      'events behind gets a final SUBSCRIPTION_OVERFLOW error and its subscription completes.',
     authScopes: { read: true },
     args: { filter: t.arg({ type: IncidentEventFilterRef }) },
     subscribe: (_root, args, ctx) =>
-      pipe(
-        ctx.services.pubsub.subscribe('incident:event'),
-        filter((e: IncidentEvent) => matchesIncidentEventFilter(e, args.filter)),
-      ),
-    resolve: (e) => e,
+      boundedSubscription(ctx.services.pubsub.subscribe('incident:event'), {
+        capacity: ctx.services.config.incidentFetch.subscriberBuffer,
+        accept: (e: IncidentEvent) => matchesIncidentEventFilter(e, args.filter),
+        onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'incidentEvents subscription ended'),
+      }),
+    resolve: (e) => {
+      if (e instanceof SubscriptionFailure) throw e.error;
+      return e as IncidentEvent;
+    },
   }),
 );

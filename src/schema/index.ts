@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './app.js';
 import './incident.js';
+import './incident-fetch.js';
 import './remediation.js';
 import './gateway.js';
 import './sta-user.js';

@@ -1,6 +1,6 @@
 // Builds a gateway for tests: a real emulator on loopback, the real connector and yoga app, no port for
 // GraphQL (yoga.fetch). Everything a test might want to poke is returned.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -93,12 +93,15 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const url = opts.sharedEmulator ? emulator.url : await emulator.start();
   const sta = opts.sta ? new StaEmulator({ clock, ...(opts.sta === true ? {} : opts.sta) }) : null;
   const staEnv = sta ? { STA_URL: await sta.start(), STA_TENANT_CODE: sta.tenantCode, STA_API_KEY: sta.apiKey } : {};
+  // Each gateway gets its own data dir (the durable stores live there), removed on close.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-test-'));
   const config = loadConfig({
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    // Each gateway its own durable state, so parallel test files never share store files.
-    SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-data-')),
+    SECGRAPH_DATA_DIR: dataDir,
+    // The background fetcher would add requests to the emulator's log; tests that want it turn it on.
+    SAAS_SECURITY_FETCH: 'false',
     ...FAST_RETRY_ENV,
     ...staEnv,
     // Without CLOUDTRAIL_DIR the gateway would generate and ingest the sandbox tree: only when asked.
@@ -130,6 +133,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
       await running.close();
       if (!opts.sharedEmulator) await emulator.stop();
       await sta?.stop();
+      if (config.dataDir === dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

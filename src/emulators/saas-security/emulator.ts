@@ -62,6 +62,8 @@ export class SaasSecurityEmulator extends HttpEmulator {
   remediationDelayMs: number;
   tokensIssued = 0;
   private lastStamp = 0;
+  /** Incidents by (updated_at, id), rebuilt after a change: the delta endpoint binary-searches `from`. */
+  private byUpdated: Array<{ t: number; inc: WireIncident }> | null = null;
 
   constructor(opts: SaasSecurityEmulatorOptions = {}) {
     super();
@@ -82,6 +84,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
 
   putIncident(inc: WireIncident): void {
     this.incidents.set(inc.incident_id, inc);
+    this.byUpdated = null;
     const t = Date.parse(inc.updated_at ?? '');
     if (Number.isFinite(t)) this.lastStamp = Math.max(this.lastStamp, t);
   }
@@ -103,6 +106,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
     const inc = this.incidents.get(id);
     if (!inc) throw new Error(`no incident ${id}`);
     Object.assign(inc, patch, { updated_at: patch.updated_at ?? new Date(this.stamp()).toISOString() });
+    this.byUpdated = null;
     return inc;
   }
 
@@ -175,25 +179,39 @@ export class SaasSecurityEmulator extends HttpEmulator {
     const severities = list('severity').map(severityRank);
     if (severities.some((s) => s === null)) return json(400, { message: 'invalid severity' });
 
-    const matches = [...this.incidents.values()]
-      .filter((inc) => {
-        const updated = Date.parse(inc.updated_at ?? '');
-        if (from !== null && !(updated >= from)) return false;
-        if (to !== null && !(updated <= to)) return false;
-        if (appIds.length && !appIds.includes((inc.app_id ?? '').toLowerCase())) return false;
-        const incState = (inc.state ?? (inc.status ?? '').split('-')[0] ?? '').toLowerCase();
-        if (state && incState !== state) return false;
-        if (statuses.length && !statuses.includes((inc.status ?? '').toLowerCase())) return false;
-        if (severities.length && !severities.includes(severityRank(inc.severity))) return false;
-        return true;
-      })
-      .sort((a, b) => Date.parse(a.updated_at ?? '') - Date.parse(b.updated_at ?? '') || a.incident_id - b.incident_id);
+    const index = this.updatedIndex();
+    let lo = 0;
+    let hi = index.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (from !== null && !(index[mid]!.t >= from)) lo = mid + 1;
+      else hi = mid;
+    }
+    const matches: WireIncident[] = [];
+    for (let i = lo; i < index.length && matches.length < limit; i += 1) {
+      const { t: updated, inc } = index[i]!;
+      if (to !== null && !(updated <= to)) break;
+      if (appIds.length && !appIds.includes((inc.app_id ?? '').toLowerCase())) continue;
+      const incState = (inc.state ?? (inc.status ?? '').split('-')[0] ?? '').toLowerCase();
+      if (state && incState !== state) continue;
+      if (statuses.length && !statuses.includes((inc.status ?? '').toLowerCase())) continue;
+      if (severities.length && !severities.includes(severityRank(inc.severity))) continue;
+      matches.push(inc);
+    }
     const page = matches.slice(0, limit);
     const next = new URLSearchParams(q);
     next.set('limit', String(limit));
     const last = page[page.length - 1];
     if (last) next.set('from', new Date(Date.parse(last.updated_at ?? '') + 1).toISOString());
     return json(200, { limit, nextPath: `/incident/api/incidents/delta?${next.toString()}`, resources: page });
+  }
+
+  private updatedIndex(): Array<{ t: number; inc: WireIncident }> {
+    this.byUpdated ??= [...this.incidents.values()]
+      .map((inc) => ({ t: Date.parse(inc.updated_at ?? ''), inc }))
+      .filter((e) => !Number.isNaN(e.t))
+      .sort((a, b) => a.t - b.t || a.inc.incident_id - b.inc.incident_id);
+    return this.byUpdated;
   }
 
   private getIncident(id: number): EmulatorResponse {
@@ -223,6 +241,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
       resolution_date: now,
       updated_at: now,
     });
+    this.byUpdated = null;
     return json(200, { state: 'closed', category: body.category, resolved_by: 'api', resolution_date: now });
   }
 

@@ -1,0 +1,68 @@
+// Fetch drain: an emulator holding 100,000 incidents (all inside the first-fetch window), drained by the real
+// fetcher (real client over loopback HTTP, durable store with fsync per page) in runs of 1,000.
+// Prints time to drain, incidents/s and peak RSS. The emulator runs in the same process, so its CPU and
+// memory are included.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { SaasSecurityClient } from '../src/connectors/saas-security/client.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { IncidentStore } from '../src/fetch/incident-store.js';
+import { IncidentSync } from '../src/fetch/incident-sync.js';
+import { createLogger } from '../src/logger.js';
+import { createGatewayPubSub } from '../src/pubsub.js';
+
+const INCIDENTS = 100_000;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+export async function run(): Promise<void> {
+  const rssStart = process.memoryUsage().rss;
+  const emulator = new SaasSecurityEmulator({ generatedIncidents: INCIDENTS });
+  const url = await emulator.start();
+  const rssLoaded = process.memoryUsage().rss;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-bench-fetch-'));
+  const config = loadConfig({
+    SAAS_SECURITY_URL: url,
+    SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
+    SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    SECGRAPH_DATA_DIR: dataDir,
+    SAAS_SECURITY_FIRST_FETCH: '31 days',
+    SAAS_SECURITY_MAX_FETCH: '1000',
+    SAAS_SECURITY_MIRROR_DIRECTION: 'None',
+  });
+  const logger = createLogger('silent');
+  const saas = config.saasSecurity as { url: string; clientId: string; clientSecret: string; http: typeof config.saasSecurity.http };
+  const client = new SaasSecurityClient({ baseUrl: url, clientId: saas.clientId, clientSecret: saas.clientSecret, http: saas.http, logger, clock: systemClock });
+  const { pubsub } = createGatewayPubSub(null);
+  let published = 0;
+  const counting = (async () => {
+    for await (const _ of pubsub.subscribe('incident:event')) published += 1;
+  })();
+  const sync = new IncidentSync({ source: client, store: IncidentStore.open(dataDir), pubsub, clock: systemClock, logger, config: config.incidentFetch });
+
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const t0 = performance.now();
+  let runs = 0;
+  for (;;) {
+    runs += 1;
+    const r = await sync.runOnce();
+    if (r.error) throw new Error(r.error);
+    if (r.fetched === 0) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const fetched = sync.status().fetchedTotal;
+  console.log(`incidents in emulator      ${INCIDENTS}`);
+  console.log(`fetched (stored)           ${fetched} in ${runs} runs, ${emulator.requestsTo('/incident/api/incidents/delta').length} page requests`);
+  console.log(`FETCHED events published   ${published}`);
+  console.log(`time to drain              ${seconds.toFixed(2)} s`);
+  console.log(`incidents/s                ${(fetched / seconds).toFixed(0)}`);
+  console.log(`RSS before / emulator loaded / peak while draining   ${mb(rssStart)} / ${mb(rssLoaded)} / ${mb(peak)}`);
+  await sync.stop();
+  void counting;
+  await emulator.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

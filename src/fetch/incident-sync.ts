@@ -1,0 +1,111 @@
+// The background job: every interval, one fetch run then one incoming-mirror run. Runs never overlap (a call
+// while one is running joins it); a failed run is recorded and retried at the next interval. Tests drive it
+// with runOnce() and a ManualClock instead of waiting for the timer.
+import { errorCodeOf } from '../errors.js';
+import { iso } from './delta-cursor.js';
+import { currentState, fetchIncidents, type SyncDeps } from './incident-fetcher.js';
+import { mirrorIncoming } from './incoming-mirror.js';
+
+export interface FetchStatus {
+  enabled: boolean;
+  running: boolean;
+  intervalMs: number;
+  lastRunAt: string | null;
+  /** From the store: survives restarts. */
+  cursor: string;
+  mirrorCursor: string;
+  fetchedTotal: number;
+  storedIncidents: number;
+  lastRunFetched: number;
+  lastRunMirrored: number;
+  lastError: string | null;
+  nextRunAt: string | null;
+}
+
+export interface RunSummary {
+  fetched: number;
+  mirrored: number;
+  error: string | null;
+}
+
+export class IncidentSync {
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<RunSummary> | null = null;
+  private stopped = false;
+  private nextRunAt: number | null = null;
+  private last: RunSummary = { fetched: 0, mirrored: 0, error: null };
+
+  constructor(readonly deps: SyncDeps) {}
+
+  get store() {
+    return this.deps.store;
+  }
+
+  /** Runs at once, then every interval. */
+  start(): void {
+    if (!this.deps.config.enabled || this.stopped) return;
+    this.schedule(0);
+  }
+
+  /** One fetch + mirror run, or the one already under way. */
+  runOnce(): Promise<RunSummary> {
+    this.current ??= this.run().finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.nextRunAt = null;
+    await this.current?.catch(() => undefined);
+    this.deps.store.close();
+  }
+
+  status(): FetchStatus {
+    const state = currentState(this.deps);
+    return {
+      enabled: this.deps.config.enabled,
+      running: this.current !== null,
+      intervalMs: this.deps.config.intervalMs,
+      lastRunAt: state.lastRunAt,
+      cursor: state.cursor,
+      mirrorCursor: state.mirrorCursor,
+      fetchedTotal: state.fetchedTotal,
+      storedIncidents: this.deps.store.size,
+      lastRunFetched: this.last.fetched,
+      lastRunMirrored: this.last.mirrored,
+      lastError: state.lastError,
+      nextRunAt: this.nextRunAt === null ? null : iso(this.nextRunAt),
+    };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.nextRunAt = this.deps.clock.now() + delayMs;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.runOnce().finally(() => this.schedule(this.deps.config.intervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<RunSummary> {
+    const { logger, store, clock } = this.deps;
+    const summary: RunSummary = { fetched: 0, mirrored: 0, error: null };
+    try {
+      summary.fetched = (await fetchIncidents(this.deps)).fetched;
+      summary.mirrored = (await mirrorIncoming(this.deps)).mirrored;
+    } catch (error) {
+      const code = errorCodeOf(error);
+      summary.error = `${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
+      logger.warn({ code, err: code ? undefined : error }, 'incident fetch run failed; retrying at the next interval');
+    }
+    if (!this.stopped) store.commit([], { ...currentState(this.deps), lastRunAt: iso(clock.now()), lastError: summary.error });
+    if (summary.fetched || summary.mirrored) logger.info({ fetched: summary.fetched, mirrored: summary.mirrored }, 'incident fetch run');
+    this.last = summary;
+    return summary;
+  }
+}

@@ -1,0 +1,96 @@
+// One subscriber's view of a pub/sub topic, with a bounded buffer between the two.
+//
+// The pub/sub's own per-subscriber queue is unbounded (and its Repeater throws past 1,024 pending pushes,
+// inside the publisher's dispatch). So each subscription drains its topic at once into a buffer of at most
+// `capacity` matching events; the client's transport pulls from that buffer at its own pace. A slow client
+// therefore never holds up the publisher or the other subscribers.
+//
+// Overflow policy: when a subscriber has `capacity` undelivered events and another arrives, it is dropped.
+// It stops listening at once, still receives the events already buffered, then one final result carrying a
+// SUBSCRIPTION_OVERFLOW error, and its subscription completes. Nothing is silently skipped: a client that
+// sees the error knows exactly where its stream stopped and re-subscribes (and re-reads) from there.
+//
+// Errors are kept to the one subscription: a filter that throws, or a failing source, ends that subscription
+// with the error as its final result; other subscriptions never see it.
+import { GatewayError } from '../errors.js';
+
+/** Yielded last when a subscription ends on an error; the field's resolver throws `error`. */
+export class SubscriptionFailure {
+  constructor(readonly error: Error) {}
+}
+
+export function overflowError(capacity: number): GatewayError {
+  return new GatewayError(
+    'SUBSCRIPTION_OVERFLOW',
+    `This subscriber fell ${capacity} events behind and was dropped; events up to this point were delivered. Subscribe again to continue.`,
+  );
+}
+
+export function boundedSubscription<T>(
+  source: AsyncIterable<T>,
+  opts: { capacity: number; accept?: (value: T) => boolean; onDrop?: (reason: Error) => void },
+): AsyncIterableIterator<T | SubscriptionFailure> {
+  const iterator = source[Symbol.asyncIterator]();
+  const buffer: T[] = [];
+  let failure: SubscriptionFailure | null = null;
+  let sourceDone = false;
+  let closed = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+
+  const end = (error: Error | null) => {
+    sourceDone = true;
+    if (error && !closed) {
+      failure = new SubscriptionFailure(error);
+      opts.onDrop?.(error);
+    }
+    void iterator.return?.();
+    notify();
+  };
+
+  void (async () => {
+    try {
+      for (;;) {
+        const r = await iterator.next();
+        if (r.done || closed) break;
+        if (opts.accept && !opts.accept(r.value)) continue;
+        if (buffer.length >= opts.capacity) return end(overflowError(opts.capacity));
+        buffer.push(r.value);
+        notify();
+      }
+      end(null);
+    } catch (error) {
+      end(error instanceof Error ? error : new Error(String(error)));
+    }
+  })();
+
+  const self: AsyncIterableIterator<T | SubscriptionFailure> = {
+    async next(): Promise<IteratorResult<T | SubscriptionFailure>> {
+      for (;;) {
+        if (closed) return { done: true, value: undefined };
+        if (buffer.length) return { done: false, value: buffer.shift()! };
+        if (failure) {
+          const f = failure;
+          failure = null;
+          closed = true;
+          return { done: false, value: f };
+        }
+        if (sourceDone) return { done: true, value: undefined };
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    async return(): Promise<IteratorResult<T | SubscriptionFailure>> {
+      closed = true;
+      buffer.length = 0;
+      end(null);
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return self;
+    },
+  };
+  return self;
+}
