@@ -467,6 +467,21 @@ describe("the reference's checks and their branches", () => {
     });
   });
 
+  it('keeps a skipped step skipped when a cancelled run is resumed', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.withoutSessions.add('hellouser');
+    const { alert } = r.runner.recordAlert(lockoutAlert());
+    await r.runner.tick();
+    await r.runner.cancel(alert.id, 'key:analyst');
+    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS').status).toBe('SKIPPED');
+    await r.runner.retry(alert.id, 'key:analyst');
+    clock.advance(120_000);
+    await r.runner.tick();
+    expect(r.sta.actions()).toEqual([]);
+    expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', closeNotes: 'No active SSO session found for the user.', run: { state: 'COMPLETED' } });
+  });
+
   it("ends a lockout run FAILED with the reference's message for an unknown user", async () => {
     const clock = new ManualClock(T0);
     const r = startRunner(tempDir(), clock);

@@ -163,7 +163,7 @@ export class StaPlaybookRunner {
       const now = this.iso();
       const added = run.steps.some((s) => s.name === 'ADD_TO_GROUP' && s.status === 'SUCCEEDED');
       for (const step of run.steps) {
-        if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
+        if (!isSettled(step)) step.status = 'CANCELLED';
       }
       run.state = 'CANCELLED';
       run.finishedAt = run.updatedAt = now;
@@ -369,7 +369,7 @@ export class StaPlaybookRunner {
       if (candidate.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
       const other = this.store.get(candidate.id)!;
       const run = other.run!;
-      for (const step of run.steps) if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
+      for (const step of run.steps) if (!isSettled(step)) step.status = 'CANCELLED';
       run.state = 'SUPERSEDED';
       run.supersededBy = alert.id;
       run.finishedAt = run.updatedAt = now;
@@ -404,9 +404,14 @@ export class StaPlaybookRunner {
   }
 }
 
+/** Done with, one way or the other: a cancel leaves it as it is, a resume does not run it again. */
+function isSettled(step: StaPlaybookStep): boolean {
+  return step.status === 'SUCCEEDED' || step.status === 'SKIPPED';
+}
+
 /** The first step not yet done. */
 function currentStep(run: StaPlaybookRun): StaPlaybookStep | undefined {
-  return run.steps.find((s) => s.status !== 'SUCCEEDED' && s.status !== 'CANCELLED' && s.status !== 'SKIPPED');
+  return run.steps.find((s) => !isSettled(s) && s.status !== 'CANCELLED');
 }
 
 /** What the step record shows of a failure; secrets scrubbed. */
