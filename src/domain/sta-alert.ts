@@ -133,7 +133,7 @@ export type StaAlertEventType = (typeof STA_ALERT_EVENT_TYPES)[number];
 export interface StaAlertEvent {
   type: StaAlertEventType;
   alert: StaAlert;
-  /** The step the event is about, for STEP_* and WAITING. */
+  /** The step the event is about, for STEP_*, WAITING and RUN_FAILED. */
   step: StaStepName | null;
   at: string;
 }

@@ -416,7 +416,7 @@ function currentStep(run: StaPlaybookRun): StaPlaybookStep | undefined {
 
 /** What the step record shows of a failure; secrets scrubbed. */
 function toStepError(e: unknown): StaStepError {
-  if (e instanceof StepFailure) return { code: e.code, message: e.message, detail: e.detail === null ? null : scrub(e.detail) };
+  if (e instanceof StepFailure) return { code: e.code, message: scrub(e.message), detail: e.detail === null ? null : scrub(e.detail) };
   return { code: errorCodeOf(e) ?? 'INTERNAL', message: scrub(e instanceof Error ? e.message : String(e)), detail: null };
 }
 
