@@ -134,7 +134,8 @@ describe('STA alert mail listener', () => {
       sentAt: '2026-01-05T09:00:41.000Z',
       unlockAt: '2026-01-05T09:30:41.000Z',
     });
-    expect(lock.run).toMatchObject({ playbook: 'TERMINATE_USER_SSO_SESSIONS', steps: [{ name: 'TERMINATE_SESSIONS' }, { name: 'CLOSE_ALERT' }] });
+    expect(lock.run).toMatchObject({ playbook: 'TERMINATE_USER_SSO_SESSIONS' });
+    expect(lock.run!.steps.map((s) => s.name)).toEqual(['VALIDATE_TENANT', 'CHECK_USER', 'CHECK_SESSIONS', 'TERMINATE_SESSIONS', 'WAIT', 'CLOSE_ALERT']);
     expect(l.events.filter((e) => e.type === 'RECORDED')).toHaveLength(2);
     expect(await dovecot.flags(folder, pushUid)).toContain('\\Seen');
     expect(await dovecot.flags(folder, lockUid)).toContain('\\Seen');

@@ -190,6 +190,16 @@ describe('users', () => {
     expect(await connector.listUserSessions(alice.id)).toEqual([]);
     expect(errorCodeOf(await failure(connector.terminateUserSessions('nobody')))).toBe('NOT_FOUND');
   });
+
+  it('tells whether a user has an SSO session, reading STA afresh each time (the lockout playbook decides on it)', async () => {
+    const alice = emu.userByName('alice.moreau')!;
+    emu.sessions.set(alice.id, []);
+    expect(await connector.hasActiveSessions('alice.moreau')).toBe(false);
+    emu.sessions.set(alice.id, [{ id: 's1', start: 1, expiry: 2, applications: [] }]);
+    expect(await connector.hasActiveSessions('alice.moreau')).toBe(true);
+    expect(emu.requestsTo(`${BASE}/users/${encodeURIComponent(alice.id)}/sessions`, 'GET')).toHaveLength(2);
+    expect(errorCodeOf(await failure(connector.hasActiveSessions('nobody')))).toBe('NOT_FOUND');
+  });
 });
 
 describe('groups and membership', () => {

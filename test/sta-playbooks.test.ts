@@ -1,6 +1,7 @@
-// The two STA response playbooks on a ManualClock with a fake STA: the N-hour stay in the group, restarts
-// inside and after it (and in the middle of a step), upstream failures in every step, duplicate alerts,
-// an analyst's retry and cancel, and the same runs seen through GraphQL and its live events.
+// The two STA response playbooks on a ManualClock with a fake STA: the reference's checks (tenant, user,
+// group, membership, sessions) and their branches, the N-hour stay in the group, restarts inside and after it
+// (and in the middle of a step), transient failures retried and permanent ones ending the run FAILED,
+// duplicate alerts, an analyst's retry and cancel, and the same runs seen through GraphQL and its live events.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,12 +9,14 @@ import { createPubSub } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { StaAlert, StaAlertEvent } from '../src/domain/sta-alert.js';
+import type { StaStepName } from '../src/domain/sta-alert.js';
 import { GatewayError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { StaAlertStore } from '../src/playbooks/sta-alert-store.js';
 import { StaPlaybookRunner, type IncomingStaAlert } from '../src/playbooks/sta-playbook-runner.js';
 import type { StaResponder } from '../src/playbooks/sta-responder.js';
 import type { Topics } from '../src/pubsub.js';
+import { TENANT_REQUIREMENTS_MESSAGE } from '../src/playbooks/sta-playbooks.js';
 import { FakeStaResponder } from './helpers/fake-sta-responder.js';
 import { LogCapture, startTestGateway, type TestGateway } from './helpers/gateway.js';
 
@@ -95,6 +98,19 @@ function startRunner(dir: string, clock: ManualClock, responder: StaResponder | 
   return r;
 }
 
+/** One step of an alert's run, by name. */
+function stepOf(r: Runner, id: string, name: StaStepName) {
+  return r.get(id).run!.steps.find((s) => s.name === name)!;
+}
+
+/** The reference's checks before the push playbook acts, as the fake sees them. */
+const PUSH_CHECKS = (userName = 'demouser') => [
+  { method: 'validateTenant' },
+  { method: 'getUser', userName },
+  { method: 'getGroup', groupName: GROUP },
+  { method: 'isUserInGroup', userName, groupName: GROUP },
+];
+
 /** Lets the subscription loop take the events published so far. */
 const flush = () => new Promise((r) => setImmediate(r));
 
@@ -110,6 +126,10 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
     expect(run.state).toBe('WAITING');
     expect(run.dueAt).toBe(iso(T0 + 24 * HOUR));
     expect(run.steps.map((s) => [s.name, s.status])).toEqual([
+      ['VALIDATE_TENANT', 'SUCCEEDED'],
+      ['CHECK_USER', 'SUCCEEDED'],
+      ['CHECK_GROUP', 'SUCCEEDED'],
+      ['CHECK_MEMBERSHIP', 'SUCCEEDED'],
       ['ADD_TO_GROUP', 'SUCCEEDED'],
       ['WAIT', 'WAITING'],
       ['REMOVE_FROM_GROUP', 'PENDING'],
@@ -124,6 +144,7 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
     await r.runner.tick();
     expect(r.sta.members(GROUP)).toEqual([]);
     expect(r.sta.calls).toEqual([
+      ...PUSH_CHECKS(),
       { method: 'addUserToGroup', userName: 'demouser', groupName: GROUP },
       { method: 'removeUserFromGroup', userName: 'demouser', groupName: GROUP },
     ]);
@@ -142,6 +163,14 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
     await flush();
     expect(r.events.map((e) => (e.step ? `${e.type}:${e.step}` : e.type))).toEqual([
       'RECORDED',
+      'STEP_STARTED:VALIDATE_TENANT',
+      'STEP_SUCCEEDED:VALIDATE_TENANT',
+      'STEP_STARTED:CHECK_USER',
+      'STEP_SUCCEEDED:CHECK_USER',
+      'STEP_STARTED:CHECK_GROUP',
+      'STEP_SUCCEEDED:CHECK_GROUP',
+      'STEP_STARTED:CHECK_MEMBERSHIP',
+      'STEP_SUCCEEDED:CHECK_MEMBERSHIP',
       'STEP_STARTED:ADD_TO_GROUP',
       'STEP_SUCCEEDED:ADD_TO_GROUP',
       'WAITING:WAIT',
@@ -190,22 +219,29 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
     const dir = tempDir();
     const clock = new ManualClock(T0);
     // STA never answers: the process dies with the step in flight.
+    const never = () => new Promise<never>(() => {});
     const hanging: StaResponder = {
-      addUserToGroup: () => new Promise(() => {}),
-      removeUserFromGroup: () => new Promise(() => {}),
-      terminateUserSessions: () => new Promise(() => {}),
+      validateTenant: never,
+      getUser: never,
+      getGroup: never,
+      isUserInGroup: never,
+      hasActiveSessions: never,
+      addUserToGroup: never,
+      removeUserFromGroup: never,
+      terminateUserSessions: never,
     };
     const first = startRunner(dir, clock, hanging);
     const { alert } = first.runner.recordAlert(pushAlert());
     void first.runner.tick();
     await flush();
-    expect(first.get(alert.id).run!.steps[0]).toMatchObject({ name: 'ADD_TO_GROUP', status: 'RUNNING', attempts: 1 });
+    expect(stepOf(first, alert.id, 'VALIDATE_TENANT')).toMatchObject({ status: 'RUNNING', attempts: 1 });
     first.close();
 
     const second = startRunner(dir, clock);
     await second.runner.tick();
     expect(second.sta.members(GROUP)).toEqual(['demouser']);
-    expect(second.get(alert.id).run!.steps[0]).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(stepOf(second, alert.id, 'VALIDATE_TENANT')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(stepOf(second, alert.id, 'ADD_TO_GROUP')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
   });
 
   it('extends the stay on a second rejection for the same user instead of scheduling a second removal', async () => {
@@ -242,13 +278,238 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
   });
 });
 
+describe("the reference's checks and their branches", () => {
+  it('closes at once when the user is already in the group by hand: no add, no removal, the user stays', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.addMember(GROUP, 'demouser');
+    const { alert } = r.runner.recordAlert(pushAlert());
+    await r.runner.tick();
+
+    expect(r.sta.calls).toEqual(PUSH_CHECKS());
+    const closed = r.get(alert.id);
+    expect(closed).toMatchObject({
+      state: 'CLOSED',
+      closedAt: iso(T0),
+      closeReason: 'User is already a member of the Unusual Activity Group.',
+      closeNotes: 'User is already a member of the Unusual Activity Group.',
+      run: { state: 'COMPLETED', dueAt: null },
+    });
+    expect(closed.run!.steps.map((s) => [s.name, s.status])).toEqual([
+      ['VALIDATE_TENANT', 'SUCCEEDED'],
+      ['CHECK_USER', 'SUCCEEDED'],
+      ['CHECK_GROUP', 'SUCCEEDED'],
+      ['CHECK_MEMBERSHIP', 'SUCCEEDED'],
+      ['ADD_TO_GROUP', 'SKIPPED'],
+      ['WAIT', 'SKIPPED'],
+      ['REMOVE_FROM_GROUP', 'SKIPPED'],
+      ['CLOSE_ALERT', 'SUCCEEDED'],
+    ]);
+    clock.advance(48 * HOUR);
+    await r.runner.tick();
+    expect(r.sta.actions()).toEqual([]);
+    expect(r.sta.members(GROUP)).toEqual(['demouser']);
+    await flush();
+    expect(r.events.filter((e) => e.type === 'STEP_SKIPPED').map((e) => e.step)).toEqual(['ADD_TO_GROUP', 'WAIT', 'REMOVE_FROM_GROUP']);
+  });
+
+  it('taking over from an earlier run with the user still in the group, restarts the stay without adding again', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    const a = r.runner.recordAlert(pushAlert()).alert;
+    await r.runner.tick();
+    clock.advance(5 * HOUR);
+    const b = r.runner.recordAlert(pushAlert()).alert;
+    await r.runner.tick();
+
+    expect(r.get(a.id)).toMatchObject({ state: 'CLOSED', closeReason: 'Duplicate', run: { state: 'SUPERSEDED', supersededBy: b.id } });
+    expect(stepOf(r, b.id, 'ADD_TO_GROUP').status).toBe('SKIPPED');
+    expect(stepOf(r, b.id, 'WAIT')).toMatchObject({ status: 'WAITING', startedAt: iso(T0 + 5 * HOUR), nextAttemptAt: iso(T0 + 29 * HOUR) });
+    expect(r.sta.callsOf('addUserToGroup')).toHaveLength(1);
+
+    clock.advance(24 * HOUR);
+    await r.runner.tick();
+    expect(r.sta.actions().map((c) => c.method)).toEqual(['addUserToGroup', 'removeUserFromGroup']);
+    expect(r.get(b.id)).toMatchObject({ state: 'CLOSED', closeReason: 'User removed from the Unusual Activity Group.' });
+  });
+
+  it("ends the run FAILED with the reference's message for an unknown user, keeps it across a restart, and resumes on an analyst's retry", async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    const first = startRunner(dir, clock);
+    first.sta.missingUsers.add('ghost');
+    const { alert } = first.runner.recordAlert(pushAlert('ghost'));
+    await first.runner.tick();
+
+    expect(first.get(alert.id)).toMatchObject({ state: 'OPEN', closedAt: null, run: { state: 'FAILED', dueAt: null, finishedAt: null } });
+    expect(stepOf(first, alert.id, 'CHECK_USER')).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      nextAttemptAt: null,
+      error: { code: 'NOT_FOUND', message: "User - ghost doesn't exist in the tenant." },
+    });
+    expect(first.sta.calls).toEqual([{ method: 'validateTenant' }, { method: 'getUser', userName: 'ghost' }]);
+    await flush();
+    expect(first.events.slice(-2).map((e) => `${e.type}:${e.step}`)).toEqual(['STEP_FAILED:CHECK_USER', 'RUN_FAILED:CHECK_USER']);
+    expect(first.logs.text).toContain("STA playbook run failed, waiting for an analyst: User - ghost doesn't exist in the tenant.");
+    first.close();
+
+    // Not retried by itself, not after a restart either.
+    clock.advance(48 * HOUR);
+    const second = startRunner(dir, clock);
+    await second.runner.tick();
+    expect(second.sta.calls).toEqual([]);
+
+    // The analyst creates the user in STA, then retries.
+    const retried = await second.runner.retry(alert.id, 'key:analyst');
+    expect(retried.run).toMatchObject({ state: 'RUNNING' });
+    await second.runner.tick();
+    expect(second.sta.members(GROUP)).toEqual(['ghost']);
+    expect(stepOf(second, alert.id, 'CHECK_USER')).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
+    expect(second.get(alert.id).run!.state).toBe('WAITING');
+  });
+
+  it('ends the run FAILED when the unusual-activity group does not exist; an analyst can cancel it', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.missingGroups.add(GROUP);
+    const { alert } = r.runner.recordAlert(pushAlert());
+    await r.runner.tick();
+    expect(r.get(alert.id).run!.state).toBe('FAILED');
+    expect(stepOf(r, alert.id, 'CHECK_GROUP').error).toEqual({ code: 'NOT_FOUND', message: "The Unusual Activity Group - Unusual Activity doesn't exist.", detail: null });
+    expect(r.sta.actions()).toEqual([]);
+
+    const cancelled = await r.runner.cancel(alert.id, 'key:analyst');
+    expect(cancelled).toMatchObject({ state: 'CLOSED', closeReason: 'Cancelled', run: { state: 'CANCELLED' } });
+    expect(cancelled.closeNotes).not.toContain('stays there');
+  });
+
+  it("ends the run FAILED with the reference's tenant message when STA refuses the key, but retries an unavailable tenant", async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    const refused = () =>
+      new GatewayError('UPSTREAM_REJECTED', 'Authorization Error: Ensure that the API key is correct.', { upstream: 'SafeNet Trusted Access', upstreamStatus: 403 });
+    r.sta.failNext('validateTenant', 1, refused);
+    const bad = r.runner.recordAlert(lockoutAlert()).alert;
+    await r.runner.tick();
+    expect(r.get(bad.id).run!.state).toBe('FAILED');
+    expect(stepOf(r, bad.id, 'VALIDATE_TENANT').error).toEqual({
+      code: 'UPSTREAM_REJECTED',
+      message: TENANT_REQUIREMENTS_MESSAGE,
+      detail: 'Authorization Error: Ensure that the API key is correct.',
+    });
+    expect(TENANT_REQUIREMENTS_MESSAGE).toMatch(/^Please ensure that the following requirements are fulfilled\.\n1\. /);
+
+    const rateLimited = () => new GatewayError('UPSTREAM_RATE_LIMITED', 'SafeNet Trusted Access answered HTTP 429', { upstream: 'SafeNet Trusted Access', upstreamStatus: 429 });
+    r.sta.failNext('validateTenant', 2, rateLimited);
+    const slow = r.runner.recordAlert(lockoutAlert('slowuser')).alert;
+    await r.runner.tick();
+    expect(r.get(slow.id).run!.state).toBe('RETRYING');
+    expect(stepOf(r, slow.id, 'VALIDATE_TENANT').error).toEqual({ code: 'UPSTREAM_RATE_LIMITED', message: 'SafeNet Trusted Access answered HTTP 429', detail: null });
+    clock.advance(60_000);
+    await r.runner.tick();
+    clock.advance(120_000);
+    await r.runner.tick();
+    expect(stepOf(r, slow.id, 'VALIDATE_TENANT')).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
+    expect(r.sta.callsOf('terminateUserSessions')).toEqual([{ method: 'terminateUserSessions', userName: 'slowuser' }]);
+    expect(r.get(bad.id).run!.state).toBe('FAILED');
+  });
+
+  it('retries transient failures of the membership and session checks', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.failNext('isUserInGroup', 1);
+    r.sta.failNext('hasActiveSessions', 1);
+    const push = r.runner.recordAlert(pushAlert()).alert;
+    const lock = r.runner.recordAlert(lockoutAlert()).alert;
+    await r.runner.tick();
+    expect(r.get(push.id).run!.state).toBe('RETRYING');
+    expect(r.get(lock.id).run!.state).toBe('RETRYING');
+    clock.advance(60_000);
+    await r.runner.tick();
+    expect(stepOf(r, push.id, 'CHECK_MEMBERSHIP')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(stepOf(r, lock.id, 'CHECK_SESSIONS')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(r.sta.actions().map((c) => c.method).sort()).toEqual(['addUserToGroup', 'terminateUserSessions']);
+  });
+
+  it('ends the run FAILED when the group disappears during the stay, instead of retrying the removal forever', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    const { alert } = r.runner.recordAlert(pushAlert());
+    await r.runner.tick();
+    r.sta.missingGroups.add(GROUP);
+    clock.advance(24 * HOUR);
+    await r.runner.tick();
+    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'FAILED' } });
+    expect(stepOf(r, alert.id, 'REMOVE_FROM_GROUP').error).toMatchObject({ code: 'NOT_FOUND', message: `The group ${GROUP} was not found.` });
+  });
+
+  it("closes a lockout with no active SSO session without terminating, after the reference's 120 s", async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.withoutSessions.add('hellouser');
+    const { alert } = r.runner.recordAlert(lockoutAlert());
+    await r.runner.tick();
+    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS').status).toBe('SKIPPED');
+    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'WAITING' } });
+    clock.advance(120_000 - 1);
+    await r.runner.tick();
+    expect(r.get(alert.id).state).toBe('OPEN');
+    clock.advance(1);
+    await r.runner.tick();
+    expect(r.sta.actions()).toEqual([]);
+    expect(r.get(alert.id)).toMatchObject({
+      state: 'CLOSED',
+      closedAt: iso(T0 + 120_000),
+      closeReason: 'Resolved',
+      closeNotes: 'No active SSO session found for the user.',
+      run: { state: 'COMPLETED' },
+    });
+  });
+
+  it('keeps a skipped step skipped when a cancelled run is resumed', async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.withoutSessions.add('hellouser');
+    const { alert } = r.runner.recordAlert(lockoutAlert());
+    await r.runner.tick();
+    await r.runner.cancel(alert.id, 'key:analyst');
+    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS').status).toBe('SKIPPED');
+    await r.runner.retry(alert.id, 'key:analyst');
+    clock.advance(120_000);
+    await r.runner.tick();
+    expect(r.sta.actions()).toEqual([]);
+    expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', closeNotes: 'No active SSO session found for the user.', run: { state: 'COMPLETED' } });
+  });
+
+  it("ends a lockout run FAILED with the reference's message for an unknown user", async () => {
+    const clock = new ManualClock(T0);
+    const r = startRunner(tempDir(), clock);
+    r.sta.missingUsers.add('nobody');
+    const { alert } = r.runner.recordAlert(lockoutAlert('nobody'));
+    await r.runner.tick();
+    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'FAILED' } });
+    expect(stepOf(r, alert.id, 'CHECK_USER').error).toMatchObject({ code: 'NOT_FOUND', message: "User - nobody doesn't exist in the tenant." });
+    expect(r.sta.calls.map((c) => c.method)).toEqual(['validateTenant', 'getUser']);
+  });
+});
+
 describe('account lockout: terminate the SSO sessions', () => {
   it('terminates the sessions, then closes the alert', async () => {
     const clock = new ManualClock(T0);
     const r = startRunner(tempDir(), clock);
     const { alert } = r.runner.recordAlert(lockoutAlert());
     await r.runner.tick();
-    expect(r.sta.calls).toEqual([{ method: 'terminateUserSessions', userName: 'hellouser' }]);
+    expect(r.sta.calls).toEqual([
+      { method: 'validateTenant' },
+      { method: 'getUser', userName: 'hellouser' },
+      { method: 'hasActiveSessions', userName: 'hellouser' },
+      { method: 'terminateUserSessions', userName: 'hellouser' },
+    ]);
+    // The reference sleeps 120 s before closing.
+    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'WAITING', dueAt: iso(T0 + 120_000) } });
+    clock.advance(120_000);
+    await r.runner.tick();
     expect(r.get(alert.id)).toMatchObject({
       state: 'CLOSED',
       closeReason: 'Resolved',
@@ -267,20 +528,20 @@ describe('upstream failures', () => {
     const { alert } = r.runner.recordAlert(pushAlert());
     await r.runner.tick();
 
-    let add = r.get(alert.id).run!.steps[0]!;
+    let add = stepOf(r, alert.id, 'ADD_TO_GROUP');
     expect(add).toMatchObject({ status: 'FAILED', attempts: 1, nextAttemptAt: iso(T0 + 60_000), error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(r.get(alert.id).run!.state).toBe('RETRYING');
     await r.runner.tick(); // not due yet
-    expect(r.sta.calls).toHaveLength(1);
+    expect(r.sta.callsOf('addUserToGroup')).toHaveLength(1);
 
     clock.advance(60_000);
     await r.runner.tick();
-    add = r.get(alert.id).run!.steps[0]!;
+    add = stepOf(r, alert.id, 'ADD_TO_GROUP');
     expect(add).toMatchObject({ status: 'FAILED', attempts: 2, nextAttemptAt: iso(T0 + 60_000 + 120_000) });
 
     clock.advance(120_000);
     await r.runner.tick();
-    add = r.get(alert.id).run!.steps[0]!;
+    add = stepOf(r, alert.id, 'ADD_TO_GROUP');
     expect(add).toMatchObject({ status: 'SUCCEEDED', attempts: 3, error: null });
     expect(r.get(alert.id).run!.dueAt).toBe(iso(T0 + 180_000 + 24 * HOUR));
     expect(r.logs.text).toContain('STA playbook step failed, will retry');
@@ -296,7 +557,7 @@ describe('upstream failures', () => {
     const waits: number[] = [];
     for (let i = 0; i < 6; i++) {
       await r.runner.tick();
-      const step = r.get(alert.id).run!.steps[2]!;
+      const step = stepOf(r, alert.id, 'REMOVE_FROM_GROUP');
       expect(step).toMatchObject({ name: 'REMOVE_FROM_GROUP', status: 'FAILED', attempts: i + 1 });
       waits.push(Date.parse(step.nextAttemptAt!) - clock.now());
       clock.set(Date.parse(step.nextAttemptAt!));
@@ -313,10 +574,13 @@ describe('upstream failures', () => {
     r.sta.failNext('terminateUserSessions', 1);
     const { alert } = r.runner.recordAlert(lockoutAlert());
     await r.runner.tick();
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'RETRYING', steps: [{ status: 'FAILED', attempts: 1 }, { status: 'PENDING' }] } });
+    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'RETRYING' } });
+    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS')).toMatchObject({ status: 'FAILED', attempts: 1 });
     clock.advance(60_000);
     await r.runner.tick();
     expect(r.sta.callsOf('terminateUserSessions')).toHaveLength(2);
+    clock.advance(120_000);
+    await r.runner.tick();
     expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
   });
 
@@ -329,7 +593,14 @@ describe('upstream failures', () => {
     await r.runner.tick();
     expect(r.get(alert.id).run).toMatchObject({
       state: 'RETRYING',
-      steps: [{ name: 'TERMINATE_SESSIONS', status: 'FAILED', attempts: 2, error: { code: 'NOT_CONFIGURED', message: 'The STA connector is not configured on this gateway' } }, { status: 'PENDING' }],
+      steps: [
+        { name: 'VALIDATE_TENANT', status: 'FAILED', attempts: 2, error: { code: 'NOT_CONFIGURED', message: 'The STA connector is not configured on this gateway' } },
+        { name: 'CHECK_USER', status: 'PENDING' },
+        { status: 'PENDING' },
+        { status: 'PENDING' },
+        { status: 'PENDING' },
+        { status: 'PENDING' },
+      ],
     });
   });
 });
@@ -361,7 +632,7 @@ describe('analyst retry and cancel', () => {
 
     const resumed = await r.runner.retry(alert.id, 'key:analyst');
     expect(resumed).toMatchObject({ state: 'OPEN', closeReason: null, run: { state: 'RUNNING' } });
-    expect(resumed.run!.steps[1]).toMatchObject({ name: 'WAIT', status: 'WAITING', nextAttemptAt: iso(T0 + 24 * HOUR) });
+    expect(resumed.run!.steps.find((s) => s.name === 'WAIT')).toMatchObject({ status: 'WAITING', nextAttemptAt: iso(T0 + 24 * HOUR) });
     await r.runner.tick();
     expect(r.sta.members(GROUP)).toEqual([]);
     expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
@@ -406,7 +677,7 @@ describe('STA alerts in the graph', () => {
 
   const ALERTS = `query($filter: StaAlertFilter, $first: Int, $after: String) {
     staAlerts(filter: $filter, first: $first, after: $after) {
-      edges { cursor node { id kind userName state closeReason unlockAt run { playbook state hours groupName dueAt steps { name status attempts error { code message } nextAttemptAt } } } }
+      edges { cursor node { id kind userName state closeReason unlockAt run { playbook state hours groupName dueAt steps { name status attempts error { code message detail } nextAttemptAt } } } }
       pageInfo { hasNextPage endCursor }
     }
   }`;
@@ -449,7 +720,17 @@ describe('STA alerts in the graph', () => {
             groupName: null,
             dueAt: expect.any(String),
             steps: [
-              { name: 'TERMINATE_SESSIONS', status: 'FAILED', attempts: 1, error: { code: 'UPSTREAM_UNAVAILABLE', message: 'SafeNet Trusted Access answered HTTP 503' }, nextAttemptAt: expect.any(String) },
+              { name: 'VALIDATE_TENANT', status: 'SUCCEEDED', attempts: 1, error: null, nextAttemptAt: null },
+              { name: 'CHECK_USER', status: 'SUCCEEDED', attempts: 1, error: null, nextAttemptAt: null },
+              { name: 'CHECK_SESSIONS', status: 'SUCCEEDED', attempts: 1, error: null, nextAttemptAt: null },
+              {
+                name: 'TERMINATE_SESSIONS',
+                status: 'FAILED',
+                attempts: 1,
+                error: { code: 'UPSTREAM_UNAVAILABLE', message: 'SafeNet Trusted Access answered HTTP 503', detail: null },
+                nextAttemptAt: expect.any(String),
+              },
+              { name: 'WAIT', status: 'PENDING', attempts: 0, error: null, nextAttemptAt: null },
               { name: 'CLOSE_ALERT', status: 'PENDING', attempts: 0, error: null, nextAttemptAt: null },
             ],
           },
@@ -485,6 +766,8 @@ describe('STA alerts in the graph', () => {
     expect(retried.body.data.retryStaPlaybookRun).toEqual({ id: alert.id, state: 'OPEN', run: { state: 'RUNNING' } });
     await g.services.staAlerts.tick();
     expect(sta.callsOf('terminateUserSessions')).toHaveLength(2);
+    clock.advance(120_000);
+    await g.services.staAlerts.tick();
 
     const late = await g.gql(CANCEL, { id: alert.id }, RESPONDER);
     expect(late.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
@@ -504,7 +787,7 @@ describe('STA alerts in the graph', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${READER}` },
       body: JSON.stringify({
-        query: `subscription { staAlertEvents(filter: { kinds: [ACCOUNT_LOCKOUT] }) { type step alert { userName state run { state } } } }`,
+        query: `subscription { staAlertEvents(filter: { kinds: [ACCOUNT_LOCKOUT], types: [RECORDED, STEP_STARTED, WAITING, CLOSED] }) { type step alert { userName state run { state } } } }`,
       }),
     });
     expect(res.status).toBe(200);
@@ -513,7 +796,7 @@ describe('STA alerts in the graph', () => {
     const reading = (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
-      while (received.length < 4) {
+      while (received.length < 7) {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
@@ -529,13 +812,20 @@ describe('STA alerts in the graph', () => {
     g.services.staAlerts.recordAlert(pushAlert()); // filtered out: not a lockout
     g.services.staAlerts.recordAlert(lockoutAlert('hellouser'));
     await g.services.staAlerts.tick();
+    clock.advance(120_000);
+    await g.services.staAlerts.tick();
     await reading;
     await reader.cancel();
+    const running = { userName: 'hellouser', state: 'OPEN', run: { state: 'RUNNING' } };
     expect(received).toEqual([
-      { type: 'RECORDED', step: null, alert: { userName: 'hellouser', state: 'OPEN', run: { state: 'RUNNING' } } },
-      { type: 'STEP_STARTED', step: 'TERMINATE_SESSIONS', alert: { userName: 'hellouser', state: 'OPEN', run: { state: 'RUNNING' } } },
-      { type: 'STEP_SUCCEEDED', step: 'TERMINATE_SESSIONS', alert: { userName: 'hellouser', state: 'OPEN', run: { state: 'RUNNING' } } },
-      { type: 'STEP_SUCCEEDED', step: 'CLOSE_ALERT', alert: { userName: 'hellouser', state: 'CLOSED', run: { state: 'COMPLETED' } } },
+      { type: 'RECORDED', step: null, alert: running },
+      { type: 'STEP_STARTED', step: 'VALIDATE_TENANT', alert: running },
+      { type: 'STEP_STARTED', step: 'CHECK_USER', alert: running },
+      { type: 'STEP_STARTED', step: 'CHECK_SESSIONS', alert: running },
+      { type: 'STEP_STARTED', step: 'TERMINATE_SESSIONS', alert: running },
+      // Published with the step's success, before the run itself is marked WAITING.
+      { type: 'WAITING', step: 'WAIT', alert: running },
+      { type: 'CLOSED', step: null, alert: { userName: 'hellouser', state: 'CLOSED', run: { state: 'COMPLETED' } } },
     ]);
   });
 });

@@ -11,25 +11,49 @@ export type StaAlertState = (typeof STA_ALERT_STATES)[number];
 export const STA_PLAYBOOKS = ['ADD_TO_UNUSUAL_ACTIVITY_GROUP', 'TERMINATE_USER_SSO_SESSIONS'] as const;
 export type StaPlaybook = (typeof STA_PLAYBOOKS)[number];
 
-export const STA_STEP_NAMES = ['ADD_TO_GROUP', 'WAIT', 'REMOVE_FROM_GROUP', 'TERMINATE_SESSIONS', 'CLOSE_ALERT'] as const;
+/**
+ * The reference playbooks' tasks: its checks (sta-validate-tenant, sta-get-user-info, sta-get-group-info,
+ * sta-user-exist-group, sta-get-user-sessions) are steps of their own, so each is visible and retried alone.
+ */
+export const STA_STEP_NAMES = [
+  'ADD_TO_GROUP',
+  'WAIT',
+  'REMOVE_FROM_GROUP',
+  'TERMINATE_SESSIONS',
+  'CLOSE_ALERT',
+  'VALIDATE_TENANT',
+  'CHECK_USER',
+  'CHECK_GROUP',
+  'CHECK_MEMBERSHIP',
+  'CHECK_SESSIONS',
+] as const;
 export type StaStepName = (typeof STA_STEP_NAMES)[number];
 
-/** FAILED means "failed last time, will be retried at nextAttemptAt": a step is never dropped. */
-export const STA_STEP_STATUSES = ['PENDING', 'RUNNING', 'WAITING', 'FAILED', 'SUCCEEDED', 'CANCELLED'] as const;
+/**
+ * FAILED: the last attempt failed; in a RETRYING run it is tried again at nextAttemptAt, in a FAILED run it
+ * waits for an analyst's retry. A step is never dropped. SKIPPED: a check made it unnecessary (the user is
+ * already in the group, or has no SSO session).
+ */
+export const STA_STEP_STATUSES = ['PENDING', 'RUNNING', 'WAITING', 'FAILED', 'SUCCEEDED', 'CANCELLED', 'SKIPPED'] as const;
 export type StaStepStatus = (typeof STA_STEP_STATUSES)[number];
 
 /**
- * RUNNING: a step is due or in flight. WAITING: the timed stay in the group. RETRYING: a step failed and waits
- * for its backoff. SUPERSEDED: a newer push rejection for the same user took over (the reference closes the
- * older incident as a duplicate).
+ * RUNNING: a step is due or in flight. WAITING: the timed stay in the group (or the lockout's pause before
+ * closing). RETRYING: a step failed transiently and waits for its backoff. FAILED: a step failed for a reason
+ * retrying cannot fix (no such user or group in STA, STA refused the request): the alert stays open until an
+ * analyst retries (after fixing STA) or cancels. SUPERSEDED: a newer push rejection for the same user took over
+ * (the reference closes the older incident as a duplicate).
  */
-export const STA_RUN_STATES = ['RUNNING', 'WAITING', 'RETRYING', 'COMPLETED', 'CANCELLED', 'SUPERSEDED'] as const;
+export const STA_RUN_STATES = ['RUNNING', 'WAITING', 'RETRYING', 'COMPLETED', 'CANCELLED', 'SUPERSEDED', 'FAILED'] as const;
 export type StaRunState = (typeof STA_RUN_STATES)[number];
 
 export interface StaStepError {
   /** A gateway error code (NOT_CONFIGURED, UPSTREAM_UNAVAILABLE, …) or INTERNAL. */
   code: string;
+  /** For a permanent failure of a check, the reference playbook's own message. */
   message: string;
+  /** What STA answered, when `message` is the reference's wording rather than the upstream error. */
+  detail?: string | null;
 }
 
 export interface StaPlaybookStep {
@@ -101,13 +125,15 @@ export const STA_ALERT_EVENT_TYPES = [
   'CANCELLED',
   'SUPERSEDED',
   'CLOSED',
+  'STEP_SKIPPED',
+  'RUN_FAILED',
 ] as const;
 export type StaAlertEventType = (typeof STA_ALERT_EVENT_TYPES)[number];
 
 export interface StaAlertEvent {
   type: StaAlertEventType;
   alert: StaAlert;
-  /** The step the event is about, for STEP_* and WAITING. */
+  /** The step the event is about, for STEP_*, WAITING and RUN_FAILED. */
   step: StaStepName | null;
   at: string;
 }

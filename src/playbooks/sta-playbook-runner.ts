@@ -1,7 +1,8 @@
 // Runs the STA playbooks durably. Every alert's run lives in the StaAlertStore with a `dueAt`: tick() does
 // whatever is due, one step at a time, writing each step's start and outcome before going on. So a crash or
 // restart resumes where the run was (the STA calls are idempotent), the N-hour stay ends on time or as soon
-// as the gateway is back, and a failed step waits for its backoff and is tried again, never dropped.
+// as the gateway is back, and a step failing transiently waits for its backoff and is tried again, never
+// dropped; a permanent failure (no such user or group) ends the run FAILED until an analyst retries it.
 // Everything that changes a run (tick, retry, cancel) goes through one queue, so no two touch a run at once.
 import type { Clock } from '../clock.js';
 import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError } from '../domain/sta-alert.js';
@@ -9,10 +10,21 @@ import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '..
 import { scrub, type Logger } from '../logger.js';
 import type { StaAlertMail } from '../mail/sta-alert-mail.js';
 import { staAlertId, type StaAlertChange, type StaAlertStore } from './sta-alert-store.js';
-import { CLOSE_TEXT, isActive, newRun, TERMINAL_RUN_STATES, stepAction, type PushRejectionSettings } from './sta-playbooks.js';
+import {
+  closeText,
+  isActive,
+  isOpen,
+  isPermanent,
+  newRun,
+  StepFailure,
+  stepAction,
+  TERMINAL_RUN_STATES,
+  waitMs,
+  type PushRejectionSettings,
+  type StepOutcome,
+} from './sta-playbooks.js';
 import type { StaResponder } from './sta-responder.js';
 
-const HOUR_MS = 3_600_000;
 /** The longest the timer sleeps, so a changed system clock or a missed wake-up costs at most this. */
 const MAX_SLEEP_MS = 60_000;
 
@@ -102,7 +114,10 @@ export class StaPlaybookRunner {
     return this.enqueue(() => this.runDue());
   }
 
-  /** Makes a failing step due now, or resumes a cancelled run where it stopped. Needs `respond`. */
+  /**
+   * Makes a failing step due now (a RETRYING run, or a FAILED one once STA is fixed), or resumes a cancelled
+   * run where it stopped. Needs `respond`.
+   */
   retry(alertId: string, by: string | null): Promise<StaAlert> {
     return this.enqueue(async () => {
       const alert = this.alertWithRun(alertId);
@@ -111,6 +126,12 @@ export class StaPlaybookRunner {
       if (run.state === 'RETRYING') {
         const step = currentStep(run);
         if (step) step.nextAttemptAt = now;
+      } else if (run.state === 'FAILED') {
+        const step = currentStep(run);
+        if (step) {
+          step.status = 'PENDING';
+          step.nextAttemptAt = null;
+        }
       } else if (run.state === 'CANCELLED') {
         for (const step of run.steps) {
           if (step.status !== 'CANCELLED') continue;
@@ -121,7 +142,7 @@ export class StaPlaybookRunner {
         alert.state = 'OPEN';
         alert.closedAt = alert.closeReason = alert.closeNotes = null;
       } else {
-        throw badInput(`The run is ${run.state}: only a failing (RETRYING) or CANCELLED run can be retried`, 'id');
+        throw badInput(`The run is ${run.state}: only a failing (RETRYING or FAILED) or CANCELLED run can be retried`, 'id');
       }
       run.state = 'RUNNING';
       run.dueAt = now;
@@ -142,7 +163,7 @@ export class StaPlaybookRunner {
       const now = this.iso();
       const added = run.steps.some((s) => s.name === 'ADD_TO_GROUP' && s.status === 'SUCCEEDED');
       for (const step of run.steps) {
-        if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
+        if (!isSettled(step)) step.status = 'CANCELLED';
       }
       run.state = 'CANCELLED';
       run.finishedAt = run.updatedAt = now;
@@ -238,7 +259,7 @@ export class StaPlaybookRunner {
           step.status = 'WAITING';
           step.attempts = 1;
           step.startedAt = now;
-          step.nextAttemptAt = new Date(this.clock.now() + (run.hours ?? 0) * HOUR_MS).toISOString();
+          step.nextAttemptAt = new Date(this.clock.now() + waitMs(run)).toISOString();
         }
         if (Date.parse(step.nextAttemptAt) > this.clock.now()) {
           run.state = 'WAITING';
@@ -265,7 +286,9 @@ export class StaPlaybookRunner {
 
   private async runStep(alert: StaAlert, run: StaPlaybookRun, step: StaPlaybookStep, now: string): Promise<void> {
     const changes: StaAlertChange[] = [];
-    if (step.name === 'ADD_TO_GROUP' && step.attempts === 0) changes.push(...this.supersedeOlderRuns(alert, now));
+    // The reference looks for the older active incident when it finds the user already in the group; taking
+    // over at the membership check (whatever it finds) keeps one stay and one removal per user.
+    if (step.name === 'CHECK_MEMBERSHIP' && step.attempts === 0) changes.push(...this.supersedeOlderRuns(alert, now));
     step.status = 'RUNNING';
     step.attempts += 1;
     step.startedAt = now;
@@ -276,23 +299,33 @@ export class StaPlaybookRunner {
     changes.push({ alert, events: [{ type: 'STEP_STARTED', step: step.name }] });
     this.store.save(changes, now);
 
-    const log = { alertId: alert.id, step: step.name, attempt: step.attempts, userName: alert.userName };
-    const action = stepAction(step.name, run, alert.userName ?? '');
+    const userName = alert.userName ?? '';
+    const log = { alertId: alert.id, step: step.name, attempt: step.attempts, userName };
+    const supersedesAnother = this.store.newestFirst().some((a) => a.run?.supersededBy === alert.id);
+    const action = stepAction(step.name, run, { userName, supersedesAnother });
     let error: StaStepError | null = null;
+    let outcome: StepOutcome = {};
     try {
       if (!this.responder) throw notConfigured('The STA connector');
-      await action?.(this.responder);
+      outcome = (await action?.(this.responder)) ?? {};
     } catch (e) {
-      error = { code: errorCodeOf(e) ?? 'INTERNAL', message: scrub(e instanceof Error ? e.message : String(e)) };
-      if (!(e instanceof GatewayError)) this.logger.error({ ...log, err: e }, 'unexpected error in an STA playbook step');
+      error = toStepError(e);
+      if (!(e instanceof GatewayError || e instanceof StepFailure)) this.logger.error({ ...log, err: e }, 'unexpected error in an STA playbook step');
     }
     const done = this.iso();
     run.updatedAt = done;
     if (error) {
-      const wait = Math.min(this.retryBaseMs * 2 ** (step.attempts - 1), this.retryMaxMs);
       step.status = 'FAILED';
       step.error = error;
       step.finishedAt = done;
+      if (isPermanent(error)) {
+        run.state = 'FAILED';
+        run.dueAt = null;
+        this.store.save([{ alert, events: [{ type: 'STEP_FAILED', step: step.name }, { type: 'RUN_FAILED', step: step.name }] }], done);
+        this.logger.warn({ ...log, code: error.code, detail: error.detail }, `STA playbook run failed, waiting for an analyst: ${error.message}`);
+        return;
+      }
+      const wait = Math.min(this.retryBaseMs * 2 ** (step.attempts - 1), this.retryMaxMs);
       step.nextAttemptAt = new Date(this.clock.now() + wait).toISOString();
       run.state = 'RETRYING';
       run.dueAt = step.nextAttemptAt;
@@ -302,18 +335,25 @@ export class StaPlaybookRunner {
     }
     succeed(step, done);
     const events: StaAlertChange['events'] = [{ type: 'STEP_SUCCEEDED', step: step.name }];
+    for (const later of run.steps) {
+      if (!outcome.skip?.includes(later.name) || later.status !== 'PENDING') continue;
+      later.status = 'SKIPPED';
+      later.finishedAt = done;
+      events.push({ type: 'STEP_SKIPPED', step: later.name });
+    }
     const next = currentStep(run);
-    if (next?.name === 'WAIT') {
-      // The stay is counted from the moment the user is in the group, as the reference sleeps after adding.
+    if (next?.name === 'WAIT' && !next.nextAttemptAt) {
+      // Counted from the moment the user is in the group, as the reference sleeps right after adding (or,
+      // taking over from an earlier run, right after finding them there); the lockout's pause after terminating.
       next.status = 'WAITING';
       next.attempts = 1;
       next.startedAt = done;
-      next.nextAttemptAt = new Date(this.clock.now() + (run.hours ?? 0) * HOUR_MS).toISOString();
+      next.nextAttemptAt = new Date(this.clock.now() + waitMs(run)).toISOString();
       events.push({ type: 'WAITING', step: 'WAIT' });
     }
     run.dueAt = done;
     this.store.save([{ alert, events }], done);
-    this.logger.info(log, 'STA playbook step succeeded');
+    this.logger.info({ ...log, skipped: outcome.skip ?? [] }, 'STA playbook step succeeded');
   }
 
   /**
@@ -324,12 +364,12 @@ export class StaPlaybookRunner {
     const user = alert.userName?.trim().toLowerCase();
     const changes: StaAlertChange[] = [];
     for (const candidate of this.store.newestFirst()) {
-      if (candidate.id === alert.id || candidate.kind !== 'PUSH_REJECTION' || !candidate.run || !isActive(candidate.run)) continue;
+      if (candidate.id === alert.id || candidate.kind !== 'PUSH_REJECTION' || !isOpen(candidate.run)) continue;
       if (candidate.userName?.trim().toLowerCase() !== user) continue;
       if (candidate.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
       const other = this.store.get(candidate.id)!;
       const run = other.run!;
-      for (const step of run.steps) if (step.status !== 'SUCCEEDED') step.status = 'CANCELLED';
+      for (const step of run.steps) if (!isSettled(step)) step.status = 'CANCELLED';
       run.state = 'SUPERSEDED';
       run.supersededBy = alert.id;
       run.finishedAt = run.updatedAt = now;
@@ -350,7 +390,7 @@ export class StaPlaybookRunner {
     run.state = 'COMPLETED';
     run.finishedAt = run.updatedAt = now;
     run.dueAt = null;
-    const text = CLOSE_TEXT[run.playbook];
+    const text = closeText(run);
     this.close(alert, now, text.reason, text.notes);
     this.store.save([{ alert, events: [...(closeStep ? [{ type: 'STEP_SUCCEEDED' as const, step: closeStep.name }] : []), { type: 'CLOSED' }] }], now);
     this.logger.info({ alertId: alert.id, playbook: run.playbook }, 'STA playbook run completed');
@@ -364,9 +404,20 @@ export class StaPlaybookRunner {
   }
 }
 
+/** Done with, one way or the other: a cancel leaves it as it is, a resume does not run it again. */
+function isSettled(step: StaPlaybookStep): boolean {
+  return step.status === 'SUCCEEDED' || step.status === 'SKIPPED';
+}
+
 /** The first step not yet done. */
 function currentStep(run: StaPlaybookRun): StaPlaybookStep | undefined {
-  return run.steps.find((s) => s.status !== 'SUCCEEDED' && s.status !== 'CANCELLED');
+  return run.steps.find((s) => !isSettled(s) && s.status !== 'CANCELLED');
+}
+
+/** What the step record shows of a failure; secrets scrubbed. */
+function toStepError(e: unknown): StaStepError {
+  if (e instanceof StepFailure) return { code: e.code, message: scrub(e.message), detail: e.detail === null ? null : scrub(e.detail) };
+  return { code: errorCodeOf(e) ?? 'INTERNAL', message: scrub(e instanceof Error ? e.message : String(e)), detail: null };
 }
 
 function succeed(step: StaPlaybookStep, now: string): void {

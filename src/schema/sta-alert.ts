@@ -32,19 +32,39 @@ const StaAlertStateRef = builder.enumType('StaAlertState', { values: STA_ALERT_S
 const StaPlaybookRef = builder.enumType('StaPlaybook', { values: STA_PLAYBOOKS });
 const StaPlaybookRunStateRef = builder.enumType('StaPlaybookRunState', {
   values: STA_RUN_STATES,
-  description: 'RETRYING: a step failed and will be tried again. SUPERSEDED: a newer push rejection for the same user took over.',
+  description:
+    'RETRYING: a step failed transiently (STA unavailable, rate limited, not configured) and is tried again with backoff. ' +
+    'FAILED: a step failed for a reason retrying cannot fix (no such user or group in STA, STA refused the request); the alert stays OPEN until an analyst retries (after fixing STA) or cancels. ' +
+    'SUPERSEDED: a newer push rejection for the same user took over.',
 });
-const StaPlaybookStepNameRef = builder.enumType('StaPlaybookStepName', { values: STA_STEP_NAMES });
+const StaPlaybookStepNameRef = builder.enumType('StaPlaybookStepName', {
+  values: STA_STEP_NAMES,
+  description:
+    'The reference playbooks\' tasks. VALIDATE_TENANT: sta-validate-tenant. CHECK_USER: sta-get-user-info. CHECK_GROUP: sta-get-group-info. ' +
+    'CHECK_MEMBERSHIP: sta-user-exist-group. CHECK_SESSIONS: sta-get-user-sessions. WAIT: push rejection, the stay in the group; account lockout, the 120 s pause before closing.',
+});
 const StaPlaybookStepStatusRef = builder.enumType('StaPlaybookStepStatus', {
   values: STA_STEP_STATUSES,
-  description: 'FAILED: the last attempt failed; the step is tried again at nextAttemptAt (never dropped).',
+  description:
+    'FAILED: the last attempt failed; in a RETRYING run it is tried again at nextAttemptAt, in a FAILED run it waits for retryStaPlaybookRun (never dropped). ' +
+    'SKIPPED: a check made it unnecessary (the user is already in the group, or has no SSO session).',
 });
-const StaAlertEventTypeRef = builder.enumType('StaAlertEventType', { values: STA_ALERT_EVENT_TYPES });
+const StaAlertEventTypeRef = builder.enumType('StaAlertEventType', {
+  values: STA_ALERT_EVENT_TYPES,
+  description: 'STEP_SKIPPED: a check made the step unnecessary. RUN_FAILED: the run stopped on a permanent failure and waits for an analyst.',
+});
 
 const StaPlaybookStepErrorRef = builder.objectRef<StaStepError>('StaPlaybookStepError').implement({
   fields: (t) => ({
     code: t.exposeString('code', { description: 'A gateway error code (NOT_CONFIGURED, UPSTREAM_UNAVAILABLE, …) or INTERNAL.' }),
-    message: t.exposeString('message'),
+    message: t.exposeString('message', {
+      description: 'For a permanent failure of a check, the reference playbook\'s message (e.g. "User - jdoe doesn\'t exist in the tenant.").',
+    }),
+    detail: t.string({
+      nullable: true,
+      description: 'What STA answered, when message is the reference\'s wording rather than the upstream error.',
+      resolve: (e) => e.detail ?? null,
+    }),
   }),
 });
 
@@ -143,7 +163,8 @@ builder.queryField('staAlert', (t) =>
 builder.mutationField('retryStaPlaybookRun', (t) =>
   t.field({
     type: StaAlertRef,
-    description: 'Tries a failing step now (RETRYING), or resumes a CANCELLED run where it stopped. Needs the respond scope.',
+    description:
+      'Tries a failing step now (RETRYING, or FAILED once STA is fixed, e.g. the missing user or group created), or resumes a CANCELLED run where it stopped. Needs the respond scope.',
     authScopes: { respond: true },
     args: { id: t.arg.id({ required: true, description: 'The alert id.' }) },
     resolve: (_root, args, ctx) => retryStaPlaybookRun({ id: String(args.id) }, ctx),

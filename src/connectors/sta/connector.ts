@@ -187,6 +187,17 @@ export class StaConnector {
     return wire.sessions.map(toStaSession);
   }
 
+  /**
+   * Whether the user has any SSO session, read fresh from STA (the lockout playbook decides on it; the cached
+   * list may be seconds old). NOT_FOUND for an unknown user.
+   */
+  async hasActiveSessions(userName: string): Promise<boolean> {
+    const user = await this.requireUser(userName);
+    const wire = await this.client.listUserSessions(user.id);
+    await this.caches.sessions.set(user.id, wire);
+    return wire.sessions.length > 0;
+  }
+
   /** Ends every SSO session of the user (the Account Lockout playbook's action). NOT_FOUND for an unknown user. */
   async terminateUserSessions(userName: string): Promise<void> {
     const user = await this.requireUser(userName);
