@@ -3,10 +3,10 @@
 // and the STA emulator on loopback, whose state is checked directly; runs and their steps read through GraphQL.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { StaEmulator } from '../src/emulators/sta/emulator.js';
-import { startDovecot, type TestDovecot } from './helpers/dovecot.js';
+import { sharedDovecot } from './helpers/dovecot.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 
 const HOUR = 3_600_000;
@@ -23,15 +23,7 @@ function email(name: 'push-rejection.eml' | 'account-lockout.eml', userName: str
   return raw.replace(/\r?\n/g, '\r\n');
 }
 
-// Started once, by the first test; in beforeEach so that a missing Dovecot fails every test with its message.
-let server: Promise<TestDovecot> | null = null;
-let dovecot: TestDovecot;
-beforeEach(async () => {
-  dovecot = await (server ??= startDovecot());
-});
-afterAll(async () => {
-  await (await server?.catch(() => null))?.stop();
-});
+const dovecot = sharedDovecot();
 
 let gw: TestGateway | null = null;
 afterEach(async () => {
@@ -43,15 +35,15 @@ let folderSeq = 0;
 /** A gateway configured only through its environment: its own mail folder, the STA emulator, 2 h stays. */
 async function gateway(clock: ManualClock): Promise<{ g: TestGateway; sta: StaEmulator; folder: string }> {
   const folder = `E2E${++folderSeq}`;
-  await dovecot.client.mailboxCreate(folder);
+  await dovecot().client.mailboxCreate(folder);
   gw = await startTestGateway({
     clock,
     sta: { unusualActivityGroup: GROUP },
     env: {
-      STA_ALERTS_IMAP_HOST: dovecot.host,
-      STA_ALERTS_IMAP_PORT: String(dovecot.port),
-      STA_ALERTS_IMAP_USER: dovecot.user,
-      STA_ALERTS_IMAP_PASSWORD: dovecot.password,
+      STA_ALERTS_IMAP_HOST: dovecot().host,
+      STA_ALERTS_IMAP_PORT: String(dovecot().port),
+      STA_ALERTS_IMAP_USER: dovecot().user,
+      STA_ALERTS_IMAP_PASSWORD: dovecot().password,
       STA_ALERTS_IMAP_TLS: 'false',
       STA_ALERTS_IMAP_FOLDER: folder,
       STA_UNUSUAL_ACTIVITY_GROUP: GROUP,
@@ -82,7 +74,7 @@ describe('STA alert emails end to end (IMAP → playbooks → STA emulator)', ()
     const { g, sta, folder } = await gateway(clock);
     sta.addUser({ userName: 'demouser', firstName: 'Demo', lastName: 'User', email: 'demo.user@example.test' });
 
-    await dovecot.append(folder, email('push-rejection.eml', 'demouser', '<e2e-push-1@sta.example>'));
+    await dovecot().append(folder, email('push-rejection.eml', 'demouser', '<e2e-push-1@sta.example>'));
     await until(() => expect(sta.memberNames(GROUP)).toContain('demouser'));
     await until(async () => expect((await alertOf(g, 'demouser')).run.state).toBe('WAITING'));
     const waiting = await alertOf(g, 'demouser');
@@ -127,7 +119,7 @@ describe('STA alert emails end to end (IMAP → playbooks → STA emulator)', ()
       { id: 'e2e-session-2', start, expiry: start + 8 * 3600, applications: [] },
     ]);
 
-    await dovecot.append(folder, email('account-lockout.eml', 'lockeduser', '<e2e-lockout-1@sta.example>'));
+    await dovecot().append(folder, email('account-lockout.eml', 'lockeduser', '<e2e-lockout-1@sta.example>'));
     await until(() => expect(sta.sessions.get(user.id)).toEqual([]));
     expect(sta.requestsTo(`/api/v1/tenants/${sta.tenantCode}/users/${encodeURIComponent(user.id)}/sessions`, 'DELETE')).toHaveLength(1);
     await until(async () => expect((await alertOf(g, 'lockeduser')).run.state).toBe('WAITING'));
@@ -147,7 +139,7 @@ describe('STA alert emails end to end (IMAP → playbooks → STA emulator)', ()
     const clock = new ManualClock(T0);
     const { g, sta, folder } = await gateway(clock);
 
-    await dovecot.append(folder, email('push-rejection.eml', 'ghost.user', '<e2e-ghost-1@sta.example>'));
+    await dovecot().append(folder, email('push-rejection.eml', 'ghost.user', '<e2e-ghost-1@sta.example>'));
     await until(async () => expect((await alertOf(g, 'ghost.user'))?.run.state).toBe('FAILED'));
     const failed = await alertOf(g, 'ghost.user');
     expect(failed.state).toBe('OPEN');

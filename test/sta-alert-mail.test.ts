@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPubSub } from 'graphql-yoga';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { StaAlertEvent } from '../src/domain/sta-alert.js';
 import { createLogger } from '../src/logger.js';
@@ -14,7 +14,7 @@ import { StaAlertStore } from '../src/playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from '../src/playbooks/sta-playbook-runner.js';
 import type { Topics } from '../src/pubsub.js';
 import { DurableStore } from '../src/store/durable-store.js';
-import { startDovecot, type TestDovecot } from './helpers/dovecot.js';
+import { sharedDovecot } from './helpers/dovecot.js';
 import { FakeStaResponder } from './helpers/fake-sta-responder.js';
 import { LogCapture, startTestGateway } from './helpers/gateway.js';
 
@@ -23,21 +23,12 @@ const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fix
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8').replace(/\r?\n/g, '\r\n');
 const withHeader = (raw: string, header: string, value: string) => raw.replace(new RegExp(`^${header}: .*$`, 'm'), `${header}: ${value}`);
 
-// Started once, by the first test; in beforeEach (not beforeAll) so that a missing Dovecot fails every test
-// with its message instead of leaving them reported as skipped.
-let server: Promise<TestDovecot> | null = null;
-let dovecot: TestDovecot;
-beforeEach(async () => {
-  dovecot = await (server ??= startDovecot());
-});
-afterAll(async () => {
-  await (await server?.catch(() => null))?.stop();
-});
+const dovecot = sharedDovecot();
 
 let folderSeq = 0;
 async function newFolder(): Promise<string> {
   const folder = `Alerts${++folderSeq}`;
-  await dovecot.client.mailboxCreate(folder);
+  await dovecot().client.mailboxCreate(folder);
   return folder;
 }
 
@@ -55,7 +46,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((l) => l.stop()));
 });
 
-function listen(folder: string, dataDir: string, password = dovecot.password): Listening {
+function listen(folder: string, dataDir: string, password = dovecot().password): Listening {
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const pubsub = createPubSub<Topics>();
@@ -73,7 +64,7 @@ function listen(folder: string, dataDir: string, password = dovecot.password): L
     settings: { groupName: 'Unusual Activity Group', hours: 24 },
   });
   // pollSeconds is an hour: anything picked up after the first sync arrived through IDLE.
-  const mail = { host: dovecot.host, port: dovecot.port, user: dovecot.user, password, tls: false, folder, pollSeconds: 3600 };
+  const mail = { host: dovecot().host, port: dovecot().port, user: dovecot().user, password, tls: false, folder, pollSeconds: 3600 };
   const listener = new StaAlertMailListener({ mail, dataDir, logger, runner, maxReconnectDelayMs: 50 });
   listener.start();
   let stopped = false;
@@ -103,8 +94,8 @@ const untilHandled = (l: Listening, uid: number) =>
 describe('STA alert mail listener', () => {
   it('records the push-rejection and lockout emails the guide describes, then marks them \\Seen', async () => {
     const folder = await newFolder();
-    const pushUid = await dovecot.append(folder, fixture('push-rejection.eml'));
-    const lockUid = await dovecot.append(folder, fixture('account-lockout.eml'));
+    const pushUid = await dovecot().append(folder, fixture('push-rejection.eml'));
+    const lockUid = await dovecot().append(folder, fixture('account-lockout.eml'));
     const l = listen(folder, dataDir());
     await untilHandled(l, lockUid);
 
@@ -137,13 +128,13 @@ describe('STA alert mail listener', () => {
     expect(lock.run).toMatchObject({ playbook: 'TERMINATE_USER_SSO_SESSIONS' });
     expect(lock.run!.steps.map((s) => s.name)).toEqual(['VALIDATE_TENANT', 'CHECK_USER', 'CHECK_SESSIONS', 'TERMINATE_SESSIONS', 'WAIT', 'CLOSE_ALERT']);
     expect(l.events.filter((e) => e.type === 'RECORDED')).toHaveLength(2);
-    expect(await dovecot.flags(folder, pushUid)).toContain('\\Seen');
-    expect(await dovecot.flags(folder, lockUid)).toContain('\\Seen');
+    expect(await dovecot().flags(folder, pushUid)).toContain('\\Seen');
+    expect(await dovecot().flags(folder, lockUid)).toContain('\\Seen');
   });
 
   it('reads an HTML-only, base64-encoded lockout email, with a US-style unlock time', async () => {
     const folder = await newFolder();
-    const uid = await dovecot.append(folder, fixture('account-lockout-html.eml'));
+    const uid = await dovecot().append(folder, fixture('account-lockout-html.eml'));
     const l = listen(folder, dataDir());
     await untilHandled(l, uid);
     expect(l.store.list()).toMatchObject([
@@ -163,7 +154,7 @@ describe('STA alert mail listener', () => {
       withHeader(withHeader(push, 'Subject', '[EXT] SafeNet Trusted Access User Lockout Alert'), 'Message-ID', '<tagged@x>'),
     ];
     const uids: number[] = [];
-    for (const raw of junk) uids.push(await dovecot.append(folder, raw));
+    for (const raw of junk) uids.push(await dovecot().append(folder, raw));
     const l = listen(folder, dataDir());
     await untilHandled(l, uids[uids.length - 1]!);
 
@@ -177,14 +168,14 @@ describe('STA alert mail listener', () => {
       'the subject names an alert but is not exactly one of the two STA alert subjects',
     ]);
     expect(drops[0]).toMatchObject({ subject: 'Your January security newsletter', messageId: '<newsletter-2026-01@vendor.example>' });
-    for (const uid of uids) expect(await dovecot.flags(folder, uid)).toContain('\\Seen');
+    for (const uid of uids) expect(await dovecot().flags(folder, uid)).toContain('\\Seen');
   });
 
   it('keeps an alert whose body names no user (visible, no playbook), and drops a message that is not mail', async () => {
     const folder = await newFolder();
-    const noUser = await dovecot.append(folder, fixture('push-rejection-no-user.eml'));
-    const garbage = await dovecot.append(folder, readFileSync(path.join(FIXTURES, 'garbage.eml')));
-    const badUnlock = await dovecot.append(
+    const noUser = await dovecot().append(folder, fixture('push-rejection-no-user.eml'));
+    const garbage = await dovecot().append(folder, readFileSync(path.join(FIXTURES, 'garbage.eml')));
+    const badUnlock = await dovecot().append(
       folder,
       withHeader(fixture('account-lockout.eml'), 'Message-ID', '<bad-unlock@x>').replace('2026-01-05 09:30:41 UTC', '2026-02-31 09:30:41 UTC'),
     );
@@ -203,7 +194,7 @@ describe('STA alert mail listener', () => {
     // 31 February is not a time: no unlock time rather than 3 March.
     expect(alerts.find((a) => a.messageId === '<bad-unlock@x>')).toMatchObject({ userName: 'hellouser', unlockAt: null });
     expect(l.logs.text).toContain('the email has no subject');
-    for (const uid of [noUser, garbage, badUnlock]) expect(await dovecot.flags(folder, uid)).toContain('\\Seen');
+    for (const uid of [noUser, garbage, badUnlock]) expect(await dovecot().flags(folder, uid)).toContain('\\Seen');
   });
 
   it('picks up new mail through IDLE while it is watching', async () => {
@@ -211,15 +202,15 @@ describe('STA alert mail listener', () => {
     const l = listen(folder, dataDir());
     await vi.waitFor(() => expect(l.listener.cursor()).toBeDefined(), { timeout: 15_000, interval: 20 });
     await vi.waitFor(() => expect(l.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
-    const uid = await dovecot.append(folder, fixture('push-rejection.eml'));
+    const uid = await dovecot().append(folder, fixture('push-rejection.eml'));
     await untilHandled(l, uid);
     expect(l.store.list().map((a) => a.userName)).toEqual(['demouser']);
   });
 
   it('on first start reads only unread mail, not the folder history', async () => {
     const folder = await newFolder();
-    await dovecot.append(folder, fixture('push-rejection.eml'), ['\\Seen']);
-    const unread = await dovecot.append(folder, fixture('account-lockout.eml'));
+    await dovecot().append(folder, fixture('push-rejection.eml'), ['\\Seen']);
+    const unread = await dovecot().append(folder, fixture('account-lockout.eml'));
     const l = listen(folder, dataDir());
     await untilHandled(l, unread);
     expect(l.store.list().map((a) => a.kind)).toEqual(['ACCOUNT_LOCKOUT']);
@@ -227,33 +218,33 @@ describe('STA alert mail listener', () => {
 
   it('does not mark a message handled when recording its alert fails, and records it on the next attempt', async () => {
     const folder = await newFolder();
-    const uid = await dovecot.append(folder, fixture('push-rejection.eml'));
+    const uid = await dovecot().append(folder, fixture('push-rejection.eml'));
     const dir = dataDir();
     const l = listen(folder, dir);
     const record = vi.spyOn(l.runner, 'recordAlert').mockImplementation(() => {
       throw new Error('ENOSPC: no space left on device');
     });
     await vi.waitFor(() => expect(l.logs.text).toContain('ENOSPC'), { timeout: 15_000, interval: 20 });
-    expect(await dovecot.flags(folder, uid)).not.toContain('\\Seen');
+    expect(await dovecot().flags(folder, uid)).not.toContain('\\Seen');
     expect(l.listener.cursor()?.lastUid ?? 0).toBeLessThan(uid);
     record.mockRestore();
     await untilHandled(l, uid);
     expect(l.store.list()).toHaveLength(1);
-    expect(await dovecot.flags(folder, uid)).toContain('\\Seen');
+    expect(await dovecot().flags(folder, uid)).toContain('\\Seen');
   });
 
   it('restarts without handling anything twice, even after a crash between recording and marking', async () => {
     const folder = await newFolder();
     const dir = dataDir();
-    const first = await dovecot.append(folder, fixture('push-rejection.eml'));
+    const first = await dovecot().append(folder, fixture('push-rejection.eml'));
     const a = listen(folder, dir);
     await untilHandled(a, first);
     await a.stop();
 
     // The crash window: the alert is recorded, but the message is neither \Seen nor behind the cursor.
-    const lock = await dovecot.client.getMailboxLock(folder);
+    const lock = await dovecot().client.getMailboxLock(folder);
     try {
-      await dovecot.client.messageFlagsRemove(String(first), ['\\Seen'], { uid: true });
+      await dovecot().client.messageFlagsRemove(String(first), ['\\Seen'], { uid: true });
     } finally {
       lock.release();
     }
@@ -261,7 +252,7 @@ describe('STA alert mail listener', () => {
     const [key, cursor] = [...cursors.entries()][0]!;
     cursors.set(key, { ...cursor, lastUid: first - 1 });
     cursors.close();
-    const second = await dovecot.append(folder, fixture('account-lockout.eml'));
+    const second = await dovecot().append(folder, fixture('account-lockout.eml'));
 
     const b = listen(folder, dir);
     await untilHandled(b, second);
@@ -270,13 +261,13 @@ describe('STA alert mail listener', () => {
     // Only the new email was recorded by the second listener; the first was recognised.
     expect(b.events.filter((e) => e.type === 'RECORDED').map((e) => e.alert.kind)).toEqual(['ACCOUNT_LOCKOUT']);
     expect(b.logs.text).toContain('email already recorded as an STA alert: not handled again');
-    expect(await dovecot.flags(folder, first)).toContain('\\Seen');
+    expect(await dovecot().flags(folder, first)).toContain('\\Seen');
     await b.stop();
 
     // A plain restart reads nothing again.
     const c = listen(folder, dir);
     await vi.waitFor(() => expect(c.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
-    const third = await dovecot.append(folder, withHeader(fixture('push-rejection.eml'), 'Message-ID', '<push-rejection-0003@x>'));
+    const third = await dovecot().append(folder, withHeader(fixture('push-rejection.eml'), 'Message-ID', '<push-rejection-0003@x>'));
     await untilHandled(c, third);
     expect(c.events.filter((e) => e.type === 'RECORDED').map((e) => e.alert.messageId)).toEqual(['<push-rejection-0003@x>']);
     expect(c.store.list()).toHaveLength(3);
@@ -285,18 +276,18 @@ describe('STA alert mail listener', () => {
   it('treats the same email delivered twice, or again after the folder was rebuilt, as one alert', async () => {
     const folder = await newFolder();
     const dir = dataDir();
-    await dovecot.append(folder, fixture('push-rejection.eml'));
-    const copy = await dovecot.append(folder, fixture('push-rejection.eml'));
+    await dovecot().append(folder, fixture('push-rejection.eml'));
+    const copy = await dovecot().append(folder, fixture('push-rejection.eml'));
     const a = listen(folder, dir);
     await untilHandled(a, copy);
     expect(a.store.list()).toHaveLength(1);
     await a.stop();
 
     // Rebuilt folder: a new UIDVALIDITY, the old alert delivered again next to a new one.
-    await dovecot.client.mailboxDelete(folder);
-    await dovecot.client.mailboxCreate(folder);
-    await dovecot.append(folder, fixture('push-rejection.eml'));
-    const fresh = await dovecot.append(folder, fixture('account-lockout.eml'));
+    await dovecot().client.mailboxDelete(folder);
+    await dovecot().client.mailboxCreate(folder);
+    await dovecot().append(folder, fixture('push-rejection.eml'));
+    const fresh = await dovecot().append(folder, fixture('account-lockout.eml'));
     const b = listen(folder, dir);
     // The old cursor may already be past these UIDs: wait for the new alert itself.
     await vi.waitFor(() => expect(b.events.some((e) => e.type === 'RECORDED')).toBe(true), { timeout: 15_000, interval: 20 });
@@ -310,10 +301,10 @@ describe('STA alert mail listener', () => {
     const folder = await newFolder();
     const l = listen(folder, dataDir());
     await vi.waitFor(() => expect(l.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
-    await dovecot.restart(async () => {
+    await dovecot().restart(async () => {
       await vi.waitFor(() => expect(l.logs.text).toContain('STA alert mailbox unavailable'), { timeout: 15_000, interval: 20 });
     });
-    const uid = await dovecot.append(folder, fixture('account-lockout.eml'));
+    const uid = await dovecot().append(folder, fixture('account-lockout.eml'));
     await untilHandled(l, uid);
     expect(l.store.list().map((a) => a.userName)).toEqual(['hellouser']);
     expect(l.logs.lines.filter((line) => line.includes('watching the STA alert mailbox')).length).toBeGreaterThanOrEqual(2);
@@ -335,25 +326,25 @@ describe('STA alert mail listener', () => {
       staResponder: sta,
       env: {
         SECGRAPH_DATA_DIR: dataDir(),
-        STA_ALERTS_IMAP_HOST: dovecot.host,
-        STA_ALERTS_IMAP_PORT: String(dovecot.port),
-        STA_ALERTS_IMAP_USER: dovecot.user,
-        STA_ALERTS_IMAP_PASSWORD: dovecot.password,
+        STA_ALERTS_IMAP_HOST: dovecot().host,
+        STA_ALERTS_IMAP_PORT: String(dovecot().port),
+        STA_ALERTS_IMAP_USER: dovecot().user,
+        STA_ALERTS_IMAP_PASSWORD: dovecot().password,
         STA_ALERTS_IMAP_TLS: 'false',
         STA_ALERTS_IMAP_FOLDER: folder,
         STA_UNUSUAL_ACTIVITY_GROUP: 'SOC Watch',
       },
     });
     try {
-      const uid = await dovecot.append(folder, fixture('push-rejection.eml'));
+      const uid = await dovecot().append(folder, fixture('push-rejection.eml'));
       await vi.waitFor(() => expect(sta.members('SOC Watch')).toEqual(['demouser']), { timeout: 15_000, interval: 20 });
 
       const { body } = await gw.gql(`{ staAlerts { edges { node { kind userName run { state groupName hours } } } } }`);
       expect(body.data.staAlerts.edges).toEqual([
         { node: { kind: 'PUSH_REJECTION', userName: 'demouser', run: { state: 'WAITING', groupName: 'SOC Watch', hours: 24 } } },
       ]);
-      await vi.waitFor(async () => expect(await dovecot.flags(folder, uid)).toContain('\\Seen'), { timeout: 15_000, interval: 20 });
-      expect(gw.logs.text).not.toContain(dovecot.password);
+      await vi.waitFor(async () => expect(await dovecot().flags(folder, uid)).toContain('\\Seen'), { timeout: 15_000, interval: 20 });
+      expect(gw.logs.text).not.toContain(dovecot().password);
     } finally {
       await gw.close();
     }

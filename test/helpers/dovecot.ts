@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { afterAll, beforeEach } from 'vitest';
 import { freePort } from './net.js';
 
 const DOVECOT_BIN = process.env['DOVECOT_BIN'] ?? '/usr/sbin/dovecot';
@@ -209,5 +210,24 @@ ${unprivileged}`,
     },
     log: readLog,
     stop: () => halt(child, client),
+  };
+}
+
+/**
+ * One Dovecot for a test file, started by its first test. Started in beforeEach (not beforeAll) so that a
+ * missing Dovecot fails every test with its install hint instead of leaving them reported as skipped.
+ */
+export function sharedDovecot(): () => TestDovecot {
+  let server: Promise<TestDovecot> | null = null;
+  let current: TestDovecot | null = null;
+  beforeEach(async () => {
+    current = await (server ??= startDovecot());
+  });
+  afterAll(async () => {
+    await (await server?.catch(() => null))?.stop();
+  });
+  return () => {
+    if (!current) throw new Error('Dovecot is not started yet');
+    return current;
   };
 }
