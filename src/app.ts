@@ -61,12 +61,19 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
         costLimit: { maxCost: 20_000 },
         maxTokens: { n: 5_000 },
       }),
-      useErrorHandler(({ errors }) => {
+      useErrorHandler(({ errors, context }) => {
+        const log = (context as Partial<Context> | undefined)?.logger ?? logger;
         for (const e of errors) {
           const original = 'originalError' in e ? e.originalError : undefined;
-          // Typed errors were logged where they arose; anything else is a bug and is masked for the client.
-          if (!isGatewayError(e) && !isGatewayError(original) && original) {
-            logger.error({ err: original, path: 'path' in e ? e.path : undefined }, 'unexpected error in resolver');
+          const path = 'path' in e ? e.path : undefined;
+          const typed = isGatewayError(original) ? original : isGatewayError(e) ? e : null;
+          if (typed) {
+            // Upstream failures were logged where they arose, with the upstream's status; the client's own
+            // mistakes (bad input, missing key or scope, unknown ids) get their line here.
+            if (!typed.code.startsWith('UPSTREAM_')) log.info({ code: typed.code, path }, typed.message);
+          } else if (original) {
+            // Anything else is a bug: masked for the client, logged in full here.
+            log.error({ err: original, path }, 'unexpected error in resolver');
           }
         }
       }),

@@ -30,6 +30,7 @@ describe('access control', () => {
     expect(r.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     expect(r.body.errors?.[0]?.message).toMatch(/Authorization: Bearer/);
     expect(upstreamCalls()).toBe(0);
+    expect(gw.logs.text).toMatch(/"code":"UNAUTHENTICATED"/);
   });
 
   it('a wrong key: UNAUTHENTICATED, saying the key is not valid', async () => {

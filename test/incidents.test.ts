@@ -110,6 +110,10 @@ describe('incidents from the recorded fixtures', () => {
     const badCursor = await gw.gql(IncidentPageDocument, { after: 'not-a-cursor' });
     expect(badCursor.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(gw.emulator.requestsTo(DELTA)).toHaveLength(0);
+    // Each refusal leaves a log line with its code and the field it came from.
+    const refusals = gw.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.code === 'BAD_USER_INPUT');
+    expect(refusals).toHaveLength(5);
+    expect(refusals[0]).toMatchObject({ path: ['incidents'], msg: 'first must be between 1 and 1000' });
   });
 
   it('closes an incident with each category, sending the API body and showing the change on the next read (spec T8)', async () => {
