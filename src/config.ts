@@ -109,6 +109,8 @@ export interface StaPlaybooksConfig {
   unusualActivityGroup: string;
   /** May be fractional, as the reference allows (its old test playbook used 0.04). */
   unusualActivityHours: number;
+  /** With STA and the mailbox both unconfigured, record two sample alerts so the sandbox has runs to show. */
+  sandboxAlerts: boolean;
 }
 
 export class ConfigError extends Error {
@@ -281,6 +283,7 @@ function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
   return {
     unusualActivityGroup: envValue(env, 'STA_UNUSUAL_ACTIVITY_GROUP') ?? 'Unusual Activity',
     unusualActivityHours: parseNumberVar(env, 'STA_UNUSUAL_ACTIVITY_HOURS', 24, 0.001, 8760),
+    sandboxAlerts: parseBoolVar(env, 'STA_SANDBOX_ALERTS', true),
   };
 }
 

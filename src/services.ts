@@ -10,6 +10,7 @@ import { StaConnector } from './connectors/sta/connector.js';
 import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
+import { sandboxStaAlerts } from './emulators/sta/sample-alerts.js';
 import { IncidentStore } from './fetch/incident-store.js';
 import { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
@@ -129,6 +130,10 @@ function startStaAlerts(
     closers.push(() => listener.stop());
   } else {
     logger.info('STA alert mail listener is off: STA_ALERTS_IMAP_HOST is not set');
+    if (config.sta.mode === 'sandbox' && config.staPlaybooks.sandboxAlerts) {
+      for (const alert of sandboxStaAlerts(clock)) runner.recordAlert(alert);
+      logger.warn('STA alerts: two SANDBOX alert emails recorded so the playbooks have something to show');
+    }
   }
   return runner;
 }

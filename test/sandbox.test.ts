@@ -11,7 +11,7 @@ import { startServices } from '../src/services.js';
 import { LogCapture } from './helpers/gateway.js';
 
 describe('sandbox start', () => {
-  it('serves generated incidents from the built-in emulator and says so', async () => {
+  it('serves generated incidents, STA users and sample alerts from the built-in emulators, and says so', async () => {
     const config = loadConfig({ SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-sandbox-')) });
     const logs = new LogCapture();
     const running = await startServices(config, createLogger('info', logs));
@@ -29,6 +29,17 @@ describe('sandbox start', () => {
       expect(body.data.incidents.edges).toHaveLength(100);
       expect(new Set(body.data.incidents.edges.map((e: any) => e.node.assetOwnerEmail)).size).toBeGreaterThan(5);
       expect(logs.text).toMatch(/serving SANDBOX data/);
+
+      const alerts = await yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ staAlerts(first: 10) { edges { node { kind user { userName } run { playbook } } } } }' }),
+      });
+      const alertBody = (await alerts.json()) as any;
+      expect(alertBody.errors).toBeUndefined();
+      const kinds = alertBody.data.staAlerts.edges.map((e: any) => e.node.kind).sort();
+      expect(kinds).toEqual(['ACCOUNT_LOCKOUT', 'PUSH_REJECTION']);
+      expect(alertBody.data.staAlerts.edges.every((e: any) => e.node.user?.userName && e.node.run?.playbook)).toBe(true);
     } finally {
       await running.close();
     }

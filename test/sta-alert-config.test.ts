@@ -8,7 +8,7 @@ describe('STA alerts configuration', () => {
   it('leaves the listener off without a host and uses the guide-like playbook defaults', () => {
     const config = loadConfig({});
     expect(config.staAlertsMail).toBeNull();
-    expect(config.staPlaybooks).toEqual({ unusualActivityGroup: 'Unusual Activity', unusualActivityHours: 24 });
+    expect(config.staPlaybooks).toEqual({ unusualActivityGroup: 'Unusual Activity', unusualActivityHours: 24, sandboxAlerts: true });
   });
 
   it('reads the mailbox, defaulting to IMAPS on 993 and INBOX, and accepts fractional hours', () => {

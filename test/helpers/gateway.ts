@@ -102,6 +102,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     SECGRAPH_DATA_DIR: dataDir,
     // The background fetcher would add requests to the emulator's log; tests that want it turn it on.
     SAAS_SECURITY_FETCH: 'false',
+    // Likewise the sandbox's two sample STA alerts would add to every alert listing.
+    STA_SANDBOX_ALERTS: 'false',
     ...FAST_RETRY_ENV,
     ...staEnv,
     // Without CLOUDTRAIL_DIR the gateway would generate and ingest the sandbox tree: only when asked.
