@@ -7,7 +7,10 @@ import KeyvRedis from '@keyv/redis';
 export type CacheFactory = ((namespace: string, ttlMs: number) => Keyv) & { close(): Promise<void> };
 
 export function memoryCacheFactory(): CacheFactory {
-  const create = (namespace: string, ttlMs: number) => new Keyv({ store: new Map(), namespace, ttl: ttlMs });
+  // No serialisation in memory: JSON round trips of every cached page were the gateway's largest CPU cost.
+  // Cached values are therefore shared by reference; connectors treat them as read-only wire data.
+  const create = (namespace: string, ttlMs: number) =>
+    new Keyv({ store: new Map(), namespace, ttl: ttlMs, serialize: undefined, deserialize: undefined });
   return Object.assign(create, { close: async () => {} });
 }
 
