@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import type { IncidentEvent, IncidentEventKind } from '../domain/incident-event.js';
 import type { IncidentState, Severity } from '../domain/saas-security.js';
 import { badInput } from '../errors.js';
+import type { IncidentEventLog } from '../fetch/incident-event-log.js';
 import { boundedSubscription, type SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 
 export interface IncidentEventFilter {
@@ -28,10 +29,20 @@ export function parseEventId(id: string, argument = 'after'): number {
   return Number(id);
 }
 
-function eventLog(ctx: Context) {
+function eventLog(ctx: Context): IncidentEventLog {
   const log = ctx.services.incidentSync?.store.events;
   if (!log) throw badInput('incident events are not logged: SaaS Security is not configured', 'after');
   return log;
+}
+
+/** The log's checkAfter, with a log line when the client asks for what the log cannot give. */
+function checkAfter(log: IncidentEventLog, after: number, ctx: Context): void {
+  try {
+    log.checkAfter(after);
+  } catch (error) {
+    ctx.logger.warn({ after, oldest: log.oldestId, newest: log.lastId, reason: (error as Error).message }, 'incident events requested after an id the log cannot serve');
+    throw error;
+  }
 }
 
 /**
@@ -45,7 +56,7 @@ export function incidentEventStream(
 ): AsyncIterableIterator<IncidentEvent | SubscriptionFailure> {
   const after = args.after == null ? null : parseEventId(args.after);
   const log = after === null ? null : eventLog(ctx);
-  if (log && after !== null) log.checkAfter(after);
+  if (log && after !== null) checkAfter(log, after, ctx);
   let replayedUpTo: number | null = null;
   return boundedSubscription(ctx.services.pubsub.subscribe('incident:event'), {
     capacity: ctx.services.config.incidentFetch.subscriberBuffer,
@@ -68,6 +79,6 @@ export function listIncidentEvents(args: { after?: string | null; first?: number
   if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput('first must be between 1 and 1000', 'first');
   const log = eventLog(ctx);
   const after = args.after == null ? Math.max(0, (log.oldestId ?? log.lastId + 1) - 1) : parseEventId(args.after);
-  log.checkAfter(after);
+  checkAfter(log, after, ctx);
   return log.since(after, first);
 }
