@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
 import { IncidentStore } from '../src/fetch/incident-store.js';
+import { configErrorOf } from './helpers/config.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { sseSubscribe, waitUntil, type Result } from './helpers/subscribers.js';
 
@@ -124,6 +126,11 @@ describe('the log bound', () => {
     expect(sub.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(sub.results[0]?.data?.incidentEvents).toBeFalsy();
     expect(gw.logs.text).toContain('no longer kept');
+  });
+
+  it('SECGRAPH_INCIDENT_EVENT_LOG_SIZE defaults to 10000 and is checked at start', () => {
+    expect(loadConfig({}).incidentFetch.eventLogSize).toBe(10_000);
+    for (const value of ['99', 'lots']) expect(configErrorOf({ SECGRAPH_INCIDENT_EVENT_LOG_SIZE: value }).variable).toBe('SECGRAPH_INCIDENT_EVENT_LOG_SIZE');
   });
 
   it('rejects a malformed after', async () => {
