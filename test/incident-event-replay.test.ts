@@ -13,7 +13,7 @@ import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { sseSubscribe, waitUntil, type Result } from './helpers/subscribers.js';
 
 const EVENTS = `subscription($after: ID, $filter: IncidentEventFilter) {
-  incidentEvents(after: $after, filter: $filter) { id kind incident { incidentId severity } }
+  incidentEvents(after: $after, filter: $filter) { id kind at incident { incidentId severity createdAt updatedAt } }
 }`;
 
 const cleanups: Array<() => Promise<void> | void> = [];
