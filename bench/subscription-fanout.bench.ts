@@ -80,7 +80,7 @@ export async function run(): Promise<void> {
       }
       for (let warm = 0; reached.size < clients.length; warm += 1) {
         if (warm > 60 || failures) throw new Error(`only ${reached.size} of ${clients.length} subscribers connected; ${failures} failed: ${lastFailure}`);
-        gateway.services.pubsub.publish('incident:event', { kind: 'FETCHED', incident, changedFields: [], at: new Date(0).toISOString() });
+        gateway.services.pubsub.publish('incident:event', { id: 0, kind: 'FETCHED', incident, changedFields: [], at: new Date(0).toISOString() });
         // Long enough for the warm-up to reach every live subscriber before the next one is queued.
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -89,8 +89,9 @@ export async function run(): Promise<void> {
     const rssSubscribed = process.memoryUsage().rss;
     for (let e = 1; e <= EVENTS; e += 1) {
       sentAt.set(e, performance.now());
-      // `at` carries the event's number (as epoch ms) so receipts map back to their publish time.
-      gateway.services.pubsub.publish('incident:event', { kind: 'FETCHED', incident, changedFields: [], at: new Date(e).toISOString() });
+      // `at` carries the event's number (as epoch ms) so receipts map back to their publish time. Published
+      // straight to the pub/sub, not logged: this measures live fan-out only.
+      gateway.services.pubsub.publish('incident:event', { id: e, kind: 'FETCHED', incident, changedFields: [], at: new Date(e).toISOString() });
       await until(() => received >= e * n);
     }
     latencies.sort((a, b) => a - b);

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { WIRE_SEVERITY_BY_LABEL, WIRE_STATUS_BY_NAME } from './connectors/saas-security/wire.js';
 import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-record.js';
+import { DEFAULT_EVENT_LOG_SIZE } from './fetch/incident-event-log.js';
 import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
 
@@ -72,6 +73,8 @@ export interface IncidentFetchConfig {
   closeMirrored: boolean;
   /** Undelivered events one subscriber may have buffered before its subscription is ended. */
   subscriberBuffer: number;
+  /** Incident events kept in the event log for `incidentEvents(after:)` replay. */
+  eventLogSize: number;
 }
 
 export interface Config {
@@ -407,5 +410,6 @@ function parseIncidentFetch(env: Env): IncidentFetchConfig {
         : parseEnumVar(env, 'SAAS_SECURITY_MIRROR_DIRECTION', MIRROR_DIRECTIONS, 'Both'),
     closeMirrored: parseBoolVar(env, 'SAAS_SECURITY_CLOSE_MIRRORED', false),
     subscriberBuffer: parseIntVar(env, 'SECGRAPH_SUBSCRIPTION_BUFFER', 1000, 1, 100_000),
+    eventLogSize: parseIntVar(env, 'SECGRAPH_INCIDENT_EVENT_LOG_SIZE', DEFAULT_EVENT_LOG_SIZE, 100, 1_000_000),
   };
 }

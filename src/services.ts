@@ -84,7 +84,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
   const incidentSync = new IncidentSync({
     source: saasClient,
-    store: IncidentStore.open(config.dataDir, { sandbox: sandboxes.includes('SaaS Security') }),
+    store: IncidentStore.open(config.dataDir, { sandbox: sandboxes.includes('SaaS Security'), maxEvents: config.incidentFetch.eventLogSize }),
     pubsub,
     clock,
     logger: logger.child({ job: 'incident-fetch' }),

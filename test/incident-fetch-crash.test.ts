@@ -1,6 +1,7 @@
 // kill -9 in the middle of a fetch: a real gateway process (tsx src/server.ts) fetches a backlog page by
 // page from an emulator in this process; it is killed while a page is in flight, then started again on the
-// same SECGRAPH_DATA_DIR. Every incident must end up fetched, and none announced twice.
+// same SECGRAPH_DATA_DIR. Every incident must end up fetched, and none announced twice; the events of the
+// first life (stored with their pages, published to nobody) reach a client resuming with `after`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,15 @@ const storedIds = (): number[] => {
   return ids;
 };
 
+/** The incident ids of the logged events, in event id order; checks the event ids run 1, 2, 3, … */
+const loggedIncidentIds = (): number[] => {
+  const store = IncidentStore.open(dataDir);
+  const events = store.events.since(0);
+  store.close();
+  expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+  return events.map((e) => e.incident.incidentId);
+};
+
 it('after kill -9 mid-fetch and a restart, every incident is fetched and none is announced twice', async () => {
   emulator = new GatedEmulator();
   const url = await emulator.start();
@@ -84,6 +94,8 @@ it('after kill -9 mid-fetch and a restart, every incident is fetched and none is
   const beforeCrash = storedIds();
   expect(beforeCrash.length).toBeGreaterThan(0);
   expect(beforeCrash.length).toBeLessThan(all.length);
+  // Each stored page was logged with its events in the same write.
+  expect(loggedIncidentIds()).toEqual(beforeCrash);
 
   // Second life: pages are held until a subscriber is listening, so it sees every event of this life.
   let open: () => void = () => {};
@@ -91,18 +103,26 @@ it('after kill -9 mid-fetch and a restart, every incident is fetched and none is
   const second = await startChild(env);
   const client = wsClient(second.url);
   const sub = wsSubscribe(client, 'subscription { incidentEvents { kind incident { incidentId } } }');
+  // A client that saw nothing before the crash resumes from the start of the log: the first life's events
+  // (replayed) and this life's (live), each once, in order.
+  const resumed = wsSubscribe(client, 'subscription { incidentEvents(after: "0") { id incident { incidentId } } }');
   await new Promise<void>((r) => client.on('connected', () => r()));
   await new Promise((r) => setTimeout(r, 300));
   open();
   const expected = all.filter((id) => !beforeCrash.includes(id));
   await waitUntil(() => sub.results.length >= expected.length, `${expected.length} FETCHED events`, 20_000);
+  await waitUntil(() => resumed.results.length >= all.length, `${all.length} events to the resuming client`, 20_000);
   // Later runs (every 200 ms) must add nothing: no repeats.
   await new Promise((r) => setTimeout(r, 300));
   const announced = sub.results.map((r) => r.data.incidentEvents.incident.incidentId as number);
   expect(sub.results.every((r) => r.data.incidentEvents.kind === 'FETCHED')).toBe(true);
   expect(announced).toEqual(expected);
+  const replayed = resumed.results.map((r) => r.data.incidentEvents as { id: string; incident: { incidentId: number } });
+  expect(replayed.map((e) => e.incident.incidentId)).toEqual([...beforeCrash, ...expected]);
+  expect(replayed.map((e) => Number(e.id))).toEqual(all.map((_, i) => i + 1));
   await client.dispose();
   second.child.kill('SIGTERM');
   await new Promise((r) => second.child.once('exit', r));
   expect(storedIds()).toEqual(all);
+  expect(loggedIncidentIds()).toEqual([...beforeCrash, ...expected]);
 }, 60_000);

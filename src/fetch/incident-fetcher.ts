@@ -1,7 +1,7 @@
 // One fetch run (spec §4, improved): drain the delta endpoint page by page from the cursor, up to maxFetch new
 // incidents; skip incidents already stored (their changes are the incoming mirror's business) and incidents
 // created before the first-fetch window; stamp each new one with the mirror direction; write the page's
-// incidents and the new cursor in one durable batch; only then publish FETCHED.
+// incidents, the new cursor and their FETCHED events (the event log) in one durable batch; only then publish.
 //
 // The reference skips incidents created before the *current* cursor, because without an id cache that is its
 // only way not to fetch an updated incident twice. It also loses an incident created inside the window that
@@ -91,11 +91,12 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
     }
     const { next, stuck } = advanceCursor(from, handled, !stoppedEarly && page.resources.length >= limit);
     if (stuck) logger.warn({ from: state.cursor, limit }, 'a full page of incidents shares one updated_at: moving past it by 1 ms');
-    store.commit(records, { ...state, cursor: iso(next), fetchedTotal: state.fetchedTotal + records.length });
-    publishAll(
-      deps.pubsub,
+    const events = store.commit(
+      records,
+      { ...state, cursor: iso(next), fetchedTotal: state.fetchedTotal + records.length },
       records.map((r) => ({ kind: 'FETCHED', incident: storedIncident(r), changedFields: [], at: now })),
     );
+    publishAll(deps.pubsub, events);
     fetched += records.length;
     if (stoppedEarly || page.resources.length < limit) break;
   }

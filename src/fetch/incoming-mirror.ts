@@ -7,7 +7,7 @@
 import { deriveState } from '../connectors/saas-security/map.js';
 import type { WireIncident } from '../connectors/saas-security/wire.js';
 import { mirrorsIncoming } from '../domain/incident-record.js';
-import type { IncidentEvent } from '../domain/incident-event.js';
+import type { NewIncidentEvent } from '../domain/incident-event.js';
 import { advanceCursor, iso, readPage, updatedAtMs } from './delta-cursor.js';
 import { currentState, publishAll, type SyncDeps } from './incident-fetcher.js';
 import { storedIncident, type StoredIncident } from './incident-store.js';
@@ -41,7 +41,7 @@ export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number
     pages += 1;
     const now = iso(clock.now());
     const updates = new Map<number, StoredIncident>();
-    const events: IncidentEvent[] = [];
+    const events: NewIncidentEvent[] = [];
     const handled: number[] = [];
     for (const w of page.resources) {
       const updated = updatedAtMs(w);
@@ -65,8 +65,7 @@ export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number
     }
     const { next, stuck } = advanceCursor(from, handled, page.resources.length >= MIRROR_PAGE_SIZE);
     if (stuck) logger.warn({ from: state.mirrorCursor }, 'a full page of modified incidents shares one updated_at: moving past it by 1 ms');
-    store.commit([...updates.values()], { ...state, mirrorCursor: iso(next) });
-    publishAll(deps.pubsub, events);
+    publishAll(deps.pubsub, store.commit([...updates.values()], { ...state, mirrorCursor: iso(next) }, events));
     mirrored += updates.size;
     if (page.resources.length < MIRROR_PAGE_SIZE) break;
   }

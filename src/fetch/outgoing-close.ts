@@ -39,13 +39,12 @@ export async function closeFetchedIncident(deps: CloseDeps, before: StoredIncide
       deps.logger.warn({ incidentId: id, code }, 'closing the incident upstream failed; the gateway record is closed and keeps the error');
     }
   }
-  deps.store.commit([closed]);
   const changed = changedMirroredFields(before.wire, closed.wire);
   if (before.gateway.gatewayState !== 'CLOSED') changed.push('gatewayState');
   if (before.gateway.closeReason !== closed.gateway.closeReason) changed.push('closeReason');
   if (before.gateway.mirrorError !== closed.gateway.mirrorError) changed.push('mirrorError');
   const incident = storedIncident(closed);
-  publishAll(deps.pubsub, [{ kind: 'CLOSED', incident, changedFields: changed, at: now }]);
+  publishAll(deps.pubsub, deps.store.commit([closed], undefined, [{ kind: 'CLOSED', incident, changedFields: changed, at: now }]));
   deps.logger.info({ incidentId: id, category, direction: before.gateway.mirrorDirection, pushed: mirrorsOutgoing(before.gateway.mirrorDirection) }, 'incident closed');
   if (failure) throw failure;
   return incident;

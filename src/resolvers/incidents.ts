@@ -1,9 +1,9 @@
 // SaaS Security incidents: list (Relay connection over the delta endpoint), get, close.
 import type { Context } from '../context.js';
 import { deltaPath, toDeltaQuery, apiPageSize } from '../connectors/saas-security/map.js';
-import type { IncidentEvent } from '../domain/incident-event.js';
 import type { CloseCategory, Incident, IncidentQuery } from '../domain/saas-security.js';
 import { badInput, notFound } from '../errors.js';
+import { publishAll } from '../fetch/incident-fetcher.js';
 import { closeFetchedIncident } from '../fetch/outgoing-close.js';
 import { saasSecurity } from './connectors.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
@@ -102,13 +102,9 @@ export async function closeIncident(args: { id: string; category: CloseCategory 
   if (!before) throw notFound(`SaaS Security has no incident ${id}`);
   const { incident } = await connector.closeIncident(id, args.category);
   if (!incident) throw notFound(`SaaS Security has no incident ${id}`);
-  const event: IncidentEvent = {
-    kind: 'CLOSED',
-    incident,
-    changedFields: changedFields(before, incident),
-    at: new Date(ctx.services.clock.now()).toISOString(),
-  };
-  ctx.services.pubsub.publish('incident:event', event);
+  // No gateway record changes here, so the event is logged on its own (after the upstream accepted the close).
+  const event = { kind: 'CLOSED' as const, incident, changedFields: changedFields(before, incident), at: new Date(ctx.services.clock.now()).toISOString() };
+  publishAll(ctx.services.pubsub, sync?.store.commit([], undefined, [event]) ?? []);
   ctx.logger.info({ incidentId: id, category: args.category }, 'incident closed');
   return incident;
 }

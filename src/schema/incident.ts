@@ -8,9 +8,9 @@ import {
   type Incident,
 } from '../domain/saas-security.js';
 import { loadAppsById } from '../resolvers/apps.js';
-import { matchesIncidentEventFilter } from '../resolvers/incident-events.js';
+import { incidentEventStream, listIncidentEvents } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
-import { boundedSubscription, SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { AppRef } from './app.js';
 import { builder } from './builder.js';
 
@@ -136,6 +136,10 @@ const IncidentEventKindRef = builder.enumType('IncidentEventKind', { values: INC
 
 const IncidentEventRef = builder.objectRef<IncidentEvent>('IncidentEvent').implement({
   fields: (t) => ({
+    id: t.id({
+      description: 'The event log sequence number: increases with every event, never reused. Pass the last one received as `after` to resume.',
+      resolve: (e) => String(e.id),
+    }),
     kind: t.field({ type: IncidentEventKindRef, resolve: (e) => e.kind }),
     incident: t.field({ type: IncidentRef, resolve: (e) => e.incident }),
     changedFields: t.exposeStringList('changedFields', {
@@ -158,19 +162,32 @@ builder.subscriptionField('incidentEvents', (t) =>
   t.field({
     type: IncidentEventRef,
     description:
-      'Incidents as they are fetched, mirrored in or closed, pushed live. A subscriber that falls SECGRAPH_SUBSCRIPTION_BUFFER ' +
-      'events behind gets a final SUBSCRIPTION_OVERFLOW error and its subscription completes.',
+      'Incidents as they are fetched, mirrored in or closed, pushed live. With `after` (an event id), the logged events after it ' +
+      'come first, then the live ones, each once. A subscriber that falls SECGRAPH_SUBSCRIPTION_BUFFER events behind gets a ' +
+      'final SUBSCRIPTION_OVERFLOW error and its subscription completes.',
     authScopes: { read: true },
-    args: { filter: t.arg({ type: IncidentEventFilterRef }) },
-    subscribe: (_root, args, ctx) =>
-      boundedSubscription(ctx.services.pubsub.subscribe('incident:event'), {
-        capacity: ctx.services.config.incidentFetch.subscriberBuffer,
-        accept: (e: IncidentEvent) => matchesIncidentEventFilter(e, args.filter),
-        onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'incidentEvents subscription ended'),
+    args: {
+      filter: t.arg({ type: IncidentEventFilterRef }),
+      after: t.arg.id({
+        description: 'Resume after this event id: replays the logged events after it first. BAD_USER_INPUT when they are no longer kept.',
       }),
+    },
+    subscribe: (_root, args, ctx) => incidentEventStream({ filter: args.filter, after: args.after == null ? null : String(args.after) }, ctx),
     resolve: (e) => {
       if (e instanceof SubscriptionFailure) throw e.error;
       return e as IncidentEvent;
     },
+  }),
+);
+
+builder.queryField('incidentEvents', (t) =>
+  t.field({
+    type: [IncidentEventRef],
+    description:
+      'The incident event log, oldest first: up to `first` (1..1000, default 100) events with id > `after` ' +
+      '(default: from the oldest kept). BAD_USER_INPUT when events after `after` are no longer kept.',
+    authScopes: { read: true },
+    args: { after: t.arg.id(), first: t.arg.int() },
+    resolve: (_root, args, ctx) => listIncidentEvents({ after: args.after == null ? null : String(args.after), first: args.first }, ctx),
   }),
 );

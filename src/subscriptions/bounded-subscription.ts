@@ -10,6 +10,12 @@
 // SUBSCRIPTION_OVERFLOW error, and its subscription completes. Nothing is silently skipped: a client that
 // sees the error knows exactly where its stream stopped and re-subscribes (and re-reads) from there.
 //
+// Replay (`replay`): events from a durable log, delivered before anything buffered. It is read only after
+// the source is listening, so the caller can take the log's newest id at that moment and `accept` only live
+// events after it: no gap and no duplicate at the seam. Replayed events are pulled from the log at the
+// client's pace (they take no buffer room); live events arriving meanwhile fill the buffer under the same
+// overflow policy.
+//
 // Errors are kept to the one subscription: a filter that throws, or a failing source, ends that subscription
 // with the error as its final result; other subscriptions never see it.
 import { GatewayError } from '../errors.js';
@@ -22,13 +28,14 @@ export class SubscriptionFailure {
 export function overflowError(capacity: number): GatewayError {
   return new GatewayError(
     'SUBSCRIPTION_OVERFLOW',
-    `This subscriber fell ${capacity} events behind and was dropped; events up to this point were delivered. Subscribe again to continue.`,
+    `This subscriber fell ${capacity} events behind and was dropped; events up to this point were delivered. ` +
+      'Subscribe again with `after` set to the id of the last event received to continue.',
   );
 }
 
 export function boundedSubscription<T>(
   source: AsyncIterable<T>,
-  opts: { capacity: number; accept?: (value: T) => boolean; onDrop?: (reason: Error) => void },
+  opts: { capacity: number; accept?: (value: T) => boolean; replay?: () => Iterable<T>; onDrop?: (reason: Error) => void },
 ): AsyncIterableIterator<T | SubscriptionFailure> {
   const iterator = source[Symbol.asyncIterator]();
   const buffer: T[] = [];
@@ -66,11 +73,15 @@ export function boundedSubscription<T>(
       end(error instanceof Error ? error : new Error(String(error)));
     }
   })();
+  // The loop above has called next() on the source: it is listening now (the pub/sub subscribes on first next).
+  const replay = opts.replay ? opts.replay()[Symbol.iterator]() : null;
 
   const self: AsyncIterableIterator<T | SubscriptionFailure> = {
     async next(): Promise<IteratorResult<T | SubscriptionFailure>> {
       for (;;) {
         if (closed) return { done: true, value: undefined };
+        const replayed = replay?.next();
+        if (replayed && !replayed.done) return { done: false, value: replayed.value };
         if (buffer.length) return { done: false, value: buffer.shift()! };
         if (failure) {
           const f = failure;
