@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real services the test suite runs against, from Debian's packages, when they are missing:
 # Redis (shared cache and pub/sub tests), Dovecot (the IMAP server behind the STA alert-mail tests) and
-# Chromium (GraphiQL in a real browser).
+# Chromium (GraphiQL and the console in a real browser) and PostgreSQL (the store tests run on both engines).
+# `npm test` runs this first (the `pretest` script), so a fresh clone needs no other step.
 # The tests start their own throwaway instances on loopback; nothing is started here.
 set -euo pipefail
 
@@ -9,16 +10,17 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test services present: redis-server, dovecot, chromium"
+  echo "test services present: redis-server, dovecot, chromium, postgresql"
   exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "install-test-deps: need root (or sudo) to apt-get install ${need[*]}" >&2
+    echo "The tests need Debian packages that are missing; install them as root: apt-get install ${need[*]}" >&2
     exit 1
   fi
 fi

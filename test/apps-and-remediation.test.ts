@@ -1,7 +1,7 @@
 // Apps (cached, batched for Incident.app) and asset remediation, against the SaaS Security emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppsDocument, IncidentPageDocument, RemediateAssetDocument, RemediationStatusDocument } from './gql/graphql.js';
-import { sharedFixture } from './helpers/fixtures.js';
+import { recordedFixture } from './helpers/fixtures.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 
 let gw: TestGateway;
@@ -60,7 +60,7 @@ describe('remediation', () => {
   });
 
   it('reads the recorded remediation status, dates with a +0000 offset included (spec T11)', async () => {
-    const fixture = sharedFixture<Record<string, string>>('saas-security/get-asset-remediation-status.json');
+    const fixture = recordedFixture<Record<string, string>>('saas-security/get-asset-remediation-status.json');
     const { body } = await gw.gql(RemediationStatusDocument, { assetId: fixture['asset_id']!, type: 'QUARANTINE' });
     expect(body.errors).toBeUndefined();
     expect(body.data!.remediationStatus).toEqual({

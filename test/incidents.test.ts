@@ -2,7 +2,7 @@
 // and the request shapes the API requires.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseIncidentDocument, IncidentByIdDocument, IncidentPageDocument } from './gql/graphql.js';
-import { sharedFixture } from './helpers/fixtures.js';
+import { recordedFixture } from './helpers/fixtures.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 
 let gw: TestGateway;
@@ -34,7 +34,7 @@ describe('incidents from the recorded fixtures', () => {
   });
 
   it('reads one incident with every upstream field in camelCase (spec T7)', async () => {
-    const fixture = sharedFixture<Record<string, any>>('saas-security/get-incident-by-id.json');
+    const fixture = recordedFixture<Record<string, any>>('saas-security/get-incident-by-id.json');
     const { body } = await gw.gql(IncidentByIdDocument, { id: '4' });
     expect(body.errors).toBeUndefined();
     const inc = body.data!.incident!;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
 import type { IncidentEvent } from '../src/domain/incident-event.js';
 import { AppsDocument, CloseIncidentDocument } from './gql/graphql.js';
-import { sharedFixture } from './helpers/fixtures.js';
+import { recordedFixture } from './helpers/fixtures.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 
@@ -16,7 +16,7 @@ let b: TestGateway;
 beforeAll(async () => {
   redis = await startRedis();
   emulator = new SaasSecurityEmulator();
-  emulator.load(sharedFixture<{ resources: any[] }>('saas-security/get-incidents.json').resources);
+  emulator.load(recordedFixture<{ resources: any[] }>('saas-security/get-incidents.json').resources);
   await emulator.start();
   a = await startTestGateway({ sharedEmulator: emulator, env: { REDIS_URL: redis.url } });
   b = await startTestGateway({ sharedEmulator: emulator, env: { REDIS_URL: redis.url } });

@@ -9,7 +9,7 @@ import { toPantherRow } from '../src/detection/panther-row.js';
 import { parseRuleSpec, SAML_RULE_FILE, samlRuleSpec } from '../src/detection/rule-spec.js';
 import { runRuleTest, runRuleTests } from '../src/detection/rule-tests.js';
 import { evaluateRule } from '../src/detection/saml-rule.js';
-import { sharedFixturePath } from './helpers/fixtures.js';
+import { recordedFixturePath } from './helpers/fixtures.js';
 
 const spec = samlRuleSpec();
 const clone = <T>(v: T): T => structuredClone(v);
@@ -72,7 +72,7 @@ describe('rule YAML', () => {
 });
 
 describe('upstream CloudTrail events of other Panther rules', () => {
-  const lines = readFileSync(sharedFixturePath('cloudtrail/panther-other-rules-tests.jsonl'), 'utf8')
+  const lines = readFileSync(recordedFixturePath('cloudtrail/panther-other-rules-tests.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { name: string; expected: boolean; log: Record<string, unknown> });

@@ -22,7 +22,7 @@ import { StaEmulator, type StaEmulatorOptions } from '../../src/emulators/sta/em
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { StaResponder } from '../../src/playbooks/sta-responder.js';
 import { startServices } from '../../src/services.js';
-import { sharedFixture } from './fixtures.js';
+import { recordedFixture } from './fixtures.js';
 
 /** Collects every log line, so tests can assert what was (and was not) logged. */
 export class LogCapture extends Writable {
@@ -87,8 +87,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const clock = opts.clock ?? systemClock;
   const emulator = opts.sharedEmulator ?? new SaasSecurityEmulator({ clock, ...opts.emulator });
   if (opts.fixtures) {
-    emulator.load(sharedFixture<{ resources: WireIncident[] }>('saas-security/get-incidents.json').resources);
-    emulator.putRemediation(sharedFixture('saas-security/get-asset-remediation-status.json'));
+    emulator.load(recordedFixture<{ resources: WireIncident[] }>('saas-security/get-incidents.json').resources);
+    emulator.putRemediation(recordedFixture('saas-security/get-asset-remediation-status.json'));
   }
   const url = opts.sharedEmulator ? emulator.url : await emulator.start();
   const sta = opts.sta ? new StaEmulator({ clock, ...(opts.sta === true ? {} : opts.sta) }) : null;

@@ -7,7 +7,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import type { WireIncident } from '../../src/connectors/saas-security/wire.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
-import { sharedFixture } from './fixtures.js';
+import { recordedFixture } from './fixtures.js';
 import { FAST_RETRY_ENV, LogCapture } from './gateway.js';
 
 export interface ServedGateway {
@@ -20,7 +20,7 @@ export interface ServedGateway {
 
 export async function startServedGateway(env: Record<string, string> = {}): Promise<ServedGateway> {
   const emulator = new SaasSecurityEmulator();
-  emulator.load(sharedFixture<{ resources: WireIncident[] }>('saas-security/get-incidents.json').resources);
+  emulator.load(recordedFixture<{ resources: WireIncident[] }>('saas-security/get-incidents.json').resources);
   const url = await emulator.start();
   const config = loadConfig({
     PORT: '0',
