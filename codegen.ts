@@ -1,15 +1,24 @@
 // `npm run codegen`: prints schema.graphql from the code-first schema (committed; test/schema-drift.test.ts
-// fails when it is stale) and generates typed documents for the tests from test/documents/*.graphql.
+// fails when it is stale) and generates typed documents for the tests from test/documents/*.graphql and for
+// the console from console/src/graphql/*.graphql. The console's types come from the same schema, so a schema
+// change that breaks a console document or its use fails `npm run typecheck` (and the console build validates
+// its documents against the committed schema.graphql).
 import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const typed = { preset: 'client', config: { useTypeImports: true, enumsAsTypes: true }, presetConfig: { fragmentMasking: false } } as const;
 
 const config: CodegenConfig = {
   schema: './src/schema/index.ts',
-  documents: ['test/documents/**/*.graphql'],
   ignoreNoDocuments: true,
   emitLegacyCommonJSImports: false,
   generates: {
     'schema.graphql': { plugins: ['schema-ast'], config: { includeDirectives: false, sort: true } },
-    'test/gql/': { preset: 'client', config: { useTypeImports: true, enumsAsTypes: true }, presetConfig: { fragmentMasking: false } },
+    'test/gql/': { ...typed, documents: ['test/documents/**/*.graphql'] },
+    'console/src/gql/': {
+      ...typed,
+      documents: ['console/src/graphql/**/*.graphql'],
+      config: { ...typed.config, scalars: { DateTime: 'string', JSON: 'unknown' } },
+    },
   },
 };
 export default config;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ApiKeyAuthenticator } from './auth.js';
+import { useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
 import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
@@ -54,6 +55,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
     },
     plugins: [
       useGraphiQLAssets(),
+      useConsole(),
       useCloudTrailIngest({ services, authenticator }),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },

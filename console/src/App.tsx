@@ -1,0 +1,153 @@
+// The console shell: asks for an API key when the gateway has keys, shows the sandbox banner on every view,
+// and routes on the URL hash (#/queue, #/incident/<id>, #/alerts, #/saml, #/status).
+import { useEffect, useState } from 'react';
+import { Provider } from 'urql';
+import { client, describeError, errorCode, keyStore, resetConnections } from './api.js';
+import { GatewayInfoDocument, type GatewayInfoQuery } from './gql/graphql.js';
+import { disposeIncidentQueue } from './queue.js';
+import { Alerts } from './views/Alerts.js';
+import { IncidentDetail } from './views/IncidentDetail.js';
+import { Queue } from './views/Queue.js';
+import { Saml } from './views/Saml.js';
+import { Status } from './views/Status.js';
+
+type Gate =
+  | { kind: 'checking' }
+  | { kind: 'ok'; gateway: GatewayInfoQuery['gateway'] }
+  | { kind: 'key'; message: string | null }
+  | { kind: 'down'; message: string };
+
+function useRoute(): [string, (r: string) => void] {
+  const [route, setRoute] = useState(location.hash.slice(1) || '/queue');
+  useEffect(() => {
+    const on = () => setRoute(location.hash.slice(1) || '/queue');
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return [route, (r) => (location.hash = r)];
+}
+
+async function check(): Promise<Gate> {
+  const r = await client.query(GatewayInfoDocument, {}).toPromise();
+  if (r.data) return { kind: 'ok', gateway: r.data.gateway };
+  const code = errorCode(r.error);
+  const hadKey = keyStore.get() !== null;
+  if (code === 'UNAUTHENTICATED') {
+    keyStore.clear();
+    return {
+      kind: 'key',
+      message: hadKey ? 'The gateway refused this key: it is not one of its API keys (UNAUTHENTICATED). Check it and try again.' : null,
+    };
+  }
+  if (code === 'FORBIDDEN') {
+    keyStore.clear();
+    return { kind: 'key', message: 'This key has no read scope: the console needs a key with read (and respond for actions).' };
+  }
+  return { kind: 'down', message: describeError(r.error) ?? 'The gateway did not answer.' };
+}
+
+export function App() {
+  const [gate, setGate] = useState<Gate>({ kind: 'checking' });
+  const recheck = () => void check().then(setGate);
+  useEffect(recheck, []);
+  if (gate.kind === 'checking') return <p className="center">Connecting to the gateway…</p>;
+  if (gate.kind === 'down')
+    return (
+      <main className="center">
+        <h1>secgraph console</h1>
+        <p className="error" role="alert">{gate.message}</p>
+        <button type="button" onClick={recheck}>Try again</button>
+      </main>
+    );
+  if (gate.kind === 'key') return <KeyForm message={gate.message} done={recheck} />;
+  return (
+    <Provider value={client}>
+      <Shell
+        gateway={gate.gateway}
+        signOut={() => {
+          keyStore.clear();
+          disposeIncidentQueue();
+          resetConnections();
+          recheck();
+        }}
+      />
+    </Provider>
+  );
+}
+
+function KeyForm({ message, done }: { message: string | null; done(): void }) {
+  const [key, setKey] = useState('');
+  return (
+    <main className="center">
+      <h1>secgraph console</h1>
+      <form
+        className="key-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          keyStore.set(key.trim());
+          resetConnections();
+          done();
+        }}
+      >
+        <p>This gateway requires an API key. It is kept in this tab only (sessionStorage) and sent as the Authorization header.</p>
+        <label>
+          API key <input type="password" name="apiKey" autoComplete="off" autoFocus required value={key} onChange={(e) => setKey(e.target.value)} />
+        </label>{' '}
+        <button type="submit">Open the console</button>
+        {message && <p className="error" role="alert" data-testid="key-error">{message}</p>}
+      </form>
+    </main>
+  );
+}
+
+const VIEWS = [
+  { path: '/queue', name: 'Incidents' },
+  { path: '/alerts', name: 'STA alerts' },
+  { path: '/saml', name: 'SAML detections' },
+  { path: '/status', name: 'Gateway status' },
+];
+
+function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; signOut(): void }) {
+  const [route, go] = useRoute();
+  const canRespond = gateway.viewer.scopes.includes('respond');
+  const incident = /^\/incident\/(\d+)$/.exec(route);
+  const current = incident ? '/queue' : route;
+  useEffect(() => {
+    document.title = `secgraph console${gateway.sandboxes.length ? ' (SANDBOX)' : ''}`;
+  }, [gateway.sandboxes.length]);
+  return (
+    <>
+      {gateway.sandboxes.length > 0 && (
+        <div className="sandbox-banner" role="alert" data-testid="sandbox-banner">
+          SANDBOX: generated data from built-in emulators, not the real APIs, for {gateway.sandboxes.join(', ')}
+        </div>
+      )}
+      <header className="top">
+        <h1>secgraph</h1>
+        <nav aria-label="Views">
+          {VIEWS.map((v) => (
+            <a key={v.path} href={`#${v.path}`} aria-current={current === v.path ? 'page' : undefined}>{v.name}</a>
+          ))}
+        </nav>
+        <span className="who">
+          {gateway.viewer.open ? 'open gateway' : `key scopes: ${gateway.viewer.scopes.join(', ')}`}
+          {!canRespond && ' (read only)'} · v{gateway.version}
+          {!gateway.viewer.open && <> · <button type="button" className="link" onClick={signOut}>forget key</button></>}
+        </span>
+      </header>
+      <main>
+        {incident ? (
+          <IncidentDetail id={Number(incident[1])} canRespond={canRespond} back={() => go('/queue')} />
+        ) : current === '/alerts' ? (
+          <Alerts canRespond={canRespond} />
+        ) : current === '/saml' ? (
+          <Saml />
+        ) : current === '/status' ? (
+          <Status />
+        ) : (
+          <Queue open={(id) => go(`/incident/${id}`)} />
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,153 @@
+// The incident queue: every incident the gateway's event log knows, kept current by Subscription.incidentEvents.
+// At start the log is read page by page (Query.incidentEvents), then the stream is subscribed with `after` set to
+// the last event id read; after any drop it resubscribes with the last id received, so nothing is missed or
+// applied twice (events with an id already applied are ignored). When the log no longer holds the events after
+// our id (BAD_USER_INPUT), the queue starts over from the log.
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { client, errorCode, liveStream, type StreamStatus } from './api.js';
+import { IncidentEventLogDocument, IncidentStreamDocument, type QueueEventFragment, type QueueIncidentFragment } from './gql/graphql.js';
+
+export type QueueIncident = QueueIncidentFragment;
+export interface EventSummary {
+  id: number;
+  kind: QueueEventFragment['kind'];
+  at: string;
+  changedFields: string[];
+}
+
+const PAGE = 1000;
+
+export class IncidentQueue {
+  readonly incidents = new Map<number, QueueIncident>();
+  readonly history = new Map<number, EventSummary[]>();
+  lastId: number | null = null;
+  status: StreamStatus | 'loading' = 'loading';
+  error: string | null = null;
+  private version = 0;
+  private readonly listeners = new Set<() => void>();
+  private stop: (() => void) | null = null;
+  private notifyScheduled = false;
+
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  getVersion = () => this.version;
+
+  /** Re-render at most once per frame however many events arrive. */
+  private changed(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    requestAnimationFrame(() => {
+      this.notifyScheduled = false;
+      this.version++;
+      for (const l of this.listeners) l();
+    });
+  }
+
+  apply(e: QueueEventFragment): void {
+    const id = Number(e.id);
+    if (this.lastId !== null && id <= this.lastId) return;
+    this.lastId = id;
+    const i = e.incident;
+    this.incidents.set(i.incidentId, i);
+    const h = this.history.get(i.incidentId) ?? [];
+    h.push({ id, kind: e.kind, at: e.at, changedFields: e.changedFields });
+    this.history.set(i.incidentId, h);
+    this.changed();
+  }
+
+  /** A mutation's answer (e.g. closeIncident) is newer than what the table shows until its event arrives. */
+  put(i: QueueIncident): void {
+    this.incidents.set(i.incidentId, i);
+    this.changed();
+  }
+
+  private async readLog(): Promise<void> {
+    for (;;) {
+      const after = this.lastId === null ? undefined : String(this.lastId);
+      const r = await client.query(IncidentEventLogDocument, { after, first: PAGE }).toPromise();
+      if (r.error) {
+        // The log was trimmed past our id (or the gateway restarted with a fresh sandbox): start over.
+        if (errorCode(r.error) === 'BAD_USER_INPUT' && this.lastId !== null) {
+          this.reset();
+          continue;
+        }
+        throw new Error(r.error.message);
+      }
+      const events = r.data?.incidentEvents ?? [];
+      for (const e of events) this.apply(e);
+      if (events.length < PAGE) return;
+    }
+  }
+
+  private reset(): void {
+    this.incidents.clear();
+    this.history.clear();
+    this.lastId = null;
+    this.changed();
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.readLog();
+      this.error = null;
+    } catch (e) {
+      this.error = `Could not read the incident event log: ${(e as Error).message}`;
+    }
+    this.stop = liveStream(
+      IncidentStreamDocument,
+      () => ({ after: this.lastId === null ? undefined : String(this.lastId) }),
+      {
+        data: (d) => this.apply(d.incidentEvents),
+        error: (errors) => {
+          const code = errors[0]?.extensions?.['code'];
+          if (code === 'BAD_USER_INPUT') this.reset();
+          // SUBSCRIPTION_OVERFLOW or a trimmed log: resubscribe (resync re-reads the log as far as it can).
+          this.error = code === 'SUBSCRIPTION_OVERFLOW' || code === 'BAD_USER_INPUT' ? null : `${errors[0]?.message} (${String(code)})`;
+          this.changed();
+          return code !== 'UNAUTHENTICATED' && code !== 'FORBIDDEN';
+        },
+        status: (s) => {
+          this.status = s;
+          this.changed();
+        },
+        resync: () => this.readLog(),
+      },
+    );
+  }
+
+  dispose(): void {
+    this.stop?.();
+  }
+}
+
+let shared: IncidentQueue | null = null;
+
+/** One queue for the page, started on first use and kept across views. */
+export function useIncidentQueue(): IncidentQueue {
+  const [queue] = useState(() => {
+    if (!shared) {
+      shared = new IncidentQueue();
+      void shared.start();
+    }
+    return shared;
+  });
+  useSyncExternalStore(queue.subscribe, queue.getVersion);
+  return queue;
+}
+
+export function disposeIncidentQueue(): void {
+  shared?.dispose();
+  shared = null;
+}
+
+/** Re-render every `ms` (relative times, lags). */
+export function useTick(ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}

@@ -1,0 +1,235 @@
+// One incident: the asset, policy and exposure from SaaS Security next to its owner as STA knows them (groups,
+// sessions, recent access logs), the incident's event history as the queue received it, and, for keys with
+// the respond scope, closing and remediation with a live status.
+import { useEffect, useRef, useState } from 'react';
+import { useMutation, useQuery, useClient } from 'urql';
+import { describeError } from '../api.js';
+import { Badge } from '../components/Badge.js';
+import { ago, label, time } from '../format.js';
+import {
+  CloseIncidentDocument,
+  IncidentDetailDocument,
+  RemediateAssetDocument,
+  RemediationStatusDocument,
+  type CloseCategory,
+  type RemediationType,
+} from '../gql/graphql.js';
+import { useIncidentQueue } from '../queue.js';
+import { effectiveState } from './Queue.js';
+
+const CATEGORIES: CloseCategory[] = ['MISIDENTIFIED', 'BUSINESS_JUSTIFIED', 'NO_REASON'];
+const REMEDIATIONS: RemediationType[] = ['QUARANTINE', 'REMOVE_PUBLIC_SHARING', 'RESTORE'];
+const POLL_MS = 2000;
+
+function Field({ name, children }: { name: string; children: React.ReactNode }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd>{children ?? '—'}</dd>
+    </>
+  );
+}
+
+export function IncidentDetail({ id, canRespond, back }: { id: number; canRespond: boolean; back(): void }) {
+  const queue = useIncidentQueue();
+  const [{ data, error, fetching }, refetch] = useQuery({ query: IncidentDetailDocument, variables: { id: String(id) } });
+  const live = queue.incidents.get(id);
+  const i = data?.incident;
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => headingRef.current?.focus(), [id]);
+  // Escape goes back from anywhere on the page (focus may be on a control that became disabled).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !(e.target instanceof HTMLSelectElement)) back();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [back]);
+  // The queue's copy is the live one: refresh the detail when an event changes the incident.
+  const lastEvent = queue.history.get(id)?.at(-1)?.id;
+  useEffect(() => {
+    if (lastEvent !== undefined && data) refetch({ requestPolicy: 'network-only' });
+  }, [lastEvent]);
+
+  const state = live ? effectiveState(live) : i ? effectiveState(i) : null;
+  return (
+    <section className="detail" aria-labelledby="incident-title">
+      <p>
+        <button type="button" className="link" onClick={back}>← back to the queue</button> <kbd>Esc</kbd>
+      </p>
+      <h2 id="incident-title" tabIndex={-1} ref={headingRef}>
+        Incident {id} {i && <Badge kind="sev" value={i.severity} />} <span data-testid="detail-state"><Badge kind="state" value={state} /></span>
+      </h2>
+      {fetching && !i && <p>Loading…</p>}
+      {error && <p className="error" role="alert">{describeError(error)}</p>}
+      {data && !i && <p className="error">The upstream has no incident {id}.</p>}
+      {i && (
+        <div className="detail-grid">
+          <article className="card">
+            <h3>Asset</h3>
+            <dl>
+              <Field name="name">{i.assetName}</Field>
+              <Field name="asset id">{i.assetId}</Field>
+              <Field name="app">{i.app ? `${i.app.appName} (${i.app.appType})` : i.appName}</Field>
+              <Field name="exposure">{i.exposureLevel} {i.exposureType != null && `(type ${i.exposureType})`}</Field>
+              <Field name="links">
+                {i.assetPageUri && <a href={i.assetPageUri} rel="noreferrer noopener" target="_blank">asset page</a>}{' '}
+                {i.assetCloudUri && <a href={i.assetCloudUri} rel="noreferrer noopener" target="_blank">in the cloud</a>}
+              </Field>
+              <Field name="data patterns">{JSON.stringify(i.dataPatterns)}</Field>
+              <Field name="collaborators">{JSON.stringify(i.collaborators)}</Field>
+            </dl>
+          </article>
+          <article className="card">
+            <h3>Policy and state</h3>
+            <dl>
+              <Field name="policy">{i.policyName} {i.policyVersion != null && `v${i.policyVersion}`}</Field>
+              <Field name="status">{i.status}</Field>
+              <Field name="category">{i.category}</Field>
+              <Field name="upstream state">{i.state}</Field>
+              <Field name="gateway state">{i.gatewayState}</Field>
+              <Field name="close reason">{i.closeReason}</Field>
+              <Field name="mirror">{i.mirrorDirection} {i.mirrorError && <span className="error">{i.mirrorError}</span>}</Field>
+              <Field name="created / updated">{time(i.createdAt)} / {time(i.updatedAt)}</Field>
+              <Field name="resolved">{i.resolvedBy ? `${i.resolvedBy}, ${time(i.resolutionDate)}` : null}</Field>
+            </dl>
+          </article>
+          <article className="card owner">
+            <h3>Owner in SafeNet Trusted Access</h3>
+            {!i.assetOwner ? (
+              <p>{i.assetOwnerEmail ? `STA has no user with the email ${i.assetOwnerEmail}.` : 'The incident names no owner.'}</p>
+            ) : (
+              <>
+                <dl>
+                  <Field name="user">{i.assetOwner.userName} ({[i.assetOwner.firstName, i.assetOwner.lastName].filter(Boolean).join(' ')})</Field>
+                  <Field name="email">{i.assetOwner.email}</Field>
+                  <Field name="state">{i.assetOwner.state}</Field>
+                  <Field name="groups">
+                    {i.assetOwner.groups.length ? i.assetOwner.groups.map((g) => <span key={g.id} className="chip">{g.name}</span>) : 'none'}
+                  </Field>
+                </dl>
+                <h4>Sessions ({i.assetOwner.sessions.length})</h4>
+                <ul className="plain">
+                  {i.assetOwner.sessions.map((s) => (
+                    <li key={s.id}>
+                      {time(s.start)} → {time(s.expiry)}: {s.applicationNames.join(', ') || 'no application'}
+                    </li>
+                  ))}
+                </ul>
+                <h4>Recent access logs</h4>
+                <table className="small">
+                  <thead>
+                    <tr><th>time</th><th>action</th><th>result</th><th>application</th><th>ip</th></tr>
+                  </thead>
+                  <tbody>
+                    {i.assetOwner.accessLogs.slice(-15).reverse().map((l, n) => (
+                      <tr key={l.id ?? n}>
+                        <td>{time(l.timeStamp)}</td><td>{l.actionText}</td><td>{l.resultText}</td><td>{l.applicationName}</td><td>{l.ip}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                {i.assetOwner.accessLogs.length === 0 && <p>No access logs in the last 7 days.</p>}
+              </>
+            )}
+          </article>
+          <article className="card">
+            <h3>Event history</h3>
+            <ol className="timeline">
+              {(queue.history.get(id) ?? []).slice().reverse().map((e) => (
+                <li key={e.id}>
+                  <strong>{e.kind}</strong> #{e.id} {time(e.at)} {e.changedFields.length > 0 && <span>({e.changedFields.join(', ')})</span>}
+                </li>
+              ))}
+            </ol>
+            {!queue.history.get(id)?.length && <p>No events for this incident in the gateway's event log.</p>}
+          </article>
+          {canRespond && <Actions id={id} assetId={i.assetId} closed={state === 'CLOSED'} />}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Actions({ id, assetId, closed }: { id: number; assetId: string | null; closed: boolean }) {
+  const queue = useIncidentQueue();
+  const [category, setCategory] = useState<CloseCategory>('MISIDENTIFIED');
+  const [close, closeIncident] = useMutation(CloseIncidentDocument);
+  const [closeError, setCloseError] = useState<string | null>(null);
+  return (
+    <article className="card actions" aria-label="Actions">
+      <h3>Respond</h3>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const r = await closeIncident({ id: String(id), category });
+          setCloseError(describeError(r.error));
+          if (r.data) queue.put(r.data.closeIncident);
+        }}
+      >
+        <label>
+          Close as
+          <select value={category} onChange={(e) => setCategory(e.target.value as CloseCategory)} disabled={closed}>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>{label(c)}</option>
+            ))}
+          </select>
+        </label>{' '}
+        <button type="submit" disabled={closed || close.fetching}>{closed ? 'Closed' : close.fetching ? 'Closing…' : 'Close incident'}</button>
+        {closeError && <p className="error" role="alert">{closeError}</p>}
+      </form>
+      {assetId && <Remediate assetId={assetId} />}
+    </article>
+  );
+}
+
+function Remediate({ assetId }: { assetId: string }) {
+  const gql = useClient();
+  const [type, setType] = useState<RemediationType>('QUARANTINE');
+  const [started, remediate] = useMutation(RemediateAssetDocument);
+  const [status, setStatus] = useState<{ status: string; at: string | null; by?: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [polling, setPolling] = useState(false);
+  // remediateAsset answers "pending"; poll remediationStatus until the upstream reports anything else.
+  useEffect(() => {
+    if (!polling) return;
+    const t = setInterval(async () => {
+      const r = await gql.query(RemediationStatusDocument, { assetId, type }).toPromise();
+      if (r.error) return setError(describeError(r.error));
+      const s = r.data?.remediationStatus;
+      if (s) {
+        setStatus({ status: s.status, at: s.actionDate, by: s.actionTaker });
+        if (s.status.toLowerCase() !== 'pending') setPolling(false);
+      }
+    }, POLL_MS);
+    return () => clearInterval(t);
+  }, [polling, assetId, type]);
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        const r = await remediate({ assetId, type });
+        if (r.error) return setError(describeError(r.error));
+        if (r.data) setStatus({ status: r.data.remediateAsset.status, at: r.data.remediateAsset.actionDate });
+        setPolling(true);
+      }}
+    >
+      <label>
+        Remediate
+        <select value={type} onChange={(e) => setType(e.target.value as RemediationType)}>
+          {REMEDIATIONS.map((r) => (
+            <option key={r} value={r}>{label(r)}</option>
+          ))}
+        </select>
+      </label>{' '}
+      <button type="submit" disabled={started.fetching || polling}>Remediate asset</button>
+      {status && (
+        <p aria-live="polite" data-testid="remediation-status">
+          {label(type)}: <strong>{status.status}</strong> {status.at && `(${ago(status.at)})`} {polling && '· checking every 2 s'}
+        </p>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+    </form>
+  );
+}

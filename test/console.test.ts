@@ -1,0 +1,199 @@
+// The SOC console at /console in headless Chromium, against a real gateway on loopback (SaaS Security emulator,
+// STA and CloudTrail sandboxes), with API keys configured: the page asks for a key, shows the fetched
+// incidents live, closes from the UI through to the upstream, shows a playbook run's steps change, hides
+// actions from a read-only key and refuses a wrong one.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { launchChromium } from './helpers/browser.js';
+import { FETCH_INTERVAL_MS, openConsole, startConsoleGateway, type ConsoleGateway } from './helpers/console.js';
+import { postGraphQL } from './helpers/server.js';
+
+const RESPOND_KEY = 'console-respond-key';
+const READ_KEY = 'console-read-only-key';
+
+let browser: Browser;
+let served: ConsoleGateway;
+let base: string;
+
+beforeAll(async () => {
+  served = await startConsoleGateway({ SECGRAPH_API_KEYS: `${RESPOND_KEY}=read+respond,${READ_KEY}=read` });
+  base = served.gateway.url;
+  browser = await launchChromium();
+  // The first fetch has stored the sandbox incidents before the tests look at the queue.
+  await vi.waitFor(
+    async () => {
+      const r = await postGraphQL(base, '{ incidentFetchStatus { lastRunAt } }', {}, RESPOND_KEY);
+      if (!r.body.data?.incidentFetchStatus.lastRunAt) throw new Error('no fetch yet');
+    },
+    { timeout: 20_000, interval: 200 },
+  );
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+});
+
+const row = (page: Page, id: number) => page.locator(`.tbody [data-incident="${id}"]`);
+
+describe('console: incident queue', () => {
+  it('shows the sandbox incidents the gateway fetched, with counts by severity, and the sandbox banner', async () => {
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith(base.replace(/^http/, 'ws')) && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    const stored = await postGraphQL(base, '{ incidentEvents(first: 1000) { incident { incidentId assetName gatewayState state } } }', {}, RESPOND_KEY);
+    const incidents = new Map<number, { assetName: string; state: string }>();
+    for (const e of stored.body.data.incidentEvents) incidents.set(e.incident.incidentId, { assetName: e.incident.assetName, state: e.incident.gatewayState ?? e.incident.state });
+    expect(incidents.size).toBeGreaterThan(10);
+    const open = [...incidents.values()].filter((i) => i.state === 'OPEN').length;
+
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+    await expect.poll(() => page.getByTestId('queue-count').innerText()).toBe(String(open));
+    const [id, first] = [...incidents].find(([, i]) => i.state === 'OPEN')!;
+    await page.getByLabel('Search').fill(String(id));
+    await expect.poll(() => row(page, id).innerText()).toContain(first.assetName);
+    await expect(page.getByTestId('sandbox-banner').innerText()).resolves.toMatch(/SANDBOX.*SafeNet Trusted Access/);
+    // The severity counts add up to the rows shown without a severity filter.
+    await page.getByLabel('Search').fill('');
+    const counts = await page.locator('[data-testid^="count-"]').allInnerTexts();
+    expect(counts.map(Number).reduce((a, b) => a + b, 0)).toBe(open);
+    expect(foreign).toEqual([]);
+    await context.close();
+  });
+
+  it('shows an incident added upstream without a reload, then closes it from the UI through to the upstream', async () => {
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+    const created = served.emulator.createIncident({ asset_name: 'console-live-test.docx' });
+    // Within one fetch interval (plus the run itself): the fetcher stores it and the stream pushes it.
+    await row(page, created.incident_id).getByText('console-live-test.docx').waitFor({ timeout: 4 * FETCH_INTERVAL_MS + 5_000 });
+
+    await row(page, created.incident_id).click();
+    await page.getByRole('heading', { name: `Incident ${created.incident_id}` }).waitFor();
+    await page.getByText('Owner in SafeNet Trusted Access').waitFor();
+    await page.getByLabel('Close as').selectOption('BUSINESS_JUSTIFIED');
+    await page.getByRole('button', { name: 'Close incident' }).click();
+    await page.getByRole('button', { name: 'Closed', exact: true }).waitFor();
+    expect(served.emulator.incidents.get(created.incident_id)).toMatchObject({ state: 'closed', category: 'business_justified' });
+    await expect.poll(() => page.getByTestId('detail-state').innerText()).toBe('CLOSED');
+    // The incident's history shows the CLOSED event the stream delivered.
+    await page.locator('.timeline').getByText('CLOSED').waitFor();
+
+    await page.keyboard.press('Escape');
+    await page.getByLabel('State').selectOption('CLOSED');
+    await expect.poll(() => row(page, created.incident_id).getByTestId('state').innerText()).toBe('CLOSED');
+    await context.close();
+  });
+
+  it('opens incidents with the keyboard', async () => {
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    await page.locator('.tbody .tr').first().waitFor();
+    const second = Number(await page.locator('.tbody .tr').nth(1).getAttribute('data-incident'));
+    await page.locator('.tbody .tr').first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Incident ${second}` }).waitFor();
+    await context.close();
+  });
+});
+
+describe('console: STA alerts', () => {
+  it('shows a push-rejection run failing, then its steps changing after Retry', async () => {
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    await page.getByRole('link', { name: 'STA alerts' }).click();
+    await page.locator('.alert').first().waitFor();
+    const now = new Date().toISOString();
+    // The alert names a user STA does not have yet: the run stops FAILED at CHECK_USER.
+    const { alert } = served.gateway.services.staAlerts.recordAlert({
+      kind: 'PUSH_REJECTION',
+      subject: 'SafeNet Trusted Access Push Notification Rejection Alert',
+      messageId: '<console-test-push@secgraph.example>',
+      userName: 'console.tester',
+      tenantName: 'secgraph sandbox',
+      instanceName: 'console test',
+      sentAt: now,
+      receivedAt: now,
+      unlockAt: null,
+      source: 'console-test/1',
+    });
+    const card = page.locator(`[data-alert="${alert.id}"]`);
+    await card.getByTestId('run-state').getByText('FAILED').waitFor();
+    await card.locator('[data-step="CHECK_USER"]').getByText('FAILED').waitFor();
+    await expect(card.locator('[data-step="CHECK_USER"]').innerText()).resolves.toContain("doesn't exist");
+
+    const createUser = await postGraphQL(
+      base,
+      'mutation { createStaUser(input: { userName: "console.tester", firstName: "Console", lastName: "Tester", email: "console.tester@sandbox.secgraph.example" }) { userName } }',
+      {},
+      RESPOND_KEY,
+    );
+    expect(createUser.body.errors).toBeUndefined();
+    await card.getByRole('button', { name: 'Retry run' }).click();
+    await card.locator('[data-step="ADD_TO_GROUP"]').getByText('SUCCEEDED').waitFor();
+    await card.locator('[data-step="WAIT"]').getByText('WAITING').waitFor();
+    await context.close();
+  });
+});
+
+describe('console: access', () => {
+  it('hides every action from a key without the respond scope', async () => {
+    const { context, page } = await openConsole(browser, base, READ_KEY);
+    await page.getByText('(read only)').waitFor();
+    await page.locator('.tbody .tr').first().click();
+    await page.getByText('Event history').waitFor();
+    await page.getByText('Owner in SafeNet Trusted Access').waitFor();
+    expect(await page.getByRole('button', { name: /close incident|remediate/i }).count()).toBe(0);
+    await page.getByRole('link', { name: 'STA alerts' }).click();
+    await page.locator('.alert').first().waitFor();
+    expect(await page.getByRole('button', { name: /retry run|cancel run/i }).count()).toBe(0);
+    await context.close();
+  });
+
+  it('refuses a wrong key with a clear message and keeps the key out of the URL and cookies', async () => {
+    const { context, page } = await openConsole(browser, base, 'not-a-configured-key');
+    await expect(page.getByTestId('key-error').innerText()).resolves.toMatch(/refused this key/);
+    await page.getByLabel('API key').fill(RESPOND_KEY);
+    await page.getByRole('button', { name: 'Open the console' }).click();
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+    expect(page.url()).not.toContain(RESPOND_KEY);
+    expect(await context.cookies()).toEqual([]);
+    expect(await page.evaluate(() => sessionStorage.getItem('secgraph.apiKey'))).toBe(RESPOND_KEY);
+    await context.close();
+  });
+});
+
+describe('console: open gateway and serving', () => {
+  let open: ConsoleGateway;
+  beforeAll(async () => {
+    open = await startConsoleGateway();
+  });
+  afterAll(async () => {
+    await open?.close();
+  });
+
+  it('needs no key on an open gateway', async () => {
+    const { context, page } = await openConsole(browser, open.gateway.url);
+    await page.getByText('open gateway').waitFor();
+    await page.getByRole('button', { name: 'Close incident' }).count();
+    expect(await page.getByLabel('API key').count()).toBe(0);
+    await page.getByRole('link', { name: 'Gateway status' }).click();
+    await page.getByTestId('ready').getByText('ready').waitFor();
+    await page.getByTestId('last-success').filter({ hasText: /ago/ }).waitFor();
+    await context.close();
+  });
+
+  it('serves hashed assets for a year and the page uncached; unknown assets are 404', async () => {
+    const index = await fetch(`${open.gateway.url}/console`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${open.gateway.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toMatch(/max-age=31536000/);
+    expect((await fetch(`${open.gateway.url}/console/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${open.gateway.url}/console/assets/missing-0000.js`)).status).toBe(404);
+  });
+});

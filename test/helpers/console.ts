@@ -1,0 +1,59 @@
+// The console in Chromium against a whole gateway on loopback: a SaaS Security emulator holding the sandbox's
+// generated incidents (so a test can add and inspect incidents upstream), STA and CloudTrail as the built-in
+// sandboxes, fetching every second.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../../src/emulators/saas-security/emulator.js';
+import { createLogger } from '../../src/logger.js';
+import { startGateway, type RunningGateway } from '../../src/server.js';
+import { FAST_RETRY_ENV, LogCapture } from './gateway.js';
+
+export const FETCH_INTERVAL_MS = 1000;
+
+export interface ConsoleGateway {
+  gateway: RunningGateway;
+  emulator: SaasSecurityEmulator;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+export async function startConsoleGateway(env: Record<string, string> = {}): Promise<ConsoleGateway> {
+  const emulator = new SaasSecurityEmulator({ generatedIncidents: 300, remediationDelayMs: 1500 });
+  const url = await emulator.start();
+  const config = loadConfig({
+    PORT: '0',
+    SAAS_SECURITY_URL: url,
+    SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
+    SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    SAAS_SECURITY_FETCH_INTERVAL: `${FETCH_INTERVAL_MS}ms`,
+    SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-console-')),
+    ...FAST_RETRY_ENV,
+    ...env,
+  });
+  const logs = new LogCapture();
+  const gateway = await startGateway(config, createLogger('debug', logs));
+  return {
+    gateway,
+    emulator,
+    logs,
+    async close() {
+      await gateway.stop();
+      await emulator.stop();
+    },
+  };
+}
+
+/** A fresh browser context (its own sessionStorage) on /console, past the key prompt when a key is given. */
+export async function openConsole(browser: Browser, baseUrl: string, key?: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/console`);
+  if (key) {
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Open the console' }).click();
+  }
+  return { context, page };
+}
