@@ -86,6 +86,20 @@ describe('console: incident queue', () => {
     await context.close();
   });
 
+  it('remediates an asset from the UI with a live status until the upstream finishes', async () => {
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    await page.locator('.tbody .tr').first().click();
+    await page.getByText('Owner in SafeNet Trusted Access').waitFor();
+    await page.getByLabel('Remediate').selectOption('QUARANTINE');
+    await page.getByRole('button', { name: 'Remediate asset' }).click();
+    await page.getByTestId('remediation-status').getByText('pending').waitFor();
+    // The emulator reports success 1.5 s after the request; the page polls remediationStatus until then.
+    await page.getByTestId('remediation-status').getByText('success').waitFor();
+    await expect(page.getByTestId('remediation-status').innerText()).resolves.not.toContain('checking');
+    expect(served.emulator.requestsTo(/remediat/).length).toBeGreaterThan(1);
+    await context.close();
+  });
+
   it('opens incidents with the keyboard', async () => {
     const { context, page } = await openConsole(browser, base, RESPOND_KEY);
     await page.locator('.tbody .tr').first().waitFor();
@@ -94,6 +108,36 @@ describe('console: incident queue', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Incident ${second}` }).waitFor();
+    await context.close();
+  });
+});
+
+describe('console: a queue of 5,000 incidents', () => {
+  let big: ConsoleGateway;
+  beforeAll(async () => {
+    big = await startConsoleGateway({ SAAS_SECURITY_FIRST_FETCH: '31 days', SAAS_SECURITY_MAX_FETCH: '1000' }, 5000);
+    await vi.waitFor(
+      async () => {
+        const r = await postGraphQL(big.gateway.url, '{ incidentFetchStatus { storedIncidents } }');
+        if (r.body.data?.incidentFetchStatus.storedIncidents !== 5000) throw new Error('still fetching');
+      },
+      { timeout: 40_000, interval: 250 },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await big?.close();
+  });
+
+  it('holds every incident but renders only the rows in view, and scrolls to the last with the keyboard', async () => {
+    const { context, page } = await openConsole(browser, big.gateway.url);
+    await page.getByLabel('State').selectOption('ALL');
+    await expect.poll(() => page.getByTestId('queue-count').innerText(), { timeout: 20_000 }).toBe('5000');
+    expect(await page.locator('.tbody .tr').count()).toBeLessThan(100);
+    await page.locator('.tbody .tr').first().focus();
+    await page.keyboard.press('End');
+    // The bottom row (index 4,999) is rendered and focused.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-index'))).toBe('4999');
+    expect(await page.locator('.tbody .tr').count()).toBeLessThan(100);
     await context.close();
   });
 });

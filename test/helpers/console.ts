@@ -20,8 +20,9 @@ export interface ConsoleGateway {
   close(): Promise<void>;
 }
 
-export async function startConsoleGateway(env: Record<string, string> = {}): Promise<ConsoleGateway> {
-  const emulator = new SaasSecurityEmulator({ generatedIncidents: 300, remediationDelayMs: 1500 });
+/** `incidents`: how many generated incidents the emulator holds (the sandbox has 300). */
+export async function startConsoleGateway(env: Record<string, string> = {}, incidents = 300): Promise<ConsoleGateway> {
+  const emulator = new SaasSecurityEmulator({ generatedIncidents: incidents, remediationDelayMs: 1500 });
   const url = await emulator.start();
   const config = loadConfig({
     PORT: '0',

@@ -94,6 +94,7 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
               <Field name="resolved">{i.resolvedBy ? `${i.resolvedBy}, ${time(i.resolutionDate)}` : null}</Field>
             </dl>
           </article>
+          {canRespond && <Actions id={id} assetId={i.assetId} closed={state === 'CLOSED'} />}
           <article className="card owner">
             <h3>Owner in SafeNet Trusted Access</h3>
             {!i.assetOwner ? (
@@ -144,7 +145,6 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
             </ol>
             {!queue.history.get(id)?.length && <p>No events for this incident in the gateway's event log.</p>}
           </article>
-          {canRespond && <Actions id={id} assetId={i.assetId} closed={state === 'CLOSED'} />}
         </div>
       )}
     </section>

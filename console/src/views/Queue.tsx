@@ -54,8 +54,11 @@ export function Queue({ open }: { open(id: number): void }) {
   const focusWanted = useRef(false);
   useEffect(() => {
     if (!focusWanted.current) return;
+    // The row may render only after the virtualiser has scrolled to it: keep trying on the next renders.
+    const el = scroller.current?.querySelector<HTMLElement>(`[data-index="${active}"]`);
+    if (!el) return;
     focusWanted.current = false;
-    scroller.current?.querySelector<HTMLElement>(`[data-index="${active}"]`)?.focus();
+    el.focus();
   });
   const move = (to: number) => {
     const i = Math.max(0, Math.min(rows.length - 1, to));
