@@ -86,6 +86,25 @@ describe('console: incident queue', () => {
     await context.close();
   });
 
+  it('resumes the stream after the gateway restarts: an incident fetched meanwhile appears once, no reload', async () => {
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+    let created = 0;
+    await served.restart(async () => {
+      await page.getByTestId('stream-status').filter({ hasText: 'reconnecting' }).waitFor();
+      created = served.emulator.createIncident({ asset_name: 'fetched-while-away.xlsx' }).incident_id;
+    });
+    // The restarted gateway fetches it at once; the page, back after its backoff, resumes with `after`.
+    await row(page, created).getByText('fetched-while-away.xlsx').waitFor({ timeout: 20_000 });
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+    await row(page, created).click();
+    await page.locator('.timeline li').first().waitFor();
+    expect(await page.locator('.timeline li').allInnerTexts()).toEqual([expect.stringMatching(/^FETCHED #\d+/)]);
+    // The key survived the restart: still the same tab, no prompt.
+    expect(await page.getByLabel('API key').count()).toBe(0);
+    await context.close();
+  });
+
   it('remediates an asset from the UI with a live status until the upstream finishes', async () => {
     const { context, page } = await openConsole(browser, base, RESPOND_KEY);
     await page.locator('.tbody .tr').first().click();

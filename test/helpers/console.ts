@@ -14,9 +14,12 @@ import { FAST_RETRY_ENV, LogCapture } from './gateway.js';
 export const FETCH_INTERVAL_MS = 1000;
 
 export interface ConsoleGateway {
+  /** The running gateway; replaced by restart(). */
   gateway: RunningGateway;
   emulator: SaasSecurityEmulator;
   logs: LogCapture;
+  /** Stops the gateway, runs `whileDown`, and starts it again on the same port with the same data dir. */
+  restart(whileDown?: () => void | Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,16 +38,22 @@ export async function startConsoleGateway(env: Record<string, string> = {}, inci
     ...env,
   });
   const logs = new LogCapture();
-  const gateway = await startGateway(config, createLogger('debug', logs));
-  return {
-    gateway,
+  const served: ConsoleGateway = {
+    gateway: await startGateway(config, createLogger('debug', logs)),
     emulator,
     logs,
+    async restart(whileDown) {
+      const port = Number(new URL(served.gateway.url).port);
+      await served.gateway.stop();
+      await whileDown?.();
+      served.gateway = await startGateway({ ...config, port }, createLogger('debug', logs));
+    },
     async close() {
-      await gateway.stop();
+      await served.gateway.stop();
       await emulator.stop();
     },
   };
+  return served;
 }
 
 /** A fresh browser context (its own sessionStorage) on /console, past the key prompt when a key is given. */
