@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       await page.locator(ready).first().waitFor();
       if (act) await act(page);
       await page.waitForTimeout(500);
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(docs, `console-${name}.png`) });
       await page.close();
     };
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     await page.goto(`${gateway.url}/console/#/queue`);
     const first = await page.locator('.tbody .tr').first().getAttribute('data-incident');
     await page.close();
-    await shoot('incident', `/incident/${first}`, { width: 1280, height: 1000 }, '.owner h4', async (p) => {
+    await shoot('incident', `/incident/${first}`, { width: 1280, height: 800 }, '.owner h4', async (p) => {
       await p.getByRole('button', { name: 'Remediate asset' }).click();
       await p.getByTestId('remediation-status').waitFor();
     });
