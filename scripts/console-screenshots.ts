@@ -43,6 +43,22 @@ async function main(): Promise<void> {
     await shoot('sta-alerts', '/alerts', small, '.alert');
     await shoot('saml', '/saml', small, '.saml');
     await shoot('status', '/status', small, '[data-upstream]');
+    // The key prompt of a gateway with API keys, after a wrong key.
+    const keyed = await startGateway(
+      loadConfig({ PORT: '0', SECGRAPH_API_KEYS: 'screenshot-key=read', SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-shots-')) }),
+      createLogger('silent'),
+    );
+    try {
+      const p = await browser.newPage({ viewport: small });
+      await p.goto(`${keyed.url}/console`);
+      await p.getByLabel('API key').fill('not-the-key');
+      await p.getByRole('button', { name: 'Open the console' }).click();
+      await p.getByTestId('key-error').waitFor();
+      await p.screenshot({ path: path.join(docs, 'console-key.png') });
+      await p.close();
+    } finally {
+      await keyed.stop();
+    }
   } finally {
     await browser.close();
     await gateway.stop();
