@@ -77,7 +77,15 @@ export interface IncidentFetchConfig {
   eventLogSize: number;
 }
 
+/** A setting that was accepted but adjusted (as the reference does): logged as a warning at start. */
+export interface ConfigWarning {
+  variable: string;
+  message: string;
+}
+
 export interface Config {
+  /** Values adjusted instead of refused, e.g. a max fetch clamped into range. */
+  warnings: ConfigWarning[];
   port: number;
   host: string;
   logLevel: LogLevel;
@@ -300,7 +308,9 @@ export function loadConfig(env: Env = process.env): Config {
         'Set SECGRAPH_API_KEYS (key=read+respond,...) or HOST=127.0.0.1.',
     );
   }
+  const warnings: ConfigWarning[] = [];
   return {
+    warnings,
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
     host,
     logLevel: parseEnumVar(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -312,7 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),
-    incidentFetch: parseIncidentFetch(env),
+    incidentFetch: parseIncidentFetch(env, warnings),
   };
 }
 
@@ -351,6 +361,7 @@ export function parseDurationVar(env: Env, name: string, fallbackMs: number, min
 }
 
 const SPAN_UNITS_MS: Record<string, number> = {
+  second: 1000,
   minute: 60_000,
   hour: 3_600_000,
   day: 86_400_000,
@@ -359,16 +370,45 @@ const SPAN_UNITS_MS: Record<string, number> = {
   year: 365 * 86_400_000,
 };
 
-/** The reference's first_fetch: `<number> <unit>` (minutes to years, as dateparser reads them) or an ISO time. */
+/** dateparser's relative words, as spans before now. */
+const RELATIVE_WORDS_MS: Record<string, number> = { now: 0, today: 0, yesterday: 86_400_000 };
+
+/**
+ * The reference's first_fetch, which it reads with dateparser: `3 days`, `12 hours ago`, `a week ago`,
+ * `last month`, `yesterday`, `now`, or an ISO date or time (`2021-08-01`, `2021-08-01T10:00:00Z`,
+ * `2021-08-01 10:00`). dateparser reads a time without an offset as UTC (the reference passes TIMEZONE=UTC).
+ */
 export function parseFirstFetch(env: Env, name: string): FirstFetch {
   const raw = envValue(env, name) ?? '3 days';
-  const span = /^(\d+)\s*(minute|hour|day|week|month|year)s?(\s+ago)?$/i.exec(raw);
-  if (span) return { kind: 'ago', ms: Number(span[1]) * SPAN_UNITS_MS[span[2]!.toLowerCase()]! };
-  if (/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(raw)) {
-    const t = Date.parse(raw);
+  const phrase = raw.toLowerCase().replace(/\s+/g, ' ');
+  if (phrase in RELATIVE_WORDS_MS) return { kind: 'ago', ms: RELATIVE_WORDS_MS[phrase]! };
+  const span = /^(\d+|an?|last) ?(second|minute|hour|day|week|month|year)s?( ago)?$/.exec(phrase);
+  if (span) {
+    const count = /^\d+$/.test(span[1]!) ? Number(span[1]) : 1;
+    return { kind: 'ago', ms: count * SPAN_UNITS_MS[span[2]!]! };
+  }
+  const iso = /^(\d{4}-\d\d-\d\d)(?:[t ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(z|[+-]\d\d:?\d\d)?)?$/.exec(phrase);
+  if (iso) {
+    const offset = iso[3] ? (iso[3] === 'z' ? 'Z' : iso[3].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2')) : 'Z';
+    const t = Date.parse(`${iso[1]}T${iso[2] ?? '00:00:00'}${offset}`);
     if (!Number.isNaN(t)) return { kind: 'at', epochMs: t };
   }
-  throw new ConfigError(name, `expected "<number> <unit>" (e.g. 3 days, 12 hours) or an ISO time, got "${raw}"`);
+  throw new ConfigError(name, `expected a span such as "3 days", "12 hours ago", "yesterday", or an ISO date or time, got "${raw}"`);
+}
+
+/** Incidents per fetch run: the reference clamps an out-of-range max fetch instead of refusing it. */
+export const MIN_MAX_FETCH = 10;
+export const MAX_MAX_FETCH = 1000;
+
+/** A whole number clamped into min..max with a warning, as the reference's validate_limit; negative is an error. */
+function parseClampedIntVar(env: Env, name: string, fallback: number, min: number, max: number, warnings: ConfigWarning[]): number {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number that is not negative, got "${raw}"`);
+  const n = Number(raw);
+  const clamped = Math.min(max, Math.max(min, n));
+  if (clamped !== n) warnings.push({ variable: name, message: `${n} is outside ${min}..${max}: using ${clamped}` });
+  return clamped;
 }
 
 /** A comma-separated list whose items must each be one of `values` (case-insensitive), via `aliases` too. */
@@ -387,7 +427,7 @@ function parseListVar<T extends string>(env: Env, name: string, values: readonly
     });
 }
 
-function parseIncidentFetch(env: Env): IncidentFetchConfig {
+function parseIncidentFetch(env: Env, warnings: ConfigWarning[]): IncidentFetchConfig {
   // The reference's filter values are accepted as well as the schema's enum names: severities 1..5 and
   // statuses as the API spells them (open-new, closed-business justified, …).
   const severityAliases = Object.fromEntries(Object.entries(WIRE_SEVERITY_BY_LABEL).map(([label, n]) => [n, label as Severity]));
@@ -398,14 +438,14 @@ function parseIncidentFetch(env: Env): IncidentFetchConfig {
     enabled: parseBoolVar(env, 'SAAS_SECURITY_FETCH', true),
     intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 60_000, 100, 86_400_000),
     firstFetch: parseFirstFetch(env, 'SAAS_SECURITY_FIRST_FETCH'),
-    maxFetch: parseIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, 10, 1000),
+    maxFetch: parseClampedIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, MIN_MAX_FETCH, MAX_MAX_FETCH, warnings),
     state: state === 'All' ? null : state === 'Open' ? 'OPEN' : 'CLOSED',
     severities: parseListVar(env, 'SAAS_SECURITY_FETCH_SEVERITY', SEVERITIES, severityAliases),
     statuses: parseListVar(env, 'SAAS_SECURITY_FETCH_STATUS', INCIDENT_STATUSES, statusAliases),
     appIds: (envValue(env, 'SAAS_SECURITY_FETCH_APP_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    // The reference's label for Both is "Incoming And Outgoing".
+    // The reference's label for Both is "Incoming And Outgoing" (an XSOAR instance export carries it).
     mirrorDirection:
-      direction?.toLowerCase() === 'incoming and outgoing'
+      direction?.toLowerCase().replace(/\s+/g, ' ') === 'incoming and outgoing'
         ? 'Both'
         : parseEnumVar(env, 'SAAS_SECURITY_MIRROR_DIRECTION', MIRROR_DIRECTIONS, 'Both'),
     closeMirrored: parseBoolVar(env, 'SAAS_SECURITY_CLOSE_MIRRORED', false),

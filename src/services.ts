@@ -36,6 +36,7 @@ export interface ServiceOptions {
 
 export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
+  for (const w of config.warnings) logger.warn({ variable: w.variable }, `configuration adjusted: ${w.variable}: ${w.message}`);
   const sandboxes: string[] = [];
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
   closers.push(() => cacheFactory.close());

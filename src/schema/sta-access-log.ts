@@ -28,7 +28,13 @@ StaAccessLogRef.implement({
 
 const StaAccessLogFilterRef = builder.inputType('StaAccessLogFilter', {
   fields: (t) => ({
-    userName: t.string({ description: 'Only events whose principal is this user (who must exist).' }),
+    userName: t.string({
+      description: 'Only events whose principal is this user (who must exist). Without `since`, the last 24 hours (give `since` to look further back).',
+    }),
+    includeAnonymous: t.boolean({
+      defaultValue: false,
+      description: 'Also events with no principal (context.principalId), which the reference drops. Default false.',
+    }),
     since: t.field({ type: 'DateTime' }),
     until: t.field({ type: 'DateTime', description: 'Only with since, and after it.' }),
   }),
