@@ -95,11 +95,18 @@ export interface Config {
   redisUrl: string | null;
   saasSecurity: SaasSecurityConfig;
   incidentFetch: IncidentFetchConfig;
+  remediationUpdates: RemediationUpdatesConfig;
   sta: StaConfig;
   samlDetection: SamlDetectionConfig;
   /** The STA alert mailbox; null when STA_ALERTS_IMAP_HOST is unset (the listener is off). */
   staAlertsMail: StaAlertsMailConfig | null;
   staPlaybooks: StaPlaybooksConfig;
+}
+
+/** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
+export interface RemediationUpdatesConfig {
+  pollMs: number;
+  timeoutMs: number;
 }
 
 /** The IMAP mailbox STA sends its alert emails to (the guide's Mail Listener v2 instances). */
@@ -323,6 +330,11 @@ export function loadConfig(env: Env = process.env): Config {
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),
     incidentFetch: parseIncidentFetch(env, warnings),
+    remediationUpdates: {
+      // The reference's playbook: GenericPolling every minute, for 10 minutes.
+      pollMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_POLL', 30_000, 10, 3_600_000),
+      timeoutMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_TIMEOUT', 600_000, 10, 86_400_000),
+    },
   };
 }
 

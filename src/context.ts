@@ -10,6 +10,7 @@ import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
+import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 
 /** Built once at start and shared by every operation. */
 export interface Services {
@@ -25,6 +26,8 @@ export interface Services {
   samlDetection: SamlDetectionService | null;
   /** STA alerts from the mailbox and their playbook runs (always on: the store lives under SECGRAPH_DATA_DIR). */
   staAlerts: StaPlaybookRunner;
+  /** Remediation status pollers behind Subscription.remediationUpdates; null without SaaS Security. */
+  remediationUpdates: RemediationUpdates | null;
   /** Fetching, mirroring and the store of fetched incidents; null when SaaS Security is not configured. */
   incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */

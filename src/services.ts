@@ -12,6 +12,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import { sandboxStaAlerts } from './emulators/sta/sample-alerts.js';
 import { IncidentStore } from './fetch/incident-store.js';
+import { RemediationUpdates } from './subscriptions/remediation-updates.js';
 import { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import { startSamlDetection } from './detection/start-saml-detection.js';
@@ -61,6 +62,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     clock,
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
+  const remediationUpdates = new RemediationUpdates(saasSecurity, { ...config.remediationUpdates, logger: logger.child({ job: 'remediation-updates' }) });
+  closers.push(async () => remediationUpdates.stop());
 
   let sta = config.sta.mode === 'upstream' ? config.sta : null;
   if (!sta) {
@@ -97,7 +100,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 
 
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },
