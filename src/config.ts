@@ -51,6 +51,8 @@ export interface SamlDetectionConfig {
   maxBodyBytes: number;
   /** Largest single record, in characters; a bigger one is rejected and skipped. */
   maxRecordChars: number;
+  /** SAML_IGNORE_PRINCIPALS: ARNs or `*` globs whose matches are suppressed (no alert). */
+  ignorePrincipals: string[];
 }
 
 /** Where the first fetch starts: a span before the first run (`3 days`) or a fixed time. */
@@ -353,7 +355,19 @@ function parseSamlDetection(env: Env): SamlDetectionConfig {
     settleMs: parseIntVar(env, 'CLOUDTRAIL_SETTLE_MS', 2_000, 0, 600_000),
     maxBodyBytes: parseIntVar(env, 'CLOUDTRAIL_INGEST_MAX_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     maxRecordChars: parseIntVar(env, 'CLOUDTRAIL_MAX_RECORD_CHARS', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    ignorePrincipals: parsePrincipalList(env, 'SAML_IGNORE_PRINCIPALS'),
   };
+}
+
+/** Comma-separated ARNs or globs (`arn:aws:iam::*:role/automation`, `*:assumed-role/ci/*`). */
+function parsePrincipalList(env: Env, name: string): string[] {
+  const items = (envValue(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!item.startsWith('arn:') && !item.startsWith('*')) {
+      throw new ConfigError(name, `expected ARNs or globs starting with arn: or *, got "${item}"`);
+    }
+  }
+  return items;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
