@@ -6,6 +6,8 @@ import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-recor
 import { DEFAULT_EVENT_LOG_SIZE } from './fetch/incident-event-log.js';
 import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
+import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
+import { readFileSync } from 'node:fs';
 
 export const SCOPES = ['read', 'respond', 'ingest'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -29,6 +31,8 @@ export interface UpstreamHttpConfig {
   retryBaseDelayMs: number;
   /** Cap on one backoff wait and on an honoured Retry-After, ms. */
   maxRetryDelayMs: number;
+  /** Proxy and TLS trust (src/connectors/transport.ts); absent: direct, system CAs. */
+  transport?: UpstreamTransport;
 }
 
 export type SaasSecurityConfig =
@@ -229,17 +233,65 @@ export function parseApiKeys(raw: string | undefined): Map<string, ReadonlySet<S
   return keys;
 }
 
-function parseUpstreamHttp(env: Env, prefix: string): UpstreamHttpConfig {
+function parseUpstreamHttp(env: Env, prefix: string, warnings: ConfigWarning[] = []): UpstreamHttpConfig {
   return {
     timeoutMs: parseIntVar(env, `${prefix}_TIMEOUT_MS`, 15_000, 100, 300_000),
     retryLimit: parseIntVar(env, `${prefix}_RETRIES`, 3, 0, 10),
     retryBaseDelayMs: parseIntVar(env, `${prefix}_RETRY_BASE_DELAY_MS`, 500, 0, 60_000),
     maxRetryDelayMs: parseIntVar(env, `${prefix}_MAX_RETRY_DELAY_MS`, 30_000, 0, 600_000),
+    transport: parseTransport(env, prefix, warnings),
   };
 }
 
-function parseSaasSecurity(env: Env): SaasSecurityConfig {
-  const http = parseUpstreamHttp(env, 'SAAS_SECURITY');
+/** A proxy URL: http(s), with an optional user:password (kept out of logs). */
+function parseProxyVar(env: Env, name: string): string | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    throw new ConfigError(name, 'not a valid proxy URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `a proxy must be http:// or https://, got "${url.protocol}"`);
+  return url.toString().replace(/\/$/, '');
+}
+
+/** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, upper or lower case (curl's convention; lower case first). */
+function parseSystemProxy(env: Env): SystemProxy {
+  const pick = (name: string) => (envValue(env, name.toLowerCase()) !== undefined ? name.toLowerCase() : name);
+  const noProxy = envValue(env, pick('NO_PROXY')) ?? '';
+  return {
+    httpsProxy: parseProxyVar(env, pick('HTTPS_PROXY')),
+    httpProxy: parseProxyVar(env, pick('HTTP_PROXY')),
+    noProxy: noProxy.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+/** <PREFIX>_PROXY, <PREFIX>_CA_FILE, <PREFIX>_INSECURE. The CA file is read here, so a bad path stops the start. */
+function parseTransport(env: Env, prefix: string, warnings: ConfigWarning[]): UpstreamTransport {
+  const caFile = envValue(env, `${prefix}_CA_FILE`);
+  let ca: string | null = null;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${prefix}_CA_FILE`, `cannot read "${caFile}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${prefix}_CA_FILE`, `"${caFile}" holds no PEM certificate`);
+  }
+  const insecure = parseBoolVar(env, `${prefix}_INSECURE`, false);
+  if (insecure) {
+    warnings.push({
+      variable: `${prefix}_INSECURE`,
+      message: 'TLS certificates of this upstream are NOT verified (the reference\'s "Trust any certificate"): anyone on the path can read and change its traffic',
+    });
+  }
+  return { proxy: parseProxyVar(env, `${prefix}_PROXY`), system: parseSystemProxy(env), ca, insecure };
+}
+
+function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityConfig {
+  const http = parseUpstreamHttp(env, 'SAAS_SECURITY', warnings);
   const clientId = envValue(env, 'SAAS_SECURITY_CLIENT_ID');
   const clientSecret = envValue(env, 'SAAS_SECURITY_CLIENT_SECRET');
   const explicitUrl = parseUrlVar(env, 'SAAS_SECURITY_URL');
@@ -261,8 +313,8 @@ function parseSaasSecurity(env: Env): SaasSecurityConfig {
 }
 
 /** STA_URL, STA_TENANT_CODE and STA_API_KEY come together; none of them means the sandbox. */
-function parseSta(env: Env): StaConfig {
-  const http = parseUpstreamHttp(env, 'STA');
+function parseSta(env: Env, warnings: ConfigWarning[]): StaConfig {
+  const http = parseUpstreamHttp(env, 'STA', warnings);
   const url = parseUrlVar(env, 'STA_URL');
   const tenantCode = envValue(env, 'STA_TENANT_CODE');
   const apiKey = envValue(env, 'STA_API_KEY');
@@ -326,8 +378,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
-    saasSecurity: parseSaasSecurity(env),
-    sta: parseSta(env),
+    saasSecurity: parseSaasSecurity(env, warnings),
+    sta: parseSta(env, warnings),
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),

@@ -12,6 +12,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import { sandboxStaAlerts } from './emulators/sta/sample-alerts.js';
 import { IncidentStore } from './fetch/incident-store.js';
+import { DIRECT } from './connectors/transport.js';
 import { RemediationUpdates } from './subscriptions/remediation-updates.js';
 import { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
@@ -51,7 +52,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     closers.push(() => emulator.stop());
     sandboxes.push('SaaS Security');
     logger.warn({ url }, 'SaaS Security is not configured: serving SANDBOX data from the built-in emulator');
-    saas = { mode: 'upstream', url, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, http: config.saasSecurity.http };
+    // The built-in emulator is in-process on loopback: never through a proxy.
+    saas = { mode: 'upstream', url, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, http: { ...config.saasSecurity.http, transport: DIRECT } };
   }
   const saasClient = new SaasSecurityClient({
     baseUrl: saas.url,
@@ -72,7 +74,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     closers.push(() => emulator.stop());
     sandboxes.push('SafeNet Trusted Access');
     logger.warn({ url }, 'SafeNet Trusted Access is not configured: serving SANDBOX data from the built-in emulator');
-    sta = { ...config.sta, mode: 'upstream', url, tenantCode: STA_SANDBOX_TENANT, apiKey: STA_EMULATOR_API_KEY };
+    sta = { ...config.sta, http: { ...config.sta.http, transport: DIRECT }, mode: 'upstream', url, tenantCode: STA_SANDBOX_TENANT, apiKey: STA_EMULATOR_API_KEY };
   }
   const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
   const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
