@@ -8,6 +8,7 @@ import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus,
 import { isLoopbackHost } from './net.js';
 import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
+import { readConfigFile, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
 
 export const SCOPES = ['read', 'respond', 'ingest'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -39,9 +40,22 @@ export type SaasSecurityConfig =
   | { mode: 'sandbox'; http: UpstreamHttpConfig }
   | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
 
-export type StaConfig = { http: UpstreamHttpConfig } & (
+/** One STA tenant the gateway talks to. */
+export interface StaInstanceConfig {
+  /**
+   * The "Instance name:" its alert emails carry (the XSOAR instance the reference would use). Null for the
+   * one instance of the STA_* shorthand without STA_INSTANCE_NAME: it then takes every alert.
+   */
+  name: string | null;
+  url: string;
+  tenantCode: string;
+  apiKey: string;
+}
+
+/** The first (default) STA instance, or the sandbox; `instances` lists them all (empty for the sandbox). */
+export type StaConfig = { http: UpstreamHttpConfig; instances: StaInstanceConfig[] } & (
   | { mode: 'sandbox' }
-  | { mode: 'upstream'; url: string; tenantCode: string; apiKey: string }
+  | ({ mode: 'upstream' } & StaInstanceConfig)
 );
 
 export interface SamlDetectionConfig {
@@ -312,21 +326,43 @@ function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityCon
   return { mode: 'upstream', url, clientId, clientSecret, http };
 }
 
-/** STA_URL, STA_TENANT_CODE and STA_API_KEY come together; none of them means the sandbox. */
-function parseSta(env: Env, warnings: ConfigWarning[]): StaConfig {
+/**
+ * STA_URL, STA_TENANT_CODE and STA_API_KEY come together (the one-instance shorthand); none of them and no
+ * `sta.instances` in SECGRAPH_CONFIG means the sandbox. The environment's shorthand wins over the file's list.
+ */
+function parseSta(env: Env, warnings: ConfigWarning[], fileInstances: readonly StaInstanceFileEntry[] = []): StaConfig {
   const http = parseUpstreamHttp(env, 'STA', warnings);
   const url = parseUrlVar(env, 'STA_URL');
   const tenantCode = envValue(env, 'STA_TENANT_CODE');
   const apiKey = envValue(env, 'STA_API_KEY');
-  if (!url && !tenantCode && !apiKey) return { mode: 'sandbox', http };
-  if (!url) throw new ConfigError('STA_URL', 'is required when STA_TENANT_CODE or STA_API_KEY is set');
-  if (!tenantCode) throw new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set');
-  if (!apiKey) throw new ConfigError('STA_API_KEY', 'is required when STA_URL or STA_TENANT_CODE is set');
-  // The code becomes a path segment of every request: letters and digits only, as STA issues them.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantCode)) {
-    throw new ConfigError('STA_TENANT_CODE', `expected letters and digits (e.g. HNSA1UHHA6), got "${tenantCode}"`);
+  let instances: StaInstanceConfig[];
+  if (!url && !tenantCode && !apiKey) {
+    instances = fileInstances.map((i, n) => checkStaInstance(i, `SECGRAPH_CONFIG sta.instances.${n}`));
+    const names = instances.map((i) => i.name!);
+    const repeated = names.find((name, n) => names.indexOf(name) !== n);
+    if (repeated) throw new ConfigError('SECGRAPH_CONFIG', `sta.instances: the name "${repeated}" is used twice`);
+    if (instances.length === 0) return { mode: 'sandbox', http, instances: [] };
+  } else {
+    if (!url) throw new ConfigError('STA_URL', 'is required when STA_TENANT_CODE or STA_API_KEY is set');
+    if (!tenantCode) throw new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set');
+    if (!apiKey) throw new ConfigError('STA_API_KEY', 'is required when STA_URL or STA_TENANT_CODE is set');
+    checkTenantCode(tenantCode, 'STA_TENANT_CODE');
+    instances = [{ name: envValue(env, 'STA_INSTANCE_NAME') ?? null, url, tenantCode, apiKey }];
   }
-  return { mode: 'upstream', url, tenantCode, apiKey, http };
+  return { mode: 'upstream', http, instances, ...instances[0]! };
+}
+
+/** The code becomes a path segment of every request: letters and digits only, as STA issues them. */
+function checkTenantCode(tenantCode: string, variable: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantCode)) {
+    throw new ConfigError(variable, `expected letters and digits (e.g. HNSA1UHHA6), got "${tenantCode}"`);
+  }
+}
+
+function checkStaInstance(i: StaInstanceFileEntry, where: string): StaInstanceConfig {
+  const url = parseUrlVar({ [`${where}.url`]: i.url }, `${where}.url`)!;
+  checkTenantCode(i.tenantCode, `${where}.tenantCode`);
+  return { name: i.name, url, tenantCode: i.tenantCode, apiKey: i.apiKey };
 }
 
 function parseStaAlertsMail(env: Env): StaAlertsMailConfig | null {
@@ -359,7 +395,23 @@ function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
   };
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads the configuration: the environment, over the SECGRAPH_CONFIG file's settings when it names one
+ * (see config-file.ts). Every value is parsed by the same functions wherever it was written.
+ */
+export function loadConfig(processEnv: Env = process.env): Config {
+  const file = envValue(processEnv, 'SECGRAPH_CONFIG');
+  let loaded: LoadedConfigFile = { settings: {}, staInstances: [] };
+  if (file !== undefined) {
+    try {
+      loaded = readConfigFile(file);
+    } catch (e) {
+      throw new ConfigError('SECGRAPH_CONFIG', e instanceof Error ? e.message : String(e));
+    }
+  }
+  // The environment wins over the file; a variable set to the empty string in the environment counts as unset.
+  const env: Env = { ...loaded.settings };
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
   if (apiKeys.size === 0 && !isLoopbackHost(host)) {
@@ -379,7 +431,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     saasSecurity: parseSaasSecurity(env, warnings),
-    sta: parseSta(env, warnings),
+    sta: parseSta(env, warnings, loaded.staInstances),
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),

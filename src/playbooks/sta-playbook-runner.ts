@@ -30,8 +30,12 @@ const MAX_SLEEP_MS = 60_000;
 
 export interface StaPlaybookRunnerOptions {
   store: StaAlertStore;
-  /** Null until an STA connector is configured: steps that call STA then fail with NOT_CONFIGURED and retry. */
-  responder: StaResponder | null;
+  /**
+   * What the steps act on: one responder for every alert, or a function choosing by the alert's "Instance
+   * name:" (several STA tenants; it throws a StepFailure for an unknown instance, which ends the run FAILED).
+   * Null until an STA connector is configured: steps that call STA then fail with NOT_CONFIGURED and retry.
+   */
+  responder: StaResponder | ((instanceName: string | null) => StaResponder) | null;
   clock: Clock;
   logger: Logger;
   settings: PushRejectionSettings;
@@ -50,7 +54,7 @@ export interface IncomingStaAlert extends StaAlertMail {
 
 export class StaPlaybookRunner {
   readonly store: StaAlertStore;
-  private readonly responder: StaResponder | null;
+  private readonly responder: StaPlaybookRunnerOptions['responder'];
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly settings: PushRejectionSettings;
@@ -173,14 +177,13 @@ export class StaPlaybookRunner {
       const removeStep = run.steps.find((s) => s.name === 'REMOVE_FROM_GROUP');
       const events: StaAlertChange['events'] = [];
       let removed = false;
-      if (opts.removeUserFromGroup && parked && removeStep && !this.responder) throw notConfigured('The STA connector');
-      if (opts.removeUserFromGroup && parked && removeStep && this.responder) {
+      if (opts.removeUserFromGroup && parked && removeStep) {
         const started = this.iso();
         try {
-          await this.responder.removeUserFromGroup(alert.userName ?? '', run.groupName ?? '');
+          await this.responderFor(alert).removeUserFromGroup(alert.userName ?? '', run.groupName ?? '');
         } catch (e) {
           this.logger.warn({ alertId, by, code: errorCodeOf(e) }, 'removing the user on cancel failed; the run is unchanged');
-          throw e;
+          throw e instanceof StepFailure ? new GatewayError(e.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UPSTREAM_REJECTED', e.message) : e;
         }
         removeStep.attempts += 1;
         removeStep.startedAt = started;
@@ -254,6 +257,12 @@ export class StaPlaybookRunner {
     const p = this.queue.then(fn);
     this.queue = p.catch(() => {});
     return p;
+  }
+
+  /** The STA the alert's steps act on: the one responder, or the instance its email names. */
+  private responderFor(alert: StaAlert): StaResponder {
+    if (!this.responder) throw notConfigured('The STA connector');
+    return typeof this.responder === 'function' ? this.responder(alert.instanceName) : this.responder;
   }
 
   private alertWithRun(alertId: string): StaAlert & { run: StaPlaybookRun } {
@@ -337,8 +346,7 @@ export class StaPlaybookRunner {
     let error: StaStepError | null = null;
     let outcome: StepOutcome = {};
     try {
-      if (!this.responder) throw notConfigured('The STA connector');
-      outcome = (await action?.(this.responder)) ?? {};
+      outcome = (await action?.(this.responderFor(alert))) ?? {};
     } catch (e) {
       error = toStepError(e);
       if (!(e instanceof GatewayError || e instanceof StepFailure)) this.logger.error({ ...log, err: e }, 'unexpected error in an STA playbook step');

@@ -24,13 +24,13 @@ export function checkLogWindow(filter: StaAccessLogQuery): void {
 export const USER_LOG_DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
 export async function listStaAccessLogs(
-  args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null },
+  args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null; instance?: string | null },
   ctx: Context,
 ): Promise<Connection<StaAccessLog>> {
   const first = checkFirst(args.first);
   const filter = args.filter ?? {};
   checkLogWindow(filter);
-  const connector = sta(ctx);
+  const connector = sta(ctx, args.instance);
   const userName = filter.userName ? requireName(filter.userName, 'filter.userName') : null;
   // As the reference: naming a user who does not exist is an error, not an empty list.
   if (userName) await connector.requireUser(userName);

@@ -1,7 +1,7 @@
 // StaAccessLog: one STA access (authentication or audit) event, and the logs query.
 import { listStaAccessLogs } from '../resolvers/sta-logs.js';
 import { builder } from './builder.js';
-import { StaAccessLogRef } from './sta-refs.js';
+import { StaAccessLogRef, STA_INSTANCE_ARG } from './sta-refs.js';
 
 StaAccessLogRef.implement({
   description: "An STA log event, with the reference's row fields (null where STA sent nothing).",
@@ -51,6 +51,7 @@ builder.queryField('staAccessLogs', (t) =>
       filter: t.arg({ type: StaAccessLogFilterRef }),
       first: t.arg.int({ description: '1 to 1000; default 50.' }),
       after: t.arg.string(),
+      instance: t.arg.string({ description: STA_INSTANCE_ARG }),
     },
     resolve: (_root, args, ctx) => listStaAccessLogs(args, ctx),
   }),
