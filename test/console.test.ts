@@ -112,9 +112,10 @@ describe('console: incident queue', () => {
     await page.getByLabel('Remediate').selectOption('QUARANTINE');
     await page.getByRole('button', { name: 'Remediate asset' }).click();
     await page.getByTestId('remediation-status').getByText('pending').waitFor();
-    // The emulator reports success 1.5 s after the request; the page polls remediationStatus until then.
+    // The emulator reports success 1.5 s after the request; remediationUpdates pushes it, then completes.
     await page.getByTestId('remediation-status').getByText('success').waitFor();
-    await expect(page.getByTestId('remediation-status').innerText()).resolves.not.toContain('checking');
+    await expect(page.getByTestId('remediation-status').innerText()).resolves.not.toContain('watching');
+    await expect(page.getByRole('button', { name: 'Remediate asset' }).isEnabled()).resolves.toBe(true);
     expect(served.emulator.requestsTo(/remediat/).length).toBeGreaterThan(1);
     await context.close();
   });

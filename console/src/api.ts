@@ -58,12 +58,14 @@ export interface StreamHandlers<T> {
   /** A GraphQL error in the stream (the subscription has ended); return true to resubscribe. */
   error?(errors: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>): boolean;
   status?(s: StreamStatus): void;
+  /** The server ended the stream on purpose (e.g. a remediation finished): do not resubscribe. */
+  complete?(): void;
   /** Called before every (re)subscription after the first: re-read what the stream cannot replay. */
   resync?(): Promise<void> | void;
 }
 
-/** A subscription that lives until disposed: after a dropped socket it waits (1 s doubling to 15 s) and
- * subscribes again with `variables()` evaluated afresh. */
+/** A subscription that lives until disposed (or, with `complete`, until the server completes it): after a
+ * dropped socket it waits (1 s doubling to 15 s) and subscribes again with `variables()` evaluated afresh. */
 export function liveStream<T, V extends AnyVariables>(doc: TypedDocumentNode<T, V>, variables: () => V, h: StreamHandlers<T>): () => void {
   let stopped = false;
   let dispose: (() => void) | null = null;
@@ -102,7 +104,9 @@ export function liveStream<T, V extends AnyVariables>(doc: TypedDocumentNode<T, 
           if (!ended) retry();
         },
         complete: () => {
-          if (!ended && !stopped) retry();
+          if (ended || stopped) return;
+          if (h.complete) h.complete();
+          else retry();
         },
       },
     );

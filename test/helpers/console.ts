@@ -33,6 +33,7 @@ export async function startConsoleGateway(env: Record<string, string> = {}, inci
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
     SAAS_SECURITY_FETCH_INTERVAL: `${FETCH_INTERVAL_MS}ms`,
+    SAAS_SECURITY_REMEDIATION_POLL: '300ms',
     SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-console-')),
     ...FAST_RETRY_ENV,
     ...env,

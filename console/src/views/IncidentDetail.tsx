@@ -2,15 +2,15 @@
 // sessions, recent access logs), the incident's event history as the queue received it, and, for keys with
 // the respond scope, closing and remediation with a live status.
 import { useEffect, useRef, useState } from 'react';
-import { useMutation, useQuery, useClient } from 'urql';
-import { describeError } from '../api.js';
+import { useMutation, useQuery } from 'urql';
+import { describeError, liveStream } from '../api.js';
 import { Badge } from '../components/Badge.js';
 import { ago, label, time } from '../format.js';
 import {
   CloseIncidentDocument,
   IncidentDetailDocument,
   RemediateAssetDocument,
-  RemediationStatusDocument,
+  RemediationWatchDocument,
   type CloseCategory,
   type RemediationType,
 } from '../gql/graphql.js';
@@ -19,7 +19,6 @@ import { effectiveState } from './Queue.js';
 
 const CATEGORIES: CloseCategory[] = ['MISIDENTIFIED', 'BUSINESS_JUSTIFIED', 'NO_REASON'];
 const REMEDIATIONS: RemediationType[] = ['QUARANTINE', 'REMOVE_PUBLIC_SHARING', 'RESTORE'];
-const POLL_MS = 2000;
 
 function Field({ name, children }: { name: string; children: React.ReactNode }) {
   return (
@@ -183,27 +182,34 @@ function Actions({ id, assetId, closed }: { id: number; assetId: string | null; 
   );
 }
 
+/** Statuses after which the upstream will not change the remediation again (as the gateway decides). */
+const WORKING = new Set(['pending', 'in progress', 'queued', 'running']);
+
 function Remediate({ assetId }: { assetId: string }) {
-  const gql = useClient();
   const [type, setType] = useState<RemediationType>('QUARANTINE');
   const [started, remediate] = useMutation(RemediateAssetDocument);
-  const [status, setStatus] = useState<{ status: string; at: string | null; by?: string | null } | null>(null);
+  const [status, setStatus] = useState<{ type: RemediationType; status: string; at: string | null; by?: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [polling, setPolling] = useState(false);
-  // remediateAsset answers "pending"; poll remediationStatus until the upstream reports anything else.
+  const [watching, setWatching] = useState<RemediationType | null>(null);
+  // remediateAsset answers "pending"; Subscription.remediationUpdates then pushes each change and completes
+  // once the status is terminal (the gateway polls the upstream, one poll for every watcher).
   useEffect(() => {
-    if (!polling) return;
-    const t = setInterval(async () => {
-      const r = await gql.query(RemediationStatusDocument, { assetId, type }).toPromise();
-      if (r.error) return setError(describeError(r.error));
-      const s = r.data?.remediationStatus;
-      if (s) {
-        setStatus({ status: s.status, at: s.actionDate, by: s.actionTaker });
-        if (s.status.toLowerCase() !== 'pending') setPolling(false);
-      }
-    }, POLL_MS);
-    return () => clearInterval(t);
-  }, [polling, assetId, type]);
+    if (!watching) return;
+    return liveStream(RemediationWatchDocument, () => ({ assetId, type: watching }), {
+      data: (d) => {
+        const r = d.remediationUpdates;
+        setStatus({ type: watching, status: r.status, at: r.actionDate, by: r.actionTaker });
+        if (!WORKING.has(r.status.toLowerCase())) setWatching(null);
+      },
+      error: (errors) => {
+        const code = errors[0]?.extensions?.['code'];
+        setError(`${errors[0]?.message ?? 'remediation watch failed'}${code ? ` (${String(code)})` : ''}`);
+        setWatching(null);
+        return false;
+      },
+      complete: () => setWatching(null),
+    });
+  }, [watching, assetId]);
   return (
     <form
       onSubmit={async (e) => {
@@ -211,8 +217,8 @@ function Remediate({ assetId }: { assetId: string }) {
         setError(null);
         const r = await remediate({ assetId, type });
         if (r.error) return setError(describeError(r.error));
-        if (r.data) setStatus({ status: r.data.remediateAsset.status, at: r.data.remediateAsset.actionDate });
-        setPolling(true);
+        if (r.data) setStatus({ type, status: r.data.remediateAsset.status, at: r.data.remediateAsset.actionDate });
+        setWatching(type);
       }}
     >
       <label>
@@ -223,10 +229,11 @@ function Remediate({ assetId }: { assetId: string }) {
           ))}
         </select>
       </label>{' '}
-      <button type="submit" disabled={started.fetching || polling}>Remediate asset</button>
+      <button type="submit" disabled={started.fetching || watching !== null}>Remediate asset</button>
       {status && (
         <p aria-live="polite" data-testid="remediation-status">
-          {label(type)}: <strong>{status.status}</strong> {status.at && `(${ago(status.at)})`} {polling && '· checking every 2 s'}
+          {label(status.type)}: <strong>{status.status}</strong> {status.at && `(${ago(status.at)})`}
+          {status.by && ` by ${status.by}`} {watching && '· watching live'}
         </p>
       )}
       {error && <p className="error" role="alert">{error}</p>}
