@@ -163,7 +163,7 @@ describe('console: a queue of 5,000 incidents', () => {
 });
 
 describe('console: STA alerts', () => {
-  it('shows a push-rejection run failing, then its steps changing after Retry', async () => {
+  it('shows a push-rejection run failing, its steps changing after Retry, and a cancel that removes the user from the group', async () => {
     const { context, page } = await openConsole(browser, base, RESPOND_KEY);
     await page.getByRole('link', { name: 'STA alerts' }).click();
     await page.locator('.alert').first().waitFor();
@@ -196,6 +196,14 @@ describe('console: STA alerts', () => {
     await card.getByRole('button', { name: 'Retry run' }).click();
     await card.locator('[data-step="ADD_TO_GROUP"]').getByText('SUCCEEDED').waitFor();
     await card.locator('[data-step="WAIT"]').getByText('WAITING').waitFor();
+
+    // Cancelling with the removal takes the user out of the group now, as its REMOVE_FROM_GROUP step.
+    await card.getByRole('button', { name: 'Cancel and remove from Unusual Activity' }).click();
+    await card.getByTestId('run-state').getByText('CANCELLED').waitFor();
+    await card.locator('[data-step="REMOVE_FROM_GROUP"]').getByText('SUCCEEDED').waitFor();
+    const inGroup = await postGraphQL(base, '{ staUserInGroup(userName: "console.tester", groupName: "Unusual Activity") }', {}, RESPOND_KEY);
+    expect(inGroup.body.data).toEqual({ staUserInGroup: false });
+    expect(await card.getByRole('button', { name: /cancel/i }).count()).toBe(0);
     await context.close();
   });
 });

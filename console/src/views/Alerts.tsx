@@ -48,6 +48,8 @@ function AlertCard({ a, now, canRespond, put }: { a: ConsoleStaAlertFragment; no
   const [cancel, cancelRun] = useMutation(CancelStaPlaybookRunDocument);
   const [error, setError] = useState<string | null>(null);
   const run = a.run;
+  // A push-rejection run that put the user in the unusual-activity group and has not taken them out yet.
+  const parked = run?.steps.some((s) => s.name === 'ADD_TO_GROUP' && s.status === 'SUCCEEDED') && !run.steps.some((s) => s.name === 'REMOVE_FROM_GROUP' && s.status === 'SUCCEEDED');
   return (
     <article className="card alert" data-alert={a.id} aria-label={`${label(a.kind)} alert for ${a.userName ?? 'unknown user'}`}>
       <h3>
@@ -110,6 +112,19 @@ function AlertCard({ a, now, canRespond, put }: { a: ConsoleStaAlertFragment; no
                   }}
                 >
                   Cancel run
+                </button>
+              )}{' '}
+              {run.state !== 'CANCELLED' && parked && (
+                <button
+                  type="button"
+                  disabled={cancel.fetching}
+                  onClick={async () => {
+                    const r = await cancelRun({ id: a.id, removeUserFromGroup: true });
+                    setError(describeError(r.error));
+                    if (r.data) put(r.data.cancelStaPlaybookRun);
+                  }}
+                >
+                  Cancel and remove from {run.groupName ?? 'the group'}
                 </button>
               )}
             </p>

@@ -66,6 +66,10 @@ function Detection({ d }: { d: ConsoleSamlDetectionFragment }) {
         <dd>
           {d.actorName ?? '—'} <span className="muted">{d.actorArn}</span>
         </dd>
+        <dt>SAML provider</dt>
+        <dd>
+          {d.samlProviderName ?? '—'} <span className="muted">{d.samlProviderArn}</span>
+        </dd>
         <dt>STA user</dt>
         <dd>
           {actor ? (
@@ -90,12 +94,12 @@ function Detection({ d }: { d: ConsoleSamlDetectionFragment }) {
       <h4>Matched CloudTrail events</h4>
       <table className="small">
         <thead>
-          <tr><th>event time</th><th>event</th><th>source</th><th>ip</th><th>region</th></tr>
+          <tr><th>event time</th><th>event</th><th>provider</th><th>source</th><th>ip</th><th>region</th></tr>
         </thead>
         <tbody>
           {more?.events.edges.map(({ node: e }, n) => (
             <tr key={e.eventId ?? n}>
-              <td>{time(e.eventTime)}</td><td>{e.eventName}</td><td>{e.eventSource}</td><td>{e.sourceIPAddress}</td><td>{e.awsRegion}</td>
+              <td>{time(e.eventTime)}</td><td>{e.eventName}</td><td>{e.samlProviderName}</td><td>{e.eventSource}</td><td>{e.sourceIPAddress}</td><td>{e.awsRegion}</td>
             </tr>
           ))}
         </tbody>
