@@ -40,13 +40,19 @@ export async function buildConsole(opts: { ifStale?: boolean } = {}): Promise<bo
   return true;
 }
 
+// `npm run build:console` builds; `npm start`'s prestart runs `--if-stale --soft`: build when stale, and if that
+// is impossible (an install without devDependencies, so no Vite) warn and let the gateway start anyway (it then
+// answers /console with a page saying how to build it).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const ifStale = process.argv.includes('--if-stale');
+  const soft = process.argv.includes('--soft');
   buildConsole({ ifStale }).then(
-    (built) => process.stdout.write(built ? `console built into ${path.relative(process.cwd(), consoleDist)}\n` : 'console is up to date\n'),
+    (built) => {
+      if (built || !soft) process.stdout.write(built ? `console built into ${path.relative(process.cwd(), consoleDist)}\n` : 'console is up to date\n');
+    },
     (error: unknown) => {
       process.stderr.write(`console build failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
+      process.exit(soft ? 0 : 1);
     },
   );
 }
