@@ -2,7 +2,10 @@
 // At start the log is read page by page (Query.incidentEvents), then the stream is subscribed with `after` set to
 // the last event id read; after any drop it resubscribes with the last id received, so nothing is missed or
 // applied twice (events with an id already applied are ignored). When the log no longer holds the events after
-// our id (BAD_USER_INPUT), the queue starts over from the log.
+// our id (BAD_USER_INPUT), the queue starts over from the log. One gap remains: when the log is empty at load
+// (a fresh sandbox before its first fetch) there is no id to resume from, so the first subscription is live
+// only, and an event logged between the empty read and the server registering it would be seen only after the
+// next reconnect (which re-reads the log).
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { client, errorCode, liveStream, type StreamStatus } from './api.js';
 import { IncidentEventLogDocument, IncidentStreamDocument, type QueueEventFragment, type QueueIncidentFragment } from './gql/graphql.js';

@@ -1,7 +1,7 @@
 // STA alerts (push rejections and lockouts) with their playbook runs as step timelines, live from
 // Subscription.staAlertEvents; retry and cancel for keys with the respond scope.
 import { useState } from 'react';
-import { useMutation } from 'urql';
+import { useMutation, type CombinedError } from 'urql';
 import { describeError } from '../api.js';
 import { Badge } from '../components/Badge.js';
 import { ago, label, time } from '../format.js';
@@ -48,6 +48,14 @@ function AlertCard({ a, now, canRespond, put }: { a: ConsoleStaAlertFragment; no
   const [cancel, cancelRun] = useMutation(CancelStaPlaybookRunDocument);
   const [error, setError] = useState<string | null>(null);
   const run = a.run;
+  const answered = (e: CombinedError | undefined, alert: ConsoleStaAlertFragment | undefined) => {
+    setError(describeError(e));
+    if (alert) put(alert);
+  };
+  const cancelWith = async (removeUserFromGroup: boolean) => {
+    const r = await cancelRun({ id: a.id, removeUserFromGroup });
+    answered(r.error, r.data?.cancelStaPlaybookRun);
+  };
   // A push-rejection run that put the user in the unusual-activity group and has not taken them out yet.
   const parked = run?.steps.some((s) => s.name === 'ADD_TO_GROUP' && s.status === 'SUCCEEDED') && !run.steps.some((s) => s.name === 'REMOVE_FROM_GROUP' && s.status === 'SUCCEEDED');
   return (
@@ -94,36 +102,19 @@ function AlertCard({ a, now, canRespond, put }: { a: ConsoleStaAlertFragment; no
                   disabled={retry.fetching}
                   onClick={async () => {
                     const r = await retryRun({ id: a.id });
-                    setError(describeError(r.error));
-                    if (r.data) put(r.data.retryStaPlaybookRun);
+                    answered(r.error, r.data?.retryStaPlaybookRun);
                   }}
                 >
                   Retry run
                 </button>
               )}{' '}
               {run.state !== 'CANCELLED' && (
-                <button
-                  type="button"
-                  disabled={cancel.fetching}
-                  onClick={async () => {
-                    const r = await cancelRun({ id: a.id });
-                    setError(describeError(r.error));
-                    if (r.data) put(r.data.cancelStaPlaybookRun);
-                  }}
-                >
+                <button type="button" disabled={cancel.fetching} onClick={() => void cancelWith(false)}>
                   Cancel run
                 </button>
               )}{' '}
               {run.state !== 'CANCELLED' && parked && (
-                <button
-                  type="button"
-                  disabled={cancel.fetching}
-                  onClick={async () => {
-                    const r = await cancelRun({ id: a.id, removeUserFromGroup: true });
-                    setError(describeError(r.error));
-                    if (r.data) put(r.data.cancelStaPlaybookRun);
-                  }}
-                >
+                <button type="button" disabled={cancel.fetching} onClick={() => void cancelWith(true)}>
                   Cancel and remove from {run.groupName ?? 'the group'}
                 </button>
               )}
