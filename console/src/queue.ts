@@ -2,10 +2,10 @@
 // At start the log is read page by page (Query.incidentEvents), then the stream is subscribed with `after` set to
 // the last event id read; after any drop it resubscribes with the last id received, so nothing is missed or
 // applied twice (events with an id already applied are ignored). When the log no longer holds the events after
-// our id (BAD_USER_INPUT), the queue starts over from the log. One gap remains: when the log is empty at load
-// (a fresh sandbox before its first fetch) there is no id to resume from, so the first subscription is live
-// only, and an event logged between the empty read and the server registering it would be seen only after the
-// next reconnect (which re-reads the log).
+// our id (BAD_USER_INPUT), the queue starts over from the log. When the log is empty at load (a fresh sandbox
+// before its first fetch) there is no id to resume from: the first subscription is live only, so once it is up
+// the whole log is read again, and any event logged before the server registered the subscription is applied
+// in its place (events are applied by id: a late, older one never overwrites a newer copy of its incident).
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { client, errorCode, liveStream, type StreamStatus } from './api.js';
 import { IncidentEventLogDocument, IncidentStreamDocument, type QueueEventFragment, type QueueIncidentFragment } from './gql/graphql.js';
@@ -48,14 +48,19 @@ export class IncidentQueue {
     });
   }
 
+  private readonly seen = new Set<number>();
+
   apply(e: QueueEventFragment): void {
     const id = Number(e.id);
-    if (this.lastId !== null && id <= this.lastId) return;
-    this.lastId = id;
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    this.lastId = Math.max(this.lastId ?? 0, id);
     const i = e.incident;
-    this.incidents.set(i.incidentId, i);
     const h = this.history.get(i.incidentId) ?? [];
+    const newest = h.at(-1)?.id ?? -1;
+    if (id > newest) this.incidents.set(i.incidentId, i);
     h.push({ id, kind: e.kind, at: e.at, changedFields: e.changedFields });
+    if (id < newest) h.sort((a, b) => a.id - b.id);
     this.history.set(i.incidentId, h);
     this.changed();
   }
@@ -66,20 +71,24 @@ export class IncidentQueue {
     this.changed();
   }
 
-  private async readLog(): Promise<void> {
+  /** Reads the log after the last event applied, or with `all` from the oldest event it keeps. */
+  private async readLog(all = false): Promise<void> {
+    let cursor = all ? null : this.lastId;
     for (;;) {
-      const after = this.lastId === null ? undefined : String(this.lastId);
+      const after = cursor === null ? undefined : String(cursor);
       const r = await client.query(IncidentEventLogDocument, { after, first: PAGE }).toPromise();
       if (r.error) {
         // The log was trimmed past our id (or the gateway restarted with a fresh sandbox): start over.
-        if (errorCode(r.error) === 'BAD_USER_INPUT' && this.lastId !== null) {
+        if (errorCode(r.error) === 'BAD_USER_INPUT' && cursor !== null) {
           this.reset();
+          cursor = null;
           continue;
         }
         throw new Error(r.error.message);
       }
       const events = r.data?.incidentEvents ?? [];
       for (const e of events) this.apply(e);
+      if (events.length) cursor = Number(events.at(-1)!.id);
       if (events.length < PAGE) return;
     }
   }
@@ -87,6 +96,7 @@ export class IncidentQueue {
   private reset(): void {
     this.incidents.clear();
     this.history.clear();
+    this.seen.clear();
     this.lastId = null;
     this.changed();
   }
@@ -98,6 +108,7 @@ export class IncidentQueue {
     } catch (e) {
       this.error = `Could not read the incident event log: ${(e as Error).message}`;
     }
+    let liveOnly = this.lastId === null;
     this.stop = liveStream(
       IncidentStreamDocument,
       () => ({ after: this.lastId === null ? undefined : String(this.lastId) }),
@@ -113,6 +124,11 @@ export class IncidentQueue {
         },
         status: (s) => {
           this.status = s;
+          if (s === 'live' && liveOnly) {
+            // The socket is up; the server registers the subscription a moment later: read once it surely has.
+            liveOnly = false;
+            setTimeout(() => void this.readLog(true).catch(() => undefined), 1000);
+          }
           this.changed();
         },
         resync: () => this.readLog(),
