@@ -209,6 +209,12 @@ describe('console: STA alerts', () => {
 });
 
 describe('console: access', () => {
+  it('learns what a key may do from Query.gateway.viewer', async () => {
+    const viewer = async (key: string) => (await postGraphQL(base, '{ gateway { viewer { open scopes } } }', {}, key)).body.data.gateway.viewer;
+    await expect(viewer(READ_KEY)).resolves.toEqual({ open: false, scopes: ['read'] });
+    await expect(viewer(RESPOND_KEY)).resolves.toEqual({ open: false, scopes: ['read', 'respond'] });
+  });
+
   it('hides every action from a key without the respond scope', async () => {
     const { context, page } = await openConsole(browser, base, READ_KEY);
     await page.getByText('(read only)').waitFor();
