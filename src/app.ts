@@ -1,18 +1,25 @@
 // Builds the yoga app from its dependencies. No ports here: tests call `yoga.fetch` directly, and
 // server.ts hands the same app to node:http and graphql-ws.
-import { randomUUID } from 'node:crypto';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { IncomingMessage } from 'node:http';
 import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
 import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
+import { corsOptions, useBrowserCsrfPrevention } from './http/browser-rules.js';
+import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
+import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
+import { useOperationLimits } from './security/operation-limits.js';
+import { createRateLimits, type RateLimits } from './security/rate-limits.js';
+import { useRequestGuards } from './security/use-request-guards.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
 export interface ServerContext {
   connectionParams?: Record<string, unknown>;
+  /** node:http's request (HTTP and WebSocket upgrade): the client's address. */
+  req?: IncomingMessage;
 }
 
 export type GatewayYoga = YogaServerInstance<ServerContext, Context>;
@@ -20,6 +27,8 @@ export type GatewayYoga = YogaServerInstance<ServerContext, Context>;
 export interface AppDeps {
   services: Services;
   authenticator: ApiKeyAuthenticator;
+  /** Rate limits shared with the WebSocket server; in-memory ones when not given (in-process tests). */
+  limits?: RateLimits;
 }
 
 const DEFAULT_QUERY = `# secgraph: one graph over SaaS Security, SafeNet Trusted Access and SAML detections.
@@ -32,8 +41,10 @@ query OpenIncidents {
 }
 `;
 
-export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
+export function createApp({ services, authenticator, limits }: AppDeps): GatewayYoga {
   const { logger } = services;
+  const { security } = services.config;
+  const rateLimits = limits ?? createRateLimits(security, null);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
   return createYoga<ServerContext, Context>({
     schema,
@@ -48,19 +59,20 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    context: ({ request, connectionParams }) => {
+    cors: corsOptions(security.corsOrigins),
+    context: ({ request, connectionParams, req }) => {
+      // Over WebSocket there is no per-operation request: the server passes the operation's key as connectionParams.
       const authorization = request ? request.headers.get('authorization') : connectionParams?.['authorization'];
-      return createContext(services, authenticator.authenticate(authorization ?? undefined), randomUUID());
+      const requestId = request ? requestIdOf(request) : requestIdFrom(null);
+      return createContext(services, authenticator.authenticate(authorization ?? undefined), requestId, req?.socket?.remoteAddress ?? null);
     },
     plugins: [
+      useRequestId(),
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
-      EnvelopArmorPlugin({
-        maxDepth: { n: 12 },
-        maxAliases: { n: 30 },
-        costLimit: { maxCost: 20_000 },
-        maxTokens: { n: 5_000 },
-      }),
+      useBrowserCsrfPrevention(),
+      ...useOperationLimits(security),
+      useRequestGuards({ limits: rateLimits, security }),
       useErrorHandler(({ errors, context }) => {
         const log = (context as Partial<Context> | undefined)?.logger ?? logger;
         for (const e of errors) {

@@ -37,13 +37,18 @@ export interface Context {
   /** Why there is no principal: no credentials or wrong ones. */
   authFailure: 'missing' | 'invalid' | null;
   logger: Logger;
+  requestId: string;
+  /** The client's IP address (null in-process), for throttling failed authentication. */
+  clientAddress: string | null;
 }
 
-export function createContext(services: Services, auth: AuthResult, requestId: string): Context {
+export function createContext(services: Services, auth: AuthResult, requestId: string, clientAddress: string | null = null): Context {
   return {
     services,
     principal: auth.principal,
     authFailure: auth.principal ? null : auth.reason,
+    requestId,
+    clientAddress,
     logger: services.logger.child({ requestId, principal: auth.principal?.id ?? null }),
   };
 }

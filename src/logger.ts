@@ -2,6 +2,7 @@
 // free text is scrubbed of every secret the configuration holds (see registerSecret).
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
+import { currentScope } from './request-scope.js';
 
 export type { Logger };
 
@@ -47,6 +48,13 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      // Lines logged inside a request (connectors, yoga) carry its id, unless their logger already binds one.
+      mixin(_obj, _level, instance) {
+        const scope = currentScope();
+        if (!scope) return {};
+        const bindings = (instance as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+        return bindings.includes('"requestId":') ? {} : { requestId: scope.requestId };
+      },
       hooks: {
         // Messages are free text: scrub them too, so a secret interpolated by mistake never lands.
         logMethod(args, method) {
