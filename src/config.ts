@@ -29,6 +29,8 @@ export interface UpstreamHttpConfig {
   retryBaseDelayMs: number;
   /** Cap on one backoff wait and on an honoured Retry-After, ms. */
   maxRetryDelayMs: number;
+  /** Circuit breaker; absent: 5 consecutive failures, 30 s cool-down. */
+  breaker?: BreakerConfig;
 }
 
 export type SaasSecurityConfig =
@@ -125,7 +127,6 @@ export interface Config {
   security: SecurityConfig;
   /** Cap on the in-memory cache (all namespaces together), bytes. */
   cacheMaxBytes: number;
-  breaker: BreakerConfig;
 }
 
 /** The IMAP mailbox STA sends its alert emails to (the guide's Mail Listener v2 instances). */
@@ -252,6 +253,10 @@ function parseUpstreamHttp(env: Env, prefix: string): UpstreamHttpConfig {
     retryLimit: parseIntVar(env, `${prefix}_RETRIES`, 3, 0, 10),
     retryBaseDelayMs: parseIntVar(env, `${prefix}_RETRY_BASE_DELAY_MS`, 500, 0, 60_000),
     maxRetryDelayMs: parseIntVar(env, `${prefix}_MAX_RETRY_DELAY_MS`, 30_000, 0, 600_000),
+    breaker: {
+      consecutiveFailures: parseIntVar(env, 'SECGRAPH_BREAKER_FAILURES', 5, 1, 1000),
+      cooldownMs: parseIntVar(env, 'SECGRAPH_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
+    },
   };
 }
 
@@ -349,10 +354,6 @@ export function loadConfig(env: Env = process.env): Config {
     incidentFetch: parseIncidentFetch(env),
     security: parseSecurity(env, apiKeys.size === 0),
     cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
-    breaker: {
-      consecutiveFailures: parseIntVar(env, 'SECGRAPH_BREAKER_FAILURES', 5, 1, 1000),
-      cooldownMs: parseIntVar(env, 'SECGRAPH_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
-    },
   };
 }
 

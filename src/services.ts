@@ -37,7 +37,7 @@ export interface ServiceOptions {
 export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
-  const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
+  const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   closers.push(() => cacheFactory.close());
   const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
   closers.push(closePubSub);
