@@ -68,6 +68,7 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
     },
     plugins: [
       useRequestId(),
+      ...services.metrics.plugins(),
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
       useBrowserCsrfPrevention(),
@@ -97,7 +98,12 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
             sta: services.sta ? await services.sta.isReady() : null,
           };
           const ready = Object.values(connectors).every((v) => v !== false);
-          return new Response(JSON.stringify({ ready, connectors, sandboxes: services.sandboxes }), {
+          // Circuit breaker per upstream: "open" means calls are failing fast for a cool-down.
+          const breakers = {
+            saasSecurity: services.saasSecurity?.client.guard.state ?? null,
+            sta: services.sta?.client.guard.state ?? null,
+          };
+          return new Response(JSON.stringify({ ready, connectors, breakers, sandboxes: services.sandboxes }), {
             status: ready ? 200 : 503,
             headers: { 'content-type': 'application/json' },
           });

@@ -8,6 +8,7 @@ import type { StaConnector } from './connectors/sta/connector.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 
@@ -29,6 +30,8 @@ export interface Services {
   incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
+  /** The gateway's Prometheus registry and the counters connectors report to. */
+  metrics: GatewayMetrics;
 }
 
 export interface Context {

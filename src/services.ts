@@ -19,6 +19,7 @@ import { StaAlertMailListener } from './mail/sta-alert-listener.js';
 import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
+import { GatewayMetrics } from './observability/metrics.js';
 import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
 
 /** How many generated incidents the sandbox starts with. */
@@ -38,6 +39,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
+  const metrics = new GatewayMetrics();
+  metrics.cacheBytes = () => cacheFactory.memoryBytes;
   closers.push(() => cacheFactory.close());
   const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
   closers.push(closePubSub);
@@ -58,6 +61,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     http: saas.http,
     logger,
     clock,
+    observer: metrics,
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
 
@@ -70,7 +74,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     logger.warn({ url }, 'SafeNet Trusted Access is not configured: serving SANDBOX data from the built-in emulator');
     sta = { ...config.sta, mode: 'upstream', url, tenantCode: STA_SANDBOX_TENANT, apiKey: STA_EMULATOR_API_KEY };
   }
-  const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
+  const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger, observer: metrics });
   const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
 
   const saml = await startSamlDetection(config, logger, clock, pubsub);
@@ -95,8 +99,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   incidentSync.start();
 
 
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes, metrics };
+  metrics.watch(services);
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
+    services,
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

@@ -48,6 +48,8 @@ export class SamlDetectionService {
   private readonly grouper: AlertGrouper;
   private readonly windows: DurableStore<AlertWindow>;
   private readonly events: DurableStore<SamlMatchedEvent>;
+  /** Records ingested since start, every source together (metrics). */
+  readonly totals = { accepted: 0, rejected: 0, matched: 0 };
 
   constructor(private readonly opts: SamlDetectionServiceOptions) {
     this.spec = opts.spec;
@@ -162,6 +164,9 @@ export class IngestSession {
 
   finish(): IngestSummary {
     this.flush();
+    this.service.totals.accepted += this.summary.accepted;
+    this.service.totals.rejected += this.summary.rejected;
+    this.service.totals.matched += this.summary.matched;
     return { ...this.summary, detectionIds: [...new Set(this.summary.detectionIds)] };
   }
 
