@@ -43,10 +43,16 @@ export function scrub(text: string): string {
   return out;
 }
 
+/**
+ * Without a destination, logs go to stdout: readable (pino-pretty, in a worker thread) when stdout is a
+ * terminal, one JSON object per line otherwise (for log shippers).
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const pretty = !destination && process.stdout.isTTY;
   return pino(
     {
       level,
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       // Lines logged inside a request (connectors, yoga) carry its id, unless their logger already binds one.
       mixin(_obj, _level, instance) {

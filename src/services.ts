@@ -38,7 +38,7 @@ export interface ServiceOptions {
 export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
-  const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
+  const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
   metrics.cacheBytes = () => cacheFactory.memoryBytes;
   closers.push(() => cacheFactory.close());

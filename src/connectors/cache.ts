@@ -1,7 +1,6 @@
 // Keyv caches, one namespace per resource. In-memory by default; with REDIS_URL the same namespaces live in
 // Redis so several gateway instances share them.
 import Keyv from 'keyv';
-import KeyvRedis from '@keyv/redis';
 import { SharedLru } from './lru-store.js';
 
 /** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
@@ -27,7 +26,9 @@ export function memoryCacheFactory(maxBytes: number = DEFAULT_CACHE_MAX_BYTES): 
   }) as CacheFactory;
 }
 
-export function redisCacheFactory(redisUrl: string): CacheFactory {
+export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory> {
+  // Loaded only with REDIS_URL, so a single instance starts without the Redis client.
+  const { default: KeyvRedis } = await import('@keyv/redis');
   // One store per namespace: a Keyv adapter carries its namespace, so namespaces cannot share one.
   const created: Keyv[] = [];
   const create = (namespace: string, ttlMs: number) => {
