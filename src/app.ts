@@ -5,8 +5,10 @@ import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance
 import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
-import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
-import { corsOptions, useBrowserCsrfPrevention } from './http/browser-rules.js';
+import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
+import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
 import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
@@ -22,6 +24,9 @@ export interface ServerContext {
   req?: IncomingMessage;
 }
 
+/** graphql-sse (single-connection and distinct-connections modes). */
+export const GRAPHQL_SSE_PATH = '/graphql/stream';
+
 export type GatewayYoga = YogaServerInstance<ServerContext, Context>;
 
 export interface AppDeps {
@@ -31,15 +36,6 @@ export interface AppDeps {
   limits?: RateLimits;
 }
 
-const DEFAULT_QUERY = `# secgraph: one graph over SaaS Security, SafeNet Trusted Access and SAML detections.
-query OpenIncidents {
-  gateway { version sandboxes }
-  incidents(first: 10, filter: { state: OPEN }) {
-    edges { node { incidentId assetName severity status app { appName } assetOwnerEmail updatedAt } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-`;
 
 export function createApp({ services, authenticator, limits }: AppDeps): GatewayYoga {
   const { logger } = services;
@@ -51,8 +47,8 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
-    renderGraphiQL: renderLocalGraphiQL,
+    graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: OPEN_INCIDENTS },
+    renderGraphiQL: localGraphiQLRenderer({ sandboxes: services.sandboxes, tabs: EXAMPLE_TABS }),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -72,6 +68,10 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
       useBrowserCsrfPrevention(),
+      // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
+      // carry operations), next to yoga's own SSE on /graphql.
+      useStreamCsrfGuard(GRAPHQL_SSE_PATH),
+      useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH }),
       ...useOperationLimits(security),
       useRequestGuards({ limits: rateLimits, security }),
       useErrorHandler(({ errors, context }) => {

@@ -89,3 +89,25 @@ export function isSimpleCrossSiteRequest(request: Request): boolean {
   const type = (request.headers.get('content-type') ?? '').toLowerCase();
   return type === '' || ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].some((t) => type.startsWith(t));
 }
+
+/**
+ * The graphql-sse endpoint answers before yoga's request parsing, so the CSRF rule is applied here: a request
+ * a browser can send cross-site unpreflighted is refused, except the single-connection mode's event stream
+ * (a GET naming its reservation token, which a cross-site page cannot know, nor read the answer of).
+ */
+export function useStreamCsrfGuard(endpoint: string): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== endpoint) return;
+      const streamToken = url.searchParams.has('token') || request.headers.has('x-graphql-event-stream-token');
+      if (request.method === 'GET' && streamToken) return;
+      if (!isSimpleCrossSiteRequest(request) || request.method === 'PUT' || request.method === 'DELETE') return;
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message: `Refused: send JSON or the ${CSRF_HEADER} header (CSRF prevention)`, extensions: { code: 'CSRF_REJECTED' } }] }), {
+          status: 403,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    },
+  };
+}
