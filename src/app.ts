@@ -95,7 +95,12 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
         check: async () => {
           const connectors = {
             saasSecurity: services.saasSecurity ? await services.saasSecurity.isReady() : null,
-            sta: services.sta ? await services.sta.isReady() : null,
+            // Every STA instance must have answered (several tenants: SECGRAPH_CONFIG sta.instances).
+            sta: services.staInstances
+              ? (await Promise.all(services.staInstances.list.map((i) => i.connector.isReady()))).every(Boolean)
+              : services.sta
+                ? await services.sta.isReady()
+                : null,
           };
           const ready = Object.values(connectors).every((v) => v !== false);
           // Circuit breaker per upstream: "open" means calls are failing fast for a cool-down.
