@@ -485,15 +485,14 @@ export function loadConfig(processEnv: Env = process.env): Config {
   };
 }
 
+/** The trimmed, non-empty items of a comma-separated variable (none when unset). */
+function listItems(env: Env, name: string): string[] {
+  return (envValue(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 /** `https://a.example,http://localhost:3000` → origins, each checked to be scheme://host[:port] only. */
 function parseOrigins(env: Env, name: string): string[] {
-  const raw = envValue(env, name);
-  if (raw === undefined) return [];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((item) => {
+  return listItems(env, name).map((item) => {
       let url: URL;
       try {
         url = new URL(item);
@@ -621,13 +620,7 @@ function parseClampedIntVar(env: Env, name: string, fallback: number, min: numbe
 
 /** A comma-separated list whose items must each be one of `values` (case-insensitive), via `aliases` too. */
 function parseListVar<T extends string>(env: Env, name: string, values: readonly T[], aliases: Record<string, T> = {}): T[] {
-  const raw = envValue(env, name);
-  if (raw === undefined) return [];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((item) => {
+  return listItems(env, name).map((item) => {
       const key = item.toUpperCase().replace(/[\s-]+/g, '_');
       const hit = values.find((v) => v === key) ?? aliases[item.toLowerCase()];
       if (!hit) throw new ConfigError(name, `unknown value "${item}" (one of ${values.join(', ')})`);

@@ -94,6 +94,13 @@ export function useOperationLimits(security: SecurityConfig): Array<Plugin<any>>
     // Suggestions are cut below, enum values included (armor's mask misses "Did you mean the enum value").
     blockFieldSuggestion: { enabled: false },
   });
+  const max = security.maxArgumentLength;
+  /** The result refusing variables that hold an over-long string, or null. */
+  const longVariableRefusal = (values: Record<string, unknown> | null | undefined): ExecutionResult | null => {
+    const variable = tooLongVariable(values, max);
+    if (!variable) return null;
+    return { errors: [new GraphQLError(`Variable "$${variable}" holds a string longer than ${max} characters`, { extensions: { code: 'BAD_USER_INPUT', argument: variable } })] };
+  };
   const codes: Plugin = {
     onParse() {
       return ({ result, replaceParseResult }) => {
@@ -116,23 +123,13 @@ export function useOperationLimits(security: SecurityConfig): Array<Plugin<any>>
       };
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const variable = tooLongVariable(args.variableValues, security.maxArgumentLength);
-      if (variable) {
-        setResultAndStopExecution({
-          errors: [new GraphQLError(`Variable "$${variable}" holds a string longer than ${security.maxArgumentLength} characters`, { extensions: { code: 'BAD_USER_INPUT', argument: variable } })],
-        });
-        return;
-      }
+      const refusal = longVariableRefusal(args.variableValues);
+      if (refusal) return setResultAndStopExecution(refusal);
       return { onExecuteDone: ({ result, setResult }) => { if (!isAsyncIterable(result)) setResult(codeResult(result, hide)); } };
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const variable = tooLongVariable(args.variableValues, security.maxArgumentLength);
-      if (variable) {
-        setResultAndStopExecution({
-          errors: [new GraphQLError(`Variable "$${variable}" holds a string longer than ${security.maxArgumentLength} characters`, { extensions: { code: 'BAD_USER_INPUT', argument: variable } })],
-        });
-        return;
-      }
+      const refusal = longVariableRefusal(args.variableValues);
+      if (refusal) return setResultAndStopExecution(refusal);
       return { onSubscribeResult: ({ result, setResult }) => { if (!isAsyncIterable(result)) setResult(codeResult(result, hide)); } };
     },
   };
