@@ -1,8 +1,9 @@
 // A slow upstream and the whole-request deadline; the circuit breaker opening, failing fast, probing and
 // closing (seen in /ready and /metrics); /metrics after traffic; x-request-id echoed and on the log lines.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppsDocument } from './gql/graphql.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { sseSubscribe } from './helpers/subscribers.js';
 import { startServedGateway, type ServedGateway } from './helpers/server.js';
 
 let gw: TestGateway | null = null;
@@ -73,6 +74,12 @@ describe('/metrics', () => {
     expect(text).toMatch(/secgraph_saml_detections \d+/);
     expect(text).toMatch(/secgraph_cache_memory_bytes [1-9]\d*/);
     expect(text).toMatch(/secgraph_incident_fetch_lag_seconds/);
+
+    const metric = async () => Number(/secgraph_subscriptions_open (\d+)/.exec(await (await gw!.yoga.fetch('http://yoga/metrics')).text())?.[1]);
+    const sub = await sseSubscribe(gw.yoga, 'subscription { incidentEvents { kind } }');
+    await vi.waitFor(async () => expect(await metric()).toBe(1));
+    sub.cancel();
+    await vi.waitFor(async () => expect(await metric()).toBe(0));
   });
 });
 

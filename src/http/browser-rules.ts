@@ -8,11 +8,11 @@
 import type { IncomingMessage } from 'node:http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createGraphQLError, type CORSOptions, type Plugin } from 'graphql-yoga';
+import { isLoopbackHost } from '../net.js';
 
 /** The header a non-JSON client (a GET, a multipart upload) sends to show it is not a cross-site form. */
 export const CSRF_HEADER = 'x-graphql-csrf';
 
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The Host header's name part, lowercased: `[::1]:4000` → `[::1]`, `LOCALHOST:80` → `localhost`. */
 export function hostnameOf(host: string | undefined): string | null {
@@ -21,11 +21,14 @@ export function hostnameOf(host: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-/** An open gateway serves loopback names only; a gateway with keys serves any Host (the key is the defence). */
+/**
+ * An open gateway serves loopback names only (localhost, [::1], 127.x.y.z literals: no DNS name can be
+ * rebound onto those); a gateway with keys serves any Host (the key is the defence).
+ */
 export function hostAllowed(host: string | undefined, open: boolean): boolean {
   if (!open) return true;
   const name = hostnameOf(host);
-  return name !== null && LOOPBACK_HOSTNAMES.has(name);
+  return name !== null && isLoopbackHost(name);
 }
 
 /**
@@ -47,7 +50,7 @@ export function rejectHost(req: IncomingMessage, open: boolean): { status: numbe
   if (hostAllowed(req.headers.host, open)) return null;
   return {
     status: 421,
-    body: 'This gateway has no API keys, so it answers only to Host localhost, 127.0.0.1 or [::1].\n',
+    body: 'This gateway has no API keys, so it answers only to Host localhost, 127.x.y.z or [::1].\n',
   };
 }
 
