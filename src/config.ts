@@ -156,6 +156,8 @@ export interface Config {
   security: SecurityConfig;
   /** Cap on the in-memory cache (all namespaces together), bytes. */
   cacheMaxBytes: number;
+  /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); null: no tracing. */
+  otlpEndpoint: string | null;
 }
 
 /** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
@@ -482,6 +484,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     },
     security: parseSecurity(env, apiKeys.size === 0),
     cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
+    otlpEndpoint: parseUrlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? null,
   };
 }
 

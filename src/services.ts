@@ -24,6 +24,7 @@ import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
 
 /** How many generated incidents the sandbox starts with. */
@@ -45,6 +46,9 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const sandboxes: string[] = [];
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
+  const tracing = await startTracing(config.otlpEndpoint, logger);
+  // Closed near the end (closers run in reverse), after the workers: their last spans are flushed too.
+  if (tracing) closers.push(() => tracing.close());
   metrics.cacheBytes = () => cacheFactory.memoryBytes;
   closers.push(() => cacheFactory.close());
   const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);

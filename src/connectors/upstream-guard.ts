@@ -2,6 +2,7 @@
 // that, after consecutive UPSTREAM_UNAVAILABLE failures, fails calls fast for a cool-down and then lets one
 // probe through (half-open); the request's deadline (request-scope), past which the call ends with
 // UPSTREAM_TIMEOUT and got's signal aborts the socket and any retry; one log line per failure; and metrics.
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { BreakerConfig } from '../config.js';
 import { GatewayError, isGatewayError } from '../errors.js';
@@ -55,8 +56,34 @@ export class UpstreamGuard {
     return STATE_NAMES[this.policy.state];
   }
 
-  /** Runs one upstream call; on failure logs one line (no bodies, no headers) and throws the typed error. */
-  async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one upstream call; on failure logs one line (no bodies, no headers) and throws the typed error.
+   * Traced as one client span (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT registered a provider).
+   */
+  call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const requestId = currentScope()?.requestId;
+    return trace.getTracer('secgraph').startActiveSpan(
+      `${this.upstream} ${operation}`,
+      { kind: SpanKind.CLIENT, attributes: { 'secgraph.upstream': this.upstream, 'secgraph.operation': operation, ...(requestId ? { 'secgraph.request_id': requestId } : {}) } },
+      (span) => this.traced(span, operation, fn),
+    );
+  }
+
+  private async traced<T>(span: Span, operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const result = await this.run(operation, fn);
+      span.setStatus({ code: SpanStatusCode.OK });
+      return result;
+    } catch (error) {
+      span.setAttribute('secgraph.error_code', isGatewayError(error) ? error.code : 'INTERNAL');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const deadline = currentScope()?.deadline;
     try {
