@@ -9,6 +9,7 @@ import { isGatewayError } from './errors.js';
 import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { schema } from './schema/index.js';
+import { sharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
 export interface ServerContext {
@@ -55,6 +56,8 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
     plugins: [
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
+      // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
+      sharedSubscriptions(services.config.incidentFetch.subscriberBuffer).plugin,
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
