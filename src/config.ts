@@ -396,7 +396,7 @@ function parseIncidentFetch(env: Env): IncidentFetchConfig {
   const direction = envValue(env, 'SAAS_SECURITY_MIRROR_DIRECTION');
   return {
     enabled: parseBoolVar(env, 'SAAS_SECURITY_FETCH', true),
-    intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 60_000, 100, 86_400_000),
+    intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 15_000, 100, 86_400_000),
     firstFetch: parseFirstFetch(env, 'SAAS_SECURITY_FIRST_FETCH'),
     maxFetch: parseIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, 10, 1000),
     state: state === 'All' ? null : state === 'Open' ? 'OPEN' : 'CLOSED',
