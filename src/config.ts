@@ -81,6 +81,8 @@ export interface Config {
   port: number;
   host: string;
   logLevel: LogLevel;
+  /** Compile queries with graphql-jit (SECGRAPH_GRAPHQL_JIT); subscriptions and mutations always use graphql-js. */
+  graphqlJit: boolean;
   dataDir: string;
   /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
   apiKeys: Map<string, ReadonlySet<Scope>>;
@@ -304,6 +306,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
     host,
     logLevel: parseEnumVar(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    graphqlJit: parseBoolVar(env, 'SECGRAPH_GRAPHQL_JIT', true),
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
