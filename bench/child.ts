@@ -32,7 +32,7 @@ export async function startChild(script: string, env: Record<string, string> = {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+        setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
       }),
   };
 }

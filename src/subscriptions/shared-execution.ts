@@ -1,7 +1,7 @@
 // One execution per event for subscribers that asked the same thing: subscriptions whose document,
 // operation name, variables and scopes are equal join one shared execution; each event is executed (and
 // its result built) once and handed to every member, whatever its transport (graphql-ws or SSE, both go
-// through yoga's envelop).
+// through yoga's envelop); SSE members also share its serialisation.
 //
 // Each member keeps its own bounded queue with the policy of bounded-subscription.ts: a member that falls
 // `capacity` results behind is dropped with a final SUBSCRIPTION_OVERFLOW error; the execution and the
@@ -41,7 +41,8 @@ class SharedExecution {
           const r = await this.source!.next();
           if (r.done) break;
           this.executions += 1;
-          for (const m of this.members) m.push(r.value);
+          const result = serialisedOnce(r.value);
+          for (const m of this.members) m.push(result);
           if (this.members.size === 0) break;
         }
       } catch (error) {
@@ -72,6 +73,20 @@ class SharedExecution {
     if (this.registry.get(this.key) === this) this.registry.delete(this.key);
     void this.source?.return?.();
   }
+}
+
+/**
+ * Lets every member's transport reuse one serialisation of a shared result: yoga's SSE (and HTTP) response
+ * writer calls `result.stringify` when a result has one. Results a plugin rebuilt (masked errors) are other
+ * objects and are serialised as usual. graphql-ws builds its own message around the payload per socket.
+ */
+function serialisedOnce(result: Result): Result {
+  let json: string | undefined;
+  Object.defineProperty(result, 'stringify', {
+    value: (r: unknown) => (r === result ? (json ??= JSON.stringify(result)) : JSON.stringify(r)),
+    enumerable: false,
+  });
+  return result;
 }
 
 function member(execution: SharedExecution, capacity: number, onDrop: () => void): AsyncIterableIterator<Result> {
