@@ -21,7 +21,7 @@ export interface RunningSamlDetection {
 
 export async function startSamlDetection(config: Config, logger: Logger, clock: Clock, pubsub: GatewayPubSub): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
-  const service = new SamlDetectionService({ spec: samlRuleSpec(), dataDir: config.dataDir, pubsub, clock, logger });
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), dataDir: config.dataDir, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals });
   const sandbox = cfg.cloudtrailDir === null;
   const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
   if (sandbox) {

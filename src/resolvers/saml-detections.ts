@@ -5,6 +5,7 @@ import type { Indicators } from '../detection/cloudtrail-indicators.js';
 import { isObject } from '../detection/panther-event.js';
 import type { SamlDetectionService } from '../detection/saml-detection-service.js';
 import { describeFunctionError } from '../detection/saml-rule.js';
+import { samlProviderOf, type SamlProvider } from '../detection/saml-triage.js';
 import type { SamlDetection, SamlDetectionEvent, SamlDetectionEventKind, SamlMatchedEvent } from '../domain/saml-detection.js';
 import { badInput, notConfigured } from '../errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from './incidents.js';
@@ -109,6 +110,8 @@ export function listSamlDetectionEvents(detection: SamlDetection, args: PageArgs
 
 export interface SamlRuleResult {
   matches: boolean;
+  /** Matches by a principal in SAML_IGNORE_PRINCIPALS: shown, but no alert would be raised. */
+  suppressed: boolean;
   ruleError: boolean;
   title: string | null;
   dedupString: string | null;
@@ -123,6 +126,7 @@ export function evaluateSamlRule(args: { event?: unknown; asIngested?: boolean |
   const errors = [...(r.ruleError ? [r.ruleError] : []), ...r.auxErrors].map(describeFunctionError);
   return {
     matches: r.matched,
+    suppressed: r.suppressed,
     ruleError: r.ruleError !== null,
     title: r.title,
     dedupString: r.dedupString,
@@ -142,4 +146,20 @@ export function matchesSamlDetectionEventFilter(e: SamlDetectionEvent, f: SamlDe
   if (f.kinds?.length && !f.kinds.includes(e.kind)) return false;
   if (f.accountIds?.length && !(e.detection.accountId && f.accountIds.includes(e.detection.accountId))) return false;
   return true;
+}
+
+/** The SAML provider a detection is about: that of the event that opened its window. */
+export function samlProviderOfDetection(detection: SamlDetection, ctx: Context): SamlProvider {
+  const first = samlDetection(ctx).eventsOf(detection.id)[0];
+  return first ? samlProviderOf(first.record) : { arn: null, name: null };
+}
+
+export interface SamlDetectionStatus {
+  ignoredPrincipals: readonly string[];
+  suppressedEvents: number;
+}
+
+export function getSamlDetectionStatus(ctx: Context): SamlDetectionStatus {
+  const s = samlDetection(ctx);
+  return { ignoredPrincipals: s.ignoreList.entries, suppressedEvents: s.suppressedEvents };
 }
