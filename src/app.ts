@@ -65,7 +65,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
-      sharedSubscriptions(services.config.incidentFetch.subscriberBuffer).plugin,
+      sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']).plugin,
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },

@@ -6,8 +6,9 @@
 // Each member keeps its own bounded queue with the policy of bounded-subscription.ts: a member that falls
 // `capacity` results behind is dropped with a final SUBSCRIPTION_OVERFLOW error; the execution and the
 // other members go on. A member joining later receives the events published after it joined, as a fresh
-// subscription would. Subscriptions that replay history (a root field given `after`) are never shared:
-// each needs its own replay. The shared execution runs with the context of the member that started it
+// subscription would; so only fields that are plain live streams are shared (not, e.g., remediationUpdates,
+// which starts with the current status and shares its upstream poll itself). Subscriptions that replay
+// history (a root field given `after`) are never shared: each needs its own replay. The shared execution runs with the context of the member that started it
 // (same scopes by construction); it ends when its last member leaves.
 import type { Plugin } from 'graphql-yoga';
 import { Kind, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
@@ -157,12 +158,17 @@ function operation(args: ExecutionArgs): OperationDefinitionNode | undefined {
   );
 }
 
-/** The sharing key, or null when this subscription must run on its own (it replays history with `after`). */
-export function sharingKey(args: ExecutionArgs): string | null {
+/**
+ * The sharing key, or null when this subscription must run on its own: a root field that is not a pure live
+ * stream (`liveFields`: nothing emitted on subscribing, so a late joiner misses nothing), or one given
+ * `after` (it replays history).
+ */
+export function sharingKey(args: ExecutionArgs, liveFields: ReadonlySet<string>): string | null {
   const op = operation(args);
   if (!op || op.operation !== 'subscription') return null;
   for (const sel of op.selectionSet.selections) {
-    if (sel.kind === Kind.FIELD && sel.arguments?.some((a) => a.name.value === 'after')) return null;
+    if (sel.kind !== Kind.FIELD || !liveFields.has(sel.name.value)) return null;
+    if (sel.arguments?.some((a) => a.name.value === 'after')) return null;
   }
   const ctx = args.contextValue as Partial<Context> | undefined;
   const scopes = ctx?.principal ? [...ctx.principal.scopes].sort().join('+') : '-';
@@ -175,13 +181,17 @@ export interface SharedSubscriptions {
   stats(): Array<{ members: number; executions: number }>;
 }
 
-/** The envelop plugin (added in app.ts); `capacity` is each member's queue (SECGRAPH_SUBSCRIPTION_BUFFER). */
-export function sharedSubscriptions(capacity: number): SharedSubscriptions {
+/**
+ * The envelop plugin (added in app.ts); `capacity` is each member's queue (SECGRAPH_SUBSCRIPTION_BUFFER);
+ * `liveFields` the subscription fields that are plain live streams of pub/sub events.
+ */
+export function sharedSubscriptions(capacity: number, liveFields: readonly string[]): SharedSubscriptions {
   const registry = new Map<string, SharedExecution>();
+  const live = new Set(liveFields);
   const plugin: Plugin = {
     onSubscribe({ subscribeFn, setSubscribeFn }) {
       setSubscribeFn(async (args) => {
-        const key = sharingKey(args);
+        const key = sharingKey(args, live);
         if (key === null) return subscribeFn(args);
         const ctx = args.contextValue as Partial<Context> | undefined;
         const rootField = operation(args)?.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
