@@ -11,6 +11,7 @@ import { isGatewayError } from './errors.js';
 import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { schema } from './schema/index.js';
+import { useJitErrorLocations } from './schema/jit-error-locations.js';
 import { sharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -60,7 +61,7 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       // per second in `npm run bench`. Subscriptions and mutations stay on graphql-js, whose subscription
       // semantics the tests pin down.
       ...(services.config.graphqlJit
-        ? [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' })]
+        ? [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }), useJitErrorLocations()]
         : []),
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),

@@ -1,0 +1,64 @@
+// graphql-jit reports field errors without their AST nodes (only `locations`, which yoga's error
+// serialisation rebuilds from the nodes, so clients saw none); graphql-js gives each the field it happened
+// in. This plugin puts the nodes back, so a query answers the same whether it ran compiled or not: for each
+// error with a path and no nodes, the field is found again in the operation by following the path's
+// response keys through selections and fragments (list indices skipped).
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+function fieldAt(set: SelectionSetNode, key: string, fragments: Map<string, FragmentDefinitionNode>): FieldNode | null {
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      if ((sel.alias ?? sel.name).value === key) return sel;
+    } else {
+      const inner = sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : fragments.get(sel.name.value)?.selectionSet;
+      const hit = inner ? fieldAt(inner, key, fragments) : null;
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+export function fieldNodeOf(document: DocumentNode, operationName: string | null | undefined, path: ReadonlyArray<string | number>): FieldNode | null {
+  const op = getOperationAST(document, operationName);
+  if (!op) return null;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  let set: SelectionSetNode | undefined = op.selectionSet;
+  let field: FieldNode | null = null;
+  for (const key of path) {
+    if (typeof key === 'number') continue;
+    if (!set) return null;
+    field = fieldAt(set, key, fragments);
+    if (!field) return null;
+    set = field.selectionSet;
+  }
+  return field;
+}
+
+export function useJitErrorLocations(): Plugin {
+  return {
+    onExecute({ args }) {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || !result.errors?.some((e) => !e.nodes && e.path)) return;
+          const errors = result.errors.map((e) => {
+            if (e.nodes || !e.path) return e;
+            const node = fieldNodeOf(args.document, args.operationName, e.path);
+            if (!node) return e;
+            return new GraphQLError(e.message, { nodes: [node], path: e.path, extensions: e.extensions, ...(e.originalError ? { originalError: e.originalError } : {}) });
+          });
+          setResult({ ...result, errors });
+        },
+      };
+    },
+  };
+}
