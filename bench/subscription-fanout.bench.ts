@@ -5,15 +5,10 @@
 // subscriber its own document (an alias), so each executes separately: the anchor the sharing is measured
 // against. Prints p50/p99 and server RSS per idle subscriber.
 // BENCH_SUBSCRIBERS sets the shared size (default 5000); the distinct anchor uses 1000 for both sides.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config.js';
 import { toIncident } from '../src/connectors/saas-security/map.js';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
 import { generateIncidents } from '../src/emulators/saas-security/seed.js';
-import { createLogger } from '../src/logger.js';
-import { startGateway } from '../src/server.js';
+import { startBenchGateway } from './bench-gateway.js';
 import { startChild } from './child.js';
 
 const N = Number(process.env['BENCH_SUBSCRIBERS'] ?? 5000);
@@ -29,21 +24,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(): Promise<void> {
-  const emulator = new SaasSecurityEmulator();
-  const upstream = await emulator.start();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-bench-fanout-'));
-  const config = loadConfig({
-    PORT: '0',
-    SAAS_SECURITY_URL: upstream,
-    SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
-    SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    SECGRAPH_DATA_DIR: dataDir,
-    CLOUDTRAIL_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-bench-fanout-ct-')),
-    SAAS_SECURITY_FETCH: 'false',
-    STA_SANDBOX_ALERTS: 'false',
-    SECGRAPH_SUBSCRIPTION_BUFFER: '100000',
-  });
-  const gateway = await startGateway(config, createLogger('silent'));
+  const gateway = await startBenchGateway(new SaasSecurityEmulator(), { SECGRAPH_SUBSCRIPTION_BUFFER: '100000' });
   const child = await startChild('bench/servers/subscribers.ts');
   const ask = <T>(message: object) =>
     new Promise<T>((resolve) => {
@@ -99,7 +80,5 @@ export async function run(): Promise<void> {
   } finally {
     await child.stop();
     await gateway.stop();
-    await emulator.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,17 +1,15 @@
 // Builds the yoga app from its dependencies. No ports here: tests call `yoga.fetch` directly, and
 // server.ts hands the same app to node:http and graphql-ws.
 import { randomUUID } from 'node:crypto';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { getOperationAST } from 'graphql';
 import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
+import { useCompiledQueries } from './graphql-jit.js';
 import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { schema } from './schema/index.js';
-import { useJitErrorLocations } from './schema/jit-error-locations.js';
 import { sharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -57,12 +55,8 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
       return createContext(services, authenticator.authenticate(authorization ?? undefined), randomUUID());
     },
     plugins: [
-      // Queries compiled with graphql-jit (and serialised with its stringifier): about 15% more cached reads
-      // per second in `npm run bench`. Subscriptions and mutations stay on graphql-js, whose subscription
-      // semantics the tests pin down.
-      ...(services.config.graphqlJit
-        ? [useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }), useJitErrorLocations()]
-        : []),
+      // Queries compiled with graphql-jit (src/graphql-jit.ts); subscriptions and mutations on graphql-js.
+      ...(services.config.graphqlJit ? useCompiledQueries() : []),
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
