@@ -4,7 +4,7 @@
 // as it does in production.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import nodePath from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
 import { ApiKeyAuthenticator } from '../src/auth.js';
@@ -21,16 +21,15 @@ const PAGE = 500;
 export async function run(): Promise<void> {
   const emulator = new SaasSecurityEmulator({ generatedIncidents: INCIDENTS });
   const url = await emulator.start();
-  // Temp dirs: benches never write into ./data.
-  const dirs = [mkdtempSync(join(tmpdir(), 'secgraph-bench-overhead-')), mkdtempSync(join(tmpdir(), 'secgraph-bench-overhead-ct-'))];
+  // Its own throwaway data and CloudTrail folders: a benchmark never writes into ./data.
+  const dataDir = mkdtempSync(nodePath.join(tmpdir(), 'secgraph-bench-overhead-'));
   const config = loadConfig({
     SAAS_SECURITY_URL: url,
     SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
     SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    SECGRAPH_DATA_DIR: dirs[0]!,
-    CLOUDTRAIL_DIR: dirs[1]!,
+    SECGRAPH_DATA_DIR: dataDir,
+    CLOUDTRAIL_DIR: nodePath.join(dataDir, 'cloudtrail'),
     SAAS_SECURITY_FETCH: 'false',
-    STA_SANDBOX_ALERTS: 'false',
   });
   const running = await startServices(config, createLogger('silent'));
   const yoga = createApp({ services: running.services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
@@ -61,5 +60,5 @@ export async function run(): Promise<void> {
   console.log(`gateway/direct ratio: ${(gatewayMs / directMs).toFixed(2)}x`);
   await running.close();
   await emulator.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
 }

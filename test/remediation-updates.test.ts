@@ -52,7 +52,8 @@ describe('remediationUpdates', () => {
     expect(sub.results[0]!.data.remediationUpdates.status).toBe('pending');
     const last = sub.results[sub.results.length - 1]!;
     expect(last.errors?.[0]?.extensions?.code).toBe('TIMEOUT');
-    expect(gw.services.remediationUpdates!.activePolls).toBe(0);
+    // Idle only once the last status request has settled, so nothing reaches the emulator after this point.
+    await waitUntil(() => gw.services.remediationUpdates!.activePolls === 0, 'the poller is idle');
     const polls = statusPolls().length;
     await new Promise((r) => setTimeout(r, 60));
     expect(statusPolls().length).toBe(polls);

@@ -58,6 +58,8 @@ export class SamlDetectionService {
   private readonly events: DurableStore<SamlMatchedEvent>;
   readonly ignoreList: PrincipalIgnoreList;
   private suppressed = 0;
+  /** Records ingested since start, every source together (metrics). */
+  readonly totals = { accepted: 0, rejected: 0, matched: 0 };
 
   constructor(private readonly opts: SamlDetectionServiceOptions) {
     this.spec = opts.spec;
@@ -194,6 +196,9 @@ export class IngestSession {
 
   finish(): IngestSummary {
     this.flush();
+    this.service.totals.accepted += this.summary.accepted;
+    this.service.totals.rejected += this.summary.rejected;
+    this.service.totals.matched += this.summary.matched;
     return { ...this.summary, detectionIds: [...new Set(this.summary.detectionIds)] };
   }
 

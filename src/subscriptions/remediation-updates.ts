@@ -84,6 +84,8 @@ class Poller {
   private last: Remediation | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** The status request on the wire, if any: the poller only counts as idle once it has settled. */
+  private inFlight: Promise<unknown> | null = null;
 
   constructor(
     private readonly source: RemediationSource,
@@ -108,7 +110,8 @@ class Poller {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.onIdle();
+    if (this.inFlight) void this.inFlight.finally(this.onIdle);
+    else this.onIdle();
   }
 
   private endAll(item: Item | null): void {
@@ -121,11 +124,21 @@ class Poller {
   }
 
   private async poll(): Promise<void> {
+    try {
+      await this.pollOnce();
+    } finally {
+      this.inFlight = null;
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
     this.timer = null;
     if (this.stopped) return;
     let status: Remediation | null;
+    const request = this.source.getRemediationStatus(this.assetId, this.type);
+    this.inFlight = request.catch(() => undefined);
     try {
-      status = await this.source.getRemediationStatus(this.assetId, this.type);
+      status = await request;
     } catch (error) {
       if (this.stopped) return;
       const code = errorCodeOf(error);
@@ -159,7 +172,7 @@ export class RemediationUpdates {
     private readonly opts: RemediationUpdatesOptions,
   ) {}
 
-  /** How many assets are being polled now (for tests and status). */
+  /** How many assets are being polled now, counting a stopped poller whose last request is still out (for tests and status). */
   get activePolls(): number {
     return this.pollers.size;
   }
