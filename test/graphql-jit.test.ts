@@ -38,6 +38,17 @@ describe('graphql-jit', () => {
     expect(a).toEqual(b);
   });
 
+  it('answers a variable that does not coerce with BAD_USER_INPUT, as graphql-js does', async () => {
+    const query = 'query($s: IncidentState, $n: Int) { incidents(first: $n, filter: { state: $s }) { edges { cursor } } }';
+    for (const variables of [{ s: 'OPN', n: 2 }, { s: 'OPEN', n: 'two' }]) {
+      const [a, b] = [await jit.gql(query, variables, READER), await plain.gql(query, variables, READER)];
+      expect(a.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      expect(a).toEqual(b);
+    }
+    const good = await jit.gql(query, { s: 'OPEN', n: 2 }, READER);
+    expect(good.body.errors).toBeUndefined();
+  });
+
   it('answers an upstream failure with the same code', async () => {
     for (const gw of [jit, plain]) gw.emulator.injectFault({ kind: 'server-error', status: 500 }, { path: /\/incidents\/delta/, times: 10 });
     const query = '{ incidents(first: 2, filter: { state: CLOSED }) { edges { cursor } } }';

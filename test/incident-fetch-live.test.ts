@@ -29,11 +29,15 @@ describe('fetch interval', () => {
     h.emulator.injectFault({ kind: 'rate-limit', retryAfterSeconds: 1 }, { path: delta });
     expect((await h.sync.runOnce()).error).toMatch(/^UPSTREAM_RATE_LIMITED/);
     expect(h.sync.currentDelayMs).toBe(40_000);
-    for (let i = 0; i < 5; i += 1) {
-      h.emulator.injectFault({ kind: 'server-error', status: 500 }, { path: delta });
+    // Few enough 5xx in a row to stay under the client's circuit breaker (5 consecutive failures).
+    for (const status of [500, 502]) {
+      h.emulator.injectFault({ kind: 'server-error', status }, { path: delta });
       await h.sync.runOnce();
     }
     expect(h.sync.currentDelayMs).toBe(10_000 * MAX_BACKOFF_FACTOR);
+    h.emulator.injectFault({ kind: 'rate-limit', retryAfterSeconds: 1 }, { path: delta });
+    await h.sync.runOnce();
+    expect(h.sync.currentDelayMs).toBe(10_000 * MAX_BACKOFF_FACTOR); // capped
     const good = await h.sync.runOnce();
     expect(good).toMatchObject({ fetched: 1, error: null });
     expect(h.sync.currentDelayMs).toBe(10_000);
