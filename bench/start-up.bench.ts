@@ -1,5 +1,7 @@
 // How long `npm start` (the compiled gateway, sandboxes on) takes from spawn to a 200 on /health, and the
 // server's resident memory then. Printed, never asserted. Builds dist/ first if it is stale (not timed).
+// Anchor: a bare node:http server answering /health, started the same way between the rounds (what a Node
+// process start costs on this machine at the moment).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,11 +32,40 @@ async function once(): Promise<{ ms: number; rssMb: number }> {
   return { ms, rssMb: rssKb / 1024 };
 }
 
+const BARE = `const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + s.address().port })))`;
+
+async function bareNode(): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  for (;;) {
+    const url = /"url":"([^"]+)"/.exec(out)?.[1];
+    if (url && (await fetch(`${url}/health`).then((r) => r.ok, () => false))) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const ms = performance.now() - started;
+  const exited = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 export async function run(): Promise<void> {
   const results = [];
+  const bare: number[] = [];
   // The first round builds dist/ if needed; it is reported apart.
-  for (let i = 0; i <= ROUNDS; i += 1) results.push(await once());
+  for (let i = 0; i <= ROUNDS; i += 1) {
+    results.push(await once());
+    if (i > 0) bare.push(await bareNode());
+  }
   const [first, ...rest] = results;
   console.log(`npm start → /health 200: first ${first!.ms.toFixed(0)} ms (may include a build), then ${rest.map((r) => r.ms.toFixed(0)).join(', ')} ms`);
   console.log(`server resident memory at healthy: ${rest.map((r) => r.rssMb.toFixed(0)).join(', ')} MB`);
+  const gateway = median(rest.map((r) => r.ms));
+  console.log(`bare node:http → /health: ${bare.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  console.log(`RATIO start-up npm start / bare node: ${(gateway / median(bare)).toFixed(1)}`);
+  console.log(`RATIO start-up npm start / 1.5 s target: ${(gateway / 1500).toFixed(2)} (target < 1)`);
 }

@@ -1,108 +1,84 @@
-// Subscription fan-out: 100, 1,000 and 5,000 graphql-ws subscribers (one WebSocket each) to incidentEvents on
-// a real gateway port; events published through the gateway's pub/sub. Prints p50/p99 from publish to
-// receipt and RSS per subscriber. Clients and server share this process (and its RSS and CPU): the figures
-// are an upper bound for the server alone.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
-import { loadConfig } from '../src/config.js';
+// Subscription fan-out: the gateway in this process (its RSS is the server's), the subscribers in a child
+// process (bench/servers/subscribers.ts), over graphql-ws and SSE. Events are published through the gateway's
+// pub/sub; each carries its publish time, so the child measures publish → receipt. Identical subscribers
+// share one execution per event (src/subscriptions/shared-execution.ts); the "distinct" rows give each
+// subscriber its own document (an alias), so each executes separately: the anchor the sharing is measured
+// against. Prints p50/p99 and server RSS per idle subscriber.
+// BENCH_SUBSCRIBERS sets the shared size (default 5000); the distinct anchor uses 1000 for both sides.
 import { toIncident } from '../src/connectors/saas-security/map.js';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
 import { generateIncidents } from '../src/emulators/saas-security/seed.js';
-import { createLogger } from '../src/logger.js';
-import { startGateway } from '../src/server.js';
+import { startBenchGateway } from './bench-gateway.js';
+import { startChild } from './child.js';
 
-const SIZES = [100, 1_000, 5_000];
+const N = Number(process.env['BENCH_SUBSCRIBERS'] ?? 5000);
 const EVENTS = 20;
-const BATCH = 250;
-const QUERY = 'subscription { incidentEvents { kind at incident { incidentId severity appName } } }';
+const SCENARIOS: Array<{ transport: 'ws' | 'sse'; n: number; distinct: boolean }> = [
+  { transport: 'ws', n: 1000, distinct: true },
+  { transport: 'ws', n: 1000, distinct: false },
+  { transport: 'ws', n: N, distinct: false },
+  { transport: 'sse', n: N, distinct: false },
+];
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const until = async (check: () => boolean) => {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
-};
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(): Promise<void> {
-  const emulator = new SaasSecurityEmulator();
-  const upstream = await emulator.start();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-bench-fanout-'));
-  const config = loadConfig({
-    PORT: '0',
-    SAAS_SECURITY_URL: upstream,
-    SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
-    SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    SECGRAPH_DATA_DIR: dataDir,
-    SAAS_SECURITY_FETCH: 'false',
-  });
-  const gateway = await startGateway(config, createLogger('silent'));
-  const wsUrl = `${gateway.url.replace(/^http/, 'ws')}/graphql`;
+  const gateway = await startBenchGateway(new SaasSecurityEmulator(), { SECGRAPH_SUBSCRIPTION_BUFFER: '100000' });
+  const child = await startChild('bench/servers/subscribers.ts');
+  const ask = <T>(message: object) =>
+    new Promise<T>((resolve) => {
+      child.process.once('message', (m) => resolve(m as T));
+      child.process.send(message);
+    });
   const [wire] = generateIncidents(1, Date.now());
   const incident = toIncident(wire!);
+  const publish = (id: number, at: number) => gateway.services.pubsub.publish('incident:event', { id, kind: 'FETCHED', incident, changedFields: [], at: new Date(at).toISOString() });
 
-  console.log('subscribers   p50 ms   p99 ms   RSS/subscriber');
-  for (const n of SIZES) {
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    const sentAt = new Map<number, number>();
-    const latencies: number[] = [];
-    let received = 0;
-    const reached = new Set<number>();
-    let failures = 0;
-    let lastFailure = '';
-    const clients: Client[] = [];
-    const unsubscribe: Array<() => void> = [];
-    // Connect in batches (a burst of thousands of handshakes in one process times out); every subscriber of a
-    // batch is live once a warm-up event (numbered 0) has reached it.
-    for (let first = 0; first < n; first += BATCH) {
-      for (let i = first; i < Math.min(n, first + BATCH); i += 1) {
-        const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
-        clients.push(client);
-        unsubscribe.push(
-          client.subscribe(
-            { query: QUERY },
-            {
-              next: (r) => {
-                const seq = Date.parse((r.data as any).incidentEvents.at);
-                if (seq === 0) return void reached.add(i);
-                latencies.push(performance.now() - sentAt.get(seq)!);
-                received += 1;
-              },
-              error: (e) => {
-                failures += 1;
-                lastFailure = e instanceof Error ? e.message : JSON.stringify(e);
-              },
-              complete: () => {},
-            },
-          ),
-        );
+  const rows: Array<{ label: string; p50: number; p99: number; kb: number }> = [];
+  try {
+    console.log('transport  subscribers  documents   p50 ms   p99 ms   server RSS/idle subscriber');
+    for (const s of SCENARIOS) {
+      globalThis.gc?.();
+      await sleep(200);
+      const rssBefore = process.memoryUsage().rss;
+      await ask({ cmd: 'open', url: gateway.url, n: s.n, transport: s.transport, distinct: s.distinct });
+      // Live once a warm-up event has reached every subscriber.
+      for (let tries = 0; ; tries += 1) {
+        publish(0, 0);
+        await sleep(500);
+        const r = await ask<{ live: number; failures: number }>({ cmd: 'report' });
+        if (r.live >= s.n) break;
+        if (tries > 240 || r.failures) throw new Error(`only ${r.live} of ${s.n} ${s.transport} subscribers live, ${r.failures} failures`);
       }
-      for (let warm = 0; reached.size < clients.length; warm += 1) {
-        if (warm > 60 || failures) throw new Error(`only ${reached.size} of ${clients.length} subscribers connected; ${failures} failed: ${lastFailure}`);
-        gateway.services.pubsub.publish('incident:event', { id: 0, kind: 'FETCHED', incident, changedFields: [], at: new Date(0).toISOString() });
-        // Long enough for the warm-up to reach every live subscriber before the next one is queued.
-        await new Promise((r) => setTimeout(r, 1000));
+      await sleep(500);
+      globalThis.gc?.();
+      const kb = (process.memoryUsage().rss - rssBefore) / s.n / 1024;
+      let report = { received: 0, latencies: [] as number[] };
+      for (let e = 1; e <= EVENTS; e += 1) {
+        publish(e, performance.timeOrigin + performance.now());
+        for (;;) {
+          await sleep(20);
+          report = await ask({ cmd: 'report' });
+          if (report.received >= e * s.n) break;
+        }
       }
+      const sorted = report.latencies.sort((a, b) => a - b);
+      const row = { label: `${s.transport}-${s.n}-${s.distinct ? 'distinct' : 'shared'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
+      rows.push(row);
+      console.log(
+        `${s.transport.padEnd(9)}  ${String(s.n).padStart(11)}  ${(s.distinct ? 'distinct' : 'identical').padEnd(9)}  ${row.p50.toFixed(1).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}   ${kb.toFixed(1)} KB`,
+      );
+      await ask({ cmd: 'close' });
+      await sleep(1000);
     }
-    await new Promise((r) => setTimeout(r, 300));
-    const rssSubscribed = process.memoryUsage().rss;
-    for (let e = 1; e <= EVENTS; e += 1) {
-      sentAt.set(e, performance.now());
-      // `at` carries the event's number (as epoch ms) so receipts map back to their publish time. Published
-      // straight to the pub/sub, not logged: this measures live fan-out only.
-      gateway.services.pubsub.publish('incident:event', { id: e, kind: 'FETCHED', incident, changedFields: [], at: new Date(e).toISOString() });
-      await until(() => received >= e * n);
-    }
-    latencies.sort((a, b) => a - b);
-    console.log(
-      `${String(n).padStart(11)}   ${percentile(latencies, 50).toFixed(1).padStart(6)}   ${percentile(latencies, 99).toFixed(1).padStart(6)}   ${((rssSubscribed - rssBefore) / n / 1024).toFixed(1)} KB`,
-    );
-    for (const u of unsubscribe) u();
-    await Promise.all(clients.map((c) => c.dispose()));
-    await new Promise((r) => setTimeout(r, 500));
+    const get = (label: string) => rows.find((r) => r.label === label)!;
+    console.log(`RATIO fan-out p99, 1000 graphql-ws subscribers, shared/distinct: ${(get('ws-1000-shared').p99 / get('ws-1000-distinct').p99).toFixed(2)}`);
+    console.log(`RATIO fan-out p99 / 100 ms target, ${N} graphql-ws: ${(get(`ws-${N}-shared`).p99 / 100).toFixed(2)} (target < 1)`);
+    console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE: ${(get(`sse-${N}-shared`).p99 / 100).toFixed(2)} (target < 1)`);
+    console.log(`RATIO fan-out RSS / 20 KB target, ${N} graphql-ws: ${(get(`ws-${N}-shared`).kb / 20).toFixed(2)}; SSE: ${(get(`sse-${N}-shared`).kb / 20).toFixed(2)} (target < 1)`);
+  } finally {
+    await child.stop();
+    await gateway.stop();
   }
-  await gateway.stop();
-  await emulator.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -6,6 +6,7 @@ import type { ApiKeyAuthenticator } from './auth.js';
 import { useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
+import { useCompiledQueries } from './graphql-jit.js';
 import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
 import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
@@ -17,6 +18,7 @@ import { schema } from './schema/index.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
+import { sharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
 export interface ServerContext {
@@ -66,9 +68,13 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
     plugins: [
       useRequestId(),
       ...services.metrics.plugins(),
+      // Queries compiled with graphql-jit (src/graphql-jit.ts); subscriptions and mutations on graphql-js.
+      ...(services.config.graphqlJit ? useCompiledQueries() : []),
       useGraphiQLAssets(),
       useConsole(),
       useCloudTrailIngest({ services, authenticator }),
+      // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
+      sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']).plugin,
       useBrowserCsrfPrevention(),
       // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
       // carry operations), next to yoga's own SSE on /graphql.

@@ -141,6 +141,8 @@ export interface Config {
   port: number;
   host: string;
   logLevel: LogLevel;
+  /** Compile queries with graphql-jit (SECGRAPH_GRAPHQL_JIT); subscriptions and mutations always use graphql-js. */
+  graphqlJit: boolean;
   dataDir: string;
   /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
   apiKeys: Map<string, ReadonlySet<Scope>>;
@@ -468,6 +470,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
     host,
     logLevel: parseEnumVar(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    graphqlJit: parseBoolVar(env, 'SECGRAPH_GRAPHQL_JIT', true),
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
@@ -640,7 +643,7 @@ function parseIncidentFetch(env: Env, warnings: ConfigWarning[]): IncidentFetchC
   const direction = envValue(env, 'SAAS_SECURITY_MIRROR_DIRECTION');
   return {
     enabled: parseBoolVar(env, 'SAAS_SECURITY_FETCH', true),
-    intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 60_000, 100, 86_400_000),
+    intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 15_000, 100, 86_400_000),
     firstFetch: parseFirstFetch(env, 'SAAS_SECURITY_FIRST_FETCH'),
     maxFetch: parseClampedIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, MIN_MAX_FETCH, MAX_MAX_FETCH, warnings),
     state: state === 'All' ? null : state === 'Open' ? 'OPEN' : 'CLOSED',

@@ -211,7 +211,7 @@ describe('configuration', () => {
     }).incidentFetch;
     expect(c).toMatchObject({ intervalMs: 90_000, firstFetch: { kind: 'ago', ms: 12 * HOUR }, maxFetch: 1000, mirrorDirection: 'Both', closeMirrored: true });
     expect(loadConfig({ ...base, SAAS_SECURITY_FETCH_INTERVAL: '1m30s' }).incidentFetch.intervalMs).toBe(90_000);
-    expect(loadConfig(base).incidentFetch).toMatchObject({ enabled: true, intervalMs: 60_000, maxFetch: 200, mirrorDirection: 'Both', closeMirrored: false });
+    expect(loadConfig(base).incidentFetch).toMatchObject({ enabled: true, intervalMs: 15_000, maxFetch: 200, mirrorDirection: 'Both', closeMirrored: false });
   });
 
   it.each([

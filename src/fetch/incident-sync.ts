@@ -1,10 +1,18 @@
-// The background job: every interval, one fetch run then one incoming-mirror run. Runs never overlap (a call
-// while one is running joins it); a failed run is recorded and retried at the next interval. Tests drive it
-// with runOnce() and a ManualClock instead of waiting for the timer.
-import { errorCodeOf } from '../errors.js';
+// The background job: every interval, one fetch run then one incoming-mirror run, sharing their delta requests
+// where they ask for the same page (shared-poll.ts). Runs never overlap (a call while one is running joins
+// it); a failed run is recorded and retried. When the upstream is rate limiting or failing (429, 5xx), the
+// wait doubles after each such run up to MAX_BACKOFF_FACTOR intervals (at least any Retry-After), and is back
+// to the interval after the first good run. Tests drive it with runOnce() and a ManualClock instead of
+// waiting for the timer.
+import { errorCodeOf, isGatewayError } from '../errors.js';
 import { iso } from './delta-cursor.js';
 import { currentState, fetchIncidents, type SyncDeps } from './incident-fetcher.js';
 import { mirrorIncoming } from './incoming-mirror.js';
+import { sharedPollSource } from './shared-poll.js';
+
+/** The longest wait after repeated 429/5xx runs, in intervals. */
+export const MAX_BACKOFF_FACTOR = 16;
+const BACKOFF_CODES = new Set(['UPSTREAM_RATE_LIMITED', 'UPSTREAM_UNAVAILABLE']);
 
 export interface FetchStatus {
   enabled: boolean;
@@ -34,8 +42,18 @@ export class IncidentSync {
   private stopped = false;
   private nextRunAt: number | null = null;
   private last: RunSummary = { fetched: 0, mirrored: 0, error: null };
+  /** The wait before the next run: the interval, or longer while the upstream pushes back. */
+  private delayMs: number;
+  private retryAfterMs = 0;
 
-  constructor(readonly deps: SyncDeps) {}
+  constructor(readonly deps: SyncDeps) {
+    this.delayMs = deps.config.intervalMs;
+  }
+
+  /** The wait the scheduler uses after the last run (the interval unless backing off). */
+  get currentDelayMs(): number {
+    return this.delayMs;
+  }
 
   get store() {
     return this.deps.store;
@@ -87,22 +105,33 @@ export class IncidentSync {
     this.nextRunAt = this.deps.clock.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.runOnce().finally(() => this.schedule(this.deps.config.intervalMs));
+      void this.runOnce().finally(() => this.schedule(this.delayMs));
     }, delayMs);
     this.timer.unref();
+  }
+
+  private backOff(pushedBack: boolean): void {
+    const interval = this.deps.config.intervalMs;
+    this.delayMs = pushedBack ? Math.max(Math.min(this.delayMs * 2, interval * MAX_BACKOFF_FACTOR), this.retryAfterMs, interval) : interval;
   }
 
   private async run(): Promise<RunSummary> {
     const { logger, store, clock } = this.deps;
     const summary: RunSummary = { fetched: 0, mirrored: 0, error: null };
+    const deps = { ...this.deps, source: sharedPollSource(this.deps.source) };
+    let code: string | null = null;
+    this.retryAfterMs = 0;
     try {
-      summary.fetched = (await fetchIncidents(this.deps)).fetched;
-      summary.mirrored = (await mirrorIncoming(this.deps)).mirrored;
+      summary.fetched = (await fetchIncidents(deps)).fetched;
+      summary.mirrored = (await mirrorIncoming(deps)).mirrored;
     } catch (error) {
-      const code = errorCodeOf(error);
+      code = errorCodeOf(error) ?? null;
       summary.error = `${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
-      logger.warn({ code, err: code ? undefined : error }, 'incident fetch run failed; retrying at the next interval');
+      const retryAfter = isGatewayError(error) ? Number(error.extensions['retryAfter']) : NaN;
+      this.retryAfterMs = Number.isFinite(retryAfter) ? retryAfter * 1000 : 0;
     }
+    this.backOff(code !== null && BACKOFF_CODES.has(code));
+    if (summary.error) logger.warn({ code, nextRunInMs: this.delayMs, err: code ? undefined : summary.error }, 'incident fetch run failed; retrying later');
     if (!this.stopped) store.commit([], { ...currentState(this.deps), lastRunAt: iso(clock.now()), lastError: summary.error });
     if (summary.fetched || summary.mirrored) logger.info({ fetched: summary.fetched, mirrored: summary.mirrored }, 'incident fetch run');
     this.last = summary;

@@ -1,5 +1,6 @@
 // SaaS Security incidents: list (Relay connection over the delta endpoint), get, close.
 import type { Context } from '../context.js';
+import type { IncidentPage } from '../connectors/saas-security/connector.js';
 import { deltaPath, toDeltaQuery, apiPageSize } from '../connectors/saas-security/map.js';
 import type { CloseCategory, Incident, IncidentQuery } from '../domain/saas-security.js';
 import { badInput, notFound } from '../errors.js';
@@ -50,7 +51,8 @@ export async function listIncidents(
   for (;;) {
     const page = await connector.getIncidentPage(cursor.path);
     const take = page.incidents.slice(cursor.skip, cursor.skip + (first - edges.length));
-    take.forEach((node, i) => edges.push({ node, cursor: encodeCursor({ path: cursor.path, skip: cursor.skip + i + 1 }) }));
+    const cursors = pageCursors(page, cursor.path);
+    take.forEach((node, i) => edges.push({ node, cursor: cursors.at(cursor.skip + i + 1) }));
     const consumed = cursor.skip + take.length;
     const pageIsLast = page.incidents.length < page.limit || !page.nextPath;
     if (consumed < page.incidents.length) {
@@ -74,6 +76,23 @@ export async function listIncidents(
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
   };
+}
+
+/**
+ * The cursors of a page's positions, encoded once per page and path: the connector hands back the same
+ * page object while it is cached, so repeated reads re-encode nothing.
+ */
+const cursorsByPage = new WeakMap<IncidentPage, Map<string, { at(skip: number): string }>>();
+function pageCursors(page: IncidentPage, path: string): { at(skip: number): string } {
+  let byPath = cursorsByPage.get(page);
+  if (!byPath) cursorsByPage.set(page, (byPath = new Map()));
+  let cursors = byPath.get(path);
+  if (!cursors) {
+    const encoded: string[] = [];
+    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor({ path, skip })) };
+    byPath.set(path, cursors);
+  }
+  return cursors;
 }
 
 /** Fields compared to name what a close changed. */

@@ -1,6 +1,9 @@
 // The SaaS Security connector as resolvers see it: domain types in and out, reads cached in Keyv with a TTL
 // per resource, writes invalidating what they changed so the next read shows it.
-// Caches hold wire JSON (plain data that survives serialisation to Redis); mapping happens on the way out.
+// Caches hold wire JSON (plain data that survives serialisation to Redis); mapping happens on the way out,
+// once per cached page: the mapped page is remembered against the cached wire object, so a hit on the
+// in-memory cache (which returns that same object) does no mapping and no writes. With Redis every hit is a
+// fresh object and is mapped again.
 import type Keyv from 'keyv';
 import type {
   App,
@@ -26,6 +29,9 @@ export interface IncidentPage {
   nextPath: string;
   limit: number;
 }
+
+/** Mapped pages, by the cached wire page they were mapped from (dropped with it). */
+const mappedPages = new WeakMap<WireDeltaResponse, IncidentPage>();
 
 export class SaasSecurityConnector {
   private readonly apps: Keyv;
@@ -71,9 +77,18 @@ export class SaasSecurityConnector {
 
   /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
   async getIncidentPage(pathAndQuery: string): Promise<IncidentPage> {
-    const wire = await cached<WireDeltaResponse>(this.pages, pathAndQuery, () => this.client.listIncidents(pathAndQuery));
-    await this.incidents.setMany(wire.resources.map((w) => ({ key: String(w.incident_id), value: w })));
-    return { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
+    const wire = await cached<WireDeltaResponse>(this.pages, pathAndQuery, async () => {
+      const fetched = await this.client.listIncidents(pathAndQuery);
+      // Each incident of a fetched page also serves `incident(id)`; written once, when the page is fetched.
+      await this.incidents.setMany(fetched.resources.map((w) => ({ key: String(w.incident_id), value: w })));
+      return fetched;
+    });
+    let page = mappedPages.get(wire);
+    if (!page) {
+      page = { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
+      mappedPages.set(wire, page);
+    }
+    return page;
   }
 
   /**

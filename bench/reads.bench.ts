@@ -1,0 +1,62 @@
+// Reads near the framework's limit: the cached `incidents(first: 50)` query on the gateway against a bare
+// graphql-yoga server returning the same 50 objects from memory (bench/servers/), each in its own process,
+// loaded by autocannon from this one. Rounds alternate between the two so machine noise hits both; the
+// medians and their ratios are printed. All run with the same NODE_ENV (production unless set). The gateway
+// also runs without graphql-jit (SECGRAPH_GRAPHQL_JIT=false), to show what the JIT is worth.
+// BENCH_READ_SECONDS (default 5) per round, BENCH_READ_ROUNDS (default 3) rounds each, 20 connections.
+import autocannon from 'autocannon';
+import { median, startChild, type Child } from './child.js';
+import { READ_QUERY } from './servers/incidents-50.js';
+
+const SECONDS = Number(process.env['BENCH_READ_SECONDS'] ?? 5);
+const ROUNDS = Number(process.env['BENCH_READ_ROUNDS'] ?? 3);
+const CONNECTIONS = 20;
+const body = JSON.stringify({ query: READ_QUERY });
+
+async function check(url: string): Promise<void> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const json = (await res.json()) as { data?: { incidents: { edges: unknown[] } }; errors?: unknown };
+  if (json.errors || json.data?.incidents.edges.length !== 50) throw new Error(`${url} did not answer the query: ${JSON.stringify(json).slice(0, 300)}`);
+}
+
+async function round(url: string): Promise<{ rps: number; p99: number; errors: number }> {
+  const r = await autocannon({
+    url: `${url}/graphql`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+export async function run(): Promise<void> {
+  const env = { NODE_ENV: process.env['NODE_ENV'] ?? 'production' };
+  const servers: Array<[string, Child]> = [
+    ['bare graphql-yoga', await startChild('bench/servers/bare-yoga.ts', env)],
+    ['gateway', await startChild('bench/servers/read-gateway.ts', env)],
+    ['gateway without jit', await startChild('bench/servers/read-gateway.ts', { ...env, SECGRAPH_GRAPHQL_JIT: 'false' })],
+  ];
+  try {
+    for (const [, s] of servers) await check(s.url);
+    const results = new Map<string, Array<{ rps: number; p99: number; errors: number }>>(servers.map(([n]) => [n, []]));
+    await round(servers[1]![1].url); // warm-up: JIT and the page cache
+    for (let i = 0; i < ROUNDS; i += 1) for (const [name, s] of servers) results.get(name)!.push(await round(s.url));
+    console.log(`cached incidents(first: 50), ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s rounds, alternating, NODE_ENV=${env.NODE_ENV}`);
+    console.log('server               RPS (median)   p99 ms (median)   errors');
+    const figures = new Map<string, { rps: number; p99: number }>();
+    for (const [name, rs] of results) {
+      const f = { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)) };
+      figures.set(name, f);
+      console.log(`${name.padEnd(20)} ${f.rps.toFixed(0).padStart(12)}   ${f.p99.toFixed(0).padStart(15)}   ${rs.reduce((n, r) => n + r.errors, 0)}`);
+    }
+    const bare = figures.get('bare graphql-yoga')!;
+    const gw = figures.get('gateway')!;
+    console.log(`RATIO reads RPS gateway/bare yoga: ${(gw.rps / bare.rps).toFixed(2)} (target ≥ 0.80)`);
+    console.log(`RATIO reads p99 gateway/bare yoga: ${(gw.p99 / bare.p99).toFixed(2)} (target ≤ 1.50)`);
+    console.log(`RATIO reads RPS graphql-jit on/off: ${(gw.rps / figures.get('gateway without jit')!.rps).toFixed(2)}`);
+  } finally {
+    for (const [, s] of servers) await s.stop();
+  }
+}
