@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { WIRE_SEVERITY_BY_LABEL, WIRE_STATUS_BY_NAME } from './connectors/saas-security/wire.js';
 import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-record.js';
-import { DEFAULT_EVENT_LOG_SIZE } from './fetch/incident-event-log.js';
+import { DEFAULT_EVENT_LOG_SIZE } from './store/event-log.js';
 import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
 
@@ -85,6 +85,10 @@ export interface Config {
   /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
   apiKeys: Map<string, ReadonlySet<Scope>>;
   redisUrl: string | null;
+  /** postgres://… : keep the state in PostgreSQL (several instances); null: SQLite under dataDir. */
+  databaseUrl: string | null;
+  /** How long a background-job lease lasts without a heartbeat (SECGRAPH_LEADER_LEASE_MS). */
+  leaderLeaseMs: number;
   saasSecurity: SaasSecurityConfig;
   incidentFetch: IncidentFetchConfig;
   sta: StaConfig;
@@ -307,6 +311,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
+    databaseUrl: parseDatabaseUrl(env),
+    leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
     saasSecurity: parseSaasSecurity(env),
     sta: parseSta(env),
     samlDetection: parseSamlDetection(env),
@@ -320,6 +326,13 @@ function parseUrlLike(env: Env, name: string): string | null {
   const raw = envValue(env, name);
   if (raw === undefined) return null;
   if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(name, 'must start with redis:// or rediss://');
+  return raw;
+}
+
+function parseDatabaseUrl(env: Env): string | null {
+  const raw = envValue(env, 'DATABASE_URL');
+  if (raw === undefined) return null;
+  if (!/^postgres(?:ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql:// (leave it unset for SQLite under SECGRAPH_DATA_DIR)');
   return raw;
 }
 

@@ -20,6 +20,7 @@ import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
+import { openDatabase, type Database } from './store/database.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -37,6 +38,10 @@ export interface ServiceOptions {
 export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
   const sandboxes: string[] = [];
+  // First opened, last closed: everything below keeps its state in it.
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  closers.push(() => database.close());
+  logger.info({ engine: database.engine, location: database.location, migrated: database.migrated }, 'database open');
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
   closers.push(() => cacheFactory.close());
   const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
@@ -73,18 +78,18 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
   const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub);
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database);
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = startStaAlerts(config, logger, clock, pubsub, options.staResponder === undefined ? staConnector : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, options.staResponder === undefined ? staConnector : options.staResponder, closers);
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
   const incidentSync = new IncidentSync({
     source: saasClient,
-    store: IncidentStore.open(config.dataDir, { sandbox: sandboxes.includes('SaaS Security'), maxEvents: config.incidentFetch.eventLogSize }),
+    store: await IncidentStore.open(database, { sandbox: sandboxes.includes('SaaS Security'), maxEvents: config.incidentFetch.eventLogSize }),
     pubsub,
     clock,
     logger: logger.child({ job: 'incident-fetch' }),
@@ -104,16 +109,16 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 }
 
 /** The STA playbook runner (always) and the alert mail listener (when STA_ALERTS_IMAP_HOST is set). */
-function startStaAlerts(
+async function startStaAlerts(
   config: Config,
   logger: Logger,
   clock: Clock,
   pubsub: GatewayPubSub,
+  database: Database,
   responder: StaResponder | null,
   closers: Array<() => Promise<void>>,
-): StaPlaybookRunner {
-  const store = StaAlertStore.open(config.dataDir, pubsub);
-  closers.push(async () => store.close());
+): Promise<StaPlaybookRunner> {
+  const store = StaAlertStore.open(database, pubsub);
   const runner = new StaPlaybookRunner({
     store,
     responder,
@@ -125,13 +130,13 @@ function startStaAlerts(
   closers.push(() => runner.stop());
   if (!responder) logger.warn('STA playbooks have no STA connector: their STA steps fail with NOT_CONFIGURED and are retried');
   if (config.staAlertsMail) {
-    const listener = new StaAlertMailListener({ mail: config.staAlertsMail, dataDir: config.dataDir, logger, runner });
+    const listener = new StaAlertMailListener({ mail: config.staAlertsMail, database, logger, runner });
     listener.start();
     closers.push(() => listener.stop());
   } else {
     logger.info('STA alert mail listener is off: STA_ALERTS_IMAP_HOST is not set');
     if (config.sta.mode === 'sandbox' && config.staPlaybooks.sandboxAlerts) {
-      for (const alert of sandboxStaAlerts(clock)) runner.recordAlert(alert);
+      for (const alert of sandboxStaAlerts(clock)) await runner.recordAlert(alert);
       logger.warn('STA alerts: two SANDBOX alert emails recorded so the playbooks have something to show');
     }
   }

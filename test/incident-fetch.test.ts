@@ -30,7 +30,7 @@ describe('first fetch', () => {
     expect(run).toMatchObject({ fetched: 2, error: null });
     expect(idsOf(h.events, 'FETCHED')).toEqual([3, 4]);
     expect(h.deltaRequests()[0]!.get('from')).toBe(new Date(T0 - 3 * DAY).toISOString());
-    expect(h.sync.status()).toMatchObject({ fetchedTotal: 2, storedIncidents: 2, cursor: new Date(T0 - HOUR).toISOString(), lastError: null });
+    expect((await h.sync.status())).toMatchObject({ fetchedTotal: 2, storedIncidents: 2, cursor: new Date(T0 - HOUR).toISOString(), lastError: null });
     expect(h.events[0]!.incident.gateway).toMatchObject({ mirrorDirection: 'None', gatewayState: 'OPEN', fetchedAt: new Date(T0).toISOString() });
   });
 
@@ -115,7 +115,7 @@ describe('backlogs and cursors', () => {
     expect(await h.sync.runOnce()).toMatchObject({ fetched: 0 });
     await settle();
     expect(idsOf(h.events)).toEqual(range(1, 250));
-    expect(h.sync.status().fetchedTotal).toBe(250);
+    expect((await h.sync.status()).fetchedTotal).toBe(250);
   });
 
   it('asks for a smaller page when the max is smaller', async () => {
@@ -156,10 +156,10 @@ describe('backlogs and cursors', () => {
     h.emulator.injectFault({ kind: 'server-error', status: 500 }, { path: /delta/, times: 1 });
     // The fault hits the first request; a second run then fails on its second page.
     expect((await h.sync.runOnce()).error).toMatch(/^UPSTREAM_/);
-    expect(h.sync.status().lastError).toMatch(/^UPSTREAM_/);
+    expect((await h.sync.status()).lastError).toMatch(/^UPSTREAM_/);
     await h.sync.runOnce();
     await settle();
-    expect(h.sync.status()).toMatchObject({ lastError: null, fetchedTotal: 150 });
+    expect((await h.sync.status())).toMatchObject({ lastError: null, fetchedTotal: 150 });
     expect(idsOf(h.events)).toEqual(range(1, 150));
   });
 
@@ -172,12 +172,12 @@ describe('backlogs and cursors', () => {
     h.emulator.createIncident({ incident_id: 500 });
     // Changing the direction now leaves what was fetched alone; only new incidents get it.
     const sync = await h.restart({ SAAS_SECURITY_MIRROR_DIRECTION: 'Incoming' });
-    expect(sync.status().fetchedTotal).toBe(120);
+    expect((await sync.status()).fetchedTotal).toBe(120);
     await sync.runOnce();
     await settle();
     expect(idsOf(h.events)).toEqual([...range(1, 120), 500]);
-    expect(sync.store.get(1)!.gateway.mirrorDirection).toBe('None');
-    expect(sync.store.get(500)!.gateway.mirrorDirection).toBe('Incoming');
+    expect((await sync.store.get(1))!.gateway.mirrorDirection).toBe('None');
+    expect((await sync.store.get(500))!.gateway.mirrorDirection).toBe('Incoming');
   });
 });
 

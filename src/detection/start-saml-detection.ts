@@ -5,10 +5,11 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { writeSampleCloudTrailTree } from '../emulators/cloudtrail/sample-tree.js';
-import { CloudTrailFolderWatcher, type FileMark } from '../ingest/cloudtrail-folder-watcher.js';
+import { CloudTrailFolderWatcher } from '../ingest/cloudtrail-folder-watcher.js';
 import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
-import { DurableStore } from '../store/durable-store.js';
+import type { Database } from '../store/database.js';
+import { FileMarks } from '../store/file-marks.js';
 import { samlRuleSpec } from './rule-spec.js';
 import { SamlDetectionService } from './saml-detection-service.js';
 
@@ -19,16 +20,16 @@ export interface RunningSamlDetection {
   close(): Promise<void>;
 }
 
-export async function startSamlDetection(config: Config, logger: Logger, clock: Clock, pubsub: GatewayPubSub): Promise<RunningSamlDetection> {
+export async function startSamlDetection(config: Config, logger: Logger, clock: Clock, pubsub: GatewayPubSub, database: Database): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
-  const service = new SamlDetectionService({ spec: samlRuleSpec(), dataDir: config.dataDir, pubsub, clock, logger });
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger });
   const sandbox = cfg.cloudtrailDir === null;
   const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
   if (sandbox) {
     const tree = writeSampleCloudTrailTree(root);
     logger.warn({ root, files: tree.files.length, records: tree.records }, 'CLOUDTRAIL_DIR is not set: detecting on a SANDBOX CloudTrail tree of generated events');
   }
-  const marks = DurableStore.open<FileMark>(path.join(config.dataDir, 'saml-detection', 'cloudtrail-files.jsonl'));
+  const marks = new FileMarks(database.db);
   const watcher = new CloudTrailFolderWatcher({
     root,
     service,
@@ -48,7 +49,6 @@ export async function startSamlDetection(config: Config, logger: Logger, clock: 
     sandbox,
     close: async () => {
       await watcher.stop();
-      marks.close();
       service.close();
     },
   };

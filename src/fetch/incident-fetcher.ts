@@ -35,8 +35,8 @@ export function initialState(config: IncidentFetchConfig, now: number): FetchSta
   return { windowStart: iso(start), cursor: iso(start), mirrorCursor: iso(start), fetchedTotal: 0, lastRunAt: null, lastError: null };
 }
 
-export function currentState(deps: Pick<SyncDeps, 'store' | 'config' | 'clock'>): FetchState {
-  return deps.store.state() ?? initialState(deps.config, deps.clock.now());
+export async function currentState(deps: Pick<SyncDeps, 'store' | 'config' | 'clock'>): Promise<FetchState> {
+  return (await deps.store.state()) ?? initialState(deps.config, deps.clock.now());
 }
 
 export function publishAll(pubsub: GatewayPubSub, events: readonly IncidentEvent[]): void {
@@ -50,7 +50,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
   let fetched = 0;
   let pages = 0;
   while (fetched < config.maxFetch && pages < MAX_PAGES_PER_RUN) {
-    const state = currentState(deps);
+    const state = await currentState(deps);
     const from = Date.parse(state.cursor);
     const windowStart = Date.parse(state.windowStart);
     const limit = apiPageSize(Math.min(FETCH_PAGE_SIZE, config.maxFetch - fetched));
@@ -60,6 +60,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
     const now = iso(clock.now());
     const records: StoredIncident[] = [];
     const handled: number[] = [];
+    const stored = await store.known(page.resources.map((w) => w.incident_id));
     let stoppedEarly = false;
     for (const w of page.resources) {
       if (fetched + records.length >= config.maxFetch) {
@@ -73,7 +74,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
         continue;
       }
       handled.push(updated);
-      if (store.has(w.incident_id) || records.some((r) => r.wire.incident_id === w.incident_id)) continue;
+      if (stored.has(w.incident_id) || records.some((r) => r.wire.incident_id === w.incident_id)) continue;
       const created = parseApiDate(w.created_at)?.getTime();
       if (created !== undefined && created < windowStart) continue;
       records.push({
@@ -91,7 +92,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
     }
     const { next, stuck } = advanceCursor(from, handled, !stoppedEarly && page.resources.length >= limit);
     if (stuck) logger.warn({ from: state.cursor, limit }, 'a full page of incidents shares one updated_at: moving past it by 1 ms');
-    const events = store.commit(
+    const events = await store.commit(
       records,
       { ...state, cursor: iso(next), fetchedTotal: state.fetchedTotal + records.length },
       records.map((r) => ({ kind: 'FETCHED', incident: storedIncident(r), changedFields: [], at: now })),

@@ -64,8 +64,8 @@ export class IncidentSync {
     this.deps.store.close();
   }
 
-  status(): FetchStatus {
-    const state = currentState(this.deps);
+  async status(): Promise<FetchStatus> {
+    const state = await currentState(this.deps);
     return {
       enabled: this.deps.config.enabled,
       running: this.current !== null,
@@ -74,7 +74,7 @@ export class IncidentSync {
       cursor: state.cursor,
       mirrorCursor: state.mirrorCursor,
       fetchedTotal: state.fetchedTotal,
-      storedIncidents: this.deps.store.size,
+      storedIncidents: await this.deps.store.size(),
       lastRunFetched: this.last.fetched,
       lastRunMirrored: this.last.mirrored,
       lastError: state.lastError,
@@ -103,7 +103,7 @@ export class IncidentSync {
       summary.error = `${code ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
       logger.warn({ code, err: code ? undefined : error }, 'incident fetch run failed; retrying at the next interval');
     }
-    if (!this.stopped) store.commit([], { ...currentState(this.deps), lastRunAt: iso(clock.now()), lastError: summary.error });
+    if (!this.stopped) await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
     if (summary.fetched || summary.mirrored) logger.info({ fetched: summary.fetched, mirrored: summary.mirrored }, 'incident fetch run');
     this.last = summary;
     return summary;

@@ -57,7 +57,11 @@ export async function ingestCloudTrailStream(
   const decoder = new TextDecoder('utf-8');
   const scanner = new RecordScanner((item) => session.push(item), opts.maxRecordChars);
   try {
-    for await (const chunk of bytes) scanner.push(decoder.decode(chunk as Uint8Array, { stream: true }));
+    for await (const chunk of bytes) {
+      scanner.push(decoder.decode(chunk as Uint8Array, { stream: true }));
+      // Matches are stored while the body streams; a reader faster than the database waits here.
+      await session.drain();
+    }
   } catch (e) {
     if (e instanceof BodyTooLargeError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

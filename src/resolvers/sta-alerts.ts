@@ -43,19 +43,29 @@ function decodeAlertCursor(cursor: string): { r: string; i: string } {
   throw badInput('not a cursor this gateway issued', 'after');
 }
 
-export function listStaAlerts(
+export async function listStaAlerts(
   args: { filter?: StaAlertFilter | null; first?: number | null; after?: string | null },
   ctx: Context,
-): Connection<StaAlert> {
+): Promise<Connection<StaAlert>> {
   const first = args.first ?? DEFAULT_ALERT_PAGE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_ALERT_PAGE) throw badInput(`first must be between 1 and ${MAX_ALERT_PAGE}`, 'first');
   const after = args.after ? decodeAlertCursor(args.after) : null;
-  // The store lists newest first by (recordedAt, id) descending: "after" means strictly older.
-  const matching = ctx.services.staAlerts.store
-    .newestFirst()
-    .filter((a) => matchesStaAlertFilter(a, args.filter))
-    .filter((a) => !after || a.recordedAt < after.r || (a.recordedAt === after.r && a.id < after.i));
-  const page = matching.slice(0, first).map((a) => structuredClone(a) as StaAlert);
+  // The store lists newest first by (recordedAt, id) descending: "after" means strictly older. One more
+  // than asked tells whether there is a next page.
+  const f = args.filter;
+  const matching = await ctx.services.staAlerts.store.list(
+    {
+      kinds: f?.kinds ?? null,
+      states: f?.states ?? null,
+      runStates: f?.runStates ?? null,
+      userName: f?.userName ?? null,
+      recordedFrom: f?.recordedFrom?.toISOString() ?? null,
+      recordedTo: f?.recordedTo?.toISOString() ?? null,
+      before: after ? { recordedAt: after.r, id: after.i } : null,
+    },
+    first + 1,
+  );
+  const page = matching.slice(0, first);
   const edges = page.map((node) => ({ node, cursor: encodeAlertCursor(node) }));
   return {
     edges,
@@ -68,8 +78,8 @@ export function listStaAlerts(
   };
 }
 
-export function getStaAlert(args: { id: string }, ctx: Context): StaAlert | null {
-  return ctx.services.staAlerts.store.get(args.id.trim()) ?? null;
+export async function getStaAlert(args: { id: string }, ctx: Context): Promise<StaAlert | null> {
+  return (await ctx.services.staAlerts.store.get(args.id.trim())) ?? null;
 }
 
 export function retryStaPlaybookRun(args: { id: string }, ctx: Context): Promise<StaAlert> {
