@@ -13,6 +13,7 @@ import { IncidentStore } from '../src/fetch/incident-store.js';
 import { IncidentSync } from '../src/fetch/incident-sync.js';
 import { createLogger } from '../src/logger.js';
 import { createGatewayPubSub } from '../src/pubsub.js';
+import { openDatabase } from '../src/store/database.js';
 
 const INCIDENTS = 100_000;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -40,7 +41,8 @@ export async function run(): Promise<void> {
   const counting = (async () => {
     for await (const _ of pubsub.subscribe('incident:event')) published += 1;
   })();
-  const sync = new IncidentSync({ source: client, store: IncidentStore.open(dataDir), pubsub, clock: systemClock, logger, config: config.incidentFetch });
+  const database = await openDatabase({ dataDir });
+  const sync = new IncidentSync({ source: client, store: await IncidentStore.open(database), pubsub, clock: systemClock, logger, config: config.incidentFetch });
 
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -54,7 +56,7 @@ export async function run(): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  const fetched = sync.status().fetchedTotal;
+  const fetched = (await sync.status()).fetchedTotal;
   console.log(`incidents in emulator      ${INCIDENTS}`);
   console.log(`fetched (stored)           ${fetched} in ${runs} runs, ${emulator.requestsTo('/incident/api/incidents/delta').length} page requests`);
   console.log(`FETCHED events published   ${published}`);
@@ -62,6 +64,7 @@ export async function run(): Promise<void> {
   console.log(`incidents/s                ${(fetched / seconds).toFixed(0)}`);
   console.log(`RSS before / emulator loaded / peak while draining   ${mb(rssStart)} / ${mb(rssLoaded)} / ${mb(peak)}`);
   await sync.stop();
+  await database.close();
   void counting;
   await emulator.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // against only gunzip + JSON.parse of the same file, in records/s, printed as a ratio. Also the heap the
 // streamed path needed, against the baseline that holds the whole file.
 // BENCH_SAML_RECORDS sets the size (default 100 000 records, about 90 MB of JSON).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import { SamlDetectionService } from '../src/detection/saml-detection-service.js
 import { ingestCloudTrailStream } from '../src/ingest/cloudtrail-stream.js';
 import { createLogger } from '../src/logger.js';
 import type { Topics } from '../src/pubsub.js';
+import { openDatabase } from '../src/store/database.js';
 
 const RECORDS = Number(process.env['BENCH_SAML_RECORDS'] ?? 100_000);
 const ROUNDS = 3;
@@ -89,9 +90,11 @@ export async function run(): Promise<void> {
   let peakHeap = 0;
   let matched = 0;
   for (let r = 0; r < ROUNDS; r++) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-bench-saml-'));
+    const database = await openDatabase({ dataDir });
     const service = new SamlDetectionService({
       spec: samlRuleSpec(),
-      dataDir: mkdtempSync(path.join(tmpdir(), 'secgraph-bench-saml-')),
+      database,
       pubsub: createPubSub<Topics>(),
       clock: new ManualClock(),
       logger: createLogger('silent'),
@@ -102,12 +105,14 @@ export async function run(): Promise<void> {
     const t = performance.now();
     const session = service.startIngest('bench');
     await ingestCloudTrailStream(chunks(file), session, { gzip: true, maxBytes: Number.MAX_SAFE_INTEGER, maxRecordChars: 4 * 1024 * 1024 });
-    const summary = session.finish();
+    const summary = await session.finish();
     ruleMs = Math.min(ruleMs, performance.now() - t);
     clearInterval(sampler);
     if (summary.accepted !== RECORDS) throw new Error(`ingest accepted ${summary.accepted} of ${RECORDS}`);
     matched = summary.matched;
     service.close();
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 
   const rate = (ms: number) => Math.round(RECORDS / (ms / 1000));

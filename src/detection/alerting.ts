@@ -179,8 +179,10 @@ export class AlertGrouper {
   }
 }
 
-/** The CloudTrail eventID (unique per event), else a hash of the whole record. */
+/**
+ * A hash of the whole record: the same record delivered again (a file read twice, a body re-posted) is the
+ * same match. Not the eventID alone: replayed or synthetic records reuse ids with other contents.
+ */
 function matchKeyOf(record: JsonObject): string {
-  const id = record['eventID'];
-  return typeof id === 'string' && id ? `event:${id}` : `md5:${md5(JSON.stringify(record))}`;
+  return md5(JSON.stringify(record));
 }
