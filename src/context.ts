@@ -10,6 +10,7 @@ import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
+import type { Leases } from './store/leases.js';
 
 /** Built once at start and shared by every operation. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
+  /** This instance's id and the background-job leases of the deployment. */
+  leases: Leases;
 }
 
 export interface Context {

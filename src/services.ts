@@ -21,6 +21,7 @@ import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
+import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -42,6 +43,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   closers.push(() => database.close());
   logger.info({ engine: database.engine, location: database.location, migrated: database.migrated }, 'database open');
+  const leases = new Leases(database, newInstanceId(), config.leaderLeaseMs);
+  const lease = leaseHolder(leases, logger, closers);
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
   closers.push(() => cacheFactory.close());
   const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
@@ -78,30 +81,39 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
   const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub, database);
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease);
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, options.staResponder === undefined ? staConnector : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staConnector : options.staResponder, closers);
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
+  // Fetch + incoming mirror run on the instance holding the incident-fetch lease; its cursor commits are
+  // fenced by it, so a holder that stalled cannot write over its successor.
+  const fetchLease = new LeaseKeeper(leases, 'incident-fetch');
   const incidentSync = new IncidentSync({
     source: saasClient,
-    store: await IncidentStore.open(database, { sandbox: sandboxes.includes('SaaS Security'), maxEvents: config.incidentFetch.eventLogSize }),
+    store: await IncidentStore.open(database, {
+      sandbox: sandboxes.includes('SaaS Security'),
+      maxEvents: config.incidentFetch.eventLogSize,
+      fence: (trx) => leases.fence(trx, 'incident-fetch'),
+    }),
     pubsub,
     clock,
     logger: logger.child({ job: 'incident-fetch' }),
     config: config.incidentFetch,
+    isLeader: () => fetchLease.held,
   });
   // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
   closers.push(() => incidentSync.stop());
   incidentSync.start();
+  await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
 
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes },
+    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes, leases },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },
@@ -115,11 +127,14 @@ async function startStaAlerts(
   clock: Clock,
   pubsub: GatewayPubSub,
   database: Database,
+  lease: LeaseHolder,
   responder: StaResponder | null,
   closers: Array<() => Promise<void>>,
 ): Promise<StaPlaybookRunner> {
   const store = StaAlertStore.open(database, pubsub);
+  const timersLease = new LeaseKeeper(lease.leases, 'sta-playbook-timers');
   const runner = new StaPlaybookRunner({
+    isLeader: () => timersLease.held,
     store,
     responder,
     clock,
@@ -128,11 +143,14 @@ async function startStaAlerts(
   });
   runner.start();
   closers.push(() => runner.stop());
+  await lease(timersLease, { onAcquired: () => runner.wake() });
   if (!responder) logger.warn('STA playbooks have no STA connector: their STA steps fail with NOT_CONFIGURED and are retried');
   if (config.staAlertsMail) {
+    // One instance reads the mailbox (the one holding the lease); another takes over from the stored UID
+    // cursor if it dies. An email read twice all the same (a takeover mid-message) is still one alert.
     const listener = new StaAlertMailListener({ mail: config.staAlertsMail, database, logger, runner });
-    listener.start();
     closers.push(() => listener.stop());
+    await lease(new LeaseKeeper(lease.leases, 'sta-alert-mail'), { onAcquired: () => listener.start(), onLost: () => listener.stop() });
   } else {
     logger.info('STA alert mail listener is off: STA_ALERTS_IMAP_HOST is not set');
     if (config.sta.mode === 'sandbox' && config.staPlaybooks.sandboxAlerts) {
@@ -141,4 +159,25 @@ async function startStaAlerts(
     }
   }
   return runner;
+}
+
+
+function leaseHolder(leases: Leases, logger: Logger, closers: Array<() => Promise<void>>): LeaseHolder {
+  const hold = async (keeper: LeaseKeeper, hooks: Omit<LeaseKeeperOptions, 'onError'> = {}) => {
+    const log = logger.child({ job: keeper.job, instance: leases.instanceId });
+    await keeper.start({
+      onAcquired: async () => {
+        log.info('this instance took the job lease: running the job here');
+        await hooks.onAcquired?.();
+      },
+      onLost: async () => {
+        log.warn('this instance no longer holds the job lease: the job runs elsewhere');
+        await hooks.onLost?.();
+      },
+      onError: (e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'job lease could not be renewed'),
+    });
+    closers.push(() => keeper.stop());
+    return keeper;
+  };
+  return Object.assign(hold, { leases });
 }

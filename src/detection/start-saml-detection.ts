@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
 import type { Database } from '../store/database.js';
 import { FileMarks } from '../store/file-marks.js';
+import { LeaseKeeper, type LeaseHolder } from '../store/leases.js';
 import { samlRuleSpec } from './rule-spec.js';
 import { SamlDetectionService } from './saml-detection-service.js';
 
@@ -20,7 +21,14 @@ export interface RunningSamlDetection {
   close(): Promise<void>;
 }
 
-export async function startSamlDetection(config: Config, logger: Logger, clock: Clock, pubsub: GatewayPubSub, database: Database): Promise<RunningSamlDetection> {
+export async function startSamlDetection(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  pubsub: GatewayPubSub,
+  database: Database,
+  lease: LeaseHolder,
+): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
   const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger });
   const sandbox = cfg.cloudtrailDir === null;
@@ -30,6 +38,8 @@ export async function startSamlDetection(config: Config, logger: Logger, clock: 
     logger.warn({ root, files: tree.files.length, records: tree.records }, 'CLOUDTRAIL_DIR is not set: detecting on a SANDBOX CloudTrail tree of generated events');
   }
   const marks = new FileMarks(database.db);
+  // One instance watches the folder (the lease holder); another takes over from the stored file marks.
+  const watcherLease = new LeaseKeeper(lease.leases, 'cloudtrail-folder-watcher');
   const watcher = new CloudTrailFolderWatcher({
     root,
     service,
@@ -40,9 +50,11 @@ export async function startSamlDetection(config: Config, logger: Logger, clock: 
     maxRecordChars: cfg.maxRecordChars,
     wallClock: systemClock,
     logger,
+    isLeader: () => watcherLease.held,
   });
   if (sandbox) await watcher.scanOnce();
   watcher.start();
+  await lease(watcherLease);
   return {
     service,
     watcher,

@@ -28,6 +28,8 @@ export interface SyncDeps {
   clock: Clock;
   logger: Logger;
   config: IncidentFetchConfig;
+  /** Whether this instance runs the job now (its lease); absent: always (tests driving runOnce). */
+  isLeader?: () => boolean;
 }
 
 export function initialState(config: IncidentFetchConfig, now: number): FetchState {

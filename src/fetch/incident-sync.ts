@@ -41,9 +41,16 @@ export class IncidentSync {
     return this.deps.store;
   }
 
-  /** Runs at once, then every interval. */
+  /** Runs at once, then every interval (each run only while this instance holds the job's lease). */
   start(): void {
     if (!this.deps.config.enabled || this.stopped) return;
+    this.schedule(0);
+  }
+
+  /** This instance just took the job over: run now rather than at the next interval. */
+  kick(): void {
+    if (!this.deps.config.enabled || this.stopped || this.current) return;
+    if (this.timer) clearTimeout(this.timer);
     this.schedule(0);
   }
 
@@ -87,6 +94,7 @@ export class IncidentSync {
     this.nextRunAt = this.deps.clock.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
+      if (this.deps.isLeader && !this.deps.isLeader()) return this.schedule(this.deps.config.intervalMs);
       void this.runOnce().finally(() => this.schedule(this.deps.config.intervalMs));
     }, delayMs);
     this.timer.unref();

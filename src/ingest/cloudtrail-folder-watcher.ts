@@ -35,6 +35,8 @@ export interface FolderWatcherOptions {
   /** Wall time to compare file modification times with (the filesystem's clock, not the event clock). */
   wallClock: Clock;
   logger: Logger;
+  /** Whether this instance watches the folder now (its lease); absent: always. */
+  isLeader?: () => boolean;
 }
 
 /** True for the paths of CloudTrail log files (not digests, not insights). */
@@ -52,7 +54,7 @@ export class CloudTrailFolderWatcher {
 
   start(): void {
     const tick = () => {
-      void this.scanOnce()
+      void (this.opts.isLeader && !this.opts.isLeader() ? Promise.resolve() : this.scanOnce())
         .catch((e: unknown) => this.opts.logger.error({ err: e, root: this.opts.root }, 'CloudTrail folder scan failed'))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollIntervalMs).unref();

@@ -39,6 +39,8 @@ export interface StaPlaybookRunnerOptions {
   retryBaseMs?: number;
   /** Cap on one retry wait. */
   retryMaxMs?: number;
+  /** Whether this instance runs the timers now (its lease); absent: always. */
+  isLeader?: () => boolean;
 }
 
 /** An alert read from the mailbox, with where and when it arrived. */
@@ -59,8 +61,10 @@ export class StaPlaybookRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private readonly isLeader: () => boolean;
 
   constructor(opts: StaPlaybookRunnerOptions) {
+    this.isLeader = opts.isLeader ?? (() => true);
     this.store = opts.store;
     this.responder = opts.responder;
     this.clock = opts.clock;
@@ -196,8 +200,8 @@ export class StaPlaybookRunner {
     await this.queue.catch(() => {});
   }
 
-  /** Something became due now (a new alert, a retry): tick soon instead of at the next timer. */
-  private wake(): void {
+  /** Something became due now (a new alert, a retry, the timers' lease taken over): tick soon. */
+  wake(): void {
     if (this.running) this.schedule(0);
   }
 
@@ -206,6 +210,8 @@ export class StaPlaybookRunner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
+      // Another instance holds the timers: look again at the next wake-up (at most a minute).
+      if (!this.isLeader()) return this.schedule(MAX_SLEEP_MS);
       void this.tick()
         .catch((e: unknown) => this.logger.error({ err: e }, 'STA playbook tick failed'))
         .then(() => this.untilNextDue())

@@ -1,11 +1,25 @@
-// Gateway-level facts for clients: which upstreams are real and which are the built-in sandboxes.
+// Gateway-level facts for clients: which upstreams are real and which are the built-in sandboxes, this
+// instance, and which instance runs which background job.
+import { gatewayLeases, type GatewayLease } from '../resolvers/gateway.js';
 import { builder } from './builder.js';
 import { GATEWAY_VERSION } from '../version.js';
 
 interface GatewayInfo {
   version: string;
   sandboxes: readonly string[];
+  instance: string;
 }
+
+const GatewayLeaseRef = builder.objectRef<GatewayLease>('GatewayLease').implement({
+  description: 'A background job and the instance running it (SECGRAPH_LEADER_LEASE_MS; see README "Running several instances").',
+  fields: (t) => ({
+    job: t.exposeString('job', { description: 'incident-fetch, sta-playbook-timers, cloudtrail-folder-watcher or sta-alert-mail.' }),
+    holder: t.exposeString('holder', { description: 'The instance id (host:pid:random) holding the lease.' }),
+    heldHere: t.exposeBoolean('heldHere', { description: 'Whether the instance answering this query holds it.' }),
+    expiresAt: t.field({ type: 'DateTime', resolve: (l) => l.expiresAt, description: 'When another instance may take the job over unless the holder renews.' }),
+    acquiredAt: t.field({ type: 'DateTime', resolve: (l) => l.acquiredAt }),
+  }),
+});
 
 const GatewayInfoRef = builder.objectRef<GatewayInfo>('GatewayInfo').implement({
   fields: (t) => ({
@@ -13,6 +27,8 @@ const GatewayInfoRef = builder.objectRef<GatewayInfo>('GatewayInfo').implement({
     sandboxes: t.exposeStringList('sandboxes', {
       description: 'Upstreams served by built-in emulators with generated data, not by the real vendor APIs.',
     }),
+    instance: t.exposeString('instance', { description: 'The id of the instance that answered (host:pid:random).' }),
+    leases: t.field({ type: [GatewayLeaseRef], resolve: (_info, _args, ctx) => gatewayLeases(ctx) }),
   }),
 });
 
@@ -20,6 +36,6 @@ builder.queryField('gateway', (t) =>
   t.field({
     type: GatewayInfoRef,
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => ({ version: GATEWAY_VERSION, sandboxes: ctx.services.sandboxes }),
+    resolve: (_root, _args, ctx) => ({ version: GATEWAY_VERSION, sandboxes: ctx.services.sandboxes, instance: ctx.services.leases.instanceId }),
   }),
 );

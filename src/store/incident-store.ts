@@ -3,7 +3,7 @@
 // events are written in ONE transaction, so after any crash either all are there or none is: nothing
 // fetched twice, nothing skipped, no event lost. Nothing is held in memory: reads go through the primary
 // key or an index.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { WireIncident } from '../connectors/saas-security/wire.js';
 import type { IncidentEvent, NewIncidentEvent } from '../domain/incident-event.js';
 import { mirrorsIncoming, type GatewayIncidentFields } from '../domain/incident-record.js';
@@ -43,6 +43,8 @@ export class IncidentStore {
     private readonly db: Kysely<Tables>,
     readonly scope: IncidentScope,
     maxEvents?: number,
+    /** Checked inside every commit that writes the fetch state: the job's lease (see leases.ts). */
+    private readonly fence?: (trx: Transaction<Tables>) => Promise<void>,
   ) {
     this.events = new EventLog<IncidentEvent>(db, scope === 'saas' ? 'incident' : 'incident:sandbox', 'incident events', maxEvents);
   }
@@ -51,8 +53,11 @@ export class IncidentStore {
    * The store of `scope`. The sandbox starts empty, but its event ids go on from the last run's: a client
    * resuming with an id from before the restart must not receive different events under ids it has seen.
    */
-  static async open(database: Database, opts: { sandbox?: boolean; maxEvents?: number } = {}): Promise<IncidentStore> {
-    const store = new IncidentStore(database.db, opts.sandbox ? 'sandbox' : 'saas', opts.maxEvents);
+  static async open(
+    database: Database,
+    opts: { sandbox?: boolean; maxEvents?: number; fence?: (trx: Transaction<Tables>) => Promise<void> } = {},
+  ): Promise<IncidentStore> {
+    const store = new IncidentStore(database.db, opts.sandbox ? 'sandbox' : 'saas', opts.maxEvents, opts.fence);
     if (opts.sandbox) {
       await database.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('incidents').where('scope', '=', 'sandbox').execute();
@@ -132,10 +137,12 @@ export class IncidentStore {
 
   /**
    * Writes the incidents, (optionally) the new state and the events they cause in one transaction; returns
-   * the events with their ids, to be published by the caller.
+   * the events with their ids, to be published by the caller. A commit with a state is the fetch job's and
+   * is fenced by its lease: it throws LeaseLostError (writing nothing) once another instance runs the job.
    */
   async commit(records: readonly StoredIncident[], state?: FetchState, events: readonly NewIncidentEvent[] = []): Promise<IncidentEvent[]> {
     return this.db.transaction().execute(async (trx) => {
+      if (state && this.fence) await this.fence(trx);
       for (let i = 0; i < records.length; i += ID_CHUNK) {
         const rows = records.slice(i, i + ID_CHUNK).map((r) => ({
           scope: this.scope,
