@@ -19,7 +19,7 @@ import { StaAlertMailListener } from './mail/sta-alert-listener.js';
 import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
-import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
+import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
 import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 
@@ -45,10 +45,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   logger.info({ engine: database.engine, location: database.location, migrated: database.migrated }, 'database open');
   const leases = new Leases(database, newInstanceId(), config.leaderLeaseMs);
   const lease = leaseHolder(leases, logger, closers);
+  const { pubsub, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger);
+  closers.push(closePubSub);
   const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
   closers.push(() => cacheFactory.close());
-  const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
-  closers.push(closePubSub);
 
   let saas = config.saasSecurity.mode === 'upstream' ? config.saasSecurity : null;
   if (!saas) {

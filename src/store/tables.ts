@@ -92,6 +92,12 @@ export interface LeasesTable {
   renewed_at: string;
 }
 
+export interface PubsubOverflowTable {
+  id: string;
+  created_ms: number;
+  body: string;
+}
+
 export interface Tables {
   incidents: IncidentsTable;
   fetch_state: FetchStateTable;
@@ -104,4 +110,5 @@ export interface Tables {
   mail_cursors: MailCursorsTable;
   mail_seen: MailSeenTable;
   leases: LeasesTable;
+  pubsub_overflow: PubsubOverflowTable;
 }
