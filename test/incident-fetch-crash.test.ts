@@ -8,23 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, expect, it } from 'vitest';
-import type { EmulatorResponse, RecordedRequest } from '../src/emulators/http-emulator.js';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../src/emulators/saas-security/emulator.js';
 import { IncidentStore } from '../src/fetch/incident-store.js';
 import { openDatabase } from '../src/store/database.js';
+import { GatedEmulator } from './helpers/gated-emulator.js';
 import { waitUntil, wsClient, wsSubscribe } from './helpers/subscribers.js';
 
-/** The emulator, but delta pages wait for `gate` and then a little more: a fetch is always mid-flight. */
-class GatedEmulator extends SaasSecurityEmulator {
-  gate: Promise<void> = Promise.resolve();
-  protected override async handle(req: RecordedRequest): Promise<EmulatorResponse> {
-    if (req.path === '/incident/api/incidents/delta') {
-      await this.gate;
-      await new Promise((r) => setTimeout(r, 60));
-    }
-    return super.handle(req);
-  }
-}
 
 const children: ChildProcess[] = [];
 let dataDir = '';
