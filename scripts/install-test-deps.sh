@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real services the test suite runs against, from Debian's packages, when they are missing:
 # Redis (shared cache and pub/sub tests), Dovecot (the IMAP server behind the STA alert-mail tests) and
-# Chromium (GraphiQL and the console in a real browser) and PostgreSQL (the store tests run on both engines).
+# Chromium (GraphiQL and the console in a real browser), PostgreSQL (the store tests run on both engines) and
+# openssl (self-signed certificates for the HTTPS emulators of the proxy and TLS tests).
 # `npm test` runs this first (the `pretest` script), so a fresh clone needs no other step.
 # The tests start their own throwaway instances on loopback; nothing is started here.
 set -euo pipefail
@@ -11,9 +12,10 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test services present: redis-server, dovecot, chromium, postgresql"
+  echo "test services present: redis-server, dovecot, chromium, postgresql, openssl"
   exit 0
 fi
 

@@ -82,7 +82,12 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
         check: async () => {
           const connectors = {
             saasSecurity: services.saasSecurity ? await services.saasSecurity.isReady() : null,
-            sta: services.sta ? await services.sta.isReady() : null,
+            // Every STA instance must have answered (several tenants: SECGRAPH_CONFIG sta.instances).
+            sta: services.staInstances
+              ? (await Promise.all(services.staInstances.list.map((i) => i.connector.isReady()))).every(Boolean)
+              : services.sta
+                ? await services.sta.isReady()
+                : null,
           };
           const ready = Object.values(connectors).every((v) => v !== false);
           return new Response(JSON.stringify({ ready, connectors, sandboxes: services.sandboxes }), {

@@ -6,6 +6,9 @@ import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-recor
 import { DEFAULT_EVENT_LOG_SIZE } from './store/event-log.js';
 import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
+import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
+import { readFileSync } from 'node:fs';
+import { readConfigFile, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
 
 export const SCOPES = ['read', 'respond', 'ingest'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -29,15 +32,30 @@ export interface UpstreamHttpConfig {
   retryBaseDelayMs: number;
   /** Cap on one backoff wait and on an honoured Retry-After, ms. */
   maxRetryDelayMs: number;
+  /** Proxy and TLS trust (src/connectors/transport.ts); absent: direct, system CAs. */
+  transport?: UpstreamTransport;
 }
 
 export type SaasSecurityConfig =
   | { mode: 'sandbox'; http: UpstreamHttpConfig }
   | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
 
-export type StaConfig = { http: UpstreamHttpConfig } & (
+/** One STA tenant the gateway talks to. */
+export interface StaInstanceConfig {
+  /**
+   * The "Instance name:" its alert emails carry (the XSOAR instance the reference would use). Null for the
+   * one instance of the STA_* shorthand without STA_INSTANCE_NAME: it then takes every alert.
+   */
+  name: string | null;
+  url: string;
+  tenantCode: string;
+  apiKey: string;
+}
+
+/** The first (default) STA instance, or the sandbox; `instances` lists them all (empty for the sandbox). */
+export type StaConfig = { http: UpstreamHttpConfig; instances: StaInstanceConfig[] } & (
   | { mode: 'sandbox' }
-  | { mode: 'upstream'; url: string; tenantCode: string; apiKey: string }
+  | ({ mode: 'upstream' } & StaInstanceConfig)
 );
 
 export interface SamlDetectionConfig {
@@ -51,6 +69,8 @@ export interface SamlDetectionConfig {
   maxBodyBytes: number;
   /** Largest single record, in characters; a bigger one is rejected and skipped. */
   maxRecordChars: number;
+  /** SAML_IGNORE_PRINCIPALS: ARNs or `*` globs whose matches are suppressed (no alert). */
+  ignorePrincipals: string[];
 }
 
 /** Where the first fetch starts: a span before the first run (`3 days`) or a fixed time. */
@@ -77,7 +97,15 @@ export interface IncidentFetchConfig {
   eventLogSize: number;
 }
 
+/** A setting that was accepted but adjusted (as the reference does): logged as a warning at start. */
+export interface ConfigWarning {
+  variable: string;
+  message: string;
+}
+
 export interface Config {
+  /** Values adjusted instead of refused, e.g. a max fetch clamped into range. */
+  warnings: ConfigWarning[];
   port: number;
   host: string;
   logLevel: LogLevel;
@@ -91,11 +119,18 @@ export interface Config {
   leaderLeaseMs: number;
   saasSecurity: SaasSecurityConfig;
   incidentFetch: IncidentFetchConfig;
+  remediationUpdates: RemediationUpdatesConfig;
   sta: StaConfig;
   samlDetection: SamlDetectionConfig;
   /** The STA alert mailbox; null when STA_ALERTS_IMAP_HOST is unset (the listener is off). */
   staAlertsMail: StaAlertsMailConfig | null;
   staPlaybooks: StaPlaybooksConfig;
+}
+
+/** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
+export interface RemediationUpdatesConfig {
+  pollMs: number;
+  timeoutMs: number;
 }
 
 /** The IMAP mailbox STA sends its alert emails to (the guide's Mail Listener v2 instances). */
@@ -216,17 +251,65 @@ export function parseApiKeys(raw: string | undefined): Map<string, ReadonlySet<S
   return keys;
 }
 
-function parseUpstreamHttp(env: Env, prefix: string): UpstreamHttpConfig {
+function parseUpstreamHttp(env: Env, prefix: string, warnings: ConfigWarning[] = []): UpstreamHttpConfig {
   return {
     timeoutMs: parseIntVar(env, `${prefix}_TIMEOUT_MS`, 15_000, 100, 300_000),
     retryLimit: parseIntVar(env, `${prefix}_RETRIES`, 3, 0, 10),
     retryBaseDelayMs: parseIntVar(env, `${prefix}_RETRY_BASE_DELAY_MS`, 500, 0, 60_000),
     maxRetryDelayMs: parseIntVar(env, `${prefix}_MAX_RETRY_DELAY_MS`, 30_000, 0, 600_000),
+    transport: parseTransport(env, prefix, warnings),
   };
 }
 
-function parseSaasSecurity(env: Env): SaasSecurityConfig {
-  const http = parseUpstreamHttp(env, 'SAAS_SECURITY');
+/** A proxy URL: http(s), with an optional user:password (kept out of logs). */
+function parseProxyVar(env: Env, name: string): string | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    throw new ConfigError(name, 'not a valid proxy URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `a proxy must be http:// or https://, got "${url.protocol}"`);
+  return url.toString().replace(/\/$/, '');
+}
+
+/** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, upper or lower case (curl's convention; lower case first). */
+function parseSystemProxy(env: Env): SystemProxy {
+  const pick = (name: string) => (envValue(env, name.toLowerCase()) !== undefined ? name.toLowerCase() : name);
+  const noProxy = envValue(env, pick('NO_PROXY')) ?? '';
+  return {
+    httpsProxy: parseProxyVar(env, pick('HTTPS_PROXY')),
+    httpProxy: parseProxyVar(env, pick('HTTP_PROXY')),
+    noProxy: noProxy.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+/** <PREFIX>_PROXY, <PREFIX>_CA_FILE, <PREFIX>_INSECURE. The CA file is read here, so a bad path stops the start. */
+function parseTransport(env: Env, prefix: string, warnings: ConfigWarning[]): UpstreamTransport {
+  const caFile = envValue(env, `${prefix}_CA_FILE`);
+  let ca: string | null = null;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${prefix}_CA_FILE`, `cannot read "${caFile}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${prefix}_CA_FILE`, `"${caFile}" holds no PEM certificate`);
+  }
+  const insecure = parseBoolVar(env, `${prefix}_INSECURE`, false);
+  if (insecure) {
+    warnings.push({
+      variable: `${prefix}_INSECURE`,
+      message: 'TLS certificates of this upstream are NOT verified (the reference\'s "Trust any certificate"): anyone on the path can read and change its traffic',
+    });
+  }
+  return { proxy: parseProxyVar(env, `${prefix}_PROXY`), system: parseSystemProxy(env), ca, insecure };
+}
+
+function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityConfig {
+  const http = parseUpstreamHttp(env, 'SAAS_SECURITY', warnings);
   const clientId = envValue(env, 'SAAS_SECURITY_CLIENT_ID');
   const clientSecret = envValue(env, 'SAAS_SECURITY_CLIENT_SECRET');
   const explicitUrl = parseUrlVar(env, 'SAAS_SECURITY_URL');
@@ -247,21 +330,43 @@ function parseSaasSecurity(env: Env): SaasSecurityConfig {
   return { mode: 'upstream', url, clientId, clientSecret, http };
 }
 
-/** STA_URL, STA_TENANT_CODE and STA_API_KEY come together; none of them means the sandbox. */
-function parseSta(env: Env): StaConfig {
-  const http = parseUpstreamHttp(env, 'STA');
+/**
+ * STA_URL, STA_TENANT_CODE and STA_API_KEY come together (the one-instance shorthand); none of them and no
+ * `sta.instances` in SECGRAPH_CONFIG means the sandbox. The environment's shorthand wins over the file's list.
+ */
+function parseSta(env: Env, warnings: ConfigWarning[], fileInstances: readonly StaInstanceFileEntry[] = []): StaConfig {
+  const http = parseUpstreamHttp(env, 'STA', warnings);
   const url = parseUrlVar(env, 'STA_URL');
   const tenantCode = envValue(env, 'STA_TENANT_CODE');
   const apiKey = envValue(env, 'STA_API_KEY');
-  if (!url && !tenantCode && !apiKey) return { mode: 'sandbox', http };
-  if (!url) throw new ConfigError('STA_URL', 'is required when STA_TENANT_CODE or STA_API_KEY is set');
-  if (!tenantCode) throw new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set');
-  if (!apiKey) throw new ConfigError('STA_API_KEY', 'is required when STA_URL or STA_TENANT_CODE is set');
-  // The code becomes a path segment of every request: letters and digits only, as STA issues them.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantCode)) {
-    throw new ConfigError('STA_TENANT_CODE', `expected letters and digits (e.g. HNSA1UHHA6), got "${tenantCode}"`);
+  let instances: StaInstanceConfig[];
+  if (!url && !tenantCode && !apiKey) {
+    instances = fileInstances.map((i, n) => checkStaInstance(i, `SECGRAPH_CONFIG sta.instances.${n}`));
+    const names = instances.map((i) => i.name!);
+    const repeated = names.find((name, n) => names.indexOf(name) !== n);
+    if (repeated) throw new ConfigError('SECGRAPH_CONFIG', `sta.instances: the name "${repeated}" is used twice`);
+    if (instances.length === 0) return { mode: 'sandbox', http, instances: [] };
+  } else {
+    if (!url) throw new ConfigError('STA_URL', 'is required when STA_TENANT_CODE or STA_API_KEY is set');
+    if (!tenantCode) throw new ConfigError('STA_TENANT_CODE', 'is required when STA_URL or STA_API_KEY is set');
+    if (!apiKey) throw new ConfigError('STA_API_KEY', 'is required when STA_URL or STA_TENANT_CODE is set');
+    checkTenantCode(tenantCode, 'STA_TENANT_CODE');
+    instances = [{ name: envValue(env, 'STA_INSTANCE_NAME') ?? null, url, tenantCode, apiKey }];
   }
-  return { mode: 'upstream', url, tenantCode, apiKey, http };
+  return { mode: 'upstream', http, instances, ...instances[0]! };
+}
+
+/** The code becomes a path segment of every request: letters and digits only, as STA issues them. */
+function checkTenantCode(tenantCode: string, variable: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantCode)) {
+    throw new ConfigError(variable, `expected letters and digits (e.g. HNSA1UHHA6), got "${tenantCode}"`);
+  }
+}
+
+function checkStaInstance(i: StaInstanceFileEntry, where: string): StaInstanceConfig {
+  const url = parseUrlVar({ [`${where}.url`]: i.url }, `${where}.url`)!;
+  checkTenantCode(i.tenantCode, `${where}.tenantCode`);
+  return { name: i.name, url, tenantCode: i.tenantCode, apiKey: i.apiKey };
 }
 
 function parseStaAlertsMail(env: Env): StaAlertsMailConfig | null {
@@ -294,7 +399,23 @@ function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
   };
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads the configuration: the environment, over the SECGRAPH_CONFIG file's settings when it names one
+ * (see config-file.ts). Every value is parsed by the same functions wherever it was written.
+ */
+export function loadConfig(processEnv: Env = process.env): Config {
+  const file = envValue(processEnv, 'SECGRAPH_CONFIG');
+  let loaded: LoadedConfigFile = { settings: {}, staInstances: [] };
+  if (file !== undefined) {
+    try {
+      loaded = readConfigFile(file);
+    } catch (e) {
+      throw new ConfigError('SECGRAPH_CONFIG', e instanceof Error ? e.message : String(e));
+    }
+  }
+  // The environment wins over the file; a variable set to the empty string in the environment counts as unset.
+  const env: Env = { ...loaded.settings };
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
   if (apiKeys.size === 0 && !isLoopbackHost(host)) {
@@ -304,7 +425,9 @@ export function loadConfig(env: Env = process.env): Config {
         'Set SECGRAPH_API_KEYS (key=read+respond,...) or HOST=127.0.0.1.',
     );
   }
+  const warnings: ConfigWarning[] = [];
   return {
+    warnings,
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
     host,
     logLevel: parseEnumVar(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -313,12 +436,17 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     databaseUrl: parseDatabaseUrl(env),
     leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
-    saasSecurity: parseSaasSecurity(env),
-    sta: parseSta(env),
+    saasSecurity: parseSaasSecurity(env, warnings),
+    sta: parseSta(env, warnings, loaded.staInstances),
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),
-    incidentFetch: parseIncidentFetch(env),
+    incidentFetch: parseIncidentFetch(env, warnings),
+    remediationUpdates: {
+      // The reference's playbook: GenericPolling every minute, for 10 minutes.
+      pollMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_POLL', 30_000, 10, 3_600_000),
+      timeoutMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_TIMEOUT', 600_000, 10, 86_400_000),
+    },
   };
 }
 
@@ -344,7 +472,19 @@ function parseSamlDetection(env: Env): SamlDetectionConfig {
     settleMs: parseIntVar(env, 'CLOUDTRAIL_SETTLE_MS', 2_000, 0, 600_000),
     maxBodyBytes: parseIntVar(env, 'CLOUDTRAIL_INGEST_MAX_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     maxRecordChars: parseIntVar(env, 'CLOUDTRAIL_MAX_RECORD_CHARS', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    ignorePrincipals: parsePrincipalList(env, 'SAML_IGNORE_PRINCIPALS'),
   };
+}
+
+/** Comma-separated ARNs or globs (`arn:aws:iam::*:role/automation`, `*:assumed-role/ci/*`). */
+function parsePrincipalList(env: Env, name: string): string[] {
+  const items = (envValue(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!item.startsWith('arn:') && !item.startsWith('*')) {
+      throw new ConfigError(name, `expected ARNs or globs starting with arn: or *, got "${item}"`);
+    }
+  }
+  return items;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -364,6 +504,7 @@ export function parseDurationVar(env: Env, name: string, fallbackMs: number, min
 }
 
 const SPAN_UNITS_MS: Record<string, number> = {
+  second: 1000,
   minute: 60_000,
   hour: 3_600_000,
   day: 86_400_000,
@@ -372,16 +513,45 @@ const SPAN_UNITS_MS: Record<string, number> = {
   year: 365 * 86_400_000,
 };
 
-/** The reference's first_fetch: `<number> <unit>` (minutes to years, as dateparser reads them) or an ISO time. */
+/** dateparser's relative words, as spans before now. */
+const RELATIVE_WORDS_MS: Record<string, number> = { now: 0, today: 0, yesterday: 86_400_000 };
+
+/**
+ * The reference's first_fetch, which it reads with dateparser: `3 days`, `12 hours ago`, `a week ago`,
+ * `last month`, `yesterday`, `now`, or an ISO date or time (`2021-08-01`, `2021-08-01T10:00:00Z`,
+ * `2021-08-01 10:00`). dateparser reads a time without an offset as UTC (the reference passes TIMEZONE=UTC).
+ */
 export function parseFirstFetch(env: Env, name: string): FirstFetch {
   const raw = envValue(env, name) ?? '3 days';
-  const span = /^(\d+)\s*(minute|hour|day|week|month|year)s?(\s+ago)?$/i.exec(raw);
-  if (span) return { kind: 'ago', ms: Number(span[1]) * SPAN_UNITS_MS[span[2]!.toLowerCase()]! };
-  if (/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(raw)) {
-    const t = Date.parse(raw);
+  const phrase = raw.toLowerCase().replace(/\s+/g, ' ');
+  if (phrase in RELATIVE_WORDS_MS) return { kind: 'ago', ms: RELATIVE_WORDS_MS[phrase]! };
+  const span = /^(\d+|an?|last) ?(second|minute|hour|day|week|month|year)s?( ago)?$/.exec(phrase);
+  if (span) {
+    const count = /^\d+$/.test(span[1]!) ? Number(span[1]) : 1;
+    return { kind: 'ago', ms: count * SPAN_UNITS_MS[span[2]!]! };
+  }
+  const iso = /^(\d{4}-\d\d-\d\d)(?:[t ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(z|[+-]\d\d:?\d\d)?)?$/.exec(phrase);
+  if (iso) {
+    const offset = iso[3] ? (iso[3] === 'z' ? 'Z' : iso[3].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2')) : 'Z';
+    const t = Date.parse(`${iso[1]}T${iso[2] ?? '00:00:00'}${offset}`);
     if (!Number.isNaN(t)) return { kind: 'at', epochMs: t };
   }
-  throw new ConfigError(name, `expected "<number> <unit>" (e.g. 3 days, 12 hours) or an ISO time, got "${raw}"`);
+  throw new ConfigError(name, `expected a span such as "3 days", "12 hours ago", "yesterday", or an ISO date or time, got "${raw}"`);
+}
+
+/** Incidents per fetch run: the reference clamps an out-of-range max fetch instead of refusing it. */
+export const MIN_MAX_FETCH = 10;
+export const MAX_MAX_FETCH = 1000;
+
+/** A whole number clamped into min..max with a warning, as the reference's validate_limit; negative is an error. */
+function parseClampedIntVar(env: Env, name: string, fallback: number, min: number, max: number, warnings: ConfigWarning[]): number {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number that is not negative, got "${raw}"`);
+  const n = Number(raw);
+  const clamped = Math.min(max, Math.max(min, n));
+  if (clamped !== n) warnings.push({ variable: name, message: `${n} is outside ${min}..${max}: using ${clamped}` });
+  return clamped;
 }
 
 /** A comma-separated list whose items must each be one of `values` (case-insensitive), via `aliases` too. */
@@ -400,7 +570,7 @@ function parseListVar<T extends string>(env: Env, name: string, values: readonly
     });
 }
 
-function parseIncidentFetch(env: Env): IncidentFetchConfig {
+function parseIncidentFetch(env: Env, warnings: ConfigWarning[]): IncidentFetchConfig {
   // The reference's filter values are accepted as well as the schema's enum names: severities 1..5 and
   // statuses as the API spells them (open-new, closed-business justified, …).
   const severityAliases = Object.fromEntries(Object.entries(WIRE_SEVERITY_BY_LABEL).map(([label, n]) => [n, label as Severity]));
@@ -411,14 +581,14 @@ function parseIncidentFetch(env: Env): IncidentFetchConfig {
     enabled: parseBoolVar(env, 'SAAS_SECURITY_FETCH', true),
     intervalMs: parseDurationVar(env, 'SAAS_SECURITY_FETCH_INTERVAL', 60_000, 100, 86_400_000),
     firstFetch: parseFirstFetch(env, 'SAAS_SECURITY_FIRST_FETCH'),
-    maxFetch: parseIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, 10, 1000),
+    maxFetch: parseClampedIntVar(env, 'SAAS_SECURITY_MAX_FETCH', 200, MIN_MAX_FETCH, MAX_MAX_FETCH, warnings),
     state: state === 'All' ? null : state === 'Open' ? 'OPEN' : 'CLOSED',
     severities: parseListVar(env, 'SAAS_SECURITY_FETCH_SEVERITY', SEVERITIES, severityAliases),
     statuses: parseListVar(env, 'SAAS_SECURITY_FETCH_STATUS', INCIDENT_STATUSES, statusAliases),
     appIds: (envValue(env, 'SAAS_SECURITY_FETCH_APP_IDS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    // The reference's label for Both is "Incoming And Outgoing".
+    // The reference's label for Both is "Incoming And Outgoing" (an XSOAR instance export carries it).
     mirrorDirection:
-      direction?.toLowerCase() === 'incoming and outgoing'
+      direction?.toLowerCase().replace(/\s+/g, ' ') === 'incoming and outgoing'
         ? 'Both'
         : parseEnumVar(env, 'SAAS_SECURITY_MIRROR_DIRECTION', MIRROR_DIRECTIONS, 'Both'),
     closeMirrored: parseBoolVar(env, 'SAAS_SECURITY_CLOSE_MIRRORED', false),

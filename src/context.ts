@@ -5,12 +5,14 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { StaConnector } from './connectors/sta/connector.js';
+import type { StaInstances } from './connectors/sta/instances.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 import type { Leases } from './store/leases.js';
+import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 
 /** Built once at start and shared by every operation. */
 export interface Services {
@@ -22,10 +24,14 @@ export interface Services {
   saasSecurity: SaasSecurityConnector | null;
   /** SafeNet Trusted Access; null when not configured (never the case today: no configuration means sandbox). */
   sta: StaConnector | null;
+  /** Every configured STA tenant by instance name (the first is `sta`); null when `sta` is. */
+  staInstances: StaInstances | null;
   /** AWS.Suspicious.SAML.Activity over CloudTrail: always running (on a sample tree when unconfigured). */
   samlDetection: SamlDetectionService | null;
   /** STA alerts from the mailbox and their playbook runs (always on: the store lives under SECGRAPH_DATA_DIR). */
   staAlerts: StaPlaybookRunner;
+  /** Remediation status pollers behind Subscription.remediationUpdates; null without SaaS Security. */
+  remediationUpdates: RemediationUpdates | null;
   /** Fetching, mirroring and the store of fetched incidents; null when SaaS Security is not configured. */
   incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */

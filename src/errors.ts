@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'UPSTREAM_REJECTED',
   'NOT_CONFIGURED',
   'SUBSCRIPTION_OVERFLOW',
+  'TIMEOUT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -12,6 +12,10 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import { sandboxStaAlerts } from './emulators/sta/sample-alerts.js';
 import { IncidentStore } from './fetch/incident-store.js';
+import { DIRECT } from './connectors/transport.js';
+import { StaInstances } from './connectors/sta/instances.js';
+import { StepFailure } from './playbooks/sta-playbooks.js';
+import { RemediationUpdates } from './subscriptions/remediation-updates.js';
 import { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
 import { startSamlDetection } from './detection/start-saml-detection.js';
@@ -38,6 +42,7 @@ export interface ServiceOptions {
 
 export async function startServices(config: Config, logger: Logger, clock: Clock = systemClock, options: ServiceOptions = {}): Promise<RunningServices> {
   const closers: Array<() => Promise<void>> = [];
+  for (const w of config.warnings) logger.warn({ variable: w.variable }, `configuration adjusted: ${w.variable}: ${w.message}`);
   const sandboxes: string[] = [];
   // First opened, last closed: everything below keeps its state in it.
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
@@ -57,7 +62,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     closers.push(() => emulator.stop());
     sandboxes.push('SaaS Security');
     logger.warn({ url }, 'SaaS Security is not configured: serving SANDBOX data from the built-in emulator');
-    saas = { mode: 'upstream', url, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, http: config.saasSecurity.http };
+    // The built-in emulator is in-process on loopback: never through a proxy.
+    saas = { mode: 'upstream', url, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, http: { ...config.saasSecurity.http, transport: DIRECT } };
   }
   const saasClient = new SaasSecurityClient({
     baseUrl: saas.url,
@@ -68,25 +74,36 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     clock,
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
+  const remediationUpdates = new RemediationUpdates(saasSecurity, { ...config.remediationUpdates, logger: logger.child({ job: 'remediation-updates' }) });
+  closers.push(async () => remediationUpdates.stop());
 
-  let sta = config.sta.mode === 'upstream' ? config.sta : null;
-  if (!sta) {
+  let staInstanceConfigs = config.sta.instances;
+  let staHttp = config.sta.http;
+  if (config.sta.mode === 'sandbox') {
     const emulator = new StaEmulator({ unusualActivityGroup: config.staPlaybooks.unusualActivityGroup, clock });
     const url = await emulator.start(0, '127.0.0.1');
     closers.push(() => emulator.stop());
     sandboxes.push('SafeNet Trusted Access');
     logger.warn({ url }, 'SafeNet Trusted Access is not configured: serving SANDBOX data from the built-in emulator');
-    sta = { ...config.sta, mode: 'upstream', url, tenantCode: STA_SANDBOX_TENANT, apiKey: STA_EMULATOR_API_KEY };
+    staInstanceConfigs = [{ name: null, url, tenantCode: STA_SANDBOX_TENANT, apiKey: STA_EMULATOR_API_KEY }];
+    staHttp = { ...staHttp, transport: DIRECT };
   }
-  const staClient = new StaClient({ url: sta.url, tenantCode: sta.tenantCode, apiKey: sta.apiKey, http: sta.http, logger });
-  const staConnector = new StaConnector(staClient, cacheFactory, logger.child({ upstream: 'SafeNet Trusted Access' }));
+  // One connector per tenant; caches of instances after the first get their own namespaces (shared Redis).
+  const staInstances = new StaInstances(
+    staInstanceConfigs.map((i, n) => {
+      const client = new StaClient({ url: i.url, tenantCode: i.tenantCode, apiKey: i.apiKey, http: staHttp, logger });
+      const connectorLogger = logger.child({ upstream: 'SafeNet Trusted Access', ...(i.name ? { staInstance: i.name } : {}) });
+      return { name: i.name, connector: new StaConnector(client, cacheFactory, connectorLogger, n === 0 ? 'sta' : `sta@${i.name}`) };
+    }),
+  );
+  const staConnector = staInstances.default.connector;
 
   const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease);
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staConnector : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers);
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
@@ -113,11 +130,18 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 
 
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, incidentSync, sta: staConnector, samlDetection: saml.service, staAlerts, sandboxes, leases },
+    services: { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, leases },
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },
   };
+}
+
+/** The connector an alert's playbook acts on; an instance name no tenant has fails the run with the reason. */
+function responderForAlert(instances: StaInstances, instanceName: string | null): StaResponder {
+  const hit = instances.forAlert(instanceName);
+  if ('reason' in hit) throw new StepFailure('NOT_FOUND', hit.reason, null);
+  return hit.connector;
 }
 
 /** The STA playbook runner (always) and the alert mail listener (when STA_ALERTS_IMAP_HOST is set). */
@@ -128,7 +152,8 @@ async function startStaAlerts(
   pubsub: GatewayPubSub,
   database: Database,
   lease: LeaseHolder,
-  responder: StaResponder | null,
+  /** The STA instances (each alert acts on the one its email names), or one responder for every alert (tests). */
+  responder: StaInstances | StaResponder | null,
   closers: Array<() => Promise<void>>,
 ): Promise<StaPlaybookRunner> {
   const store = StaAlertStore.open(database, pubsub);
@@ -136,7 +161,7 @@ async function startStaAlerts(
   const runner = new StaPlaybookRunner({
     isLeader: () => timersLease.held,
     store,
-    responder,
+    responder: responder instanceof StaInstances ? (instanceName: string | null) => responderForAlert(responder, instanceName) : responder,
     clock,
     logger,
     settings: { groupName: config.staPlaybooks.unusualActivityGroup, hours: config.staPlaybooks.unusualActivityHours },

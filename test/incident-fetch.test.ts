@@ -215,10 +215,10 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['SAAS_SECURITY_MAX_FETCH', '5'],
-    ['SAAS_SECURITY_MAX_FETCH', '1001'],
+    ['SAAS_SECURITY_MAX_FETCH', '-5'],
+    ['SAAS_SECURITY_MAX_FETCH', 'many'],
     ['SAAS_SECURITY_FETCH_INTERVAL', 'soon'],
-    ['SAAS_SECURITY_FIRST_FETCH', 'yesterday'],
+    ['SAAS_SECURITY_FIRST_FETCH', 'whenever'],
     ['SAAS_SECURITY_MIRROR_DIRECTION', 'Sideways'],
     ['SAAS_SECURITY_FETCH_SEVERITY', '7'],
     ['SAAS_SECURITY_FETCH_STATUS', 'open-whatever'],

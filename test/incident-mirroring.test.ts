@@ -155,28 +155,27 @@ describe('outgoing: closeIncident', () => {
     expect(events.filter((e) => e.kind === 'MIRRORED')).toEqual([]);
   });
 
-  it.each(['Incoming', 'None'])('%s changes only the gateway record', async (direction) => {
+  it.each(['Incoming', 'None'])('%s still sends the state update: the mutation always closes upstream', async (direction) => {
     await fetched(direction);
     const { body } = await gw.gql(CLOSE, { id: '1', category: 'NO_REASON' });
     expect(body.errors).toBeUndefined();
-    expect(statePosts()).toEqual([]);
-    expect(body.data.closeIncident).toMatchObject({ state: 'OPEN', gatewayState: 'CLOSED', closeReason: 'Closed in secgraph: no_reason', mirrorError: null });
-    expect(gw.emulator.incidents.get(1)!.state).toBe('open');
-    await settle();
-    expect(events.filter((e) => e.kind === 'CLOSED').map((e) => e.changedFields)).toEqual([['gatewayState', 'closeReason']]);
+    expect(statePosts().map((r) => JSON.parse(r.body))).toEqual([{ state: 'closed', category: 'no_reason' }]);
+    expect(body.data.closeIncident).toMatchObject({ state: 'CLOSED', gatewayState: 'CLOSED', closeReason: 'Closed in secgraph: no_reason', mirrorError: null });
+    expect(gw.emulator.incidents.get(1)!.state).toBe('closed');
   });
 
-  it('reports an upstream refusal on the mutation and keeps it on the incident until a retry succeeds', async () => {
+  it('fails with the upstream refusal and records nothing closed; a retry that succeeds closes it', async () => {
     await fetched('Both');
     gw.emulator.injectFault({ kind: 'server-error', status: 400 }, { path: /\/state$/ });
     const refused = await gw.gql(CLOSE, { id: '1', category: 'MISIDENTIFIED' });
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_REJECTED', upstreamStatus: 400 });
     const after = await gw.gql('{ incident(id: "1") { state gatewayState closeReason mirrorError } }');
-    expect(after.body.data.incident).toMatchObject({ state: 'OPEN', gatewayState: 'CLOSED', closeReason: 'Closed in secgraph: misidentified' });
-    expect(after.body.data.incident.mirrorError).toMatch(/^UPSTREAM_REJECTED: .*400/);
+    expect(after.body.data.incident).toEqual({ state: 'OPEN', gatewayState: 'OPEN', closeReason: null, mirrorError: null });
+    await settle();
+    expect(events.filter((e) => e.kind === 'CLOSED')).toEqual([]);
 
     const retried = await gw.gql(CLOSE, { id: '1', category: 'MISIDENTIFIED' });
-    expect(retried.body.data.closeIncident).toMatchObject({ state: 'CLOSED', mirrorError: null });
+    expect(retried.body.data.closeIncident).toMatchObject({ state: 'CLOSED', gatewayState: 'CLOSED', mirrorError: null });
   });
 
   it('reports an unavailable upstream the same way', async () => {
@@ -184,7 +183,7 @@ describe('outgoing: closeIncident', () => {
     gw.emulator.injectFault({ kind: 'server-error', status: 500 }, { path: /\/state$/ });
     const { body } = await gw.gql(CLOSE, { id: '1', category: 'NO_REASON' });
     expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect((await gw.services.incidentSync!.store.get(1))!.gateway.mirrorError).toMatch(/^UPSTREAM_UNAVAILABLE/);
+    expect((await gw.services.incidentSync!.store.get(1))!.gateway).toMatchObject({ gatewayState: 'OPEN', mirrorError: null });
   });
 
   it('refuses a category the API cannot close with (in_the_cloud) before calling anything', async () => {

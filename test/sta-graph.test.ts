@@ -83,7 +83,7 @@ describe('queries', () => {
     const got: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const { body } = await read(q, { filter: { userName: 'hana.sato' }, after });
+      const { body } = await read(q, { filter: { userName: 'hana.sato', since: '2000-01-01T00:00:00.000Z' }, after });
       expect(body.errors).toBeUndefined();
       got.push(...body.data.staAccessLogs.edges.map((e: any) => e.node.id));
       if (!body.data.staAccessLogs.pageInfo.hasNextPage) break;

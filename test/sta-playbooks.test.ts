@@ -648,6 +648,61 @@ describe('analyst retry and cancel', () => {
     ]);
   });
 
+  it('cancel with removeUserFromGroup removes a parked user now, once, as the REMOVE_FROM_GROUP step (STA-PostProcessing)', async () => {
+    const clock = new ManualClock(T0);
+    const r = await startRunner(tempDir(), clock);
+    // The reference's post-processing test: demouser parked by "SafeNet Trusted Access_instance_1".
+    const { alert } = (await r.runner.recordAlert(pushAlert('demouser')));
+    await r.runner.tick();
+    expect(r.sta.members(GROUP)).toEqual(['demouser']);
+    clock.advance(HOUR);
+    const cancelled = await r.runner.cancel(alert.id, 'key:analyst', { removeUserFromGroup: true });
+    expect(r.sta.members(GROUP)).toEqual([]);
+    expect(r.sta.callsOf('removeUserFromGroup')).toHaveLength(1);
+    expect(cancelled).toMatchObject({ state: 'CLOSED', closeReason: 'Cancelled', run: { state: 'CANCELLED' } });
+    expect(cancelled.closeNotes).toBe(`Playbook run cancelled by key:analyst. The user was removed from "${GROUP}".`);
+    const steps = Object.fromEntries(cancelled.run!.steps.map((s) => [s.name, s]));
+    expect(steps['REMOVE_FROM_GROUP']).toMatchObject({ status: 'SUCCEEDED', attempts: 1, startedAt: iso(T0 + HOUR), finishedAt: iso(T0 + HOUR) });
+    expect(steps['WAIT']!.status).toBe('CANCELLED');
+    expect(steps['CLOSE_ALERT']!.status).toBe('CANCELLED');
+    // Once: the stay's end does nothing more, and a resumed run does not remove again.
+    clock.advance(30 * HOUR);
+    await r.runner.tick();
+    await r.runner.retry(alert.id, 'key:analyst');
+    await r.runner.tick();
+    expect(r.sta.callsOf('removeUserFromGroup')).toHaveLength(1);
+    await flush();
+    expect(r.events.filter((e) => e.alert.id === alert.id && e.step === 'REMOVE_FROM_GROUP').map((e) => e.type)).toEqual(['STEP_SUCCEEDED']);
+  });
+
+  it('cancel with removeUserFromGroup before the user was added removes nothing', async () => {
+    const r = await startRunner(tempDir(), new ManualClock(T0));
+    r.sta.failNext('addUserToGroup', 1);
+    const { alert } = (await r.runner.recordAlert(pushAlert('demouser')));
+    await r.runner.tick();
+    expect((await r.get(alert.id)).run!.state).toBe('RETRYING');
+    const cancelled = await r.runner.cancel(alert.id, null, { removeUserFromGroup: true });
+    expect(r.sta.callsOf('removeUserFromGroup')).toEqual([]);
+    expect(cancelled.closeNotes).toBe('Playbook run cancelled by an analyst.');
+    expect(cancelled.run!.steps.find((s) => s.name === 'REMOVE_FROM_GROUP')!.status).toBe('CANCELLED');
+  });
+
+  it('a refused removal fails the cancel with its code and leaves the run waiting', async () => {
+    const r = await startRunner(tempDir(), new ManualClock(T0));
+    const { alert } = (await r.runner.recordAlert(pushAlert('demouser')));
+    await r.runner.tick();
+    r.sta.failNext('removeUserFromGroup', 1);
+    await expect(r.runner.cancel(alert.id, null, { removeUserFromGroup: true })).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'WAITING' } });
+    expect(r.sta.members(GROUP)).toEqual(['demouser']);
+  });
+
+  it('removeUserFromGroup on a lockout run is refused', async () => {
+    const r = await startRunner(tempDir(), new ManualClock(T0));
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
+    await expect(r.runner.cancel(alert.id, null, { removeUserFromGroup: true })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
   it('answers NOT_FOUND for an unknown alert and BAD_USER_INPUT for an alert without a run', async () => {
     const r = await startRunner(tempDir(), new ManualClock(T0));
     await expect(r.runner.cancel('sta-nope', null)).rejects.toBeInstanceOf(GatewayError);
@@ -780,6 +835,17 @@ describe('STA alerts in the graph', () => {
     await g.services.staAlerts.tick();
     const cancelled = await g.gql(CANCEL, { id: second.id }, RESPONDER);
     expect(cancelled.body.data.cancelStaPlaybookRun).toEqual({ id: second.id, state: 'CLOSED', closeReason: 'Cancelled', run: { state: 'CANCELLED' } });
+    expect(sta.members(GROUP)).toEqual(['demouser']);
+
+    // removeUserFromGroup: true takes the parked user out at once.
+    const third = (await g.services.staAlerts.recordAlert(pushAlert('hellouser'))).alert;
+    await g.services.staAlerts.tick();
+    expect(sta.members(GROUP)).toEqual(['demouser', 'hellouser']);
+    const REMOVE = `mutation($id: ID!) { cancelStaPlaybookRun(id: $id, removeUserFromGroup: true) { closeNotes run { steps { name status } } } }`;
+    const removed = await g.gql(REMOVE, { id: third.id }, RESPONDER);
+    expect(removed.body.errors).toBeUndefined();
+    expect(removed.body.data.cancelStaPlaybookRun.run.steps).toContainEqual({ name: 'REMOVE_FROM_GROUP', status: 'SUCCEEDED' });
+    expect(sta.members(GROUP)).toEqual(['demouser']);
   });
 
   it('pushes alert and step events live to a subscriber', async () => {

@@ -4,7 +4,8 @@
 // POST is retried only when the request provably never reached the server (connection refused, DNS).
 import got, { type Got, type Hooks } from 'got';
 import type { UpstreamHttpConfig } from '../config.js';
-import type { Logger } from '../logger.js';
+import { registerSecret, type Logger } from '../logger.js';
+import { describeProxy, proxyFor, transportOptions } from './transport.js';
 
 /** Network errors after which a request may be sent again. */
 const RETRYABLE_ERROR_CODES = [
@@ -33,8 +34,14 @@ export interface UpstreamHttpOptions {
 
 export function createUpstreamHttp(opts: UpstreamHttpOptions): Got {
   const { http, logger, upstream } = opts;
+  const proxy = http.transport ? proxyFor(new URL(opts.prefixUrl), http.transport) : null;
+  // A proxy's password is a secret like any other: scrubbed from every log line and error.
+  if (proxy) registerSecret(decodeURIComponent(new URL(proxy).password) || null);
+  if (proxy) logger.info({ upstream, proxy: describeProxy(proxy) }, `${upstream}: connecting through a proxy`);
   return got.extend({
     prefixUrl: opts.prefixUrl,
+    // Proxy agents and TLS trust (transport.ts).
+    ...transportOptions(opts.prefixUrl, http.transport),
     headers: opts.headers ?? {},
     timeout: { request: http.timeoutMs },
     retry: {

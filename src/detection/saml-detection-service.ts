@@ -13,6 +13,7 @@ import type { JsonObject } from './panther-event.js';
 import { CLOUDTRAIL_LOG_TYPE, toPantherRow } from './panther-row.js';
 import type { RuleSpec } from './rule-spec.js';
 import { evaluateRule, rule, type RuleEvaluation } from './saml-rule.js';
+import { principalArnsOf, PrincipalIgnoreList } from './saml-triage.js';
 
 /** Matches held before grouping: a batch is sorted by eventTime, so a file's order does not matter. */
 const MATCH_BATCH = 1000;
@@ -30,6 +31,8 @@ export interface IngestSummary {
   rejected: number;
   matched: number;
   ruleErrors: number;
+  /** Of `matched`, those by a principal in SAML_IGNORE_PRINCIPALS: counted, not alerted. */
+  suppressed: number;
   rejections: Rejection[];
   /** Ids of the detections created or updated by this ingestion. */
   detectionIds: string[];
@@ -41,20 +44,39 @@ export interface SamlDetectionServiceOptions {
   pubsub: GatewayPubSub;
   clock: Clock;
   logger: Logger;
+  /** SAML_IGNORE_PRINCIPALS: ARNs or `*` globs whose matches raise no alert. */
+  ignorePrincipals?: readonly string[];
 }
+
+/** A rule evaluation plus the gateway's triage: whether an ignored principal's match is suppressed. */
+export type SamlEvaluation = RuleEvaluation & { suppressed: boolean };
 
 export class SamlDetectionService {
   readonly spec: RuleSpec;
   private readonly grouper: AlertGrouper;
+  readonly ignoreList: PrincipalIgnoreList;
+  private suppressed = 0;
 
   constructor(private readonly opts: SamlDetectionServiceOptions) {
     this.spec = opts.spec;
+    this.ignoreList = new PrincipalIgnoreList(opts.ignorePrincipals ?? []);
     this.grouper = new AlertGrouper(opts.spec, new SamlAlertTables(opts.database));
   }
 
   /** Evaluates one event without storing anything. `asIngested` first adds the p_* fields ingestion adds. */
-  evaluate(event: JsonObject, asIngested = false): RuleEvaluation {
-    return evaluateRule(this.spec, asIngested ? toPantherRow(event, this.opts.clock.now()) : event);
+  evaluate(event: JsonObject, asIngested = false): SamlEvaluation {
+    const evaluation = evaluateRule(this.spec, asIngested ? toPantherRow(event, this.opts.clock.now()) : event);
+    return { ...evaluation, suppressed: this.suppresses(evaluation, event) };
+  }
+
+  /** Matches suppressed since start (an ignored principal's): they raised no alert. */
+  get suppressedEvents(): number {
+    return this.suppressed;
+  }
+
+  /** A match (not a rule error: that says the data is odd, whoever sent it) by an ignored principal. */
+  private suppresses(evaluation: RuleEvaluation, record: JsonObject): boolean {
+    return evaluation.matched && !evaluation.ruleError && this.ignoreList.ignores(record);
   }
 
   startIngest(source: string): IngestSession {
@@ -78,7 +100,7 @@ export class SamlDetectionService {
   close(): void {}
 
   /** @internal used by IngestSession */
-  ingestOne(value: unknown): { ok: true; match: Match | null } | { ok: false; reason: string } {
+  ingestOne(value: unknown): { ok: true; match: Match | null; suppressed?: boolean } | { ok: false; reason: string } {
     const check = checkCloudTrailRecord(value);
     if (!check.ok) return check;
     // Rules only see the log types they declare (a Panther row of another type is accepted and ignored).
@@ -89,6 +111,11 @@ export class SamlDetectionService {
     if (!ruleMightAlert(check.record)) return { ok: true, match: null };
     const evaluation = evaluateRule(this.spec, toPantherRow(check.record, this.opts.clock.now()));
     if (!evaluation.matched && !evaluation.ruleError) return { ok: true, match: null };
+    if (this.suppresses(evaluation, check.record)) {
+      this.suppressed += 1;
+      this.opts.logger.debug({ actorArn: principalArnsOf(check.record)[0] ?? null, eventName: check.record['eventName'] }, 'SAML match by an ignored principal: suppressed');
+      return { ok: true, match: null, suppressed: true };
+    }
     return { ok: true, match: { evaluation, record: check.record, eventTimeMs: check.eventTimeMs } };
   }
 
@@ -118,7 +145,7 @@ function ruleMightAlert(record: JsonObject): boolean {
 
 /** One body or file being ingested: counts what it accepted, rejected and matched. */
 export class IngestSession {
-  private readonly summary: IngestSummary = { accepted: 0, rejected: 0, matched: 0, ruleErrors: 0, rejections: [], detectionIds: [] };
+  private readonly summary: IngestSummary = { accepted: 0, rejected: 0, matched: 0, ruleErrors: 0, suppressed: 0, rejections: [], detectionIds: [] };
   private pending: Match[] = [];
   /** Batches are grouped one after the other, in the order they filled. */
   private flushing: Promise<void> = Promise.resolve();
@@ -144,6 +171,11 @@ export class IngestSession {
     const result = this.service.ingestOne(item.value);
     if (!result.ok) return this.reject(result.reason);
     this.summary.accepted += 1;
+    // A suppressed match is still a match of the rule: counted in both, grouped into no alert.
+    if (result.suppressed) {
+      this.summary.matched += 1;
+      this.summary.suppressed += 1;
+    }
     if (!result.match) return;
     if (result.match.evaluation.ruleError) this.summary.ruleErrors += 1;
     else this.summary.matched += 1;

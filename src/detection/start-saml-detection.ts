@@ -30,7 +30,7 @@ export async function startSamlDetection(
   lease: LeaseHolder,
 ): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
-  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger });
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals });
   const sandbox = cfg.cloudtrailDir === null;
   const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
   if (sandbox) {

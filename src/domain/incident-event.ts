@@ -2,7 +2,7 @@
 // after logging it in the incident event log (src/store/event-log.ts), which gives it its id.
 import type { Incident } from './saas-security.js';
 
-export const INCIDENT_EVENT_KINDS = ['FETCHED', 'MIRRORED', 'CLOSED'] as const;
+export const INCIDENT_EVENT_KINDS = ['FETCHED', 'MIRRORED', 'CLOSED', 'REOPENED'] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 
 export interface IncidentEvent {

@@ -89,6 +89,8 @@ export interface StaAccessLog {
 
 export interface StaAccessLogQuery {
   userName?: string | null;
+  /** Keep events without a principal (the reference drops them); ignored with userName. */
+  includeAnonymous?: boolean | null;
   since?: Date | null;
   until?: Date | null;
 }

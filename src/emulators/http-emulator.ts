@@ -2,6 +2,7 @@
 // tests can assert the wire shape the real API requires), and switchable faults: 429 with Retry-After,
 // 5xx, 4xx rejections, slow answers, dropped connections and malformed bodies.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface RecordedRequest {
@@ -68,12 +69,17 @@ export abstract class HttpEmulator {
   get url(): string {
     const addr = this.server?.address() as AddressInfo | null;
     if (!addr) throw new Error('emulator is not listening');
-    return `http://127.0.0.1:${addr.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`;
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => void this.onRequest(req, res));
-    this.server.on('connection', (s) => {
+  private tls = false;
+
+  /** Listens on loopback; with `tls` (a PEM key and certificate) it speaks HTTPS, as the real APIs do. */
+  async start(port = 0, host = '127.0.0.1', tls?: { key: string; cert: string }): Promise<string> {
+    this.tls = Boolean(tls);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res);
+    this.server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
+    this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

@@ -13,6 +13,7 @@ import type { IncidentFetchConfig } from '../config.js';
 import type { IncidentEvent } from '../domain/incident-event.js';
 import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
+import { closeReasonFromSource } from './mirror-close.js';
 import { advanceCursor, iso, readPage, updatedAtMs, type DeltaSource } from './delta-cursor.js';
 import { storedIncident, type FetchState, type IncidentStore, type StoredIncident } from './incident-store.js';
 
@@ -79,6 +80,9 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
       if (stored.has(w.incident_id) || records.some((r) => r.wire.incident_id === w.incident_id)) continue;
       const created = parseApiDate(w.created_at)?.getTime();
       if (created !== undefined && created < windowStart) continue;
+      // Closed at the source already: with close-mirrored on, closed in the gateway at once (the reference
+      // closes it at its first get-remote-data), not left open until the upstream next changes it.
+      const closeReason = closeReasonFromSource(config, config.mirrorDirection, w);
       records.push({
         wire: w,
         gateway: {
@@ -87,8 +91,8 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
           // As the reference's last_mirrored_in: the fetch is the first sync.
           lastMirroredAt: now,
           mirrorError: null,
-          gatewayState: 'OPEN',
-          closeReason: null,
+          gatewayState: closeReason ? 'CLOSED' : 'OPEN',
+          closeReason,
         },
       });
     }

@@ -2,14 +2,15 @@
 // mirror cursor (no filters, as get-modified-remote-data), and for each STORED incident stamped Incoming or
 // Both whose mirrored fields differ from the stored copy, store the new copy and publish MIRRORED naming the
 // changed fields. The reference compared milliseconds with seconds and so re-sent every incident on every
-// cycle; here an unchanged incident produces nothing. The delta page already holds the whole incident, so
+// cycle; here an unchanged incident produces nothing. A record the gateway holds CLOSED whose upstream copy
+// is open again reopens (REOPENED), so it is never stuck closed while the upstream works it. The delta page already holds the whole incident, so
 // there is no per-incident get-remote-data call.
-import { deriveState } from '../connectors/saas-security/map.js';
 import type { WireIncident } from '../connectors/saas-security/wire.js';
 import { mirrorsIncoming } from '../domain/incident-record.js';
 import type { NewIncidentEvent } from '../domain/incident-event.js';
 import { advanceCursor, iso, readPage, updatedAtMs } from './delta-cursor.js';
 import { currentState, publishAll, type SyncDeps } from './incident-fetcher.js';
+import { closeReasonFromSource, reopensFromSource } from './mirror-close.js';
 import { storedIncident, type StoredIncident } from './incident-store.js';
 
 /** The fields mirrored in (spec §5, seed "Configure SaaS Security Incident Mirroring"). */
@@ -52,17 +53,21 @@ export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number
       if (!before || !mirrorsIncoming(before.gateway.mirrorDirection)) continue;
       const changed = changedMirroredFields(before.wire, w);
       if (changed.length === 0) continue;
-      const closesRecord = config.closeMirrored && before.gateway.gatewayState === 'OPEN' && deriveState(w.state, w.status) === 'CLOSED';
-      const after: StoredIncident = {
-        wire: w,
-        gateway: {
-          ...before.gateway,
-          lastMirroredAt: now,
-          ...(closesRecord ? { gatewayState: 'CLOSED' as const, closeReason: `From SaasSecurity: ${w.category ?? 'None'}` } : {}),
-        },
-      };
+      const closeReason = before.gateway.gatewayState === 'OPEN' ? closeReasonFromSource(config, before.gateway.mirrorDirection, w) : null;
+      const reopens = reopensFromSource(before.gateway, w);
+      const gateway = { ...before.gateway, lastMirroredAt: now };
+      let kind: NewIncidentEvent['kind'] = 'MIRRORED';
+      if (closeReason) {
+        Object.assign(gateway, { gatewayState: 'CLOSED', closeReason });
+        kind = 'CLOSED';
+      } else if (reopens) {
+        Object.assign(gateway, { gatewayState: 'OPEN', closeReason: null });
+        changed.push('gatewayState', ...(before.gateway.closeReason === null ? [] : ['closeReason']));
+        kind = 'REOPENED';
+      }
+      const after: StoredIncident = { wire: w, gateway };
       updates.set(w.incident_id, after);
-      events.push({ kind: closesRecord ? 'CLOSED' : 'MIRRORED', incident: storedIncident(after), changedFields: changed, at: now });
+      events.push({ kind, incident: storedIncident(after), changedFields: changed, at: now });
     }
     const { next, stuck } = advanceCursor(from, handled, page.resources.length >= MIRROR_PAGE_SIZE);
     if (stuck) logger.warn({ from: state.mirrorCursor }, 'a full page of modified incidents shares one updated_at: moving past it by 1 ms');

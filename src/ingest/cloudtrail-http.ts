@@ -87,6 +87,6 @@ async function handleIngest(request: Request, services: Services, authenticator:
     log.warn({ reason }, 'CloudTrail body refused: not JSON');
     return failure(400, 'BAD_USER_INPUT', `the body is not JSON: ${reason}`);
   }
-  log.info({ accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, ruleErrors: summary.ruleErrors }, 'CloudTrail body ingested');
+  log.info({ accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, ruleErrors: summary.ruleErrors, suppressed: summary.suppressed }, 'CloudTrail body ingested');
   return json(200, summary);
 }

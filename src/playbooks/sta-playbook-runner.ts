@@ -5,7 +5,7 @@
 // dropped; a permanent failure (no such user or group) ends the run FAILED until an analyst retries it.
 // Everything that changes a run (tick, retry, cancel) goes through one queue, so no two touch a run at once.
 import type { Clock } from '../clock.js';
-import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError } from '../domain/sta-alert.js';
+import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError, StaStepName } from '../domain/sta-alert.js';
 import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '../errors.js';
 import { scrub, type Logger } from '../logger.js';
 import type { StaAlertMail } from '../mail/sta-alert-mail.js';
@@ -30,8 +30,12 @@ const MAX_SLEEP_MS = 60_000;
 
 export interface StaPlaybookRunnerOptions {
   store: StaAlertStore;
-  /** Null until an STA connector is configured: steps that call STA then fail with NOT_CONFIGURED and retry. */
-  responder: StaResponder | null;
+  /**
+   * What the steps act on: one responder for every alert, or a function choosing by the alert's "Instance
+   * name:" (several STA tenants; it throws a StepFailure for an unknown instance, which ends the run FAILED).
+   * Null until an STA connector is configured: steps that call STA then fail with NOT_CONFIGURED and retry.
+   */
+  responder: StaResponder | ((instanceName: string | null) => StaResponder) | null;
   clock: Clock;
   logger: Logger;
   settings: PushRejectionSettings;
@@ -52,7 +56,7 @@ export interface IncomingStaAlert extends StaAlertMail {
 
 export class StaPlaybookRunner {
   readonly store: StaAlertStore;
-  private readonly responder: StaResponder | null;
+  private readonly responder: StaPlaybookRunnerOptions['responder'];
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly settings: PushRejectionSettings;
@@ -161,14 +165,40 @@ export class StaPlaybookRunner {
     });
   }
 
-  /** Stops a run: its remaining steps are cancelled and the alert is closed. Needs `respond`. */
-  cancel(alertId: string, by: string | null): Promise<StaAlert> {
+  /**
+   * Stops a run: its remaining steps are cancelled and the alert is closed. Needs `respond`. With
+   * `removeUserFromGroup` (the reference's STA-PostProcessing on a manual close), a user this run parked in
+   * the unusual-activity group is removed now, once, and the removal is recorded as the run's
+   * REMOVE_FROM_GROUP step. If STA refuses the removal the cancel fails with its code and the run is left as
+   * it was (still waiting to remove them at the end of the stay).
+   */
+  cancel(alertId: string, by: string | null, opts: { removeUserFromGroup?: boolean } = {}): Promise<StaAlert> {
     return this.enqueue(async () => {
       const alert = await this.alertWithRun(alertId);
       const run = alert.run;
       if (TERMINAL_RUN_STATES.has(run.state)) throw badInput(`The run is already ${run.state}`, 'id');
+      if (opts.removeUserFromGroup && run.playbook !== 'ADD_TO_UNUSUAL_ACTIVITY_GROUP') {
+        throw badInput('removeUserFromGroup applies only to a push-rejection run (ADD_TO_UNUSUAL_ACTIVITY_GROUP)', 'removeUserFromGroup');
+      }
+      const parked = parksUser(run);
+      const removeStep = run.steps.find((s) => s.name === 'REMOVE_FROM_GROUP');
+      const events: StaAlertChange['events'] = [];
+      let removed = false;
+      if (opts.removeUserFromGroup && parked && removeStep) {
+        const started = this.iso();
+        try {
+          await this.responderFor(alert).removeUserFromGroup(alert.userName ?? '', run.groupName ?? '');
+        } catch (e) {
+          this.logger.warn({ alertId, by, code: errorCodeOf(e) }, 'removing the user on cancel failed; the run is unchanged');
+          throw e instanceof StepFailure ? new GatewayError(e.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UPSTREAM_REJECTED', e.message) : e;
+        }
+        removeStep.attempts += 1;
+        removeStep.startedAt = started;
+        succeed(removeStep, this.iso());
+        events.push({ type: 'STEP_SUCCEEDED', step: 'REMOVE_FROM_GROUP' });
+        removed = true;
+      }
       const now = this.iso();
-      const added = run.steps.some((s) => s.name === 'ADD_TO_GROUP' && s.status === 'SUCCEEDED');
       for (const step of run.steps) {
         if (!isSettled(step)) step.status = 'CANCELLED';
       }
@@ -177,11 +207,15 @@ export class StaPlaybookRunner {
       run.dueAt = null;
       this.close(alert, now, 'Cancelled', [
         `Playbook run cancelled by ${by ?? 'an analyst'}.`,
-        // The reference's manual close without "remove the user": the user stays in the group.
-        ...(added ? [`The user was added to "${run.groupName}" and stays there until removed by hand.`] : []),
-      ].join(' '));
-      await this.store.save([{ alert, events: [{ type: 'CANCELLED' }, { type: 'CLOSED' }] }], now);
-      this.logger.info({ alertId, by }, 'STA playbook run cancelled');
+        removed
+          ? `The user was removed from "${run.groupName}".`
+          : // The reference's manual close without "remove the user": the user stays in the group.
+            parked
+            ? `The user was added to "${run.groupName}" and stays there until removed by hand.`
+            : '',
+      ].filter(Boolean).join(' '));
+      await this.store.save([{ alert, events: [...events, { type: 'CANCELLED' }, { type: 'CLOSED' }] }], now);
+      this.logger.info({ alertId, by, removedFromGroup: removed }, 'STA playbook run cancelled');
       return alert;
     });
   }
@@ -232,6 +266,12 @@ export class StaPlaybookRunner {
     const p = this.queue.then(fn);
     this.queue = p.catch(() => {});
     return p;
+  }
+
+  /** The STA the alert's steps act on: the one responder, or the instance its email names. */
+  private responderFor(alert: StaAlert): StaResponder {
+    if (!this.responder) throw notConfigured('The STA connector');
+    return typeof this.responder === 'function' ? this.responder(alert.instanceName) : this.responder;
   }
 
   private async alertWithRun(alertId: string): Promise<StaAlert & { run: StaPlaybookRun }> {
@@ -320,8 +360,7 @@ export class StaPlaybookRunner {
     let error: StaStepError | null = null;
     let outcome: StepOutcome = {};
     try {
-      if (!this.responder) throw notConfigured('The STA connector');
-      outcome = (await action?.(this.responder)) ?? {};
+      outcome = (await action?.(this.responderFor(alert))) ?? {};
     } catch (e) {
       error = toStepError(e);
       if (!(e instanceof GatewayError || e instanceof StepFailure)) this.logger.error({ ...log, err: e }, 'unexpected error in an STA playbook step');
@@ -414,6 +453,17 @@ export class StaPlaybookRunner {
     alert.closeReason = reason;
     alert.closeNotes = notes;
   }
+}
+
+/**
+ * The run has put the user in the group (or, taking over from an earlier run, holds them there) and has not
+ * yet removed them: its own removal is still to come.
+ */
+function parksUser(run: StaPlaybookRun): boolean {
+  const status = (name: StaStepName) => run.steps.find((s) => s.name === name)?.status;
+  const holds = status('ADD_TO_GROUP') === 'SUCCEEDED' || (status('ADD_TO_GROUP') === 'SKIPPED' && status('CHECK_MEMBERSHIP') === 'SUCCEEDED');
+  const removal = status('REMOVE_FROM_GROUP');
+  return holds && removal !== undefined && removal !== 'SUCCEEDED' && removal !== 'SKIPPED';
 }
 
 /** Done with, one way or the other: a cancel leaves it as it is, a resume does not run it again. */

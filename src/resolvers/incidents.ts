@@ -94,13 +94,13 @@ export async function closeIncident(args: { id: string; category: CloseCategory 
   const sync = ctx.services.incidentSync;
   const record = await sync?.store.get(id);
   if (sync && record) {
-    // A fetched incident: its stamped mirror direction decides whether the close goes upstream.
+    // A fetched incident: closed upstream, then its gateway record.
     return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger }, record, args.category);
   }
   // Not fetched (before the fetch window, filtered out, or fetching off): no gateway record, so close upstream.
   const before = await connector.getIncident(id);
   if (!before) throw notFound(`SaaS Security has no incident ${id}`);
-  const { incident } = await connector.closeIncident(id, args.category);
+  const incident = await connector.closeIncident(id, args.category);
   if (!incident) throw notFound(`SaaS Security has no incident ${id}`);
   // No gateway record changes here, so the event is logged on its own (after the upstream accepted the close).
   const event = { kind: 'CLOSED' as const, incident, changedFields: changedFields(before, incident), at: new Date(ctx.services.clock.now()).toISOString() };

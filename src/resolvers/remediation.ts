@@ -1,7 +1,8 @@
 // Asset remediation: start one, read its status.
 import type { Context } from '../context.js';
 import type { Remediation, RemediationType } from '../domain/saas-security.js';
-import { badInput } from '../errors.js';
+import { badInput, notConfigured } from '../errors.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { saasSecurity } from './connectors.js';
 
 function assetIdOf(raw: string): string {
@@ -27,4 +28,11 @@ export async function remediateAsset(
 
 export async function getRemediationStatus(args: { assetId: string; type: RemediationType }, ctx: Context): Promise<Remediation | null> {
   return saasSecurity(ctx).getRemediationStatus(assetIdOf(args.assetId), args.type);
+}
+
+/** Subscription.remediationUpdates: the current status, each change, until terminal or the timeout. */
+export function remediationUpdates(args: { assetId: string; type: RemediationType }, ctx: Context): AsyncIterableIterator<Remediation | SubscriptionFailure> {
+  const updates = ctx.services.remediationUpdates;
+  if (!updates) throw notConfigured('SaaS Security');
+  return updates.watch(assetIdOf(args.assetId), args.type);
 }

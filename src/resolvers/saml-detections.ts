@@ -5,6 +5,7 @@ import type { Indicators } from '../detection/cloudtrail-indicators.js';
 import { isObject } from '../detection/panther-event.js';
 import type { SamlDetectionService } from '../detection/saml-detection-service.js';
 import { describeFunctionError } from '../detection/saml-rule.js';
+import { samlProviderOf, type SamlProvider } from '../detection/saml-triage.js';
 import type { SamlDetection, SamlDetectionEvent, SamlDetectionEventKind, SamlMatchedEvent } from '../domain/saml-detection.js';
 import { badInput, notConfigured } from '../errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from './incidents.js';
@@ -111,6 +112,8 @@ export async function listSamlDetectionEvents(detection: SamlDetection, args: Pa
 
 export interface SamlRuleResult {
   matches: boolean;
+  /** Matches by a principal in SAML_IGNORE_PRINCIPALS: shown, but no alert would be raised. */
+  suppressed: boolean;
   ruleError: boolean;
   title: string | null;
   dedupString: string | null;
@@ -125,6 +128,7 @@ export function evaluateSamlRule(args: { event?: unknown; asIngested?: boolean |
   const errors = [...(r.ruleError ? [r.ruleError] : []), ...r.auxErrors].map(describeFunctionError);
   return {
     matches: r.matched,
+    suppressed: r.suppressed,
     ruleError: r.ruleError !== null,
     title: r.title,
     dedupString: r.dedupString,
@@ -144,4 +148,21 @@ export function matchesSamlDetectionEventFilter(e: SamlDetectionEvent, f: SamlDe
   if (f.kinds?.length && !f.kinds.includes(e.kind)) return false;
   if (f.accountIds?.length && !(e.detection.accountId && f.accountIds.includes(e.detection.accountId))) return false;
   return true;
+}
+
+/** The SAML provider a detection is about: that of the event that opened its window. */
+export async function samlProviderOfDetection(detection: SamlDetection, ctx: Context): Promise<SamlProvider> {
+  // The earliest event: a window opens at its first match's eventTime and only later ones join it.
+  const [first] = await samlDetection(ctx).eventsOf(detection.id, null, 1);
+  return first ? samlProviderOf(first.record) : { arn: null, name: null };
+}
+
+export interface SamlDetectionStatus {
+  ignoredPrincipals: readonly string[];
+  suppressedEvents: number;
+}
+
+export function getSamlDetectionStatus(ctx: Context): SamlDetectionStatus {
+  const s = samlDetection(ctx);
+  return { ignoredPrincipals: s.ignoreList.entries, suppressedEvents: s.suppressedEvents };
 }

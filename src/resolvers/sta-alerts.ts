@@ -86,8 +86,8 @@ export function retryStaPlaybookRun(args: { id: string }, ctx: Context): Promise
   return ctx.services.staAlerts.retry(args.id.trim(), ctx.principal?.id ?? null);
 }
 
-export function cancelStaPlaybookRun(args: { id: string }, ctx: Context): Promise<StaAlert> {
-  return ctx.services.staAlerts.cancel(args.id.trim(), ctx.principal?.id ?? null);
+export function cancelStaPlaybookRun(args: { id: string; removeUserFromGroup?: boolean | null }, ctx: Context): Promise<StaAlert> {
+  return ctx.services.staAlerts.cancel(args.id.trim(), ctx.principal?.id ?? null, { removeUserFromGroup: args.removeUserFromGroup ?? false });
 }
 
 export interface StaAlertEventFilter {

@@ -8,13 +8,20 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection, type Edge } from './incidents.js';
 
 // Keyed on the Context object, which is fresh per operation: loaders never outlive (or leak across) one.
-const loaders = new WeakMap<Context, StaLoaders>();
+// One set per STA instance.
+const loaders = new WeakMap<Context, Map<string, StaLoaders>>();
 
-export function staLoaders(ctx: Context): StaLoaders {
-  let l = loaders.get(ctx);
+export function staLoaders(ctx: Context, instance?: string | null): StaLoaders {
+  let byInstance = loaders.get(ctx);
+  if (!byInstance) {
+    byInstance = new Map();
+    loaders.set(ctx, byInstance);
+  }
+  const key = instance?.trim() ?? '';
+  let l = byInstance.get(key);
   if (!l) {
-    l = new StaLoaders(sta(ctx));
-    loaders.set(ctx, l);
+    l = new StaLoaders(sta(ctx, key || null));
+    byInstance.set(key, l);
   }
   return l;
 }

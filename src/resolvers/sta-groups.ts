@@ -2,7 +2,8 @@
 // remove: add and remove are idempotent).
 import type { Context } from '../context.js';
 import type { StaGroup, StaGroupCreate, StaGroupMember, StaGroupUpdate, StaUser } from '../domain/sta.js';
-import { sta } from './connectors.js';
+import { fromInstance, instanceOf, sta } from './connectors.js';
+import type { OnInstance } from './sta-users.js';
 import type { Connection } from './incidents.js';
 import { requireName, sliceConnection, staLoaders } from './sta-common.js';
 
@@ -12,12 +13,12 @@ export interface StaMembership {
   isMember: boolean;
 }
 
-export async function getStaGroup(args: { name: string }, ctx: Context): Promise<StaGroup | null> {
-  return sta(ctx).getGroup(requireName(args.name, 'name'));
+export async function getStaGroup(args: { name: string } & OnInstance, ctx: Context): Promise<StaGroup | null> {
+  return fromInstance(args.instance, await sta(ctx, args.instance).getGroup(requireName(args.name, 'name')));
 }
 
-export async function listStaGroups(_args: Record<string, never>, ctx: Context): Promise<StaGroup[]> {
-  return sta(ctx).listGroups();
+export async function listStaGroups(args: OnInstance, ctx: Context): Promise<StaGroup[]> {
+  return fromInstance(args.instance, await sta(ctx, args.instance).listGroups());
 }
 
 export async function staGroupMembers(
@@ -25,50 +26,53 @@ export async function staGroupMembers(
   args: { first?: number | null; after?: string | null },
   ctx: Context,
 ): Promise<Connection<StaGroupMember>> {
-  const members = await staLoaders(ctx).membersOfGroup.load(group.id);
+  const instance = instanceOf(group);
+  const members = fromInstance(instance, await staLoaders(ctx, instance).membersOfGroup.load(group.id));
   return sliceConnection(members, `sta:group-members:${group.id}`, args);
 }
 
-export function staGroupMemberUser(member: StaGroupMember, ctx: Context): Promise<StaUser | null> {
-  return staLoaders(ctx).userByName.load(member.name);
+export async function staGroupMemberUser(member: StaGroupMember, ctx: Context): Promise<StaUser | null> {
+  const instance = instanceOf(member);
+  return fromInstance(instance, await staLoaders(ctx, instance).userByName.load(member.name));
 }
 
-export async function createStaGroup(args: { input: StaGroupCreate }, ctx: Context): Promise<StaGroup> {
-  return sta(ctx).createGroup({ ...args.input, name: requireName(args.input.name, 'input.name') });
+export async function createStaGroup(args: { input: StaGroupCreate } & OnInstance, ctx: Context): Promise<StaGroup> {
+  return fromInstance(args.instance, await sta(ctx, args.instance).createGroup({ ...args.input, name: requireName(args.input.name, 'input.name') }));
 }
 
-export async function updateStaGroup(args: { name: string; input: StaGroupUpdate }, ctx: Context): Promise<StaGroup> {
+export async function updateStaGroup(args: { name: string; input: StaGroupUpdate } & OnInstance, ctx: Context): Promise<StaGroup> {
   if (args.input.name !== undefined && args.input.name !== null) requireName(args.input.name, 'input.name');
-  return sta(ctx).updateGroup(requireName(args.name, 'name'), args.input);
+  return fromInstance(args.instance, await sta(ctx, args.instance).updateGroup(requireName(args.name, 'name'), args.input));
 }
 
-export async function deleteStaGroup(args: { name: string }, ctx: Context): Promise<{ id: string; name: string; deleted: true }> {
-  const group = await sta(ctx).deleteGroup(requireName(args.name, 'name'));
+export async function deleteStaGroup(args: { name: string } & OnInstance, ctx: Context): Promise<{ id: string; name: string; deleted: true }> {
+  const group = await sta(ctx, args.instance).deleteGroup(requireName(args.name, 'name'));
   return { id: group.id, name: group.name, deleted: true };
 }
 
-async function membershipOf(userName: string, groupName: string, isMember: boolean, ctx: Context): Promise<StaMembership> {
-  const [user, group] = await Promise.all([sta(ctx).requireUser(userName), sta(ctx).requireGroup(groupName)]);
-  return { user, group, isMember };
+async function membershipOf(userName: string, groupName: string, isMember: boolean, ctx: Context, instance?: string | null): Promise<StaMembership> {
+  const connector = sta(ctx, instance);
+  const [user, group] = await Promise.all([connector.requireUser(userName), connector.requireGroup(groupName)]);
+  return { user: fromInstance(instance, user), group: fromInstance(instance, group), isMember };
 }
 
 /** Every page of the user's groups is read (the reference read only the first). */
-export async function staUserInGroup(args: { userName: string; groupName: string }, ctx: Context): Promise<boolean> {
-  return sta(ctx).isUserInGroup(requireName(args.userName, 'userName'), requireName(args.groupName, 'groupName'));
+export async function staUserInGroup(args: { userName: string; groupName: string } & OnInstance, ctx: Context): Promise<boolean> {
+  return sta(ctx, args.instance).isUserInGroup(requireName(args.userName, 'userName'), requireName(args.groupName, 'groupName'));
 }
 
 /** Idempotent: a user already in the group is success, and nothing is sent. */
-export async function addStaUserToGroup(args: { userName: string; groupName: string }, ctx: Context): Promise<StaMembership> {
+export async function addStaUserToGroup(args: { userName: string; groupName: string } & OnInstance, ctx: Context): Promise<StaMembership> {
   const userName = requireName(args.userName, 'userName');
   const groupName = requireName(args.groupName, 'groupName');
-  await sta(ctx).addUserToGroup(userName, groupName);
-  return membershipOf(userName, groupName, true, ctx);
+  await sta(ctx, args.instance).addUserToGroup(userName, groupName);
+  return membershipOf(userName, groupName, true, ctx, args.instance);
 }
 
 /** Idempotent: a user not in the group is success, and nothing is sent. */
-export async function removeStaUserFromGroup(args: { userName: string; groupName: string }, ctx: Context): Promise<StaMembership> {
+export async function removeStaUserFromGroup(args: { userName: string; groupName: string } & OnInstance, ctx: Context): Promise<StaMembership> {
   const userName = requireName(args.userName, 'userName');
   const groupName = requireName(args.groupName, 'groupName');
-  await sta(ctx).removeUserFromGroup(userName, groupName);
-  return membershipOf(userName, groupName, false, ctx);
+  await sta(ctx, args.instance).removeUserFromGroup(userName, groupName);
+  return membershipOf(userName, groupName, false, ctx, args.instance);
 }

@@ -17,20 +17,28 @@ export function checkLogWindow(filter: StaAccessLogQuery): void {
   }
 }
 
+/**
+ * A user-filtered scan reads the tenant's log and keeps that user's events, so without `since` it would read
+ * the whole log. It starts this long ago unless the caller gives `since` (which may be earlier).
+ */
+export const USER_LOG_DEFAULT_WINDOW_MS = 24 * 3_600_000;
+
 export async function listStaAccessLogs(
-  args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null },
+  args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null; instance?: string | null },
   ctx: Context,
 ): Promise<Connection<StaAccessLog>> {
   const first = checkFirst(args.first);
   const filter = args.filter ?? {};
   checkLogWindow(filter);
-  const connector = sta(ctx);
+  const connector = sta(ctx, args.instance);
   const userName = filter.userName ? requireName(filter.userName, 'filter.userName') : null;
   // As the reference: naming a user who does not exist is an error, not an empty list.
   if (userName) await connector.requireUser(userName);
-  const wanted = (l: StaAccessLog) => !userName || l.userName === userName;
+  // As the reference, events without a principal are dropped unless asked for.
+  const wanted = (l: StaAccessLog) => (userName ? l.userName === userName : l.userName !== null || filter.includeAnonymous === true);
+  const since = filter.since ?? (userName ? new Date(ctx.services.clock.now() - USER_LOG_DEFAULT_WINDOW_MS) : null);
 
-  let cursor: PageCursor = args.after ? decodeCursor(args.after) : { path: connector.logsRef(filter.since, filter.until), skip: 0 };
+  let cursor: PageCursor = args.after ? decodeCursor(args.after) : { path: connector.logsRef(since, filter.until), skip: 0 };
   const edges: Edge<StaAccessLog>[] = [];
   let hasNextPage = false;
   for (;;) {

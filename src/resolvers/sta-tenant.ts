@@ -3,6 +3,6 @@ import type { Context } from '../context.js';
 import { sta } from './connectors.js';
 
 /** Never false: an inaccessible tenant is a typed error, with the reference's advice on a 403. */
-export async function validateStaTenant(_args: Record<string, never>, ctx: Context): Promise<boolean> {
-  return sta(ctx).validateTenant();
+export async function validateStaTenant(args: { instance?: string | null }, ctx: Context): Promise<boolean> {
+  return sta(ctx, args.instance).validateTenant();
 }

@@ -12,7 +12,7 @@ import type {
   StaUserUpdate,
 } from '../domain/sta.js';
 import { badInput } from '../errors.js';
-import { sta } from './connectors.js';
+import { fromInstance, instanceOf, sta } from './connectors.js';
 import type { Connection } from './incidents.js';
 import { requireName, sliceConnection, staLoaders } from './sta-common.js';
 
@@ -20,8 +20,13 @@ import { requireName, sliceConnection, staLoaders } from './sta-common.js';
 export const DEFAULT_USER_LOG_WINDOW_MS = 7 * 86_400_000;
 export const MAX_USER_LOGS = 1000;
 
-export async function getStaUser(args: { userName: string }, ctx: Context): Promise<StaUser | null> {
-  return staLoaders(ctx).userByName.load(requireName(args.userName, 'userName'));
+/** Every root field takes an optional STA `instance` (default: the first configured). */
+export interface OnInstance {
+  instance?: string | null;
+}
+
+export async function getStaUser(args: { userName: string } & OnInstance, ctx: Context): Promise<StaUser | null> {
+  return fromInstance(args.instance, await staLoaders(ctx, args.instance).userByName.load(requireName(args.userName, 'userName')));
 }
 
 /** Case-insensitive substring of userName, email, first or last name. */
@@ -30,52 +35,55 @@ function matches(u: StaUser, needle: string): boolean {
 }
 
 export async function listStaUsers(
-  args: { first?: number | null; after?: string | null; search?: string | null },
+  args: { first?: number | null; after?: string | null; search?: string | null } & OnInstance,
   ctx: Context,
 ): Promise<Connection<StaUser>> {
   const search = args.search?.trim().toLowerCase() ?? '';
-  const all = await sta(ctx).listUsers();
+  const all = fromInstance(args.instance, await sta(ctx, args.instance).listUsers());
   const users = search ? all.filter((u) => matches(u, search)) : all;
   return sliceConnection(users, `sta:users?search=${search}`, args);
 }
 
-export async function createStaUser(args: { input: StaUserCreate }, ctx: Context): Promise<StaUser> {
+export async function createStaUser(args: { input: StaUserCreate } & OnInstance, ctx: Context): Promise<StaUser> {
   const { input } = args;
   for (const k of ['userName', 'firstName', 'lastName', 'email'] as const) requireName(input[k], `input.${k}`);
-  return sta(ctx).createUser({ ...input, userName: input.userName.trim() });
+  return fromInstance(args.instance, await sta(ctx, args.instance).createUser({ ...input, userName: input.userName.trim() }));
 }
 
-export async function updateStaUser(args: { userName: string; input: StaUserUpdate }, ctx: Context): Promise<StaUser> {
+export async function updateStaUser(args: { userName: string; input: StaUserUpdate } & OnInstance, ctx: Context): Promise<StaUser> {
   const userName = requireName(args.userName, 'userName');
   if (args.input.userName !== undefined && args.input.userName !== null) requireName(args.input.userName, 'input.userName');
   // The reference resolves nothing first; we check so an unknown user is NOT_FOUND rather than an upstream 404 text.
-  await sta(ctx).requireUser(userName);
-  return sta(ctx).updateUser(userName, args.input);
+  await sta(ctx, args.instance).requireUser(userName);
+  return fromInstance(args.instance, await sta(ctx, args.instance).updateUser(userName, args.input));
 }
 
-export async function deleteStaUser(args: { userName: string }, ctx: Context): Promise<{ id: string; name: string; deleted: true }> {
-  const user = await sta(ctx).deleteUser(requireName(args.userName, 'userName'));
+export async function deleteStaUser(args: { userName: string } & OnInstance, ctx: Context): Promise<{ id: string; name: string; deleted: true }> {
+  const user = await sta(ctx, args.instance).deleteUser(requireName(args.userName, 'userName'));
   return { id: user.id, name: user.userName, deleted: true };
 }
 
 /** Ends every SSO session of the user; returns the user (whose sessions are now empty). */
-export async function terminateStaUserSessions(args: { userName: string }, ctx: Context): Promise<StaUser> {
+export async function terminateStaUserSessions(args: { userName: string } & OnInstance, ctx: Context): Promise<StaUser> {
   const userName = requireName(args.userName, 'userName');
-  await sta(ctx).terminateUserSessions(userName);
-  ctx.logger.info({ userName }, 'STA sessions terminated by request');
-  return sta(ctx).requireUser(userName);
+  await sta(ctx, args.instance).terminateUserSessions(userName);
+  ctx.logger.info({ userName, staInstance: args.instance ?? null }, 'STA sessions terminated by request');
+  return fromInstance(args.instance, await sta(ctx, args.instance).requireUser(userName));
 }
 
-export function staUserGroups(user: StaUser, ctx: Context): Promise<StaGroup[]> {
-  return staLoaders(ctx).groupsOfUser.load(user.id);
+// Nested fields ask the instance their parent came from.
+export async function staUserGroups(user: StaUser, ctx: Context): Promise<StaGroup[]> {
+  const instance = instanceOf(user);
+  return fromInstance(instance, await staLoaders(ctx, instance).groupsOfUser.load(user.id));
 }
 
-export function staUserApplications(user: StaUser, ctx: Context): Promise<StaApplicationSummary[]> {
-  return staLoaders(ctx).applicationsOfUser.load(user.id);
+export async function staUserApplications(user: StaUser, ctx: Context): Promise<StaApplicationSummary[]> {
+  const instance = instanceOf(user);
+  return fromInstance(instance, await staLoaders(ctx, instance).applicationsOfUser.load(user.id));
 }
 
 export function staUserSessions(user: StaUser, ctx: Context): Promise<StaSession[]> {
-  return staLoaders(ctx).sessionsOfUser.load(user.id);
+  return staLoaders(ctx, instanceOf(user)).sessionsOfUser.load(user.id);
 }
 
 export function staUserAccessLogs(
@@ -89,7 +97,7 @@ export function staUserAccessLogs(
   const since = args.since ?? new Date(Math.floor((ctx.services.clock.now() - DEFAULT_USER_LOG_WINDOW_MS) / 60_000) * 60_000);
   const until = args.until ?? null;
   if (until && until <= since) throw badInput("Until argument's date and time must be greater than since.", 'until');
-  return staLoaders(ctx).accessLogsOfUser.load({ userName: user.userName, since, until, first });
+  return staLoaders(ctx, instanceOf(user)).accessLogsOfUser.load({ userName: user.userName, since, until, first });
 }
 
 /** Incident.assetOwner: the STA user whose email is the incident's asset owner email (batched, cached). */
@@ -102,11 +110,20 @@ export async function incidentAssetOwner(incident: Incident, ctx: Context): Prom
  * The STA user a name from another source stands for: a userName, else (when it looks like one) an email.
  * SAML federation usually puts the login, often an email, in the role-session name.
  */
-export async function staUserNamed(name: string | null | undefined, ctx: Context): Promise<StaUser | null> {
+export async function staUserNamed(name: string | null | undefined, ctx: Context, instance?: string | null): Promise<StaUser | null> {
   const n = name?.trim();
   if (!n) return null;
-  const loaders = staLoaders(ctx);
+  const loaders = staLoaders(ctx, instance);
   const byName = await loaders.userByName.load(n);
-  if (byName || !n.includes('@')) return byName;
-  return loaders.userByEmail.load(n);
+  if (byName || !n.includes('@')) return fromInstance(instance, byName);
+  return fromInstance(instance, await loaders.userByEmail.load(n));
+}
+
+/** StaAlert.user: the named user in the STA instance the alert's email names (null when none is configured). */
+export async function staAlertUser(alert: { userName: string | null; instanceName: string | null }, ctx: Context): Promise<StaUser | null> {
+  const instances = ctx.services.staInstances;
+  if (!instances) return staUserNamed(alert.userName, ctx);
+  const hit = instances.forAlert(alert.instanceName);
+  if ('reason' in hit) return null;
+  return staUserNamed(alert.userName, ctx, hit.name);
 }

@@ -122,7 +122,9 @@ builder.queryField('incidents', (t) =>
 builder.mutationField('closeIncident', (t) =>
   t.field({
     type: IncidentRef,
-    description: 'Closes the incident upstream with a category. The API cannot reopen. Needs the respond scope.',
+    description:
+      'Closes the incident upstream with a category (always sent, whatever the mirror direction), then closes the gateway record. ' +
+      'Fails with the upstream\'s code if the upstream refuses; nothing is then recorded. The API cannot reopen. Needs the respond scope.',
     authScopes: { respond: true },
     args: {
       id: t.arg.id({ required: true }),

@@ -1,6 +1,7 @@
 // Remediation of a SaaS asset: remove public sharing, quarantine, restore.
 import { REMEDIATION_TYPES, type Remediation } from '../domain/saas-security.js';
-import { getRemediationStatus, remediateAsset } from '../resolvers/remediation.js';
+import { getRemediationStatus, remediateAsset, remediationUpdates } from '../resolvers/remediation.js';
+import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { builder } from './builder.js';
 
 export const RemediationTypeRef = builder.enumType('RemediationType', {
@@ -45,5 +46,26 @@ builder.mutationField('remediateAsset', (t) =>
     },
     resolve: (_root, args, ctx) =>
       remediateAsset({ assetId: String(args.assetId), type: args.type, removeInheritedSharing: args.removeInheritedSharing }, ctx),
+  }),
+);
+
+builder.subscriptionField('remediationUpdates', (t) =>
+  t.field({
+    type: RemediationRef,
+    description:
+      'Watches a remediation until it finishes, as the reference\'s "Remediate an Asset" playbook polls it: the current status, then each ' +
+      'change; completes after a terminal status (anything but pending). Ends with a TIMEOUT error after SAAS_SECURITY_REMEDIATION_TIMEOUT ' +
+      '(default 10 min); NOT_FOUND when there is no such remediation. One upstream poll per asset and type (every ' +
+      'SAAS_SECURITY_REMEDIATION_POLL, default 30 s) however many clients watch.',
+    authScopes: { read: true },
+    args: {
+      assetId: t.arg.id({ required: true }),
+      type: t.arg({ type: RemediationTypeRef, required: true }),
+    },
+    subscribe: (_root, args, ctx) => remediationUpdates({ assetId: String(args.assetId), type: args.type }, ctx),
+    resolve: (r) => {
+      if (r instanceof SubscriptionFailure) throw r.error;
+      return r as Remediation;
+    },
   }),
 );

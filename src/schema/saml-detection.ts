@@ -15,9 +15,13 @@ import {
   getSamlDetection,
   listSamlDetectionEvents,
   listSamlDetections,
+  getSamlDetectionStatus,
   matchesSamlDetectionEventFilter,
+  samlProviderOfDetection,
+  type SamlDetectionStatus,
   type SamlRuleResult,
 } from '../resolvers/saml-detections.js';
+import { samlProviderOf } from '../detection/saml-triage.js';
 import { builder } from './builder.js';
 
 const AlertSeverityRef = builder.enumType('AlertSeverity', {
@@ -58,6 +62,16 @@ const SamlMatchedEventRef = builder.objectRef<SamlMatchedEvent>('SamlMatchedEven
     sourceIPAddress: t.string({ nullable: true, resolve: (e) => str(e.record['sourceIPAddress']) }),
     userAgent: t.string({ nullable: true, resolve: (e) => str(e.record['userAgent']) }),
     actorArn: t.string({ nullable: true, resolve: (e) => identityArn(e.record) }),
+    samlProviderArn: t.string({
+      nullable: true,
+      description: 'The SAML provider changed: requestParameters.sAMLProviderArn, else responseElements.sAMLProviderArn (Create).',
+      resolve: (e) => samlProviderOf(e.record).arn,
+    }),
+    samlProviderName: t.string({
+      nullable: true,
+      description: 'requestParameters.name (Create), else the name in the provider ARN (saml-provider/<name>).',
+      resolve: (e) => samlProviderOf(e.record).name,
+    }),
     record: t.field({ type: 'JSON', description: 'The whole record.', resolve: (e) => e.record }),
   }),
 });
@@ -88,6 +102,16 @@ export const SamlDetectionRef = builder.objectRef<SamlDetection>('SamlDetection'
     accountId: t.exposeString('accountId', { nullable: true, description: 'recipientAccountId.' }),
     actorArn: t.exposeString('actorArn', { nullable: true, description: 'userIdentity.arn.' }),
     actorName: t.exposeString('actorName', { nullable: true, description: 'Role-session name of an assumed role, else the user name.' }),
+    samlProviderArn: t.string({
+      nullable: true,
+      description: 'The SAML provider the opening event changed (see SamlMatchedEvent.samlProviderArn).',
+      resolve: async (d, _a, ctx) => (await samlProviderOfDetection(d, ctx)).arn,
+    }),
+    samlProviderName: t.string({
+      nullable: true,
+      description: 'The name of that provider.',
+      resolve: async (d, _a, ctx) => (await samlProviderOfDetection(d, ctx)).name,
+    }),
     events: t.field({
       type: SamlMatchedEventConnectionRef,
       description: 'The matched records, oldest first.',
@@ -131,6 +155,9 @@ builder.queryField('samlDetection', (t) =>
 const SamlRuleResultRef = builder.objectRef<SamlRuleResult>('SamlRuleResult').implement({
   fields: (t) => ({
     matches: t.exposeBoolean('matches', { description: 'rule() returned True.' }),
+    suppressed: t.exposeBoolean('suppressed', {
+      description: 'A match by a principal in SAML_IGNORE_PRINCIPALS: ingested, it would raise no alert (only counted). Always false with an empty list.',
+    }),
     ruleError: t.exposeBoolean('ruleError', { description: 'rule() raised: Panther would raise a Rule Error alert.' }),
     title: t.exposeString('title', { nullable: true, description: 'Set when the event matches or raises.' }),
     dedupString: t.exposeString('dedupString', { nullable: true }),
@@ -153,6 +180,21 @@ builder.queryField('evaluateSamlRule', (t) =>
       }),
     },
     resolve: (_root, args, ctx) => evaluateSamlRule(args, ctx),
+  }),
+);
+
+const SamlDetectionStatusRef = builder.objectRef<SamlDetectionStatus>('SamlDetectionStatus').implement({
+  fields: (t) => ({
+    ignoredPrincipals: t.exposeStringList('ignoredPrincipals', { description: 'SAML_IGNORE_PRINCIPALS: ARNs or * globs.' }),
+    suppressedEvents: t.exposeInt('suppressedEvents', { description: 'Matches by an ignored principal since the gateway started: no alert was raised for them.' }),
+  }),
+});
+
+builder.queryField('samlDetectionStatus', (t) =>
+  t.field({
+    type: SamlDetectionStatusRef,
+    authScopes: { read: true },
+    resolve: (_root, _args, ctx) => getSamlDetectionStatus(ctx),
   }),
 );
 

@@ -1,7 +1,7 @@
 // StaAccessLog: one STA access (authentication or audit) event, and the logs query.
 import { listStaAccessLogs } from '../resolvers/sta-logs.js';
 import { builder } from './builder.js';
-import { StaAccessLogRef } from './sta-refs.js';
+import { StaAccessLogRef, STA_INSTANCE_ARG } from './sta-refs.js';
 
 StaAccessLogRef.implement({
   description: "An STA log event, with the reference's row fields (null where STA sent nothing).",
@@ -28,7 +28,13 @@ StaAccessLogRef.implement({
 
 const StaAccessLogFilterRef = builder.inputType('StaAccessLogFilter', {
   fields: (t) => ({
-    userName: t.string({ description: 'Only events whose principal is this user (who must exist).' }),
+    userName: t.string({
+      description: 'Only events whose principal is this user (who must exist). Without `since`, the last 24 hours (give `since` to look further back).',
+    }),
+    includeAnonymous: t.boolean({
+      defaultValue: false,
+      description: 'Also events with no principal (context.principalId), which the reference drops. Default false.',
+    }),
     since: t.field({ type: 'DateTime' }),
     until: t.field({ type: 'DateTime', description: 'Only with since, and after it.' }),
   }),
@@ -45,6 +51,7 @@ builder.queryField('staAccessLogs', (t) =>
       filter: t.arg({ type: StaAccessLogFilterRef }),
       first: t.arg.int({ description: '1 to 1000; default 50.' }),
       after: t.arg.string(),
+      instance: t.arg.string({ description: STA_INSTANCE_ARG }),
     },
     resolve: (_root, args, ctx) => listStaAccessLogs(args, ctx),
   }),

@@ -175,10 +175,17 @@ builder.mutationField('cancelStaPlaybookRun', (t) =>
   t.field({
     type: StaAlertRef,
     description:
-      'Stops the run and closes the alert. A user already put in the unusual-activity group stays there (remove them by hand). Needs the respond scope.',
+      'Stops the run and closes the alert. A user the run put in the unusual-activity group stays there, unless removeUserFromGroup. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { id: t.arg.id({ required: true, description: 'The alert id.' }) },
-    resolve: (_root, args, ctx) => cancelStaPlaybookRun({ id: String(args.id) }, ctx),
+    args: {
+      id: t.arg.id({ required: true, description: 'The alert id.' }),
+      removeUserFromGroup: t.arg.boolean({
+        defaultValue: false,
+        description:
+          'Remove a user this run parked in the unusual-activity group now (once, recorded as its REMOVE_FROM_GROUP step) instead of leaving them there: the reference\'s STA-PostProcessing. If STA refuses, the cancel fails with its code and the run is unchanged.',
+      }),
+    },
+    resolve: (_root, args, ctx) => cancelStaPlaybookRun({ id: String(args.id), removeUserFromGroup: args.removeUserFromGroup }, ctx),
   }),
 );
 

@@ -2,7 +2,7 @@
 import type { StaApplicationAssignment } from '../domain/sta.js';
 import { getStaApplication, listStaApplications, staApplicationDetails } from '../resolvers/sta-applications.js';
 import { builder } from './builder.js';
-import { StaApplicationRef } from './sta-refs.js';
+import { StaApplicationRef, STA_INSTANCE_ARG } from './sta-refs.js';
 
 const StaApplicationAssignmentRef = builder.objectRef<StaApplicationAssignment>('StaApplicationAssignment').implement({
   description: 'Who the application is assigned to: everyone, or these groups.',
@@ -48,7 +48,8 @@ builder.queryField('staApplications', (t) =>
     type: [StaApplicationRef],
     description: 'Every application in the STA tenant (all pages).',
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => listStaApplications({}, ctx),
+    args: { instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => listStaApplications(args, ctx),
   }),
 );
 
@@ -58,7 +59,7 @@ builder.queryField('staApplication', (t) =>
     nullable: true,
     description: 'One application by exact name, with its details; null when there is none.',
     authScopes: { read: true },
-    args: { name: t.arg.string({ required: true }) },
+    args: { name: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => getStaApplication(args, ctx),
   }),
 );

@@ -14,7 +14,7 @@ import {
   updateStaGroup,
 } from '../resolvers/sta-groups.js';
 import { builder } from './builder.js';
-import { StaDeletionRef, StaGroupMemberRef, StaGroupRef, StaMembershipRef, StaUserRef } from './sta-refs.js';
+import { StaDeletionRef, StaGroupMemberRef, StaGroupRef, StaMembershipRef, StaUserRef, STA_INSTANCE_ARG } from './sta-refs.js';
 
 StaGroupMemberRef.implement({
   description: 'A member of an STA group.',
@@ -80,7 +80,7 @@ builder.queryField('staGroup', (t) =>
     nullable: true,
     description: 'One STA group by exact (case-sensitive) name; null when there is none.',
     authScopes: { read: true },
-    args: { name: t.arg.string({ required: true }) },
+    args: { name: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => getStaGroup(args, ctx),
   }),
 );
@@ -90,7 +90,8 @@ builder.queryField('staGroups', (t) =>
     type: [StaGroupRef],
     description: 'Every STA group (all pages).',
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => listStaGroups({}, ctx),
+    args: { instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => listStaGroups(args, ctx),
   }),
 );
 
@@ -99,7 +100,7 @@ builder.queryField('staUserInGroup', (t) =>
     type: 'Boolean',
     description: "Whether the user is in the group, reading every page of the user's groups.",
     authScopes: { read: true },
-    args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }) },
+    args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => staUserInGroup(args, ctx),
   }),
 );
@@ -109,7 +110,7 @@ builder.mutationField('addStaUserToGroup', (t) =>
     type: StaMembershipRef,
     description: 'Adds the user to the group. Already a member is success (nothing is sent). Needs the respond scope.',
     authScopes: { respond: true },
-    args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }) },
+    args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => addStaUserToGroup(args, ctx),
   }),
 );
@@ -119,7 +120,7 @@ builder.mutationField('removeStaUserFromGroup', (t) =>
     type: StaMembershipRef,
     description: 'Removes the user from the group. Not a member is success (nothing is sent). Needs the respond scope.',
     authScopes: { respond: true },
-    args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }) },
+    args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => removeStaUserFromGroup(args, ctx),
   }),
 );
@@ -129,8 +130,8 @@ builder.mutationField('createStaGroup', (t) =>
     type: StaGroupRef,
     description: 'Creates an STA group. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { input: t.arg({ type: StaGroupCreateInputRef, required: true }) },
-    resolve: (_root, args, ctx) => createStaGroup({ input: args.input as StaGroupCreate }, ctx),
+    args: { input: t.arg({ type: StaGroupCreateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => createStaGroup({ input: args.input as StaGroupCreate, instance: args.instance }, ctx),
   }),
 );
 
@@ -139,8 +140,8 @@ builder.mutationField('updateStaGroup', (t) =>
     type: StaGroupRef,
     description: 'Renames or re-describes an STA group. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { name: t.arg.string({ required: true }), input: t.arg({ type: StaGroupUpdateInputRef, required: true }) },
-    resolve: (_root, args, ctx) => updateStaGroup({ name: args.name, input: args.input as StaGroupUpdate }, ctx),
+    args: { name: t.arg.string({ required: true }), input: t.arg({ type: StaGroupUpdateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => updateStaGroup({ name: args.name, input: args.input as StaGroupUpdate, instance: args.instance }, ctx),
   }),
 );
 
@@ -149,7 +150,7 @@ builder.mutationField('deleteStaGroup', (t) =>
     type: StaDeletionRef,
     description: 'Deletes an STA group. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { name: t.arg.string({ required: true }) },
+    args: { name: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => deleteStaGroup(args, ctx),
   }),
 );

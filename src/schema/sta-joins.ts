@@ -1,7 +1,7 @@
 // Where the other sources meet STA: the STA user behind a SaaS Security incident's asset, behind an STA
 // alert email, and behind a SAML detection. Each goes through the STA DataLoaders, so a list of hundreds
 // makes one STA lookup per distinct person, cached.
-import { incidentAssetOwner, staUserNamed } from '../resolvers/sta-users.js';
+import { incidentAssetOwner, staAlertUser, staUserNamed } from '../resolvers/sta-users.js';
 import { builder } from './builder.js';
 import { IncidentRef } from './incident.js';
 import { SamlDetectionRef } from './saml-detection.js';
@@ -22,8 +22,9 @@ builder.objectField(StaAlertRef, 'user', (t) =>
   t.field({
     type: StaUserRef,
     nullable: true,
-    description: 'The STA user the alert names; null when the email named none or STA has no such user.',
-    resolve: (alert, _args, ctx) => staUserNamed(alert.userName, ctx),
+    description:
+      'The STA user the alert names, in the STA instance its email names; null when the email named none, or no configured instance or user matches.',
+    resolve: (alert, _args, ctx) => staAlertUser(alert, ctx),
   }),
 );
 

@@ -21,3 +21,7 @@ StaDeletionRef.implement({
     deleted: t.exposeBoolean('deleted'),
   }),
 });
+
+/** The `instance` argument every STA root field takes. */
+export const STA_INSTANCE_ARG =
+  'The STA instance (tenant) to ask, by its configured name (SECGRAPH_CONFIG sta.instances); default: the first. Unknown: BAD_USER_INPUT.';

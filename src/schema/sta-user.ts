@@ -16,7 +16,7 @@ import {
 } from '../resolvers/sta-users.js';
 import { validateStaTenant } from '../resolvers/sta-tenant.js';
 import { builder } from './builder.js';
-import { StaAccessLogRef, StaApplicationRef, StaDeletionRef, StaGroupRef, StaSessionRef, StaUserRef } from './sta-refs.js';
+import { StaAccessLogRef, StaApplicationRef, StaDeletionRef, StaGroupRef, StaSessionRef, StaUserRef, STA_INSTANCE_ARG } from './sta-refs.js';
 
 StaUserRef.implement({
   description: 'A SafeNet Trusted Access user. Field names are the STA API\'s own.',
@@ -125,7 +125,7 @@ builder.queryField('staUser', (t) =>
     nullable: true,
     description: 'One STA user by userName; null when STA has none.',
     authScopes: { read: true },
-    args: { userName: t.arg.string({ required: true }) },
+    args: { userName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => getStaUser(args, ctx),
   }),
 );
@@ -139,6 +139,7 @@ builder.queryField('staUsers', (t) =>
       first: t.arg.int({ description: '1 to 1000; default 50.' }),
       after: t.arg.string(),
       search: t.arg.string(),
+      instance: t.arg.string({ description: STA_INSTANCE_ARG }),
     },
     resolve: (_root, args, ctx) => listStaUsers(args, ctx),
   }),
@@ -149,7 +150,8 @@ builder.queryField('staTenantAccessible', (t) =>
     type: 'Boolean',
     description: 'True when the STA tenant answers with the configured key; otherwise a typed error saying why (never false).',
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => validateStaTenant({}, ctx),
+    args: { instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => validateStaTenant(args, ctx),
   }),
 );
 
@@ -158,8 +160,8 @@ builder.mutationField('createStaUser', (t) =>
     type: StaUserRef,
     description: 'Creates an STA user. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { input: t.arg({ type: StaUserCreateInputRef, required: true }) },
-    resolve: (_root, args, ctx) => createStaUser({ input: args.input as StaUserCreate }, ctx),
+    args: { input: t.arg({ type: StaUserCreateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => createStaUser({ input: args.input as StaUserCreate, instance: args.instance }, ctx),
   }),
 );
 
@@ -168,8 +170,8 @@ builder.mutationField('updateStaUser', (t) =>
     type: StaUserRef,
     description: 'Changes the given fields of an STA user. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { userName: t.arg.string({ required: true }), input: t.arg({ type: StaUserUpdateInputRef, required: true }) },
-    resolve: (_root, args, ctx) => updateStaUser({ userName: args.userName, input: args.input as StaUserUpdate }, ctx),
+    args: { userName: t.arg.string({ required: true }), input: t.arg({ type: StaUserUpdateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => updateStaUser({ userName: args.userName, input: args.input as StaUserUpdate, instance: args.instance }, ctx),
   }),
 );
 
@@ -178,7 +180,7 @@ builder.mutationField('deleteStaUser', (t) =>
     type: StaDeletionRef,
     description: 'Deletes an STA user. Needs the respond scope.',
     authScopes: { respond: true },
-    args: { userName: t.arg.string({ required: true }) },
+    args: { userName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => deleteStaUser(args, ctx),
   }),
 );
@@ -188,7 +190,7 @@ builder.mutationField('terminateStaUserSessions', (t) =>
     type: StaUserRef,
     description: "Ends every SSO session of the user (the Account Lockout playbook's action). Needs the respond scope.",
     authScopes: { respond: true },
-    args: { userName: t.arg.string({ required: true }) },
+    args: { userName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
     resolve: (_root, args, ctx) => terminateStaUserSessions(args, ctx),
   }),
 );

@@ -76,12 +76,33 @@ export class SaasSecurityConnector {
     return { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
   }
 
-  /** Closes upstream, forgets every cached copy, and returns the incident as the upstream now has it. */
-  async closeIncident(id: number, category: CloseCategory): Promise<{ incident: Incident | null; resolvedBy: string | null; resolutionDate: string | null }> {
+  /**
+   * Closes upstream and answers with the incident as the state update left it: the update's own response
+   * (state, category, resolved_by, resolution_date) over a fresh read. The response wins for its fields, so
+   * a read that lags the update cannot show the incident still open; the read supplies the rest (status…).
+   * A failed refresh after an accepted update does not fail the close: `fallback` stands in for the read.
+   */
+  async closeIncidentWire(id: number, category: CloseCategory, fallback: WireIncident | null = null): Promise<WireIncident | null> {
     const res = await this.client.closeIncident(id, toWireCloseCategory(category));
     await this.forgetIncident(id);
-    const incident = await this.getIncident(id);
-    return { incident, resolvedBy: res.resolved_by ?? null, resolutionDate: res.resolution_date ?? null };
+    let fresh: WireIncident | null = fallback;
+    try {
+      fresh = (await this.client.getIncident(id)) ?? fallback;
+    } catch {
+      // Already logged by the client; the update itself was accepted.
+    }
+    if (!fresh) return null;
+    const closed: WireIncident = { ...fresh, state: res.state ?? 'closed', category: res.category ?? toWireCloseCategory(category) };
+    if (res.resolved_by !== undefined) closed.resolved_by = res.resolved_by;
+    if (res.resolution_date !== undefined) closed.resolution_date = res.resolution_date;
+    await this.incidents.set(String(id), closed);
+    return closed;
+  }
+
+  /** closeIncidentWire, mapped. */
+  async closeIncident(id: number, category: CloseCategory, fallback: WireIncident | null = null): Promise<Incident | null> {
+    const wire = await this.closeIncidentWire(id, category, fallback);
+    return wire ? toIncident(wire) : null;
   }
 
   async forgetIncident(id: number): Promise<void> {

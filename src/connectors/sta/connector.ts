@@ -67,9 +67,11 @@ export class StaConnector {
     readonly client: StaClient,
     cacheFactory: CacheFactory,
     private readonly logger: Logger,
+    /** Cache namespace prefix: one per tenant, so tenants sharing a Redis never read each other's entries. */
+    cacheNamespace = 'sta',
   ) {
     this.caches = Object.fromEntries(
-      Object.entries(STA_CACHE_TTL_MS).map(([name, ttl]) => [name, cacheFactory(`sta:${name}`, ttl)]),
+      Object.entries(STA_CACHE_TTL_MS).map(([name, ttl]) => [name, cacheFactory(`${cacheNamespace}:${name}`, ttl)]),
     ) as StaConnector['caches'];
   }
 

@@ -89,16 +89,28 @@ export function toStaApplication(w: WireApplication): StaApplication {
   };
 }
 
-/** Session times are epoch seconds (the README's examples; the unit fixture's milliseconds were never converted). */
-function fromEpochSeconds(v: unknown): Date | null {
-  return typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : null;
+/** Epoch seconds below this, milliseconds at or above it: 1e11 s is the year 5138, 1e11 ms is 1973. */
+export const EPOCH_MS_THRESHOLD = 1e11;
+/** The largest time RFC 3339 can write (four-digit years). */
+const MAX_RFC3339_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * Session times: the README's examples are epoch seconds, the reference's unit fixture carries milliseconds
+ * (1607472514000). Decided by magnitude, so both give the right instant; anything that would not be a valid
+ * RFC 3339 time (NaN, before 1970, after 9999) is null rather than a nonsense date.
+ */
+export function fromEpoch(v: unknown): Date | null {
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return null;
+  const ms = n >= EPOCH_MS_THRESHOLD ? n : n * 1000;
+  return ms > MAX_RFC3339_MS ? null : new Date(Math.round(ms));
 }
 
 export function toStaSession(w: WireSession): StaSession {
   return {
     id: w.id,
-    start: fromEpochSeconds(w.start),
-    expiry: fromEpochSeconds(w.expiry),
+    start: fromEpoch(w.start),
+    expiry: fromEpoch(w.expiry),
     applications: Array.isArray(w.applications) ? w.applications.map((a) => ({ id: String(a.id), name: String(a.name) })) : [],
   };
 }

@@ -158,7 +158,7 @@ export interface WireSessions {
 
 export interface WireSession {
   id: string;
-  /** Epoch seconds. */
+  /** Epoch seconds (README) or milliseconds (the unit fixture); map.fromEpoch decides by magnitude. */
   start?: number | null;
   /** Epoch seconds. */
   expiry?: number | null;

@@ -53,6 +53,7 @@ function title(s: string): string {
 export class SaasSecurityEmulator extends HttpEmulator {
   readonly incidents = new Map<number, WireIncident>();
   apps: WireApp[];
+  private readonly staleReads = new Map<number, { copy: WireIncident; remaining: number }>();
   readonly remediations = new Map<string, WireRemediationStatus & { requestedAt: number }>();
   private readonly tokens = new Map<string, number>();
   private readonly clientId: string;
@@ -108,6 +109,16 @@ export class SaasSecurityEmulator extends HttpEmulator {
     Object.assign(inc, patch, { updated_at: patch.updated_at ?? new Date(this.stamp()).toISOString() });
     this.byUpdated = null;
     return inc;
+  }
+
+  /**
+   * The next `times` reads of incident `id` answer with its copy as it is now, whatever happens to it
+   * meanwhile: a read replica lagging a write, as the real API can (a read right after a state update).
+   */
+  serveStaleReads(id: number, times = 1): void {
+    const inc = this.incidents.get(id);
+    if (!inc) throw new Error(`no incident ${id}`);
+    this.staleReads.set(id, { copy: structuredClone(inc), remaining: times });
   }
 
   /** Invalidates every issued token: the next API call gets a 401, as when a token expires early. */
@@ -215,6 +226,8 @@ export class SaasSecurityEmulator extends HttpEmulator {
   }
 
   private getIncident(id: number): EmulatorResponse {
+    const stale = this.staleReads.get(id);
+    if (stale && stale.remaining-- > 0) return json(200, stale.copy);
     const inc = this.incidents.get(id);
     return inc ? json(200, inc) : json(404, { message: `Incident ${id} not found` });
   }

@@ -1,0 +1,136 @@
+// Proxy and TLS settings against real servers on loopback: a CONNECT proxy (test/helpers/connect-proxy.ts)
+// that the upstream calls must go through, and HTTPS emulators with a self-signed certificate that is trusted
+// only through *_CA_FILE or *_INSECURE.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { bypassesProxy } from '../src/connectors/transport.js';
+import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { StaEmulator } from '../src/emulators/sta/emulator.js';
+import { startConnectProxy, type ConnectProxy } from './helpers/connect-proxy.js';
+import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { selfSignedCertificate, type SelfSigned } from './helpers/self-signed.js';
+
+let cert: SelfSigned;
+beforeAll(() => {
+  cert = selfSignedCertificate();
+});
+afterAll(() => cert.cleanup());
+
+let gw: TestGateway | null = null;
+let proxy: ConnectProxy | null = null;
+const emulators: Array<{ stop(): Promise<void> }> = [];
+afterEach(async () => {
+  await gw?.close();
+  gw = null;
+  await proxy?.close();
+  proxy = null;
+  for (const e of emulators.splice(0)) await e.stop();
+});
+
+const INCIDENTS = `{ incidents(first: 5) { edges { node { incidentId } } } }`;
+const STA_USER = `{ staUser(userName: "alice.moreau") { userName } }`;
+const hostOf = (url: string) => new URL(url).host;
+
+/** An STA emulator over HTTPS with the self-signed certificate, and the env pointing the gateway at it. */
+async function httpsSta(): Promise<{ sta: StaEmulator; env: Record<string, string> }> {
+  const sta = new StaEmulator();
+  emulators.push(sta);
+  const url = await sta.start(0, '127.0.0.1', { key: cert.key, cert: cert.cert });
+  expect(url).toMatch(/^https:/);
+  return { sta, env: { STA_URL: url, STA_TENANT_CODE: sta.tenantCode, STA_API_KEY: sta.apiKey } };
+}
+
+describe('proxies', () => {
+  it('sends SaaS Security calls through HTTP_PROXY (a CONNECT tunnel) and logs the proxy without credentials', async () => {
+    proxy = await startConnectProxy();
+    gw = await startTestGateway({ fixtures: true, env: { HTTP_PROXY: proxy.url } });
+    const { body } = await gw.gql(INCIDENTS);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.incidents.edges).toHaveLength(5);
+    expect(proxy.tunnels.length).toBeGreaterThan(0);
+    expect(new Set(proxy.tunnels)).toEqual(new Set([hostOf(gw.emulator.url)]));
+    expect(gw.logs.text).toContain('SaaS Security: connecting through a proxy');
+  });
+
+  it('goes direct for a host in NO_PROXY', async () => {
+    proxy = await startConnectProxy();
+    gw = await startTestGateway({ fixtures: true, env: { HTTP_PROXY: proxy.url, NO_PROXY: 'example.com,127.0.0.1' } });
+    const { body } = await gw.gql(INCIDENTS);
+    expect(body.errors).toBeUndefined();
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  it('STA_PROXY applies to STA only, with credentials that never reach the logs', async () => {
+    proxy = await startConnectProxy({ user: 'gateway', password: 'pr0xy-s3cret' });
+    const withAuth = proxy.url.replace('http://', 'http://gateway:pr0xy-s3cret@');
+    gw = await startTestGateway({ fixtures: true, sta: true, env: { STA_PROXY: withAuth } });
+    expect((await gw.gql(STA_USER)).body.data.staUser).toEqual({ userName: 'alice.moreau' });
+    expect((await gw.gql(INCIDENTS)).body.errors).toBeUndefined();
+    expect(new Set(proxy.tunnels)).toEqual(new Set([hostOf(gw.sta!.url)]));
+    expect(proxy.refused).toBe(0);
+    expect(gw.logs.text).not.toContain('pr0xy-s3cret');
+  });
+
+  it('a proxy that refuses the tunnel is UPSTREAM_UNAVAILABLE', async () => {
+    proxy = await startConnectProxy({ user: 'gateway', password: 'right' });
+    gw = await startTestGateway({ fixtures: true, env: { SAAS_SECURITY_PROXY: proxy.url.replace('http://', 'http://gateway:wrong@') } });
+    const { body } = await gw.gql(INCIDENTS);
+    expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(proxy.refused).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['127.0.0.1', 'https://127.0.0.1:8443/x', true],
+    ['.example.com', 'https://api.example.com/', true],
+    ['example.com', 'https://api.example.com/', true],
+    ['example.com', 'https://notexample.com/', false],
+    ['example.com:8443', 'https://example.com/', false],
+    ['example.com:443', 'https://example.com/', true],
+    ['*', 'https://anything.test/', true],
+  ])('NO_PROXY %s for %s: %s', (entry, url, bypass) => {
+    expect(bypassesProxy(new URL(url), [entry])).toBe(bypass);
+  });
+});
+
+describe('TLS', () => {
+  it('refuses a self-signed STA certificate by default', async () => {
+    const { env } = await httpsSta();
+    gw = await startTestGateway({ env });
+    const { body } = await gw.gql(STA_USER);
+    expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('trusts it with STA_CA_FILE', async () => {
+    const { env } = await httpsSta();
+    gw = await startTestGateway({ env: { ...env, STA_CA_FILE: cert.certFile } });
+    expect((await gw.gql(STA_USER)).body.data.staUser).toEqual({ userName: 'alice.moreau' });
+  });
+
+  it('accepts it with STA_INSECURE, warned at start', async () => {
+    const { env } = await httpsSta();
+    gw = await startTestGateway({ env: { ...env, STA_INSECURE: 'true' } });
+    expect((await gw.gql(STA_USER)).body.data.staUser).toEqual({ userName: 'alice.moreau' });
+    const warning = gw.logs.lines.map((l) => JSON.parse(l)).find((l) => l.variable === 'STA_INSECURE');
+    expect(warning).toMatchObject({ level: 40 });
+    expect(warning.msg).toContain('NOT verified');
+  });
+
+  it('reaches a self-signed HTTPS SaaS Security through HTTPS_PROXY with SAAS_SECURITY_CA_FILE', async () => {
+    const emulator = new SaasSecurityEmulator();
+    emulators.push(emulator);
+    await emulator.start(0, '127.0.0.1', { key: cert.key, cert: cert.cert });
+    emulator.createIncident();
+    proxy = await startConnectProxy();
+    gw = await startTestGateway({ sharedEmulator: emulator, env: { HTTPS_PROXY: proxy.url, SAAS_SECURITY_CA_FILE: cert.certFile } });
+    const { body } = await gw.gql(INCIDENTS);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.incidents.edges).toHaveLength(1);
+    expect(new Set(proxy.tunnels)).toEqual(new Set([hostOf(emulator.url)]));
+  });
+
+  it('refuses an unreadable CA file or one without a certificate at start, naming the variable', () => {
+    expect(() => loadConfig({ STA_CA_FILE: '/nonexistent/ca.pem' })).toThrow('STA_CA_FILE');
+    expect(() => loadConfig({ SAAS_SECURITY_CA_FILE: '/etc/hostname' })).toThrow('SAAS_SECURITY_CA_FILE');
+    expect(() => loadConfig({ HTTPS_PROXY: 'ftp://proxy' })).toThrow('HTTPS_PROXY');
+  });
+});
