@@ -53,6 +53,11 @@ export class AlertGrouper {
     private readonly tables: SamlAlertTables,
   ) {}
 
+  /** The detection event log (ids from the database). */
+  get log() {
+    return this.tables.log;
+  }
+
   private get periodMs(): number {
     return this.spec.dedupPeriodMinutes * 60_000;
   }
@@ -97,7 +102,8 @@ export class AlertGrouper {
       }
       await tx.write([...batch.windows.values()], newEvents);
       // A window that reached the threshold inside this batch was created here, whatever joined it after.
-      return [...kinds].map(([id, kind]) => ({ kind, detection: batch.windows.get(id)!.detection }));
+      const at = new Date().toISOString();
+      return tx.log([...kinds].map(([id, kind]) => ({ kind, detection: batch.windows.get(id)!.detection, at })));
     });
   }
 

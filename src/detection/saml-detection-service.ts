@@ -83,6 +83,11 @@ export class SamlDetectionService {
     return new IngestSession(this, source);
   }
 
+  /** Every published detection event with its id, for samlDetectionEvents(after:). */
+  get eventLog() {
+    return this.grouper.log;
+  }
+
   /** Detections matching `q`, newest window first (then by id), at most `limit`. */
   detections(q: Omit<DetectionQuery, 'threshold'> = {}, limit?: number): Promise<SamlDetection[]> {
     return this.grouper.detections(q, limit);

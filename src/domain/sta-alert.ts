@@ -131,6 +131,8 @@ export const STA_ALERT_EVENT_TYPES = [
 export type StaAlertEventType = (typeof STA_ALERT_EVENT_TYPES)[number];
 
 export interface StaAlertEvent {
+  /** From the STA alert event log: the same on every instance; resume with staAlertEvents(after:). */
+  id: number;
   type: StaAlertEventType;
   alert: StaAlert;
   /** The step the event is about, for STEP_*, WAITING and RUN_FAILED. */

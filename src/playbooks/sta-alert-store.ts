@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaStepName } from '../domain/sta-alert.js';
 import type { GatewayPubSub } from '../pubsub.js';
 import type { Database } from '../store/database.js';
+import { EventLog } from '../store/event-log.js';
 import { StaAlertRows, type StaAlertQuery } from '../store/sta-alerts.js';
 import { isActive, OPEN_RUN_STATES } from './sta-playbooks.js';
 
@@ -27,13 +28,19 @@ export interface StaAlertChange {
 const dueAtOf = (a: StaAlert): string | null => (a.run && isActive(a.run) ? a.run.dueAt : null);
 
 export class StaAlertStore {
+  /** Every published event with its id, for staAlertEvents(after:). */
+  readonly events: EventLog<StaAlertEvent>;
+
   private constructor(
     readonly rows: StaAlertRows,
     private readonly pubsub: GatewayPubSub,
-  ) {}
+    database: Database,
+  ) {
+    this.events = new EventLog<StaAlertEvent>(database.db, 'sta-alert', 'STA alert events');
+  }
 
   static open(database: Database, pubsub: GatewayPubSub): StaAlertStore {
-    return new StaAlertStore(new StaAlertRows(database.db, dueAtOf), pubsub);
+    return new StaAlertStore(new StaAlertRows(database.db, dueAtOf), pubsub, database);
   }
 
   has(id: string): Promise<boolean> {
@@ -63,14 +70,17 @@ export class StaAlertStore {
   async save(changes: StaAlertChange[], at: string, opts: { insert?: boolean } = {}): Promise<boolean> {
     if (changes.length === 0) return true;
     // Snapshots taken before the write: the caller goes on changing its alert objects afterwards.
-    const snapshots = changes.map((c) => (c.events.length ? structuredClone(c.alert) : c.alert));
-    if (!(await this.rows.save(changes.map((c) => c.alert), opts))) return false;
-    changes.forEach((c, i) => {
-      for (const e of c.events) {
-        const event: StaAlertEvent = { type: e.type, alert: snapshots[i]!, step: e.step ?? null, at };
-        this.pubsub.publish('sta-alert:event', event);
-      }
+    const events: Array<Omit<StaAlertEvent, 'id'>> = changes.flatMap((c) => {
+      const snapshot = c.events.length ? structuredClone(c.alert) : c.alert;
+      return c.events.map((e) => ({ type: e.type, alert: snapshot, step: e.step ?? null, at }));
     });
+    let logged: StaAlertEvent[] = [];
+    const saved = await this.rows.save(
+      changes.map((c) => c.alert),
+      { ...opts, alsoInTransaction: async (trx) => void (logged = await this.events.append(trx, events)) },
+    );
+    if (!saved) return false;
+    for (const event of logged) this.pubsub.publish('sta-alert:event', event);
     return true;
   }
 

@@ -5,7 +5,8 @@ import type { IncidentEvent, IncidentEventKind } from '../domain/incident-event.
 import type { IncidentState, Severity } from '../domain/saas-security.js';
 import { badInput } from '../errors.js';
 import type { EventLog } from '../store/event-log.js';
-import { boundedSubscription, type SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { resumableStream } from '../subscriptions/resumable-stream.js';
 
 export interface IncidentEventFilter {
   kinds?: readonly IncidentEventKind[] | null;
@@ -62,34 +63,6 @@ export async function incidentEventStream(
   return resumableStream(ctx.services.pubsub.subscribe('incident:event'), log, after, (e) => matchesIncidentEventFilter(e, args.filter), {
     capacity: ctx.services.config.incidentFetch.subscriberBuffer,
     onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'incidentEvents subscription ended'),
-  });
-}
-
-/**
- * A live topic, preceded (with `after`) by the log's events after that id: the replay reads the log's newest
- * id once the topic is listening, and live events up to it are not delivered again.
- */
-export function resumableStream<E extends { id: number; at: string }>(
-  live: AsyncIterable<E>,
-  log: EventLog<E> | null,
-  after: number | null,
-  matches: (e: E) => boolean,
-  opts: { capacity: number; onDrop: (reason: Error) => void },
-): AsyncIterableIterator<E | SubscriptionFailure> {
-  let replayedUpTo: number | null = null;
-  return boundedSubscription(live, {
-    capacity: opts.capacity,
-    accept: matches,
-    deliver: (e: E) => replayedUpTo === null || e.id > replayedUpTo,
-    ...(log && after !== null
-      ? {
-          replay: async function* () {
-            replayedUpTo = await log.lastId();
-            for await (const e of log.replay(after, replayedUpTo)) if (matches(e)) yield e;
-          },
-        }
-      : {}),
-    onDrop: opts.onDrop,
   });
 }
 

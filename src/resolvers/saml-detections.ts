@@ -8,6 +8,9 @@ import { describeFunctionError } from '../detection/saml-rule.js';
 import { samlProviderOf, type SamlProvider } from '../detection/saml-triage.js';
 import type { SamlDetection, SamlDetectionEvent, SamlDetectionEventKind, SamlMatchedEvent } from '../domain/saml-detection.js';
 import { badInput, notConfigured } from '../errors.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { resumableStream } from '../subscriptions/resumable-stream.js';
+import { parseEventId } from './incident-events.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from './incidents.js';
 
 export function samlDetection(ctx: Context): SamlDetectionService {
@@ -165,4 +168,18 @@ export interface SamlDetectionStatus {
 export function getSamlDetectionStatus(ctx: Context): SamlDetectionStatus {
   const s = samlDetection(ctx);
   return { ignoredPrincipals: s.ignoreList.entries, suppressedEvents: s.suppressedEvents };
+}
+
+/** samlDetectionEvents: live, or with `after` the logged events after that id first (on any instance). */
+export async function samlDetectionEventStream(
+  args: { filter?: SamlDetectionEventFilter | null; after?: string | null },
+  ctx: Context,
+): Promise<AsyncIterableIterator<SamlDetectionEvent | SubscriptionFailure>> {
+  const log = samlDetection(ctx).eventLog;
+  const after = args.after == null ? null : parseEventId(args.after);
+  if (after !== null) await log.checkAfter(after);
+  return resumableStream(ctx.services.pubsub.subscribe('saml:detection'), after === null ? null : log, after, (e) => matchesSamlDetectionEventFilter(e, args.filter), {
+    capacity: ctx.services.config.incidentFetch.subscriberBuffer,
+    onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'samlDetectionEvents subscription ended'),
+  });
 }

@@ -2,6 +2,9 @@
 import type { Context } from '../context.js';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaAlertKind, StaAlertState, StaRunState } from '../domain/sta-alert.js';
 import { badInput } from '../errors.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { resumableStream } from '../subscriptions/resumable-stream.js';
+import { parseEventId } from './incident-events.js';
 import type { Connection } from './incidents.js';
 
 export const DEFAULT_ALERT_PAGE = 50;
@@ -100,4 +103,18 @@ export function matchesStaAlertEventFilter(e: StaAlertEvent, f: StaAlertEventFil
   if (!f) return true;
   if (f.types?.length && !f.types.includes(e.type)) return false;
   return matchesStaAlertFilter(e.alert, { kinds: f.kinds ?? null, userName: f.userName ?? null });
+}
+
+/** staAlertEvents: live, or with `after` the logged events after that id first (on any instance). */
+export async function staAlertEventStream(
+  args: { filter?: StaAlertEventFilter | null; after?: string | null },
+  ctx: Context,
+): Promise<AsyncIterableIterator<StaAlertEvent | SubscriptionFailure>> {
+  const log = ctx.services.staAlerts.store.events;
+  const after = args.after == null ? null : parseEventId(args.after);
+  if (after !== null) await log.checkAfter(after);
+  return resumableStream(ctx.services.pubsub.subscribe('sta-alert:event'), after === null ? null : log, after, (e) => matchesStaAlertEventFilter(e, args.filter), {
+    capacity: ctx.services.config.incidentFetch.subscriberBuffer,
+    onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'staAlertEvents subscription ended'),
+  });
 }

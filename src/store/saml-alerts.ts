@@ -3,8 +3,9 @@
 // instances (a PostgreSQL transaction-level advisory lock; SQLite has one writer anyway), so two instances
 // ingesting at once neither open the same window twice nor lose a count.
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { SamlDetection, SamlMatchedEvent } from '../domain/saml-detection.js';
+import type { SamlDetection, SamlDetectionEvent, SamlMatchedEvent } from '../domain/saml-detection.js';
 import type { Database } from './database.js';
+import { EventLog } from './event-log.js';
 import type { Tables } from './tables.js';
 
 /** A window as stored: the detection it becomes plus what grouping needs. */
@@ -43,10 +44,17 @@ export interface GroupingTx {
   eventCount(alertId: string): Promise<number>;
   hasMatch(alertId: string, matchKey: string): Promise<boolean>;
   write(windows: readonly AlertWindow[], events: readonly StoredMatch[]): Promise<void>;
+  /** Logs the detection events of the batch (ids from the database), to publish after the commit. */
+  log(events: ReadonlyArray<Omit<SamlDetectionEvent, 'id'>>): Promise<SamlDetectionEvent[]>;
 }
 
 export class SamlAlertTables {
-  constructor(private readonly database: Database) {}
+  /** Every published detection event with its id, for samlDetectionEvents(after:). */
+  readonly log: EventLog<SamlDetectionEvent>;
+
+  constructor(private readonly database: Database) {
+    this.log = new EventLog<SamlDetectionEvent>(database.db, 'saml-detection', 'SAML detection events');
+  }
 
   private get db(): Kysely<Tables> {
     return this.database.db;
@@ -56,7 +64,7 @@ export class SamlAlertTables {
   group<T>(fn: (tx: GroupingTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
       if (this.database.engine === 'postgres') await sql`select pg_advisory_xact_lock(${GROUPING_LOCK})`.execute(trx);
-      return fn(groupingTx(trx));
+      return fn(groupingTx(trx, this.log));
     });
   }
 
@@ -87,8 +95,9 @@ export class SamlAlertTables {
   }
 }
 
-function groupingTx(trx: Transaction<Tables>): GroupingTx {
+function groupingTx(trx: Transaction<Tables>, log: EventLog<SamlDetectionEvent>): GroupingTx {
   return {
+    log: (events) => log.append(trx, events),
     async windowAtOrBefore(key, ms) {
       const row = await trx.selectFrom('saml_windows').select('body').where('key', '=', key).where('start_ms', '<=', ms).orderBy('start_ms', 'desc').limit(1).executeTakeFirst();
       return row ? (JSON.parse(row.body) as AlertWindow) : undefined;

@@ -4,7 +4,7 @@
 // Every row has a version. A read hands it out with the alert (hidden, see versionOf); a write based on it
 // succeeds only if the row still has that version. So of two instances (or a timer and an analyst's retry)
 // acting on the same run, exactly one claims a step; the other is told with StaleAlertError and re-reads.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { StaAlert, StaAlertKind, StaAlertState, StaRunState } from '../domain/sta-alert.js';
 import type { Tables } from './tables.js';
 
@@ -53,7 +53,7 @@ export class StaAlertRows {
    * Writes the alerts in one transaction. A new alert is inserted unless one with its id exists (then the
    * call returns false and writes nothing); a read alert is written only if unchanged since it was read.
    */
-  async save(alerts: readonly StaAlert[], opts: { insert?: boolean } = {}): Promise<boolean> {
+  async save(alerts: readonly StaAlert[], opts: { insert?: boolean; alsoInTransaction?: (trx: Transaction<Tables>) => Promise<void> } = {}): Promise<boolean> {
     if (alerts.length === 0) return true;
     const ok = await this.db.transaction().execute(async (trx) => {
       for (const a of alerts as Versioned[]) {
@@ -79,6 +79,7 @@ export class StaAlertRows {
           if (Number(r.numUpdatedRows) === 0) throw new StaleAlertError(a.id);
         }
       }
+      await opts.alsoInTransaction?.(trx);
       return true;
     });
     if (ok) for (const a of alerts as Versioned[]) a[VERSION] = (a[VERSION] ?? 0) + 1;
