@@ -95,6 +95,8 @@ export interface IncidentFetchConfig {
   subscriberBuffer: number;
   /** Incident events kept in the event log for `incidentEvents(after:)` replay. */
   eventLogSize: number;
+  /** SECGRAPH_INCIDENT_RETENTION: records fetched and events logged longer ago are pruned; null keeps all. */
+  retentionMs: number | null;
 }
 
 /** A setting that was accepted but adjusted (as the reference does): logged as a warning at start. */
@@ -594,5 +596,15 @@ function parseIncidentFetch(env: Env, warnings: ConfigWarning[]): IncidentFetchC
     closeMirrored: parseBoolVar(env, 'SAAS_SECURITY_CLOSE_MIRRORED', false),
     subscriberBuffer: parseIntVar(env, 'SECGRAPH_SUBSCRIPTION_BUFFER', 1000, 1, 100_000),
     eventLogSize: parseIntVar(env, 'SECGRAPH_INCIDENT_EVENT_LOG_SIZE', DEFAULT_EVENT_LOG_SIZE, 100, 1_000_000),
+    retentionMs: parseRetention(env, 'SECGRAPH_INCIDENT_RETENTION'),
   };
+}
+
+/** `90 days`, `12 weeks`, `1 year` (the spans SAAS_SECURITY_FIRST_FETCH takes); unset: keep everything. */
+function parseRetention(env: Env, name: string): number | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  const span = /^(\d+) ?(hour|day|week|month|year)s?$/.exec(raw.toLowerCase().replace(/\s+/g, ' '));
+  if (!span || Number(span[1]) < 1) throw new ConfigError(name, `expected a span such as "90 days", "12 weeks" or "1 year", got "${raw}"`);
+  return Number(span[1]) * SPAN_UNITS_MS[span[2]!]!;
 }

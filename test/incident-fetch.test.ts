@@ -228,3 +228,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
   });
 });
+
+describe('SECGRAPH_INCIDENT_RETENTION', () => {
+  it('prunes records fetched and events logged longer ago than the retention, after a run', async () => {
+    h = await start({ SECGRAPH_INCIDENT_RETENTION: '2 days' }, [wireIncident(1, T0 - HOUR), wireIncident(2, T0 - HOUR)]);
+    await h.sync.runOnce();
+    h.clock.advance(DAY);
+    h.emulator.createIncident({ incident_id: 3 });
+    await h.sync.runOnce();
+    expect([...(await h.sync.store.known([1, 2, 3]))].sort()).toEqual([1, 2, 3]);
+    // Two days after the first fetch: 1 and 2 go, with their events; 3 (fetched a day later) stays.
+    h.clock.advance(DAY + 1);
+    await h.sync.runOnce();
+    expect([...(await h.sync.store.known([1, 2, 3]))]).toEqual([3]);
+    expect((await h.sync.store.events.since(0)).map((e) => e.incident.incidentId)).toEqual([3]);
+    expect(h.logs.text).toContain('pruned incident records and events older than SECGRAPH_INCIDENT_RETENTION');
+  });
+
+  it('takes spans and refuses anything else', () => {
+    expect(loadConfig({ SECGRAPH_INCIDENT_RETENTION: '90 days' }).incidentFetch.retentionMs).toBe(90 * DAY);
+    expect(loadConfig({}).incidentFetch.retentionMs).toBeNull();
+    expect(() => loadConfig({ SECGRAPH_INCIDENT_RETENTION: 'forever' })).toThrow(ConfigError);
+  });
+});

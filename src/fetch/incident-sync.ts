@@ -112,6 +112,15 @@ export class IncidentSync {
       logger.warn({ code, err: code ? undefined : error }, 'incident fetch run failed; retrying at the next interval');
     }
     if (!this.stopped) await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
+    const retention = this.deps.config.retentionMs;
+    if (retention !== null && !this.stopped) {
+      // Through the indexes on fetched_at and the events' at: cheap enough to do after every run.
+      const pruned = await store.pruneBefore(iso(clock.now() - retention)).catch((e: unknown) => {
+        logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'pruning old incidents failed; retrying after the next run');
+        return { incidents: 0, events: 0 };
+      });
+      if (pruned.incidents || pruned.events) logger.info(pruned, 'pruned incident records and events older than SECGRAPH_INCIDENT_RETENTION');
+    }
     if (summary.fetched || summary.mirrored) logger.info({ fetched: summary.fetched, mirrored: summary.mirrored }, 'incident fetch run');
     this.last = summary;
     return summary;
