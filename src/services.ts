@@ -25,6 +25,7 @@ import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
+import { importJsonlStores } from './store/import-jsonl.js';
 import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 
 /** How many generated incidents the sandbox starts with. */
@@ -48,6 +49,9 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   closers.push(() => database.close());
   logger.info({ engine: database.engine, location: database.location, migrated: database.migrated }, 'database open');
+  for (const imported of await importJsonlStores(database, config.dataDir)) {
+    logger.warn(imported, 'imported a JSON-lines store of an earlier version into the database; the file is renamed .imported');
+  }
   const leases = new Leases(database, newInstanceId(), config.leaderLeaseMs);
   const lease = leaseHolder(leases, logger, closers);
   const { pubsub, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger);
