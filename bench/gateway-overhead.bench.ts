@@ -2,6 +2,9 @@
 // through GraphQL (yoga.fetch: mapping, execution, Incident.app through the DataLoader), printed as a ratio.
 // The page cache is emptied every round so both sides pay for the upstream call; the app list stays cached,
 // as it does in production.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import nodePath from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
 import { ApiKeyAuthenticator } from '../src/auth.js';
@@ -18,7 +21,16 @@ const PAGE = 500;
 export async function run(): Promise<void> {
   const emulator = new SaasSecurityEmulator({ generatedIncidents: INCIDENTS });
   const url = await emulator.start();
-  const config = loadConfig({ SAAS_SECURITY_URL: url, SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID, SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET });
+  // Its own throwaway data and CloudTrail folders: a benchmark never writes into ./data.
+  const dataDir = mkdtempSync(nodePath.join(tmpdir(), 'secgraph-bench-overhead-'));
+  const config = loadConfig({
+    SAAS_SECURITY_URL: url,
+    SAAS_SECURITY_CLIENT_ID: EMULATOR_CLIENT_ID,
+    SAAS_SECURITY_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    SECGRAPH_DATA_DIR: dataDir,
+    CLOUDTRAIL_DIR: nodePath.join(dataDir, 'cloudtrail'),
+    SAAS_SECURITY_FETCH: 'false',
+  });
   const running = await startServices(config, createLogger('silent'));
   const yoga = createApp({ services: running.services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
   const client = running.services.saasSecurity!.client;
@@ -48,4 +60,5 @@ export async function run(): Promise<void> {
   console.log(`gateway/direct ratio: ${(gatewayMs / directMs).toFixed(2)}x`);
   await running.close();
   await emulator.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }

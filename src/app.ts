@@ -1,66 +1,79 @@
 // Builds the yoga app from its dependencies. No ports here: tests call `yoga.fetch` directly, and
 // server.ts hands the same app to node:http and graphql-ws.
-import { randomUUID } from 'node:crypto';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { IncomingMessage } from 'node:http';
 import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ApiKeyAuthenticator } from './auth.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
-import { renderLocalGraphiQL, useGraphiQLAssets } from './graphiql.js';
+import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
+import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
+import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
+import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
+import { useOperationLimits } from './security/operation-limits.js';
+import { createRateLimits, type RateLimits } from './security/rate-limits.js';
+import { useRequestGuards } from './security/use-request-guards.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
 export interface ServerContext {
   connectionParams?: Record<string, unknown>;
+  /** node:http's request (HTTP and WebSocket upgrade): the client's address. */
+  req?: IncomingMessage;
 }
+
+/** graphql-sse (single-connection and distinct-connections modes). */
+export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 export type GatewayYoga = YogaServerInstance<ServerContext, Context>;
 
 export interface AppDeps {
   services: Services;
   authenticator: ApiKeyAuthenticator;
+  /** Rate limits shared with the WebSocket server; in-memory ones when not given (in-process tests). */
+  limits?: RateLimits;
 }
 
-const DEFAULT_QUERY = `# secgraph: one graph over SaaS Security, SafeNet Trusted Access and SAML detections.
-query OpenIncidents {
-  gateway { version sandboxes }
-  incidents(first: 10, filter: { state: OPEN }) {
-    edges { node { incidentId assetName severity status app { appName } assetOwnerEmail updatedAt } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-`;
 
-export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
+export function createApp({ services, authenticator, limits }: AppDeps): GatewayYoga {
   const { logger } = services;
+  const { security } = services.config;
+  const rateLimits = limits ?? createRateLimits(security, null);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY },
-    renderGraphiQL: renderLocalGraphiQL,
+    graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: OPEN_INCIDENTS },
+    renderGraphiQL: localGraphiQLRenderer({ sandboxes: services.sandboxes, tabs: EXAMPLE_TABS }),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    context: ({ request, connectionParams }) => {
+    cors: corsOptions(security.corsOrigins),
+    context: ({ request, connectionParams, req }) => {
+      // Over WebSocket there is no per-operation request: the server passes the operation's key as connectionParams.
       const authorization = request ? request.headers.get('authorization') : connectionParams?.['authorization'];
-      return createContext(services, authenticator.authenticate(authorization ?? undefined), randomUUID());
+      const requestId = request ? requestIdOf(request) : requestIdFrom(null);
+      return createContext(services, authenticator.authenticate(authorization ?? undefined), requestId, req?.socket?.remoteAddress ?? null);
     },
     plugins: [
+      useRequestId(),
+      ...services.metrics.plugins(),
       useGraphiQLAssets(),
       useCloudTrailIngest({ services, authenticator }),
-      EnvelopArmorPlugin({
-        maxDepth: { n: 12 },
-        maxAliases: { n: 30 },
-        costLimit: { maxCost: 20_000 },
-        maxTokens: { n: 5_000 },
-      }),
+      useBrowserCsrfPrevention(),
+      // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
+      // carry operations), next to yoga's own SSE on /graphql.
+      useStreamCsrfGuard(GRAPHQL_SSE_PATH),
+      useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH }),
+      ...useOperationLimits(security),
+      useRequestGuards({ limits: rateLimits, security }),
       useErrorHandler(({ errors, context }) => {
         const log = (context as Partial<Context> | undefined)?.logger ?? logger;
         for (const e of errors) {
@@ -90,7 +103,12 @@ export function createApp({ services, authenticator }: AppDeps): GatewayYoga {
                 : null,
           };
           const ready = Object.values(connectors).every((v) => v !== false);
-          return new Response(JSON.stringify({ ready, connectors, sandboxes: services.sandboxes }), {
+          // Circuit breaker per upstream: "open" means calls are failing fast for a cool-down.
+          const breakers = {
+            saasSecurity: services.saasSecurity?.client.guard.state ?? null,
+            sta: services.sta?.client.guard.state ?? null,
+          };
+          return new Response(JSON.stringify({ ready, connectors, breakers, sandboxes: services.sandboxes }), {
             status: ready ? 200 : 503,
             headers: { 'content-type': 'application/json' },
           });

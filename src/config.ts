@@ -34,6 +34,8 @@ export interface UpstreamHttpConfig {
   maxRetryDelayMs: number;
   /** Proxy and TLS trust (src/connectors/transport.ts); absent: direct, system CAs. */
   transport?: UpstreamTransport;
+  /** Circuit breaker; absent: 5 consecutive failures, 30 s cool-down. */
+  breaker?: BreakerConfig;
 }
 
 export type SaasSecurityConfig =
@@ -99,6 +101,36 @@ export interface IncidentFetchConfig {
   retentionMs: number | null;
 }
 
+/** What a client may do and hold: browser rules, WebSocket bounds, rate and size limits (README "Security defaults"). */
+export interface SecurityConfig {
+  /** Origins allowed to call from a browser (CORS and WebSocket Origin); empty: same origin only. */
+  corsOrigins: string[];
+  /** Introspection and "Did you mean" suggestions; default on only for an open gateway. */
+  introspection: boolean;
+  /** A WebSocket that has shown no valid key by then is closed, ms. */
+  wsAuthTimeoutMs: number;
+  /** Largest WebSocket message, bytes. */
+  wsMaxPayloadBytes: number;
+  /** Sockets one client address may hold open before it has authenticated them. */
+  wsMaxUnauthenticatedPerAddress: number;
+  /** WebSocket connections one API key may hold at once. */
+  maxConnectionsPerKey: number;
+  /** Operations per minute per API key (0: no limit). */
+  rateLimitPerMinute: number;
+  /** Failed authentications per minute one client address may make before it is throttled. */
+  authFailuresPerMinute: number;
+  /** Longest string a GraphQL argument or variable may hold, characters. */
+  maxArgumentLength: number;
+  /** A query or mutation, all its upstream calls and retries included, ends by then, ms. */
+  requestDeadlineMs: number;
+}
+
+/** Per-upstream circuit breaker: opens after consecutive failures, probes again after the cool-down. */
+export interface BreakerConfig {
+  consecutiveFailures: number;
+  cooldownMs: number;
+}
+
 /** A setting that was accepted but adjusted (as the reference does): logged as a warning at start. */
 export interface ConfigWarning {
   variable: string;
@@ -127,6 +159,11 @@ export interface Config {
   /** The STA alert mailbox; null when STA_ALERTS_IMAP_HOST is unset (the listener is off). */
   staAlertsMail: StaAlertsMailConfig | null;
   staPlaybooks: StaPlaybooksConfig;
+  security: SecurityConfig;
+  /** Cap on the in-memory cache (all namespaces together), bytes. */
+  cacheMaxBytes: number;
+  /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); null: no tracing. */
+  otlpEndpoint: string | null;
 }
 
 /** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
@@ -260,6 +297,10 @@ function parseUpstreamHttp(env: Env, prefix: string, warnings: ConfigWarning[] =
     retryBaseDelayMs: parseIntVar(env, `${prefix}_RETRY_BASE_DELAY_MS`, 500, 0, 60_000),
     maxRetryDelayMs: parseIntVar(env, `${prefix}_MAX_RETRY_DELAY_MS`, 30_000, 0, 600_000),
     transport: parseTransport(env, prefix, warnings),
+    breaker: {
+      consecutiveFailures: parseIntVar(env, 'SECGRAPH_BREAKER_FAILURES', 5, 1, 1000),
+      cooldownMs: parseIntVar(env, 'SECGRAPH_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
+    },
   };
 }
 
@@ -449,6 +490,45 @@ export function loadConfig(processEnv: Env = process.env): Config {
       pollMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_POLL', 30_000, 10, 3_600_000),
       timeoutMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_TIMEOUT', 600_000, 10, 86_400_000),
     },
+    security: parseSecurity(env, apiKeys.size === 0),
+    cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
+    otlpEndpoint: parseUrlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? null,
+  };
+}
+
+/** The trimmed, non-empty items of a comma-separated variable (none when unset). */
+function listItems(env: Env, name: string): string[] {
+  return (envValue(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** `https://a.example,http://localhost:3000` → origins, each checked to be scheme://host[:port] only. */
+function parseOrigins(env: Env, name: string): string[] {
+  return listItems(env, name).map((item) => {
+      let url: URL;
+      try {
+        url = new URL(item);
+      } catch {
+        throw new ConfigError(name, `not an origin: "${item}" (expected e.g. https://soc.example.com)`);
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/+$/, '')) {
+        throw new ConfigError(name, `not an origin: "${item}" (scheme://host[:port], no path)`);
+      }
+      return url.origin;
+    });
+}
+
+function parseSecurity(env: Env, open: boolean): SecurityConfig {
+  return {
+    corsOrigins: parseOrigins(env, 'SECGRAPH_CORS_ORIGINS'),
+    introspection: parseBoolVar(env, 'SECGRAPH_INTROSPECTION', open),
+    wsAuthTimeoutMs: parseIntVar(env, 'SECGRAPH_WS_AUTH_TIMEOUT_MS', 10_000, 10, 600_000),
+    wsMaxPayloadBytes: parseIntVar(env, 'SECGRAPH_WS_MAX_PAYLOAD', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    wsMaxUnauthenticatedPerAddress: parseIntVar(env, 'SECGRAPH_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 10, 1, 100_000),
+    maxConnectionsPerKey: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_KEY', 100, 1, 1_000_000),
+    rateLimitPerMinute: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+    authFailuresPerMinute: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
+    requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
   };
 }
 
@@ -558,13 +638,7 @@ function parseClampedIntVar(env: Env, name: string, fallback: number, min: numbe
 
 /** A comma-separated list whose items must each be one of `values` (case-insensitive), via `aliases` too. */
 function parseListVar<T extends string>(env: Env, name: string, values: readonly T[], aliases: Record<string, T> = {}): T[] {
-  const raw = envValue(env, name);
-  if (raw === undefined) return [];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((item) => {
+  return listItems(env, name).map((item) => {
       const key = item.toUpperCase().replace(/[\s-]+/g, '_');
       const hit = values.find((v) => v === key) ?? aliases[item.toLowerCase()];
       if (!hit) throw new ConfigError(name, `unknown value "${item}" (one of ${values.join(', ')})`);

@@ -9,6 +9,7 @@ import type { StaInstances } from './connectors/sta/instances.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { IncidentSync } from './fetch/incident-sync.js';
 import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 import type { Leases } from './store/leases.js';
@@ -38,6 +39,8 @@ export interface Services {
   sandboxes: readonly string[];
   /** This instance's id and the background-job leases of the deployment. */
   leases: Leases;
+  /** The gateway's Prometheus registry and the counters connectors report to. */
+  metrics: GatewayMetrics;
 }
 
 export interface Context {
@@ -46,13 +49,18 @@ export interface Context {
   /** Why there is no principal: no credentials or wrong ones. */
   authFailure: 'missing' | 'invalid' | null;
   logger: Logger;
+  requestId: string;
+  /** The client's IP address (null in-process), for throttling failed authentication. */
+  clientAddress: string | null;
 }
 
-export function createContext(services: Services, auth: AuthResult, requestId: string): Context {
+export function createContext(services: Services, auth: AuthResult, requestId: string, clientAddress: string | null = null): Context {
   return {
     services,
     principal: auth.principal,
     authFailure: auth.principal ? null : auth.reason,
+    requestId,
+    clientAddress,
     logger: services.logger.child({ requestId, principal: auth.principal?.id ?? null }),
   };
 }

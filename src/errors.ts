@@ -14,10 +14,13 @@ export const ERROR_CODES = [
   'NOT_CONFIGURED',
   'SUBSCRIPTION_OVERFLOW',
   'TIMEOUT',
+  'RATE_LIMITED',
+  'UPSTREAM_TIMEOUT',
+  'CSRF_REJECTED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429 };
 
 export interface GatewayErrorDetails {
   /** Which upstream failed, for UPSTREAM_* codes. */
@@ -38,8 +41,10 @@ export class GatewayError extends GraphQLError {
     details: GatewayErrorDetails = {},
   ) {
     const status = HTTP_STATUS[code];
+    // A client told to slow down also gets the standard Retry-After header.
+    const headers = code === 'RATE_LIMITED' && details.retryAfter !== undefined ? { 'retry-after': String(details.retryAfter) } : undefined;
     super(scrub(message), {
-      extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
+      extensions: { code, ...details, ...(status ? { http: { status, ...(headers ? { headers } : {}) } } : {}) },
     });
   }
 }

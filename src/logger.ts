@@ -2,6 +2,7 @@
 // free text is scrubbed of every secret the configuration holds (see registerSecret).
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
+import { currentScope } from './request-scope.js';
 
 export type { Logger };
 
@@ -42,11 +43,24 @@ export function scrub(text: string): string {
   return out;
 }
 
+/**
+ * Without a destination, logs go to stdout: readable (pino-pretty, in a worker thread) when stdout is a
+ * terminal, one JSON object per line otherwise (for log shippers).
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const pretty = !destination && process.stdout.isTTY;
   return pino(
     {
       level,
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      // Lines logged inside a request (connectors, yoga) carry its id, unless their logger already binds one.
+      mixin(_obj, _level, instance) {
+        const scope = currentScope();
+        if (!scope) return {};
+        const bindings = (instance as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+        return bindings.includes('"requestId":') ? {} : { requestId: scope.requestId };
+      },
       hooks: {
         // Messages are free text: scrub them too, so a secret interpolated by mistake never lands.
         logMethod(args, method) {

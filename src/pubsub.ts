@@ -3,9 +3,10 @@
 // PostgreSQL (src/store/pg-notify.ts), else in-process (one instance). Payloads must therefore survive JSON:
 // dates travel as ISO strings.
 import { setMaxListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { createPubSub, type PubSub } from 'graphql-yoga';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { Redis } from 'ioredis';
+import type * as RedisEventTarget from '@graphql-yoga/redis-event-target';
+import type * as IoRedis from 'ioredis';
 import type { IncidentEvent } from './domain/incident-event.js';
 import type { Logger } from './logger.js';
 import type { SamlDetectionEvent } from './domain/saml-detection.js';
@@ -41,6 +42,10 @@ export function createGatewayPubSub(redisUrl: string | null, logger?: Logger): P
     setMaxListeners(0, eventTarget);
     return { pubsub: createPubSub<Topics>({ eventTarget }), close: async () => {} };
   }
+  // The Redis client is loaded only with REDIS_URL (a single instance starts without it); require keeps this sync.
+  const require = createRequire(import.meta.url);
+  const { Redis } = require('ioredis') as typeof IoRedis;
+  const { createRedisEventTarget } = require('@graphql-yoga/redis-event-target') as typeof RedisEventTarget;
   const publishClient = new Redis(redisUrl);
   const subscribeClient = new Redis(redisUrl);
   // ioredis reconnects by itself; say so in the log instead of crashing on an unhandled 'error' event.

@@ -1,20 +1,17 @@
 // Entry point: HTTP and WebSocket wiring only. GraphiQL and SSE on /graphql, graphql-ws on the same path,
 // /health and /ready. SIGTERM stops accepting, lets in-flight requests finish, then closes every socket.
 import { createServer, type Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { createApp, type GatewayYoga } from './app.js';
+import { createApp } from './app.js';
 import { ApiKeyAuthenticator } from './auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Services } from './context.js';
+import { rejectHost } from './http/browser-rules.js';
+import { startWebSocketGateway } from './http/websocket.js';
 import { createLogger, registerSecret, type Logger } from './logger.js';
+import { requestIdFrom, runInScope } from './request-scope.js';
+import { connectRateLimits } from './security/rate-limits.js';
 import { startServices } from './services.js';
 
-type EnvelopedRoot = Pick<ReturnType<GatewayYoga['getEnveloped']>, 'execute' | 'subscribe'>;
-
-/** Server pings keep idle WebSocket connections alive through proxies and detect dead peers. */
-const WS_KEEPALIVE_MS = 12_000;
 /** How long SIGTERM waits for in-flight HTTP requests before cutting connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -29,38 +26,23 @@ export interface RunningGateway {
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   for (const key of config.apiKeys.keys()) registerSecret(key);
   const running = await startServices(config, logger);
-  const yoga = createApp({ services: running.services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
+  const authenticator = new ApiKeyAuthenticator(config.apiKeys);
+  const limits = await connectRateLimits(config.security, config.redisUrl);
+  const yoga = createApp({ services: running.services, authenticator, limits });
 
-  const server = createServer(yoga);
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const ws = useServer(
-    {
-      execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
-        // Same plugins (auth, armor, masking) as HTTP: the operation goes through yoga's envelop.
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-          connectionParams: ctx.connectionParams,
-        });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: params.operationName ?? null,
-          document: parse(params.query),
-          variableValues: params.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length ? errors : args;
-      },
-    },
-    wsServer,
-    WS_KEEPALIVE_MS,
-  );
+  const server = createServer((req, res) => {
+    // DNS rebinding: an open gateway answers only to loopback names, before anything else runs.
+    const refused = rejectHost(req, authenticator.open);
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8' }).end(refused.body);
+      return;
+    }
+    // One id for the whole request: yoga reads it back from the header, log lines from the scope.
+    const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
+    req.headers['x-request-id'] = requestId;
+    runInScope({ requestId }, () => void yoga(req, res));
+  });
+  const ws = startWebSocketGateway({ server, yoga, authenticator, limits, security: config.security, logger });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -74,7 +56,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const stop = () =>
     (stopping ??= (async () => {
       await ws.dispose();
-      await new Promise<void>((r) => wsServer.close(() => r()));
       const closed = new Promise<void>((r) => server.close(() => r()));
       // Keep-alive connections become idle as their last response is sent: close each as soon as it is.
       const idle = setInterval(() => server.closeIdleConnections(), 50);
@@ -84,6 +65,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       clearInterval(idle);
       clearTimeout(timer);
       await running.close();
+      await limits.close();
     })());
   return { server, url, services: running.services, stop };
 }

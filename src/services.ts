@@ -23,6 +23,8 @@ import { StaAlertMailListener } from './mail/sta-alert-listener.js';
 import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
 import { importJsonlStores } from './store/import-jsonl.js';
@@ -56,7 +58,12 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const lease = leaseHolder(leases, logger, closers);
   const { pubsub, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger);
   closers.push(closePubSub);
-  const cacheFactory = config.redisUrl ? redisCacheFactory(config.redisUrl) : memoryCacheFactory();
+  const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
+  const metrics = new GatewayMetrics();
+  const tracing = await startTracing(config.otlpEndpoint, logger);
+  // Closed near the end (closers run in reverse), after the workers: their last spans are flushed too.
+  if (tracing) closers.push(() => tracing.close());
+  metrics.cacheBytes = () => cacheFactory.memoryBytes;
   closers.push(() => cacheFactory.close());
 
   let saas = config.saasSecurity.mode === 'upstream' ? config.saasSecurity : null;
@@ -76,6 +83,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     http: saas.http,
     logger,
     clock,
+    observer: metrics,
   });
   const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
   const remediationUpdates = new RemediationUpdates(saasSecurity, { ...config.remediationUpdates, logger: logger.child({ job: 'remediation-updates' }) });
@@ -95,7 +103,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // One connector per tenant; caches of instances after the first get their own namespaces (shared Redis).
   const staInstances = new StaInstances(
     staInstanceConfigs.map((i, n) => {
-      const client = new StaClient({ url: i.url, tenantCode: i.tenantCode, apiKey: i.apiKey, http: staHttp, logger });
+      const client = new StaClient({ url: i.url, tenantCode: i.tenantCode, apiKey: i.apiKey, http: staHttp, logger, observer: metrics });
       const connectorLogger = logger.child({ upstream: 'SafeNet Trusted Access', ...(i.name ? { staInstance: i.name } : {}) });
       return { name: i.name, connector: new StaConnector(client, cacheFactory, connectorLogger, n === 0 ? 'sta' : `sta@${i.name}`) };
     }),
@@ -133,8 +141,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
 
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases };
+  metrics.watch(services);
   return {
-    services: { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, leases },
+    services,
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

@@ -95,6 +95,14 @@ describe('POST /ingest/cloudtrail', () => {
     expect(await post(file, { 'content-type': 'application/octet-stream' })).toMatchObject({ status: 200, body: { accepted: 2 } });
   });
 
+  it('applies CLOUDTRAIL_INGEST_MAX_BYTES after gunzip too: a small gzip that inflates past it is 413', async () => {
+    const bomb = gzipSync(Buffer.from(`{"Records":[${' '.repeat(1024 * 1024)}]}`));
+    expect(bomb.length).toBeLessThan(65536);
+    const r = await post(new Uint8Array(bomb), { 'content-type': 'application/gzip' });
+    expect(r).toMatchObject({ status: 413, body: { error: { code: 'BAD_USER_INPUT' } } });
+    expect(r.body.error.message).toContain('CLOUDTRAIL_INGEST_MAX_BYTES');
+  });
+
   it('accepts a single record and JSON lines', async () => {
     expect(await post(JSON.stringify(saml()))).toMatchObject({ status: 200, body: { accepted: 1, matched: 1 } });
     const lines = [record(), saml(), record()].map((r) => JSON.stringify(r)).join('\n');

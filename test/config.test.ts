@@ -64,3 +64,26 @@ describe('configuration', () => {
     expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
   });
 });
+
+describe('security settings', () => {
+  it('defaults: CORS off, introspection only on an open gateway, the documented limits', () => {
+    const open = loadConfig({}).security;
+    expect(open).toMatchObject({ corsOrigins: [], introspection: true, wsAuthTimeoutMs: 10_000, wsMaxPayloadBytes: 1024 * 1024, rateLimitPerMinute: 600, requestDeadlineMs: 30_000 });
+    expect(loadConfig({ SECGRAPH_API_KEYS: 'aaaaaaaa1=read' }).security.introspection).toBe(false);
+    expect(loadConfig({ SECGRAPH_API_KEYS: 'aaaaaaaa1=read', SECGRAPH_INTROSPECTION: 'true' }).security.introspection).toBe(true);
+  });
+
+  it('takes origins as scheme://host[:port] only', () => {
+    expect(loadConfig({ SECGRAPH_CORS_ORIGINS: 'https://soc.example.com, http://localhost:3000' }).security.corsOrigins).toEqual(['https://soc.example.com', 'http://localhost:3000']);
+    fails({ SECGRAPH_CORS_ORIGINS: 'https://soc.example.com/console' }, 'SECGRAPH_CORS_ORIGINS', /no path/);
+    fails({ SECGRAPH_CORS_ORIGINS: 'soc.example.com' }, 'SECGRAPH_CORS_ORIGINS');
+    fails({ SECGRAPH_CORS_ORIGINS: 'ftp://soc.example.com' }, 'SECGRAPH_CORS_ORIGINS');
+  });
+
+  it('refuses out-of-range limits, naming the variable', () => {
+    fails({ SECGRAPH_WS_MAX_PAYLOAD: '10' }, 'SECGRAPH_WS_MAX_PAYLOAD');
+    fails({ SECGRAPH_REQUEST_DEADLINE_MS: 'soon' }, 'SECGRAPH_REQUEST_DEADLINE_MS');
+    fails({ SECGRAPH_CACHE_MAX_MB: '0' }, 'SECGRAPH_CACHE_MAX_MB');
+    fails({ SECGRAPH_BREAKER_FAILURES: '0' }, 'SECGRAPH_BREAKER_FAILURES');
+  });
+});

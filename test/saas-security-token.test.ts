@@ -86,6 +86,18 @@ describe('SaaS Security token', () => {
     expect(calls[0]!.headers['authorization']).not.toBe(calls[1]!.headers['authorization']);
   });
 
+  it('a token revoked twice in a row is renewed again before anything is reported; a third 401 is UPSTREAM_REJECTED', async () => {
+    gw = await startTestGateway({ fixtures: true });
+    await gw.gql(AppsDocument);
+    gw.emulator.injectFault({ kind: 'reject', status: 401, message: 'token revoked' }, { times: 2, path: /\/incident\/api\/incidents\/3$/ });
+    const { body } = await gw.gql('{ incident(id: "3") { incidentId } }');
+    expect(body.errors).toBeUndefined();
+    expect(tokenRequests()).toHaveLength(3);
+    gw.emulator.injectFault({ kind: 'reject', status: 401, message: 'token revoked' }, { times: 3, path: /\/incident\/api\/incidents\/5$/ });
+    const refused = await gw.gql('{ incident(id: "5") { incidentId } }');
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_REJECTED');
+  });
+
   it('wrong credentials are UPSTREAM_REJECTED, the secret stays out of the answer, and /ready says 503', async () => {
     gw = await startTestGateway({ env: { SAAS_SECURITY_CLIENT_SECRET: 'definitely-wrong-secret-123' } });
     const { body } = await gw.gql(AppsDocument);

@@ -1,20 +1,34 @@
 // Keyv caches, one namespace per resource. In-memory by default; with REDIS_URL the same namespaces live in
 // Redis so several gateway instances share them.
 import Keyv from 'keyv';
-import KeyvRedis from '@keyv/redis';
+import { SharedLru } from './lru-store.js';
 
 /** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
-export type CacheFactory = ((namespace: string, ttlMs: number) => Keyv) & { close(): Promise<void> };
+export type CacheFactory = ((namespace: string, ttlMs: number) => Keyv) & {
+  close(): Promise<void>;
+  /** Bytes the in-memory store holds (null for Redis): for metrics and tests. */
+  readonly memoryBytes: number | null;
+};
 
-export function memoryCacheFactory(): CacheFactory {
+/** Default cap of the in-memory cache, all namespaces together (SECGRAPH_CACHE_MAX_MB). */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
+export function memoryCacheFactory(maxBytes: number = DEFAULT_CACHE_MAX_BYTES): CacheFactory {
   // No serialisation in memory: JSON round trips of every cached page were the gateway's largest CPU cost.
   // Cached values are therefore shared by reference; connectors treat them as read-only wire data.
+  const shared = new SharedLru(maxBytes);
   const create = (namespace: string, ttlMs: number) =>
-    new Keyv({ store: new Map(), namespace, ttl: ttlMs, serialize: undefined, deserialize: undefined });
-  return Object.assign(create, { close: async () => {} });
+    new Keyv({ store: shared.store(namespace), namespace, ttl: ttlMs, serialize: undefined, deserialize: undefined });
+  // defineProperty, not Object.assign: assign would copy the getter's value once instead of the getter.
+  return Object.defineProperties(create, {
+    close: { value: async () => shared.lru.clear() },
+    memoryBytes: { get: () => shared.bytes },
+  }) as CacheFactory;
 }
 
-export function redisCacheFactory(redisUrl: string): CacheFactory {
+export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory> {
+  // Loaded only with REDIS_URL, so a single instance starts without the Redis client.
+  const { default: KeyvRedis } = await import('@keyv/redis');
   // One store per namespace: a Keyv adapter carries its namespace, so namespaces cannot share one.
   const created: Keyv[] = [];
   const create = (namespace: string, ttlMs: number) => {
@@ -26,6 +40,7 @@ export function redisCacheFactory(redisUrl: string): CacheFactory {
     close: async () => {
       await Promise.allSettled(created.map((k) => k.disconnect()));
     },
+    memoryBytes: null,
   });
 }
 

@@ -5,6 +5,7 @@
 import got, { type Got, type Hooks } from 'got';
 import type { UpstreamHttpConfig } from '../config.js';
 import { registerSecret, type Logger } from '../logger.js';
+import { currentScope } from '../request-scope.js';
 import { describeProxy, proxyFor, transportOptions } from './transport.js';
 
 /** Network errors after which a request may be sent again. */
@@ -30,6 +31,8 @@ export interface UpstreamHttpOptions {
   logger: Logger;
   hooks?: Partial<Hooks>;
   headers?: Record<string, string>;
+  /** Told of every retry (metrics). */
+  onRetry?: (upstream: string) => void;
 }
 
 export function createUpstreamHttp(opts: UpstreamHttpOptions): Got {
@@ -44,6 +47,14 @@ export function createUpstreamHttp(opts: UpstreamHttpOptions): Got {
     ...transportOptions(opts.prefixUrl, http.transport),
     headers: opts.headers ?? {},
     timeout: { request: http.timeoutMs },
+    // A request made for a client operation is aborted, retries included, when that operation's deadline passes.
+    handlers: [
+      (options, next) => {
+        const deadline = currentScope()?.deadline;
+        if (deadline && !options.signal) options.signal = deadline;
+        return next(options);
+      },
+    ],
     retry: {
       limit: http.retryLimit,
       methods: ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'POST', 'PATCH'],
@@ -52,7 +63,7 @@ export function createUpstreamHttp(opts: UpstreamHttpOptions): Got {
       maxRetryAfter: http.maxRetryDelayMs,
       backoffLimit: http.maxRetryDelayMs,
       calculateDelay: ({ attemptCount, error, retryAfter, computedValue }) => {
-        if (computedValue === 0) return 0;
+        if (computedValue === 0 || error.options.signal?.aborted) return 0;
         const method = error.options.method;
         const mayResend = !['POST', 'PATCH'].includes(method) || NEVER_SENT_ERROR_CODES.has(error.code);
         if (!mayResend) return 0;
@@ -77,6 +88,7 @@ export function createUpstreamHttp(opts: UpstreamHttpOptions): Got {
             },
             `${upstream}: retrying request`,
           );
+          opts.onRetry?.(upstream);
         },
         ...(opts.hooks?.beforeRetry ?? []),
       ],

@@ -1,4 +1,4 @@
-// Translates what got throws into the gateway's typed errors, and logs one line per failure.
+// Translates what got throws into the gateway's typed errors (upstream-guard.ts logs them, one line each).
 // Bodies and headers of upstream responses are never copied whole into a message: they may echo tokens.
 import { HTTPError, ParseError, RequestError, TimeoutError } from 'got';
 import { GatewayError } from '../errors.js';
@@ -61,16 +61,4 @@ export function toGatewayError(upstream: string, error: unknown): GatewayError {
     return new GatewayError('UPSTREAM_UNAVAILABLE', `${upstream} sent a response that is not valid JSON`, { upstream });
   }
   return new GatewayError('UPSTREAM_UNAVAILABLE', `${upstream} call failed`, { upstream });
-}
-
-/** Runs one upstream call; on failure logs one line (no bodies, no headers) and throws the typed error. */
-export async function callUpstream<T>(upstream: string, logger: Logger, operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    const typed = toGatewayError(upstream, error);
-    const level = typed.code === 'NOT_FOUND' ? 'debug' : 'warn';
-    logger[level]({ upstream, operation, code: typed.code, status: typed.extensions['upstreamStatus'] }, typed.message);
-    throw typed;
-  }
 }

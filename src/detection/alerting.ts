@@ -67,6 +67,10 @@ export class AlertGrouper {
     return this.tables.detections({ ...q, threshold: this.spec.threshold }, limit);
   }
 
+  detectionCount(): Promise<number> {
+    return this.tables.countDetections(this.spec.threshold);
+  }
+
   async detection(id: string): Promise<SamlDetection | null> {
     const w = await this.tables.window(id);
     return w && w.detection.eventCount >= this.spec.threshold ? w.detection : null;

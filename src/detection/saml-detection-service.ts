@@ -56,6 +56,8 @@ export class SamlDetectionService {
   private readonly grouper: AlertGrouper;
   readonly ignoreList: PrincipalIgnoreList;
   private suppressed = 0;
+  /** Records ingested since start, every source together (metrics). */
+  readonly totals = { accepted: 0, rejected: 0, matched: 0 };
 
   constructor(private readonly opts: SamlDetectionServiceOptions) {
     this.spec = opts.spec;
@@ -91,6 +93,11 @@ export class SamlDetectionService {
   /** Detections matching `q`, newest window first (then by id), at most `limit`. */
   detections(q: Omit<DetectionQuery, 'threshold'> = {}, limit?: number): Promise<SamlDetection[]> {
     return this.grouper.detections(q, limit);
+  }
+
+  /** How many detections there are (counted in SQL). */
+  detectionCount(): Promise<number> {
+    return this.grouper.detectionCount();
   }
 
   detection(id: string): Promise<SamlDetection | null> {
@@ -204,6 +211,9 @@ export class IngestSession {
   async finish(): Promise<IngestSummary> {
     this.flush();
     await this.drain();
+    this.service.totals.accepted += this.summary.accepted;
+    this.service.totals.rejected += this.summary.rejected;
+    this.service.totals.matched += this.summary.matched;
     return { ...this.summary, detectionIds: [...new Set(this.summary.detectionIds)] };
   }
 

@@ -6,6 +6,7 @@ import type { ApiKeyAuthenticator } from '../auth.js';
 import type { Services } from '../context.js';
 import type { IngestSummary } from '../detection/saml-detection-service.js';
 import type { ErrorCode } from '../errors.js';
+import { isSimpleCrossSiteRequest } from '../http/browser-rules.js';
 import { BodyTooLargeError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
 import { NotJsonError } from './record-scanner.js';
 
@@ -39,6 +40,10 @@ export function useCloudTrailIngest({ services, authenticator }: IngestDeps): Pl
 async function handleIngest(request: Request, services: Services, authenticator: ApiKeyAuthenticator): Promise<Response> {
   const { logger } = services;
   if (request.method !== 'POST') return failure(405, 'BAD_USER_INPUT', `use POST to send CloudTrail logs to ${CLOUDTRAIL_INGEST_PATH}`, {}, { allow: 'POST' });
+  // A form or fetch a browser sends cross-site without a preflight must not feed detections (open gateway).
+  if (authenticator.open && isSimpleCrossSiteRequest(request)) {
+    return failure(403, 'CSRF_REJECTED', 'send the body as application/json or application/gzip, or with Authorization or x-graphql-csrf');
+  }
   const auth = authenticator.authenticate(request.headers.get('authorization') ?? undefined);
   if (!auth.principal) {
     return failure(401, 'UNAUTHENTICATED', auth.reason === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>', {}, {

@@ -16,7 +16,7 @@ export class InvalidGzipError extends Error {}
 export interface StreamIngestOptions {
   /** true, false, or 'auto': decide from the gzip magic bytes. */
   gzip: boolean | 'auto';
-  /** Limit on the bytes read from the source (compressed bytes for gzip). */
+  /** Limit on the bytes read from the source, and again on the bytes gunzip produces (a gzip bomb stops there). */
   maxBytes: number;
   maxRecordChars: number;
 }
@@ -56,14 +56,21 @@ export async function ingestCloudTrailStream(
   }
   const decoder = new TextDecoder('utf-8');
   const scanner = new RecordScanner((item) => session.push(item), opts.maxRecordChars);
+  let decompressed = 0;
   try {
     for await (const chunk of bytes) {
+      decompressed += (chunk as Uint8Array).byteLength;
+      if (decompressed > opts.maxBytes) throw new BodyTooLargeError(opts.maxBytes);
       scanner.push(decoder.decode(chunk as Uint8Array, { stream: true }));
       // Matches are stored while the body streams; a reader faster than the database waits here.
       await session.drain();
     }
   } catch (e) {
-    if (e instanceof BodyTooLargeError) throw e;
+    if (e instanceof BodyTooLargeError) {
+      // Stop gunzip too: it would otherwise go on inflating into a buffer nobody reads.
+      if (gzip) (bytes as unknown as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      throw e;
+    }
     const code = (e as NodeJS.ErrnoException).code;
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) throw new InvalidGzipError(`the body is not valid gzip: ${(e as Error).message}`);
     throw e;

@@ -8,7 +8,8 @@
 //
 // New mail is noticed through IDLE; a sync also runs every pollSeconds in case IDLE is missing or silently
 // stalls (polling as the fallback). Connection failures reconnect with backoff.
-import { ImapFlow, type MailboxObject } from 'imapflow';
+// imapflow is loaded when the watcher first connects: a gateway without a mailbox never pays for it.
+import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { StaAlertsMailConfig } from '../config.js';
 import { registerSecret, scrub, type Logger } from '../logger.js';
 import type { Database } from '../store/database.js';
@@ -81,6 +82,7 @@ export class ImapFolderWatcher {
 
   private async run(): Promise<void> {
     let failures = 0;
+    const { ImapFlow } = await import('imapflow');
     while (!this.stopped) {
       const client = new ImapFlow({
         host: this.mail.host,

@@ -1,5 +1,4 @@
 // One raw email → an STA alert (kind, user, times, instance) or the reason it is dropped. No I/O.
-import { simpleParser } from 'mailparser';
 import type { StaAlertKind } from '../domain/sta-alert.js';
 import { classifySubject } from './sta-alert-classifier.js';
 import { mapStaAlertBody, type StaAlertFields } from './sta-alert-mapper.js';
@@ -18,6 +17,8 @@ export async function readStaAlertMail(raw: Buffer): Promise<StaAlertMailResult>
   let parsed;
   try {
     // No attachments are needed, and skipping them keeps a hostile message from costing memory.
+    // Loaded on the first mail: start-up stays fast for gateways without the alert mailbox.
+    const { simpleParser } = await import('mailparser');
     parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true, skipImageLinks: true });
   } catch (e) {
     return { dropped: `the message could not be parsed (${e instanceof Error ? e.message : String(e)})`, subject: null, messageId: null };

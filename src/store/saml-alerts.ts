@@ -86,6 +86,12 @@ export class SamlAlertTables {
     return rows.map((r) => (JSON.parse(r.body) as AlertWindow).detection);
   }
 
+  /** How many windows reached the threshold. */
+  async countDetections(threshold: number): Promise<number> {
+    const row = await this.db.selectFrom('saml_windows').select((eb) => eb.fn.countAll<number>().as('n')).where('event_count', '>=', threshold).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** The matched events of an alert, oldest first (eventTime, then arrival), after a keyset position. */
   async events(alertId: string, after: { eventTime: string; n: number } | null, limit: number): Promise<SamlMatchedEvent[]> {
     let query = this.db.selectFrom('saml_events').select('body').where('alert_id', '=', alertId);

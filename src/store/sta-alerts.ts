@@ -103,6 +103,17 @@ export class StaAlertRows {
     return rows.map((r) => withVersion(JSON.parse(r.body) as StaAlert, r.version));
   }
 
+  /** How many alerts have a run in each state. */
+  async countByRunState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('sta_alerts')
+      .select((eb) => ['run_state', eb.fn.countAll<number>().as('n')])
+      .where('run_state', 'is not', null)
+      .groupBy('run_state')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.run_state as string, Number(r.n)]));
+  }
+
   /** Ids of the runs due at `nowIso`, the longest overdue first. */
   async dueIds(nowIso: string): Promise<string[]> {
     const rows = await this.db

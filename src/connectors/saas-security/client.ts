@@ -6,7 +6,7 @@ import type { UpstreamHttpConfig } from '../../config.js';
 import { badInput, errorCodeOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { createUpstreamHttp } from '../http.js';
-import { callUpstream } from '../upstream-error.js';
+import { UpstreamGuard, type UpstreamObserver } from '../upstream-guard.js';
 import { SaasSecurityTokens } from './token.js';
 import type {
   WireApp,
@@ -30,7 +30,11 @@ export interface SaasSecurityClientOptions {
   http: UpstreamHttpConfig;
   logger: Logger;
   clock: Clock;
+  observer?: UpstreamObserver;
 }
+
+/** Token renewals one call may make when the upstream keeps rejecting fresh tokens (a revocation race). */
+const TOKEN_RENEWALS = 2;
 
 type Headers = Record<string, string>;
 
@@ -38,21 +42,24 @@ export class SaasSecurityClient {
   readonly tokens: SaasSecurityTokens;
   private readonly http: Got;
   private readonly logger: Logger;
+  readonly guard: UpstreamGuard;
 
   constructor(opts: SaasSecurityClientOptions) {
     this.logger = opts.logger.child({ upstream: SAAS_SECURITY });
+    this.guard = new UpstreamGuard(SAAS_SECURITY, this.logger, opts.http.breaker, opts.observer);
     this.http = createUpstreamHttp({
       upstream: SAAS_SECURITY,
       prefixUrl: opts.baseUrl.replace(/\/+$/, ''),
       http: opts.http,
       logger: this.logger,
+      ...(opts.observer ? { onRetry: (u: string) => opts.observer!.retry(u) } : {}),
     });
     this.tokens = new SaasSecurityTokens(this.http, opts.clientId, opts.clientSecret, opts.clock);
   }
 
   /** Fetches a token if there is none: proves the credentials work (readiness). */
   async authenticate(): Promise<void> {
-    await callUpstream(SAAS_SECURITY, this.logger, 'authenticate', () => this.tokens.get());
+    await this.guard.call('authenticate', () => this.tokens.get());
   }
 
   /**
@@ -119,18 +126,20 @@ export class SaasSecurityClient {
 
   /**
    * Sends one authenticated request. Every call carries `Authorization: Bearer` and `Content-Type:
-   * application/json`, GETs included, as the reference does. A 401 renews the token once and retries.
+   * application/json`, GETs included, as the reference does. A 401 renews the token and retries, up to
+   * TOKEN_RENEWALS times: a token revoked just after it was issued is not yet a refusal of the credentials.
    */
   private send<T>(operation: string, fn: (headers: Headers) => Promise<T>): Promise<T> {
-    return callUpstream(SAAS_SECURITY, this.logger, operation, async () => {
-      const token = await this.tokens.get();
-      try {
-        return await fn(this.headers(token));
-      } catch (error) {
-        if (!(error instanceof HTTPError) || error.response.statusCode !== 401) throw error;
-        this.logger.info({ operation }, 'SaaS Security rejected the token; renewing it once');
-        this.tokens.invalidate(token);
-        return fn(this.headers(await this.tokens.get()));
+    return this.guard.call(operation, async () => {
+      for (let renewals = 0; ; renewals += 1) {
+        const token = await this.tokens.get();
+        try {
+          return await fn(this.headers(token));
+        } catch (error) {
+          if (!(error instanceof HTTPError) || error.response.statusCode !== 401 || renewals >= TOKEN_RENEWALS) throw error;
+          this.logger.info({ operation, renewal: renewals + 1 }, 'SaaS Security rejected the token; renewing it');
+          this.tokens.invalidate(token);
+        }
       }
     });
   }

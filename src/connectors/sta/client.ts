@@ -9,7 +9,7 @@ import type { UpstreamHttpConfig } from '../../config.js';
 import { errorCodeOf, GatewayError } from '../../errors.js';
 import { registerSecret, type Logger } from '../../logger.js';
 import { createUpstreamHttp } from '../http.js';
-import { callUpstream } from '../upstream-error.js';
+import { UpstreamGuard, type UpstreamObserver } from '../upstream-guard.js';
 import { pathSegment } from './map.js';
 import type {
   WireApplication,
@@ -41,6 +41,7 @@ export interface StaClientOptions {
   apiKey: string;
   http: UpstreamHttpConfig;
   logger: Logger;
+  observer?: UpstreamObserver;
 }
 
 /** One page as the connector sees it: its items and a relative reference to the next page, if any. */
@@ -54,16 +55,19 @@ export class StaClient {
   readonly baseUrl: string;
   private readonly http: Got;
   private readonly logger: Logger;
+  readonly guard: UpstreamGuard;
 
   constructor(opts: StaClientOptions) {
     registerSecret(opts.apiKey);
     this.logger = opts.logger.child({ upstream: STA });
+    this.guard = new UpstreamGuard(STA, this.logger, opts.http.breaker, opts.observer);
     this.baseUrl = `${opts.url.replace(/\/+$/, '')}/api/v1/tenants/${pathSegment(opts.tenantCode)}`;
     this.http = createUpstreamHttp({
       upstream: STA,
       prefixUrl: this.baseUrl,
       http: opts.http,
       logger: this.logger,
+      ...(opts.observer ? { onRetry: (u: string) => opts.observer!.retry(u) } : {}),
       headers: {
         accept: 'application/json',
         'object-id-format': 'base64',
@@ -238,7 +242,7 @@ export class StaClient {
   }
 
   private send<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return callUpstream(STA, this.logger, operation, fn);
+    return this.guard.call(operation, fn);
   }
 }
 

@@ -1,0 +1,41 @@
+// `npm start`: runs the compiled gateway, `node dist/server.js` with NODE_ENV=production, building first
+// when dist/ is missing or older than any source. SIGTERM and SIGINT are passed on to the server, and this
+// launcher exits with the server's own status once it has stopped, so no process is left behind.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const stamp = path.join(root, 'dist', '.build-stamp');
+const entry = path.join(root, 'dist', 'server.js');
+
+/** Newest modification time under dir, ms. */
+function newest(dir) {
+  let max = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    max = Math.max(max, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return max;
+}
+
+function stale() {
+  if (!existsSync(entry) || !existsSync(stamp)) return true;
+  const built = statSync(stamp).mtimeMs;
+  const sources = Math.max(newest(path.join(root, 'src')), ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(root, f)).mtimeMs));
+  return sources > built;
+}
+
+if (stale()) {
+  process.stderr.write('secgraph: dist/ is missing or older than the sources; building (npm run build:server)\n');
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-server.mjs')], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+const child = spawn(process.execPath, ['--enable-source-maps', entry, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
+});
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));

@@ -1,0 +1,215 @@
+// graphql-ws on the GraphQL path, with the same envelop (auth, limits, masking) as HTTP, and the rules a
+// socket must follow when API keys are configured:
+// - the key comes in connectionParams.authorization, or in the first subscribe message's
+//   payload.extensions.headers.authorization (what stock GraphiQL sends); a socket that has shown no valid key
+//   within SECGRAPH_WS_AUTH_TIMEOUT_MS is closed (4401), a wrong key closes it at once (4403), and until then
+//   it is served nothing;
+// - sockets not yet authenticated count against a small per-address cap (the upgrade is refused with 429);
+// - one key holds at most SECGRAPH_MAX_CONNECTIONS_PER_KEY sockets (4429 past that);
+// - messages are at most SECGRAPH_WS_MAX_PAYLOAD bytes (ws closes 1009 past that);
+// - a bad operation (syntax or validation error) errors that operation only; the socket stays.
+// The upgrade follows the browser rules of HTTP: Host (open gateway) and Origin (CORS allow-list).
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { GatewayYoga } from '../app.js';
+import type { ApiKeyAuthenticator, Principal } from '../auth.js';
+import type { SecurityConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { RateLimits } from '../security/rate-limits.js';
+import { hostAllowed, originAllowed } from './browser-rules.js';
+
+type EnvelopedRoot = Pick<ReturnType<GatewayYoga['getEnveloped']>, 'execute' | 'subscribe'>;
+
+/** Server pings keep idle WebSocket connections alive through proxies and detect dead peers. */
+const WS_KEEPALIVE_MS = 12_000;
+
+export const WS_CLOSE = { unauthorized: 4401, forbidden: 4403, tooMany: 4429 } as const;
+
+interface SocketState {
+  address: string;
+  principal: Principal | null;
+  /** The raw Authorization value that authenticated the socket: operations without their own use it. */
+  authorization: string | undefined;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface WebSocketDeps {
+  server: Server;
+  yoga: GatewayYoga;
+  authenticator: ApiKeyAuthenticator;
+  limits: RateLimits;
+  security: SecurityConfig;
+  logger: Logger;
+}
+
+export interface WebSocketGateway {
+  /** Sockets open now, authenticated or not: for metrics. */
+  readonly openSockets: number;
+  dispose(): Promise<void>;
+}
+
+/** `Authorization` from an object whose keys may be in any case (HTTP header maps, connectionParams). */
+function authorizationIn(record: unknown): string | undefined {
+  if (!record || typeof record !== 'object') return undefined;
+  for (const [k, v] of Object.entries(record)) if (k.toLowerCase() === 'authorization' && typeof v === 'string') return v;
+  return undefined;
+}
+
+const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+
+export function startWebSocketGateway({ server, yoga, authenticator, limits, security, logger }: WebSocketDeps): WebSocketGateway {
+  const log = logger.child({ transport: 'graphql-ws' });
+  const open = authenticator.open;
+  const states = new Map<WebSocket, SocketState>();
+  const unauthenticatedByAddress = new Map<string, number>();
+  const socketsByKey = new Map<string, number>();
+
+  const bump = (m: Map<string, number>, k: string, by: number) => {
+    const n = (m.get(k) ?? 0) + by;
+    if (n <= 0) m.delete(k);
+    else m.set(k, n);
+  };
+
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: security.wsMaxPayloadBytes,
+    verifyClient: ({ req }, done) => {
+      if (!hostAllowed(req.headers.host, open)) return done(false, 421, 'Misdirected Request');
+      if (!originAllowed(req.headers.origin, req.headers.host, security.corsOrigins)) {
+        log.warn({ origin: req.headers.origin }, 'WebSocket refused: Origin not allowed (SECGRAPH_CORS_ORIGINS)');
+        return done(false, 403, 'Forbidden');
+      }
+      if (!open && (unauthenticatedByAddress.get(addressOf(req)) ?? 0) >= security.wsMaxUnauthenticatedPerAddress) {
+        log.warn({ address: addressOf(req) }, 'WebSocket refused: too many unauthenticated sockets from this address');
+        return done(false, 429, 'Too Many Requests');
+      }
+      done(true);
+    },
+  });
+
+  /** Marks the socket authenticated by `principal`; false (and the socket closed) past the per-key cap. */
+  const bind = (socket: WebSocket, state: SocketState, principal: Principal, authorization: string | undefined): boolean => {
+    if ((socketsByKey.get(principal.id) ?? 0) >= security.maxConnectionsPerKey) {
+      log.warn({ principal: principal.id }, 'WebSocket closed: too many connections for this API key');
+      socket.close(WS_CLOSE.tooMany, 'Too many connections for this API key');
+      return false;
+    }
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = null;
+    if (!state.principal) bump(unauthenticatedByAddress, state.address, -1);
+    state.principal = principal;
+    state.authorization = authorization;
+    bump(socketsByKey, principal.id, 1);
+    return true;
+  };
+
+  /** A wrong key: counted against the address, and the socket closed. */
+  const refuse = async (socket: WebSocket, state: SocketState) => {
+    await limits.authFailed(state.address).catch(() => {});
+    log.info({ address: state.address, code: 'UNAUTHENTICATED' }, 'WebSocket closed: the API key is not valid');
+    socket.close(WS_CLOSE.forbidden, 'Forbidden: the API key is not valid');
+  };
+
+  wsServer.on('connection', (socket, req) => {
+    const state: SocketState = { address: addressOf(req), principal: null, authorization: undefined, timer: null };
+    states.set(socket, state);
+    if (open) {
+      state.principal = authenticator.authenticate(undefined).principal;
+    } else {
+      bump(unauthenticatedByAddress, state.address, 1);
+      state.timer = setTimeout(() => {
+        if (state.principal) return;
+        log.info({ address: state.address }, 'WebSocket closed: no valid API key in time (SECGRAPH_WS_AUTH_TIMEOUT_MS)');
+        socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key');
+      }, security.wsAuthTimeoutMs);
+    }
+    socket.once('close', () => {
+      if (state.timer) clearTimeout(state.timer);
+      if (!open) {
+        if (state.principal) bump(socketsByKey, state.principal.id, -1);
+        else bump(unauthenticatedByAddress, state.address, -1);
+      }
+      states.delete(socket);
+    });
+  });
+
+  const ws = useServer(
+    {
+      execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: async (ctx) => {
+        const state = states.get(ctx.extra.socket);
+        if (!state || open) return true;
+        if (await limits.authBlocked(state.address)) {
+          ctx.extra.socket.close(WS_CLOSE.tooMany, 'Too many failed authentications from this address');
+          return false;
+        }
+        const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(ctx.connectionParams?.['headers']);
+        // No key yet: acknowledged, but nothing is served until a subscribe message brings one.
+        if (authorization === undefined) return true;
+        const auth = authenticator.authenticate(authorization);
+        if (!auth.principal) {
+          await refuse(ctx.extra.socket, state);
+          return false;
+        }
+        return bind(ctx.extra.socket, state, auth.principal, authorization);
+      },
+      onSubscribe: async (ctx, _id, params) => {
+        const socket = ctx.extra.socket;
+        const state = states.get(socket);
+        if (!state) return [new GraphQLError('connection closed', { extensions: { code: 'UNAUTHENTICATED' } })];
+        const own = authorizationIn((params.extensions as Record<string, unknown> | undefined)?.['headers']);
+        if (!state.principal) {
+          const auth = own === undefined ? null : authenticator.authenticate(own);
+          if (!auth?.principal) {
+            if (own === undefined) socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key');
+            else await refuse(socket, state);
+            return [new GraphQLError('An API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
+          }
+          if (!bind(socket, state, auth.principal, own)) return [new GraphQLError('Too many connections for this API key', { extensions: { code: 'RATE_LIMITED' } })];
+        }
+        try {
+          // Same plugins (auth, armor, masking, limits) as HTTP: the operation goes through yoga's envelop.
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket,
+            params,
+            // The operation's own key when it sent one, else the socket's.
+            connectionParams: { ...ctx.connectionParams, authorization: own ?? state.authorization },
+          });
+          const document = parse(params.query);
+          const args: ExecutionArgs = {
+            schema,
+            operationName: params.operationName ?? null,
+            document,
+            variableValues: params.variables ?? null,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+          };
+          const errors = validate(args.schema, args.document);
+          return errors.length ? errors : args;
+        } catch (error) {
+          // A syntax error (or any GraphQL error before execution) ends this operation, not the socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+      },
+    },
+    wsServer,
+    WS_KEEPALIVE_MS,
+  );
+
+  return {
+    get openSockets() {
+      return states.size;
+    },
+    async dispose() {
+      await ws.dispose();
+      await new Promise<void>((r) => wsServer.close(() => r()));
+    },
+  };
+}

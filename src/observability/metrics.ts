@@ -1,0 +1,176 @@
+// Prometheus metrics: one prom-client registry per gateway (several gateways can share a process in tests).
+// Counted as they happen: upstream calls by upstream/operation/status with their latency, retries, breaker
+// state, open subscriptions. Read at scrape time from the services: incident fetch lag and last success, STA
+// playbook runs by state, SAML records and detections, in-memory cache bytes. yoga's Prometheus plugin adds
+// the GraphQL phases (parse, validate, execute, HTTP duration) to the same registry and serves /metrics.
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Plugin } from 'graphql-yoga';
+import type { Services } from '../context.js';
+import type { BreakerState, UpstreamObserver } from '../connectors/upstream-guard.js';
+import { STA_RUN_STATES } from '../domain/sta-alert.js';
+
+export const METRICS_PATH = '/metrics';
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export class GatewayMetrics implements UpstreamObserver {
+  readonly registry = new Registry();
+  private services: Services | null = null;
+  /** Set by the cache factory owner: bytes held by the in-memory cache (null: Redis). */
+  cacheBytes: () => number | null = () => null;
+
+  private readonly upstreamRequests = new Counter({
+    name: 'secgraph_upstream_requests_total',
+    help: 'Upstream calls (retries included in one call) by upstream, operation and final status (ok, an HTTP status or an error code)',
+    labelNames: ['upstream', 'operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstreamDuration = new Histogram({
+    name: 'secgraph_upstream_request_duration_seconds',
+    help: 'Upstream call latency, retries included',
+    labelNames: ['upstream', 'operation'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'secgraph_upstream_retries_total',
+    help: 'Upstream requests sent again after a 429, 5xx or network error',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+  private readonly breakerState = new Gauge({
+    name: 'secgraph_upstream_breaker_state',
+    help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+  private readonly subscriptions = new Gauge({
+    name: 'secgraph_subscriptions_open',
+    help: 'GraphQL subscriptions being served now (WebSocket and SSE)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    const metrics = this;
+    new Gauge({
+      name: 'secgraph_incident_fetch_lag_seconds',
+      help: 'Seconds since the last incident fetch run ended (NaN before the first)',
+      registers: [this.registry],
+      async collect() {
+        const at = (await metrics.services?.incidentSync?.status())?.lastRunAt;
+        this.set(at ? (metrics.now() - Date.parse(at)) / 1000 : Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'secgraph_incident_fetch_last_success_timestamp_seconds',
+      help: 'When an incident fetch run last ended without error (Unix time; 0 if none yet)',
+      registers: [this.registry],
+      async collect() {
+        const status = await metrics.services?.incidentSync?.status();
+        if (status?.lastRunAt && !status.lastError) metrics.lastFetchSuccess = Date.parse(status.lastRunAt) / 1000;
+        this.set(metrics.lastFetchSuccess);
+      },
+    });
+    new Gauge({
+      name: 'secgraph_sta_playbook_runs',
+      help: 'STA alert playbook runs by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = Object.fromEntries(STA_RUN_STATES.map((s) => [s, 0])) as Record<string, number>;
+        // Counted in SQL (GROUP BY over the run_state column), not by reading every alert.
+        for (const [state, n] of Object.entries((await metrics.services?.staAlerts.store.rows.countByRunState()) ?? {})) counts[state] = n;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'secgraph_saml_records_total',
+      help: 'CloudTrail records ingested by SAML detection since start, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        const totals = metrics.services?.samlDetection?.totals;
+        if (!totals) return;
+        this.set({ outcome: 'accepted' }, totals.accepted);
+        this.set({ outcome: 'rejected' }, totals.rejected);
+        this.set({ outcome: 'matched' }, totals.matched);
+      },
+    });
+    new Gauge({
+      name: 'secgraph_saml_detections',
+      help: 'SAML detections (grouped alerts) held',
+      registers: [this.registry],
+      async collect() {
+        this.set((await metrics.services?.samlDetection?.detectionCount()) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'secgraph_cache_memory_bytes',
+      help: 'Bytes held by the in-memory cache (its own accounting; absent with Redis)',
+      registers: [this.registry],
+      collect() {
+        const bytes = metrics.cacheBytes();
+        if (bytes !== null) this.set(bytes);
+      },
+    });
+  }
+
+  private lastFetchSuccess = 0;
+  private now = () => Date.now();
+
+  /** Gives the scrape-time gauges the services to read. */
+  watch(services: Services): void {
+    this.services = services;
+    this.now = () => services.clock.now();
+  }
+
+  call(upstream: string, operation: string, status: string, seconds: number): void {
+    this.upstreamRequests.inc({ upstream, operation, status });
+    this.upstreamDuration.observe({ upstream, operation }, seconds);
+  }
+
+  retry(upstream: string): void {
+    this.retries.inc({ upstream });
+  }
+
+  breaker(upstream: string, state: BreakerState): void {
+    this.breakerState.set({ upstream }, BREAKER_VALUE[state]);
+  }
+
+  /** yoga plugins: the Prometheus plugin on /metrics, and the open-subscriptions gauge. */
+  plugins(): Array<Plugin<any>> {
+    const subscriptions = this.subscriptions;
+    return [
+      usePrometheus({
+        registry: this.registry,
+        endpoint: METRICS_PATH,
+        metrics: {
+          graphql_envelop_request_duration: true,
+          graphql_envelop_phase_parse: true,
+          graphql_envelop_phase_validate: true,
+          graphql_envelop_phase_execute: true,
+          graphql_envelop_phase_subscribe: true,
+          graphql_envelop_error_result: true,
+          graphql_yoga_http_duration: true,
+        },
+      }),
+      {
+        onSubscribe() {
+          return {
+            onSubscribeResult() {
+              subscriptions.inc();
+              let ended = false;
+              return {
+                onEnd() {
+                  if (!ended) subscriptions.dec();
+                  ended = true;
+                },
+              };
+            },
+          };
+        },
+      },
+    ];
+  }
+}

@@ -1,0 +1,55 @@
+// Per-operation guards that need the authenticated context: failed-authentication throttling per client
+// address, the per-key operation budget, and the whole-request deadline that bounds every upstream call and
+// retry a query or mutation makes (subscriptions live on, so they get no deadline).
+import type { Plugin } from 'graphql-yoga';
+import type { SecurityConfig } from '../config.js';
+import type { Context } from '../context.js';
+import { GatewayError } from '../errors.js';
+import { currentScope, runInScope } from '../request-scope.js';
+import type { RateLimits } from './rate-limits.js';
+
+export interface GuardDeps {
+  limits: RateLimits;
+  security: SecurityConfig;
+}
+
+/** The refusal for this operation's context, or null to let it run. */
+export async function guardRefusal(ctx: Context, limits: RateLimits): Promise<GatewayError | null> {
+  const address = ctx.clientAddress ?? 'unknown';
+  if (ctx.principal?.id !== 'open') {
+    const blocked = await limits.authBlocked(address);
+    if (blocked !== null) {
+      ctx.logger.warn({ address, retryAfter: blocked }, 'authentication throttled: too many failed attempts from this address');
+      return new GatewayError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { retryAfter: blocked });
+    }
+  }
+  if (ctx.authFailure === 'invalid') await limits.authFailed(address);
+  if (ctx.principal && ctx.principal.id !== 'open') {
+    const wait = await limits.takeOperation(ctx.principal.id);
+    if (wait !== null) {
+      ctx.logger.info({ retryAfter: wait }, 'operation refused: rate limit of the API key reached');
+      return new GatewayError('RATE_LIMITED', `Rate limit reached for this API key (SECGRAPH_RATE_LIMIT_PER_MINUTE); retry in ${wait} s`, { retryAfter: wait });
+    }
+  }
+  return null;
+}
+
+export function useRequestGuards({ limits, security }: GuardDeps): Plugin<any> {
+  return {
+    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const ctx = args.contextValue as Context;
+      const refusal = await guardRefusal(ctx, limits);
+      if (refusal) {
+        setResultAndStopExecution({ errors: [refusal] });
+        return;
+      }
+      const deadline = AbortSignal.timeout(security.requestDeadlineMs);
+      const requestId = currentScope()?.requestId ?? ctx.requestId;
+      setExecuteFn((a) => runInScope({ requestId, deadline }, () => executeFn(a)));
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = await guardRefusal(args.contextValue as Context, limits);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// graphql-ws with API keys, spoken message by message over a real socket: a socket without a valid key is
+// closed and served nothing; a key in the subscribe message's extensions (stock GraphiQL) is accepted; the
+// per-address, per-key and payload bounds hold; and a bad operation errors only itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { postGraphQL, startServedGateway, type ServedGateway } from './helpers/server.js';
+
+const KEY = 'ws-auth-key-000001';
+const OTHER = 'ws-auth-key-000002';
+const EVENTS = 'subscription { incidentEvents(filter: { kinds: [CLOSED] }) { kind incident { incidentId } } }';
+const CLOSE = 'mutation($id: ID!) { closeIncident(id: $id, category: MISIDENTIFIED) { incidentId } }';
+
+/** One graphql-transport-ws socket: what it received, and how it closed (or how its upgrade was refused). */
+class RawSocket {
+  readonly messages: any[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly refused: Promise<number | null>;
+  readonly socket: WebSocket;
+  constructor(url: string) {
+    this.socket = new WebSocket(url, 'graphql-transport-ws');
+    this.socket.on('message', (d) => this.messages.push(JSON.parse(String(d))));
+    this.socket.on('error', () => {});
+    this.closed = new Promise((r) => this.socket.on('close', (code, reason) => r({ code, reason: String(reason) })));
+    this.refused = new Promise((r) => {
+      this.socket.on('unexpected-response', (_req, res) => r(res.statusCode ?? null));
+      this.socket.on('open', () => r(null));
+    });
+  }
+  send(message: unknown) {
+    this.socket.send(JSON.stringify(message));
+  }
+  async init(payload?: Record<string, unknown>) {
+    await this.refused;
+    this.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
+    await this.waitFor((m) => m.type === 'connection_ack');
+  }
+  async waitFor(match: (m: any) => boolean): Promise<any> {
+    for (let i = 0; i < 500; i += 1) {
+      const hit = this.messages.find(match);
+      if (hit) return hit;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`no such message; got ${JSON.stringify(this.messages)}`);
+  }
+}
+
+let served: ServedGateway;
+beforeAll(async () => {
+  served = await startServedGateway({
+    SECGRAPH_API_KEYS: `${KEY}=read+respond,${OTHER}=read`,
+    SECGRAPH_WS_AUTH_TIMEOUT_MS: '300',
+    SECGRAPH_WS_MAX_UNAUTHENTICATED_PER_ADDRESS: '3',
+    SECGRAPH_MAX_CONNECTIONS_PER_KEY: '2',
+    SECGRAPH_WS_MAX_PAYLOAD: '4096',
+  });
+});
+afterAll(async () => {
+  await served?.close();
+});
+
+const open = () => new RawSocket(served.wsUrl);
+
+describe('WebSocket authentication', () => {
+  it('closes a socket that shows no key within SECGRAPH_WS_AUTH_TIMEOUT_MS (4401), having served nothing', async () => {
+    const s = open();
+    await s.init();
+    expect(await s.closed).toMatchObject({ code: 4401 });
+    expect(s.messages.map((m) => m.type)).toEqual(['connection_ack']);
+  });
+
+  it('closes a socket whose first subscribe has no key (4401), before running it', async () => {
+    const s = open();
+    await s.init();
+    s.send({ id: '1', type: 'subscribe', payload: { query: '{ gateway { version } }' } });
+    expect(await s.closed).toMatchObject({ code: 4401 });
+    expect(s.messages.filter((m) => m.type === 'next')).toEqual([]);
+  });
+
+  it('closes a socket with a wrong key in connectionParams at once (4403)', async () => {
+    const s = open();
+    await s.refused;
+    s.send({ type: 'connection_init', payload: { authorization: 'Bearer not-the-key-at-all' } });
+    expect(await s.closed).toMatchObject({ code: 4403 });
+    expect(served.logs.text).not.toContain('not-the-key-at-all');
+  });
+
+  it("accepts the key in the subscribe message's payload.extensions.headers, as stock GraphiQL sends it", async () => {
+    const s = open();
+    await s.init();
+    s.send({ id: '1', type: 'subscribe', payload: { query: '{ gateway { version } }', extensions: { headers: { Authorization: `Bearer ${KEY}` } } } });
+    const next = await s.waitFor((m) => m.type === 'next' && m.id === '1');
+    expect(next.payload.data.gateway.version).toEqual(expect.any(String));
+    // The socket is now authenticated by that key: a later operation without headers runs too, past the timeout.
+    await new Promise((r) => setTimeout(r, 400));
+    s.send({ id: '2', type: 'subscribe', payload: { query: '{ gateway { version } }' } });
+    await s.waitFor((m) => m.type === 'next' && m.id === '2');
+    s.socket.close();
+    await s.closed;
+  });
+
+  it('refuses the upgrade (429) past the per-address cap of unauthenticated sockets', async () => {
+    const idle = [open(), open(), open()];
+    expect(await Promise.all(idle.map((s) => s.refused))).toEqual([null, null, null]);
+    const fourth = open();
+    expect(await fourth.refused).toBe(429);
+    for (const s of idle) s.socket.close();
+    await Promise.all(idle.map((s) => s.closed));
+    // Closed sockets leave the count: a new one is accepted again.
+    const again = open();
+    expect(await again.refused).toBeNull();
+    again.socket.close();
+    await again.closed;
+  });
+
+  it('closes a key past SECGRAPH_MAX_CONNECTIONS_PER_KEY (4429)', async () => {
+    const held = [open(), open()];
+    for (const s of held) await s.init({ authorization: `Bearer ${OTHER}` });
+    const third = open();
+    await third.refused;
+    third.send({ type: 'connection_init', payload: { authorization: `Bearer ${OTHER}` } });
+    expect(await third.closed).toMatchObject({ code: 4429 });
+    for (const s of held) s.socket.close();
+    await Promise.all(held.map((s) => s.closed));
+  });
+
+  it('closes a socket that sends a message over SECGRAPH_WS_MAX_PAYLOAD (1009)', async () => {
+    const s = open();
+    await s.init({ authorization: `Bearer ${KEY}` });
+    s.send({ id: '1', type: 'subscribe', payload: { query: `{ gateway { version } } # ${'x'.repeat(8192)}` } });
+    expect(await s.closed).toMatchObject({ code: 1009 });
+  });
+
+  it('a syntax error ends that operation only: the socket and its other subscription stay', async () => {
+    const s = open();
+    await s.init({ authorization: `Bearer ${KEY}` });
+    s.send({ id: 'events', type: 'subscribe', payload: { query: EVENTS } });
+    s.send({ id: 'bad', type: 'subscribe', payload: { query: 'subscription { incidentEvents(' } });
+    const error = await s.waitFor((m) => m.type === 'error' && m.id === 'bad');
+    expect(error.payload[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    for (const id of [3, 5, 6, 7, 8]) {
+      if (s.messages.some((m) => m.type === 'next' && m.id === 'events')) break;
+      expect((await postGraphQL(served.gateway.url, CLOSE, { id: String(id) }, KEY)).body.errors).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const event = await s.waitFor((m) => m.type === 'next' && m.id === 'events');
+    expect(event.payload.data.incidentEvents.kind).toBe('CLOSED');
+    expect(s.socket.readyState).toBe(WebSocket.OPEN);
+    s.socket.close();
+    await s.closed;
+  });
+});
