@@ -12,7 +12,7 @@ export async function run(): Promise<void> {
   const served = await startConsoleGateway({ SAAS_SECURITY_FIRST_FETCH: '31 days', SAAS_SECURITY_MAX_FETCH: '1000' }, INCIDENTS);
   const browser = await launchChromium();
   try {
-    while ((served.gateway.services.incidentSync?.status().storedIncidents ?? 0) < INCIDENTS) await new Promise((r) => setTimeout(r, 200));
+    while (((await served.gateway.services.incidentSync?.status())?.storedIncidents ?? 0) < INCIDENTS) await new Promise((r) => setTimeout(r, 200));
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const started = Date.now();
     await page.goto(`${served.gateway.url}/console/`);

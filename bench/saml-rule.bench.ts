@@ -16,6 +16,7 @@ import { SamlDetectionService } from '../src/detection/saml-detection-service.js
 import { ingestCloudTrailStream } from '../src/ingest/cloudtrail-stream.js';
 import { createLogger } from '../src/logger.js';
 import type { Topics } from '../src/pubsub.js';
+import { openDatabase } from '../src/store/database.js';
 
 const RECORDS = Number(process.env['BENCH_SAML_RECORDS'] ?? 100_000);
 const ROUNDS = 3;
@@ -79,7 +80,6 @@ export async function run(): Promise<void> {
   let ruleMs = Infinity;
   let peakHeap = 0;
   let matched = 0;
-  const dirs: string[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     globalThis.gc?.();
     const heapBase = process.memoryUsage().heapUsed;
@@ -90,10 +90,10 @@ export async function run(): Promise<void> {
     baselineMs = Math.min(baselineMs, performance.now() - tb);
 
     const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-bench-saml-'));
-    dirs.push(dataDir);
+    const database = await openDatabase({ dataDir });
     const service = new SamlDetectionService({
       spec: samlRuleSpec(),
-      dataDir,
+      database,
       pubsub: createPubSub<Topics>(),
       clock: new ManualClock(),
       logger: createLogger('silent'),
@@ -104,14 +104,15 @@ export async function run(): Promise<void> {
     const t = performance.now();
     const session = service.startIngest('bench');
     await ingestCloudTrailStream(chunks(file), session, { gzip: true, maxBytes: Number.MAX_SAFE_INTEGER, maxRecordChars: 4 * 1024 * 1024 });
-    const summary = session.finish();
+    const summary = await session.finish();
     ruleMs = Math.min(ruleMs, performance.now() - t);
     clearInterval(sampler);
     if (summary.accepted !== RECORDS) throw new Error(`ingest accepted ${summary.accepted} of ${RECORDS}`);
     matched = summary.matched;
     service.close();
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 
   const rate = (ms: number) => Math.round(RECORDS / (ms / 1000));
   console.log(`gunzip + JSON.parse only:             ${rate(baselineMs).toLocaleString('en')} records/s (${baselineMs.toFixed(0)} ms)`);

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway(config, createLogger('silent'));
   const browser = await launchChromium();
   try {
-    while (!gateway.services.incidentSync?.status().lastRunAt) await new Promise((r) => setTimeout(r, 200));
+    while (!(await gateway.services.incidentSync?.status())?.lastRunAt) await new Promise((r) => setTimeout(r, 200));
     const shoot = async (name: string, hash: string, viewport: { width: number; height: number }, ready: string, act?: (p: import('playwright-core').Page) => Promise<void>) => {
       const page = await browser.newPage({ viewport });
       await page.goto(`${gateway.url}/console/#${hash}`);

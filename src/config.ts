@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { WIRE_SEVERITY_BY_LABEL, WIRE_STATUS_BY_NAME } from './connectors/saas-security/wire.js';
 import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-record.js';
-import { DEFAULT_EVENT_LOG_SIZE } from './fetch/incident-event-log.js';
+import { DEFAULT_EVENT_LOG_SIZE } from './store/event-log.js';
 import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
 import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
@@ -97,6 +97,8 @@ export interface IncidentFetchConfig {
   subscriberBuffer: number;
   /** Incident events kept in the event log for `incidentEvents(after:)` replay. */
   eventLogSize: number;
+  /** SECGRAPH_INCIDENT_RETENTION: records fetched and events logged longer ago are pruned; null keeps all. */
+  retentionMs: number | null;
 }
 
 /** What a client may do and hold: browser rules, WebSocket bounds, rate and size limits (README "Security defaults"). */
@@ -147,6 +149,10 @@ export interface Config {
   /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
   apiKeys: Map<string, ReadonlySet<Scope>>;
   redisUrl: string | null;
+  /** postgres://… : keep the state in PostgreSQL (several instances); null: SQLite under dataDir. */
+  databaseUrl: string | null;
+  /** How long a background-job lease lasts without a heartbeat (SECGRAPH_LEADER_LEASE_MS). */
+  leaderLeaseMs: number;
   saasSecurity: SaasSecurityConfig;
   incidentFetch: IncidentFetchConfig;
   remediationUpdates: RemediationUpdatesConfig;
@@ -474,6 +480,8 @@ export function loadConfig(processEnv: Env = process.env): Config {
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
+    databaseUrl: parseDatabaseUrl(env),
+    leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
     saasSecurity: parseSaasSecurity(env, warnings),
     sta: parseSta(env, warnings, loaded.staInstances),
     samlDetection: parseSamlDetection(env),
@@ -531,6 +539,13 @@ function parseUrlLike(env: Env, name: string): string | null {
   const raw = envValue(env, name);
   if (raw === undefined) return null;
   if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(name, 'must start with redis:// or rediss://');
+  return raw;
+}
+
+function parseDatabaseUrl(env: Env): string | null {
+  const raw = envValue(env, 'DATABASE_URL');
+  if (raw === undefined) return null;
+  if (!/^postgres(?:ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql:// (leave it unset for SQLite under SECGRAPH_DATA_DIR)');
   return raw;
 }
 
@@ -658,5 +673,15 @@ function parseIncidentFetch(env: Env, warnings: ConfigWarning[]): IncidentFetchC
     closeMirrored: parseBoolVar(env, 'SAAS_SECURITY_CLOSE_MIRRORED', false),
     subscriberBuffer: parseIntVar(env, 'SECGRAPH_SUBSCRIPTION_BUFFER', 1000, 1, 100_000),
     eventLogSize: parseIntVar(env, 'SECGRAPH_INCIDENT_EVENT_LOG_SIZE', DEFAULT_EVENT_LOG_SIZE, 100, 1_000_000),
+    retentionMs: parseRetention(env, 'SECGRAPH_INCIDENT_RETENTION'),
   };
+}
+
+/** `90 days`, `12 weeks`, `1 year` (the spans SAAS_SECURITY_FIRST_FETCH takes); unset: keep everything. */
+function parseRetention(env: Env, name: string): number | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  const span = /^(\d+) ?(hour|day|week|month|year)s?$/.exec(raw.toLowerCase().replace(/\s+/g, ' '));
+  if (!span || Number(span[1]) < 1) throw new ConfigError(name, `expected a span such as "90 days", "12 weeks" or "1 year", got "${raw}"`);
+  return Number(span[1]) * SPAN_UNITS_MS[span[2]!]!;
 }

@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
+import type { Leases } from './store/leases.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 
 /** Built once at start and shared by every operation. */
@@ -36,6 +37,8 @@ export interface Services {
   incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
+  /** This instance's id and the background-job leases of the deployment. */
+  leases: Leases;
   /** The gateway's Prometheus registry and the counters connectors report to. */
   metrics: GatewayMetrics;
 }

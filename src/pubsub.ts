@@ -1,6 +1,7 @@
 // The one pub/sub every publisher (mutations, background fetchers) and every subscription goes through.
-// In-process by default; with REDIS_URL a Redis event target lets several gateway instances share events.
-// Payloads must therefore survive JSON: dates travel as ISO strings.
+// Between instances: Redis pub/sub with REDIS_URL, else PostgreSQL LISTEN/NOTIFY when the database is
+// PostgreSQL (src/store/pg-notify.ts), else in-process (one instance). Payloads must therefore survive JSON:
+// dates travel as ISO strings.
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { createPubSub, type PubSub } from 'graphql-yoga';
@@ -10,6 +11,8 @@ import type { IncidentEvent } from './domain/incident-event.js';
 import type { Logger } from './logger.js';
 import type { SamlDetectionEvent } from './domain/saml-detection.js';
 import type { StaAlertEvent } from './domain/sta-alert.js';
+import type { Database } from './store/database.js';
+import { createPgEventTarget } from './store/pg-notify.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
@@ -23,6 +26,13 @@ export type GatewayPubSub = PubSub<Topics>;
 export interface PubSubHandle {
   pubsub: GatewayPubSub;
   close(): Promise<void>;
+}
+
+/** Redis when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on a PostgreSQL database, else in-process. */
+export async function createDeploymentPubSub(redisUrl: string | null, database: Database, databaseUrl: string | null, logger: Logger): Promise<PubSubHandle> {
+  if (redisUrl || database.engine !== 'postgres' || !databaseUrl) return createGatewayPubSub(redisUrl, logger);
+  const target = await createPgEventTarget(database, databaseUrl, (message) => logger.warn(message));
+  return { pubsub: createPubSub<Topics>({ eventTarget: target as never }), close: () => target.close() };
 }
 
 export function createGatewayPubSub(redisUrl: string | null, logger?: Logger): PubSubHandle {

@@ -25,7 +25,10 @@ import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { createGatewayPubSub, type GatewayPubSub } from './pubsub.js';
+import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
+import { openDatabase, type Database } from './store/database.js';
+import { importJsonlStores } from './store/import-jsonl.js';
+import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -44,6 +47,17 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const closers: Array<() => Promise<void>> = [];
   for (const w of config.warnings) logger.warn({ variable: w.variable }, `configuration adjusted: ${w.variable}: ${w.message}`);
   const sandboxes: string[] = [];
+  // First opened, last closed: everything below keeps its state in it.
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  closers.push(() => database.close());
+  logger.info({ engine: database.engine, location: database.location, migrated: database.migrated }, 'database open');
+  for (const imported of await importJsonlStores(database, config.dataDir)) {
+    logger.warn(imported, 'imported a JSON-lines store of an earlier version into the database; the file is renamed .imported');
+  }
+  const leases = new Leases(database, newInstanceId(), config.leaderLeaseMs);
+  const lease = leaseHolder(leases, logger, closers);
+  const { pubsub, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger);
+  closers.push(closePubSub);
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
   const tracing = await startTracing(config.otlpEndpoint, logger);
@@ -51,8 +65,6 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   if (tracing) closers.push(() => tracing.close());
   metrics.cacheBytes = () => cacheFactory.memoryBytes;
   closers.push(() => cacheFactory.close());
-  const { pubsub, close: closePubSub } = createGatewayPubSub(config.redisUrl, logger);
-  closers.push(closePubSub);
 
   let saas = config.saasSecurity.mode === 'upstream' ? config.saasSecurity : null;
   if (!saas) {
@@ -98,29 +110,38 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub);
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease);
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = startStaAlerts(config, logger, clock, pubsub, options.staResponder === undefined ? staInstances : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers);
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
+  // Fetch + incoming mirror run on the instance holding the incident-fetch lease; its cursor commits are
+  // fenced by it, so a holder that stalled cannot write over its successor.
+  const fetchLease = new LeaseKeeper(leases, 'incident-fetch');
   const incidentSync = new IncidentSync({
     source: saasClient,
-    store: IncidentStore.open(config.dataDir, { sandbox: sandboxes.includes('SaaS Security'), maxEvents: config.incidentFetch.eventLogSize }),
+    store: await IncidentStore.open(database, {
+      sandbox: sandboxes.includes('SaaS Security'),
+      maxEvents: config.incidentFetch.eventLogSize,
+      fence: (trx) => leases.fence(trx, 'incident-fetch'),
+    }),
     pubsub,
     clock,
     logger: logger.child({ job: 'incident-fetch' }),
     config: config.incidentFetch,
+    isLeader: () => fetchLease.held,
   });
   // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
   closers.push(() => incidentSync.stop());
   incidentSync.start();
+  await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
 
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics };
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases };
   metrics.watch(services);
   return {
     services,
@@ -138,18 +159,21 @@ function responderForAlert(instances: StaInstances, instanceName: string | null)
 }
 
 /** The STA playbook runner (always) and the alert mail listener (when STA_ALERTS_IMAP_HOST is set). */
-function startStaAlerts(
+async function startStaAlerts(
   config: Config,
   logger: Logger,
   clock: Clock,
   pubsub: GatewayPubSub,
+  database: Database,
+  lease: LeaseHolder,
   /** The STA instances (each alert acts on the one its email names), or one responder for every alert (tests). */
   responder: StaInstances | StaResponder | null,
   closers: Array<() => Promise<void>>,
-): StaPlaybookRunner {
-  const store = StaAlertStore.open(config.dataDir, pubsub);
-  closers.push(async () => store.close());
+): Promise<StaPlaybookRunner> {
+  const store = StaAlertStore.open(database, pubsub);
+  const timersLease = new LeaseKeeper(lease.leases, 'sta-playbook-timers');
   const runner = new StaPlaybookRunner({
+    isLeader: () => timersLease.held,
     store,
     responder: responder instanceof StaInstances ? (instanceName: string | null) => responderForAlert(responder, instanceName) : responder,
     clock,
@@ -158,17 +182,41 @@ function startStaAlerts(
   });
   runner.start();
   closers.push(() => runner.stop());
+  await lease(timersLease, { onAcquired: () => runner.wake() });
   if (!responder) logger.warn('STA playbooks have no STA connector: their STA steps fail with NOT_CONFIGURED and are retried');
   if (config.staAlertsMail) {
-    const listener = new StaAlertMailListener({ mail: config.staAlertsMail, dataDir: config.dataDir, logger, runner });
-    listener.start();
+    // One instance reads the mailbox (the one holding the lease); another takes over from the stored UID
+    // cursor if it dies. An email read twice all the same (a takeover mid-message) is still one alert.
+    const listener = new StaAlertMailListener({ mail: config.staAlertsMail, database, logger, runner });
     closers.push(() => listener.stop());
+    await lease(new LeaseKeeper(lease.leases, 'sta-alert-mail'), { onAcquired: () => listener.start(), onLost: () => listener.stop() });
   } else {
     logger.info('STA alert mail listener is off: STA_ALERTS_IMAP_HOST is not set');
     if (config.sta.mode === 'sandbox' && config.staPlaybooks.sandboxAlerts) {
-      for (const alert of sandboxStaAlerts(clock)) runner.recordAlert(alert);
+      for (const alert of sandboxStaAlerts(clock)) await runner.recordAlert(alert);
       logger.warn('STA alerts: two SANDBOX alert emails recorded so the playbooks have something to show');
     }
   }
   return runner;
+}
+
+
+function leaseHolder(leases: Leases, logger: Logger, closers: Array<() => Promise<void>>): LeaseHolder {
+  const hold = async (keeper: LeaseKeeper, hooks: Omit<LeaseKeeperOptions, 'onError'> = {}) => {
+    const log = logger.child({ job: keeper.job, instance: leases.instanceId });
+    await keeper.start({
+      onAcquired: async () => {
+        log.info('this instance took the job lease: running the job here');
+        await hooks.onAcquired?.();
+      },
+      onLost: async () => {
+        log.warn('this instance no longer holds the job lease: the job runs elsewhere');
+        await hooks.onLost?.();
+      },
+      onError: (e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'job lease could not be renewed'),
+    });
+    closers.push(() => keeper.stop());
+    return keeper;
+  };
+  return Object.assign(hold, { leases });
 }

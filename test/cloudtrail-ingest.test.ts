@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock, type Clock } from '../src/clock.js';
 import { samlRuleSpec } from '../src/detection/rule-spec.js';
 import { SamlDetectionService } from '../src/detection/saml-detection-service.js';
-import { CloudTrailFolderWatcher, type FileMark } from '../src/ingest/cloudtrail-folder-watcher.js';
+import { CloudTrailFolderWatcher } from '../src/ingest/cloudtrail-folder-watcher.js';
 import { createLogger } from '../src/logger.js';
 import type { Topics } from '../src/pubsub.js';
-import { DurableStore } from '../src/store/durable-store.js';
+import { openDatabase } from '../src/store/database.js';
+import { FileMarks } from '../src/store/file-marks.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 
 const INGEST_KEY = 'ingest-key-0123456789';
@@ -185,18 +186,19 @@ describe('CloudTrail folder watcher', () => {
   };
   const day = 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02';
 
-  function setup(dataDir: string, root: string, wallClock: Clock = systemClock, settleMs = 0) {
+  async function setup(dataDir: string, root: string, wallClock: Clock = systemClock, settleMs = 0) {
     const logger = createLogger('silent');
-    const service = new SamlDetectionService({ spec: samlRuleSpec(), dataDir, pubsub: createPubSub<Topics>(), clock: new ManualClock(), logger });
-    const marks = DurableStore.open<FileMark>(path.join(dataDir, 'files.jsonl'));
+    const database = await openDatabase({ dataDir });
+    const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub: createPubSub<Topics>(), clock: new ManualClock(), logger });
+    const marks = new FileMarks(database.db);
     const watcher = new CloudTrailFolderWatcher({ root, service, marks, pollIntervalMs: 60_000, settleMs, maxRecordChars: 1_000_000, wallClock, logger });
     return {
       service,
       watcher,
       marks,
-      close() {
-        marks.close();
-        service.close();
+      async close() {
+        await watcher.stop();
+        await database.close();
       },
     };
   }
@@ -211,47 +213,47 @@ describe('CloudTrail folder watcher', () => {
     put(root, `${day}/notes.txt`, 'not a log');
     put(root, 'elsewhere/111122223333_CloudTrail_us-east-1_20260302T1010Z_dddddddddddddddd.json.gz', gz([saml()]));
 
-    const a = setup(dataDir, root);
+    const a = await setup(dataDir, root);
     const scan = await a.watcher.scanOnce();
     expect(scan.filesRead).toEqual([
       `${day}/111122223333_CloudTrail_us-east-1_20260302T1005Z_aaaaaaaaaaaaaaaa.json.gz`,
       `${day}/111122223333_CloudTrail_us-east-1_20260302T1010Z_bbbbbbbbbbbbbbbb.json`,
     ]);
     expect(scan.summaries.map((s) => [s.accepted, s.matched])).toEqual([[2, 1], [1, 0]]);
-    expect(a.service.detections()).toHaveLength(1);
+    expect((await a.service.detections())).toHaveLength(1);
     expect((await a.watcher.scanOnce()).filesRead).toEqual([]);
 
     // A file delivered later is picked up by the next pass.
     const later = `${day}/111122223333_CloudTrail_us-east-1_20260302T1015Z_eeeeeeeeeeeeeeee.json.gz`;
     put(root, later, gz([saml({ eventName: 'DeleteSAMLProvider' })]));
     expect((await a.watcher.scanOnce()).filesRead).toEqual([later]);
-    a.close();
+    await a.close();
 
     // After a restart: nothing is read twice, new files are.
-    const b = setup(dataDir, root);
+    const b = await setup(dataDir, root);
     expect((await b.watcher.scanOnce()).filesRead).toEqual([]);
-    expect(b.service.detections()).toHaveLength(2);
+    expect((await b.service.detections())).toHaveLength(2);
     const afterRestart = `AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/03/111122223333_CloudTrail_eu-west-1_20260303T0000Z_ffffffffffffffff.json.gz`;
     put(root, afterRestart, gz([record()]));
     expect((await b.watcher.scanOnce()).filesRead).toEqual([afterRestart]);
-    b.close();
+    await b.close();
   });
 
   it('leaves a file that is still being written for a later pass', async () => {
     const root = tempDir('cloudtrail-root');
     const wall = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
-    const w = setup(tempDir('cloudtrail-data'), root, wall, 5_000);
+    const w = await setup(tempDir('cloudtrail-data'), root, wall, 5_000);
     const file = put(root, `${day}/111122223333_CloudTrail_us-east-1_20260302T1005Z_aaaaaaaaaaaaaaaa.json.gz`, gz([saml()]));
     utimesSync(file, new Date(wall.now() - 1_000), new Date(wall.now() - 1_000));
     expect((await w.watcher.scanOnce()).filesRead).toEqual([]);
     wall.advance(10_000);
     expect((await w.watcher.scanOnce()).filesRead).toHaveLength(1);
-    w.close();
+    await w.close();
   });
 
   it('keeps the records of a damaged file, records why, and does not retry it', async () => {
     const root = tempDir('cloudtrail-root');
-    const w = setup(tempDir('cloudtrail-data'), root);
+    const w = await setup(tempDir('cloudtrail-data'), root);
     const whole = gz([saml(), ...Array.from({ length: 300 }, (_, i) => record({ requestParameters: { i, pad: 'y'.repeat(200) } }))]);
     const rel = `${day}/111122223333_CloudTrail_us-east-1_20260302T1005Z_aaaaaaaaaaaaaaaa.json.gz`;
     put(root, rel, whole.subarray(0, Math.floor(whole.length / 2)));
@@ -259,8 +261,8 @@ describe('CloudTrail folder watcher', () => {
     expect(scan.filesRead).toEqual([rel]);
     expect(scan.summaries[0]!.matched).toBe(1);
     expect(scan.summaries[0]!.rejected).toBeGreaterThan(0);
-    expect(w.marks.get(rel)?.error).toMatch(/gzip/);
+    expect((await w.marks.get(rel))?.error).toMatch(/gzip/);
     expect((await w.watcher.scanOnce()).filesRead).toEqual([]);
-    w.close();
+    await w.close();
   });
 });

@@ -169,7 +169,7 @@ describe('console: STA alerts', () => {
     await page.locator('.alert').first().waitFor();
     const now = new Date().toISOString();
     // The alert names a user STA does not have yet: the run stops FAILED at CHECK_USER.
-    const { alert } = served.gateway.services.staAlerts.recordAlert({
+    const { alert } = await served.gateway.services.staAlerts.recordAlert({
       kind: 'PUSH_REJECTION',
       subject: 'SafeNet Trusted Access Push Notification Rejection Alert',
       messageId: '<console-test-push@secgraph.example>',

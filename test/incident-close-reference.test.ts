@@ -54,7 +54,7 @@ describe('closeIncident on the recorded incidents', () => {
     gw.emulator.injectFault({ kind: 'reject', status: 403, message: 'Forbidden' }, { path: /\/state$/ });
     const { body } = await gw.gql(CLOSE, { id: '5', category: 'NO_REASON' });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_REJECTED', upstreamStatus: 403 });
-    expect(gw.services.incidentSync!.store.get(5)!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
+    expect((await gw.services.incidentSync!.store.get(5))!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
     await settle();
     expect(events.filter((e) => e.kind === 'CLOSED')).toEqual([]);
   });
@@ -73,7 +73,7 @@ describe('closeIncident on the recorded incidents', () => {
       resolutionDate: upstream.resolution_date,
       gatewayState: 'CLOSED',
     });
-    expect(gw.services.incidentSync!.store.get(6)!.wire).toMatchObject({ state: 'closed', resolved_by: 'api' });
+    expect((await gw.services.incidentSync!.store.get(6))!.wire).toMatchObject({ state: 'closed', resolved_by: 'api' });
   });
 
   it('an incident that was never fetched answers with the state update response too', async () => {
@@ -94,8 +94,8 @@ describe('incidents closed at the source (reference unit test T12)', () => {
     h = await startSyncHarness({ ...FROM_RECORDING, SAAS_SECURITY_CLOSE_MIRRORED: 'true' }, recorded());
     await h.sync.runOnce();
     await settle();
-    expect(h.sync.store.get(4)!.gateway).toMatchObject({ gatewayState: 'CLOSED', closeReason: 'From SaasSecurity: business_justified' });
-    expect(h.sync.store.get(3)!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
+    expect((await h.sync.store.get(4))!.gateway).toMatchObject({ gatewayState: 'CLOSED', closeReason: 'From SaasSecurity: business_justified' });
+    expect((await h.sync.store.get(3))!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
     const fetched4 = h.events.find((e) => e.incident.incidentId === 4)!;
     expect(fetched4).toMatchObject({ kind: 'FETCHED', incident: { state: 'CLOSED', gateway: { gatewayState: 'CLOSED' } } });
   });
@@ -103,13 +103,13 @@ describe('incidents closed at the source (reference unit test T12)', () => {
   it('without it (the reference default), incident 4 stays open in the gateway', async () => {
     h = await startSyncHarness(FROM_RECORDING, recorded());
     await h.sync.runOnce();
-    expect(h.sync.store.get(4)!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
+    expect((await h.sync.store.get(4))!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
   });
 
   it('with outgoing-only mirroring the upstream close is not mirrored in, so incident 4 stays open', async () => {
     h = await startSyncHarness({ ...FROM_RECORDING, SAAS_SECURITY_CLOSE_MIRRORED: 'true', SAAS_SECURITY_MIRROR_DIRECTION: 'Outgoing' }, recorded());
     await h.sync.runOnce();
-    expect(h.sync.store.get(4)!.gateway.gatewayState).toBe('OPEN');
+    expect((await h.sync.store.get(4))!.gateway.gatewayState).toBe('OPEN');
   });
 });
 
@@ -130,7 +130,7 @@ describe('incidents reopened upstream', () => {
 
   it.each(['Incoming', 'Both'])('%s: recorded incident 4, closed in the gateway, reopens: REOPENED naming what changed', async (direction) => {
     await reopen4(direction);
-    expect(h.sync.store.get(4)!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
+    expect((await h.sync.store.get(4))!.gateway).toMatchObject({ gatewayState: 'OPEN', closeReason: null });
     const reopened = h.events.filter((e) => e.kind === 'REOPENED');
     expect(reopened).toHaveLength(1);
     expect(reopened[0]).toMatchObject({
@@ -146,6 +146,6 @@ describe('incidents reopened upstream', () => {
     await h.sync.runOnce();
     await settle();
     expect(h.events.map((e) => e.kind).filter((k) => k !== 'FETCHED')).toEqual(['REOPENED', 'CLOSED']);
-    expect(h.sync.store.get(4)!.gateway).toMatchObject({ gatewayState: 'CLOSED', closeReason: 'From SaasSecurity: no_reason' });
+    expect((await h.sync.store.get(4))!.gateway).toMatchObject({ gatewayState: 'CLOSED', closeReason: 'From SaasSecurity: no_reason' });
   });
 });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
 import { IncidentStore } from '../src/fetch/incident-store.js';
+import { openDatabase } from '../src/store/database.js';
 import { configErrorOf } from './helpers/config.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { sseSubscribe, waitUntil, type Result } from './helpers/subscribers.js';
@@ -84,7 +85,7 @@ describe('resuming with after', () => {
     const during = await createAndFetch(gw, 2);
     // An event logged before the snapshot whose publish arrives late (as through Redis): replay has it, so
     // the live copy must be skipped.
-    const [late] = gw.services.incidentSync!.store.events.since(0, 1);
+    const [late] = await gw.services.incidentSync!.store.events.since(0, 1);
     gw.services.pubsub.publish('incident:event', late!);
     sub.resume();
     await waitUntil(() => sub.results.length >= 5, 'the replayed and the live events');
@@ -109,7 +110,7 @@ describe('the log bound', () => {
     const gw = await gateway({ SECGRAPH_INCIDENT_EVENT_LOG_SIZE: '100', SAAS_SECURITY_MAX_FETCH: '200' });
     const ids = await createAndFetch(gw, 130);
     const log = gw.services.incidentSync!.store.events;
-    expect([log.size, log.oldestId, log.lastId]).toEqual([100, 31, 130]);
+    expect([await log.size(), await log.oldestId(), await log.lastId()]).toEqual([100, 31, 130]);
 
     const page = await gw.gql('query($after: ID) { incidentEvents(after: $after, first: 1000) { id incident { incidentId } } }', { after: '30' });
     expect(page.body.data.incidentEvents.map((e: { id: string }) => Number(e.id))).toEqual(Array.from({ length: 100 }, (_, i) => 31 + i));
@@ -170,16 +171,18 @@ describe('across restarts', () => {
     expect(events(liveOnly.results).map((e) => [e.id, e.incident.incidentId])).toEqual([['5', afterRestart[0]]]);
   });
 
-  it('the sandbox store starts empty but its event ids go on from the last run', () => {
+  it('the sandbox store starts empty but its event ids go on from the last run', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-replay-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const event = { kind: 'CLOSED' as const, changedFields: [], at: new Date(0).toISOString(), incident: { incidentId: 1 } as never };
-    const first = IncidentStore.open(dataDir, { sandbox: true });
-    expect(first.commit([], undefined, [event, event]).map((e) => e.id)).toEqual([1, 2]);
-    first.close();
-    const second = IncidentStore.open(dataDir, { sandbox: true });
-    expect([second.events.size, second.events.lastId]).toEqual([0, 2]);
-    expect(second.commit([], undefined, [event]).map((e) => e.id)).toEqual([3]);
-    second.close();
+    const db1 = await openDatabase({ dataDir });
+    const first = await IncidentStore.open(db1, { sandbox: true });
+    expect((await first.commit([], undefined, [event, event])).map((e) => e.id)).toEqual([1, 2]);
+    await db1.close();
+    const db2 = await openDatabase({ dataDir });
+    const second = await IncidentStore.open(db2, { sandbox: true });
+    expect([await second.events.size(), await second.events.lastId()]).toEqual([0, 2]);
+    expect((await second.commit([], undefined, [event])).map((e) => e.id)).toEqual([3]);
+    await db2.close();
   });
 });

@@ -8,22 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, expect, it } from 'vitest';
-import type { EmulatorResponse, RecordedRequest } from '../src/emulators/http-emulator.js';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../src/emulators/saas-security/emulator.js';
 import { IncidentStore } from '../src/fetch/incident-store.js';
+import { openDatabase } from '../src/store/database.js';
+import { GatedEmulator } from './helpers/gated-emulator.js';
 import { waitUntil, wsClient, wsSubscribe } from './helpers/subscribers.js';
 
-/** The emulator, but delta pages wait for `gate` and then a little more: a fetch is always mid-flight. */
-class GatedEmulator extends SaasSecurityEmulator {
-  gate: Promise<void> = Promise.resolve();
-  protected override async handle(req: RecordedRequest): Promise<EmulatorResponse> {
-    if (req.path === '/incident/api/incidents/delta') {
-      await this.gate;
-      await new Promise((r) => setTimeout(r, 60));
-    }
-    return super.handle(req);
-  }
-}
 
 const children: ChildProcess[] = [];
 let dataDir = '';
@@ -52,18 +42,19 @@ async function startChild(env: Record<string, string>): Promise<{ child: ChildPr
   return { child, url };
 }
 
-const storedIds = (): number[] => {
-  const store = IncidentStore.open(dataDir);
-  const ids = [...store.incidents()].map((r) => r.wire.incident_id).sort((a, b) => a - b);
-  store.close();
-  return ids;
+const storedIds = async (): Promise<number[]> => {
+  const database = await openDatabase({ dataDir });
+  const ids: number[] = [];
+  for await (const r of (await IncidentStore.open(database)).incidents()) ids.push(r.wire.incident_id);
+  await database.close();
+  return ids.sort((a, b) => a - b);
 };
 
 /** The incident ids of the logged events, in event id order; checks the event ids run 1, 2, 3, … */
-const loggedIncidentIds = (): number[] => {
-  const store = IncidentStore.open(dataDir);
-  const events = store.events.since(0);
-  store.close();
+const loggedIncidentIds = async (): Promise<number[]> => {
+  const database = await openDatabase({ dataDir });
+  const events = await (await IncidentStore.open(database)).events.since(0, 100_000);
+  await database.close();
   expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
   return events.map((e) => e.incident.incidentId);
 };
@@ -91,11 +82,11 @@ it('after kill -9 mid-fetch and a restart, every incident is fetched and none is
   await waitUntil(() => deltaRequests() >= 3, 'the third page request', 20_000);
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
-  const beforeCrash = storedIds();
+  const beforeCrash = await storedIds();
   expect(beforeCrash.length).toBeGreaterThan(0);
   expect(beforeCrash.length).toBeLessThan(all.length);
   // Each stored page was logged with its events in the same write.
-  expect(loggedIncidentIds()).toEqual(beforeCrash);
+  expect(await loggedIncidentIds()).toEqual(beforeCrash);
 
   // Second life: pages are held until a subscriber is listening, so it sees every event of this life.
   let open: () => void = () => {};
@@ -123,6 +114,6 @@ it('after kill -9 mid-fetch and a restart, every incident is fetched and none is
   await client.dispose();
   second.child.kill('SIGTERM');
   await new Promise((r) => second.child.once('exit', r));
-  expect(storedIds()).toEqual(all);
-  expect(loggedIncidentIds()).toEqual([...beforeCrash, ...expected]);
+  expect(await storedIds()).toEqual(all);
+  expect(await loggedIncidentIds()).toEqual([...beforeCrash, ...expected]);
 }, 60_000);

@@ -30,7 +30,7 @@ describe('first fetch', () => {
     expect(run).toMatchObject({ fetched: 2, error: null });
     expect(idsOf(h.events, 'FETCHED')).toEqual([3, 4]);
     expect(h.deltaRequests()[0]!.get('from')).toBe(new Date(T0 - 3 * DAY).toISOString());
-    expect(h.sync.status()).toMatchObject({ fetchedTotal: 2, storedIncidents: 2, cursor: new Date(T0 - HOUR).toISOString(), lastError: null });
+    expect((await h.sync.status())).toMatchObject({ fetchedTotal: 2, storedIncidents: 2, cursor: new Date(T0 - HOUR).toISOString(), lastError: null });
     expect(h.events[0]!.incident.gateway).toMatchObject({ mirrorDirection: 'None', gatewayState: 'OPEN', fetchedAt: new Date(T0).toISOString() });
   });
 
@@ -115,7 +115,7 @@ describe('backlogs and cursors', () => {
     expect(await h.sync.runOnce()).toMatchObject({ fetched: 0 });
     await settle();
     expect(idsOf(h.events)).toEqual(range(1, 250));
-    expect(h.sync.status().fetchedTotal).toBe(250);
+    expect((await h.sync.status()).fetchedTotal).toBe(250);
   });
 
   it('asks for a smaller page when the max is smaller', async () => {
@@ -156,10 +156,10 @@ describe('backlogs and cursors', () => {
     h.emulator.injectFault({ kind: 'server-error', status: 500 }, { path: /delta/, times: 1 });
     // The fault hits the first request; a second run then fails on its second page.
     expect((await h.sync.runOnce()).error).toMatch(/^UPSTREAM_/);
-    expect(h.sync.status().lastError).toMatch(/^UPSTREAM_/);
+    expect((await h.sync.status()).lastError).toMatch(/^UPSTREAM_/);
     await h.sync.runOnce();
     await settle();
-    expect(h.sync.status()).toMatchObject({ lastError: null, fetchedTotal: 150 });
+    expect((await h.sync.status())).toMatchObject({ lastError: null, fetchedTotal: 150 });
     expect(idsOf(h.events)).toEqual(range(1, 150));
   });
 
@@ -172,12 +172,12 @@ describe('backlogs and cursors', () => {
     h.emulator.createIncident({ incident_id: 500 });
     // Changing the direction now leaves what was fetched alone; only new incidents get it.
     const sync = await h.restart({ SAAS_SECURITY_MIRROR_DIRECTION: 'Incoming' });
-    expect(sync.status().fetchedTotal).toBe(120);
+    expect((await sync.status()).fetchedTotal).toBe(120);
     await sync.runOnce();
     await settle();
     expect(idsOf(h.events)).toEqual([...range(1, 120), 500]);
-    expect(sync.store.get(1)!.gateway.mirrorDirection).toBe('None');
-    expect(sync.store.get(500)!.gateway.mirrorDirection).toBe('Incoming');
+    expect((await sync.store.get(1))!.gateway.mirrorDirection).toBe('None');
+    expect((await sync.store.get(500))!.gateway.mirrorDirection).toBe('Incoming');
   });
 });
 
@@ -226,5 +226,28 @@ describe('configuration', () => {
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
+  });
+});
+
+describe('SECGRAPH_INCIDENT_RETENTION', () => {
+  it('prunes records fetched and events logged longer ago than the retention, after a run', async () => {
+    h = await start({ SECGRAPH_INCIDENT_RETENTION: '2 days' }, [wireIncident(1, T0 - HOUR), wireIncident(2, T0 - HOUR)]);
+    await h.sync.runOnce();
+    h.clock.advance(DAY);
+    h.emulator.createIncident({ incident_id: 3 });
+    await h.sync.runOnce();
+    expect([...(await h.sync.store.known([1, 2, 3]))].sort()).toEqual([1, 2, 3]);
+    // Two days after the first fetch: 1 and 2 go, with their events; 3 (fetched a day later) stays.
+    h.clock.advance(DAY + 1);
+    await h.sync.runOnce();
+    expect([...(await h.sync.store.known([1, 2, 3]))]).toEqual([3]);
+    expect((await h.sync.store.events.since(0)).map((e) => e.incident.incidentId)).toEqual([3]);
+    expect(h.logs.text).toContain('pruned incident records and events older than SECGRAPH_INCIDENT_RETENTION');
+  });
+
+  it('takes spans and refuses anything else', () => {
+    expect(loadConfig({ SECGRAPH_INCIDENT_RETENTION: '90 days' }).incidentFetch.retentionMs).toBe(90 * DAY);
+    expect(loadConfig({}).incidentFetch.retentionMs).toBeNull();
+    expect(() => loadConfig({ SECGRAPH_INCIDENT_RETENTION: 'forever' })).toThrow(ConfigError);
   });
 });

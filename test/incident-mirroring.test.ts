@@ -26,16 +26,16 @@ describe('incoming mirroring', () => {
     const events = await fetchedThenChanged({ SAAS_SECURITY_MIRROR_DIRECTION: direction }, { status: 'Open-Assigned', assigned_to: 'ana@example.com' });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'MIRRORED', changedFields: ['status', 'assigned_to'], incident: { incidentId: 1, assignedTo: 'ana@example.com' } });
-    const stored = h.sync.store.get(1)!;
+    const stored = (await h.sync.store.get(1))!;
     expect(stored.wire.assigned_to).toBe('ana@example.com');
     expect(stored.gateway.lastMirroredAt).toBe(new Date(T0 + 60_000).toISOString());
-    expect(h.sync.status().lastRunMirrored).toBe(1);
+    expect((await h.sync.status()).lastRunMirrored).toBe(1);
   });
 
   it.each(['Outgoing', 'None'])('%s: upstream changes are not mirrored in', async (direction) => {
     const events = await fetchedThenChanged({ SAAS_SECURITY_MIRROR_DIRECTION: direction }, { state: 'closed', status: 'Closed-No Reason', category: 'no_reason' });
     expect(events).toEqual([]);
-    expect(h.sync.store.get(1)!.wire.state).toBe('open');
+    expect((await h.sync.store.get(1))!.wire.state).toBe('open');
   });
 
   it('an unchanged incident produces no event (the reference re-sent it every cycle)', async () => {
@@ -183,7 +183,7 @@ describe('outgoing: closeIncident', () => {
     gw.emulator.injectFault({ kind: 'server-error', status: 500 }, { path: /\/state$/ });
     const { body } = await gw.gql(CLOSE, { id: '1', category: 'NO_REASON' });
     expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(gw.services.incidentSync!.store.get(1)!.gateway).toMatchObject({ gatewayState: 'OPEN', mirrorError: null });
+    expect((await gw.services.incidentSync!.store.get(1))!.gateway).toMatchObject({ gatewayState: 'OPEN', mirrorError: null });
   });
 
   it('refuses a category the API cannot close with (in_the_cloud) before calling anything', async () => {
@@ -191,7 +191,7 @@ describe('outgoing: closeIncident', () => {
     const { body } = await gw.gql(CLOSE, { id: '1', category: 'IN_THE_CLOUD' });
     expect(body.errors?.[0]?.message).toMatch(/IN_THE_CLOUD/);
     expect(statePosts()).toEqual([]);
-    expect(gw.services.incidentSync!.store.get(1)!.gateway.gatewayState).toBe('OPEN');
+    expect((await gw.services.incidentSync!.store.get(1))!.gateway.gatewayState).toBe('OPEN');
   });
 
   it('closes an incident that was never fetched upstream, with no gateway fields', async () => {

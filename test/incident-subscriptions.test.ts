@@ -60,10 +60,14 @@ describe('graphql-ws', () => {
     const sub = wsSubscribe(client, EVENTS);
     const other = wsSubscribe(client, EVENTS, { filter: { kinds: ['CLOSED'] } });
     // Proof that the subscription is live: keep creating until one arrives. Then the one under test.
+    let lastProbe = 0;
     while (sub.results.length === 0) {
-      emulator.createIncident();
+      lastProbe = emulator.createIncident().incident_id;
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Incidents are fetched in order: once the last probe is announced, the next event is the one under test.
+    const announced = (id: number) => sub.results.some((r) => (r as any).data?.incidentEvents?.incident?.incidentId === id);
+    await waitUntil(() => announced(lastProbe), 'the FETCHED event of the last probe');
     const before = sub.results.length;
     const created = emulator.createIncident({ severity: 'Critical' });
     await waitUntil(() => sub.results.length > before, 'the FETCHED event');

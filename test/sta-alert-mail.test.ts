@@ -13,7 +13,8 @@ import { StaAlertMailListener } from '../src/mail/sta-alert-listener.js';
 import { StaAlertStore } from '../src/playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from '../src/playbooks/sta-playbook-runner.js';
 import type { Topics } from '../src/pubsub.js';
-import { DurableStore } from '../src/store/durable-store.js';
+import { openDatabase } from '../src/store/database.js';
+import { MailCursors } from '../src/store/mail-cursors.js';
 import { sharedDovecot } from './helpers/dovecot.js';
 import { FakeStaResponder } from './helpers/fake-sta-responder.js';
 import { LogCapture, startTestGateway } from './helpers/gateway.js';
@@ -46,7 +47,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((l) => l.stop()));
 });
 
-function listen(folder: string, dataDir: string, password = dovecot().password): Listening {
+async function listen(folder: string, dataDir: string, password = dovecot().password): Promise<Listening> {
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const pubsub = createPubSub<Topics>();
@@ -55,7 +56,8 @@ function listen(folder: string, dataDir: string, password = dovecot().password):
   const collect = (async () => {
     for (let r = await subscription.next(); !r.done; r = await subscription.next()) events.push(r.value);
   })();
-  const store = StaAlertStore.open(dataDir, pubsub);
+  const database = await openDatabase({ dataDir });
+  const store = StaAlertStore.open(database, pubsub);
   const runner = new StaPlaybookRunner({
     store,
     responder: null,
@@ -65,7 +67,7 @@ function listen(folder: string, dataDir: string, password = dovecot().password):
   });
   // pollSeconds is an hour: anything picked up after the first sync arrived through IDLE.
   const mail = { host: dovecot().host, port: dovecot().port, user: dovecot().user, password, tls: false, folder, pollSeconds: 3600 };
-  const listener = new StaAlertMailListener({ mail, dataDir, logger, runner, maxReconnectDelayMs: 50 });
+  const listener = new StaAlertMailListener({ mail, database, logger, runner, maxReconnectDelayMs: 50 });
   listener.start();
   let stopped = false;
   const l: Listening = {
@@ -78,7 +80,7 @@ function listen(folder: string, dataDir: string, password = dovecot().password):
       if (stopped) return;
       stopped = true;
       await listener.stop();
-      store.close();
+      await database.close();
       await subscription.return?.();
       await collect;
     },
@@ -89,17 +91,17 @@ function listen(folder: string, dataDir: string, password = dovecot().password):
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'secgraph-sta-mail-'));
 const untilHandled = (l: Listening, uid: number) =>
-  vi.waitFor(() => expect(l.listener.cursor()?.lastUid).toBeGreaterThanOrEqual(uid), { timeout: 15_000, interval: 20 });
+  vi.waitFor(async () => expect((await l.listener.cursor())?.lastUid).toBeGreaterThanOrEqual(uid), { timeout: 15_000, interval: 20 });
 
 describe('STA alert mail listener', () => {
   it('records the push-rejection and lockout emails the guide describes, then marks them \\Seen', async () => {
     const folder = await newFolder();
     const pushUid = await dovecot().append(folder, fixture('push-rejection.eml'));
     const lockUid = await dovecot().append(folder, fixture('account-lockout.eml'));
-    const l = listen(folder, dataDir());
+    const l = await listen(folder, dataDir());
     await untilHandled(l, lockUid);
 
-    const alerts = l.store.list();
+    const alerts = (await l.store.list({}, 1000));
     expect(alerts).toHaveLength(2);
     const push = alerts.find((a) => a.kind === 'PUSH_REJECTION')!;
     expect(push).toMatchObject({
@@ -112,7 +114,7 @@ describe('STA alert mail listener', () => {
       unlockAt: null,
       state: 'OPEN',
       problem: null,
-      source: `${folder}/${l.listener.cursor()!.uidValidity}/${pushUid}`,
+      source: `${folder}/${(await l.listener.cursor())!.uidValidity}/${pushUid}`,
     });
     expect(push.receivedAt).toMatch(/Z$/);
     expect(push.run).toMatchObject({ playbook: 'ADD_TO_UNUSUAL_ACTIVITY_GROUP', state: 'RUNNING', groupName: 'Unusual Activity Group', hours: 24 });
@@ -135,9 +137,9 @@ describe('STA alert mail listener', () => {
   it('reads an HTML-only, base64-encoded lockout email, with a US-style unlock time', async () => {
     const folder = await newFolder();
     const uid = await dovecot().append(folder, fixture('account-lockout-html.eml'));
-    const l = listen(folder, dataDir());
+    const l = await listen(folder, dataDir());
     await untilHandled(l, uid);
-    expect(l.store.list()).toMatchObject([
+    expect((await l.store.list({}, 1000))).toMatchObject([
       { kind: 'ACCOUNT_LOCKOUT', userName: 'j.doe@acme.example', tenantName: 'Acme', unlockAt: '2026-01-06T19:32:00.000Z', sentAt: '2026-01-06T19:02:00.000Z' },
     ]);
   });
@@ -155,10 +157,10 @@ describe('STA alert mail listener', () => {
     ];
     const uids: number[] = [];
     for (const raw of junk) uids.push(await dovecot().append(folder, raw));
-    const l = listen(folder, dataDir());
+    const l = await listen(folder, dataDir());
     await untilHandled(l, uids[uids.length - 1]!);
 
-    expect(l.store.list()).toEqual([]);
+    expect((await l.store.list({}, 1000))).toEqual([]);
     const drops = l.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((o) => o['msg'] === 'email dropped: not an STA alert');
     expect(drops.map((d) => d['reason'])).toEqual([
       'not an STA alert subject',
@@ -179,10 +181,10 @@ describe('STA alert mail listener', () => {
       folder,
       withHeader(fixture('account-lockout.eml'), 'Message-ID', '<bad-unlock@x>').replace('2026-01-05 09:30:41 UTC', '2026-02-31 09:30:41 UTC'),
     );
-    const l = listen(folder, dataDir());
+    const l = await listen(folder, dataDir());
     await untilHandled(l, badUnlock);
 
-    const alerts = l.store.list();
+    const alerts = (await l.store.list({}, 1000));
     expect(alerts).toHaveLength(2);
     expect(alerts.find((a) => a.messageId === '<push-rejection-0002@mail.safenetid.example>')).toMatchObject({
       kind: 'PUSH_REJECTION',
@@ -199,37 +201,37 @@ describe('STA alert mail listener', () => {
 
   it('picks up new mail through IDLE while it is watching', async () => {
     const folder = await newFolder();
-    const l = listen(folder, dataDir());
-    await vi.waitFor(() => expect(l.listener.cursor()).toBeDefined(), { timeout: 15_000, interval: 20 });
+    const l = await listen(folder, dataDir());
+    await vi.waitFor(async () => expect(await l.listener.cursor()).toBeDefined(), { timeout: 15_000, interval: 20 });
     await vi.waitFor(() => expect(l.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
     const uid = await dovecot().append(folder, fixture('push-rejection.eml'));
     await untilHandled(l, uid);
-    expect(l.store.list().map((a) => a.userName)).toEqual(['demouser']);
+    expect((await l.store.list({}, 1000)).map((a) => a.userName)).toEqual(['demouser']);
   });
 
   it('on first start reads only unread mail, not the folder history', async () => {
     const folder = await newFolder();
     await dovecot().append(folder, fixture('push-rejection.eml'), ['\\Seen']);
     const unread = await dovecot().append(folder, fixture('account-lockout.eml'));
-    const l = listen(folder, dataDir());
+    const l = await listen(folder, dataDir());
     await untilHandled(l, unread);
-    expect(l.store.list().map((a) => a.kind)).toEqual(['ACCOUNT_LOCKOUT']);
+    expect((await l.store.list({}, 1000)).map((a) => a.kind)).toEqual(['ACCOUNT_LOCKOUT']);
   });
 
   it('does not mark a message handled when recording its alert fails, and records it on the next attempt', async () => {
     const folder = await newFolder();
     const uid = await dovecot().append(folder, fixture('push-rejection.eml'));
     const dir = dataDir();
-    const l = listen(folder, dir);
+    const l = await listen(folder, dir);
     const record = vi.spyOn(l.runner, 'recordAlert').mockImplementation(() => {
       throw new Error('ENOSPC: no space left on device');
     });
     await vi.waitFor(() => expect(l.logs.text).toContain('ENOSPC'), { timeout: 15_000, interval: 20 });
     expect(await dovecot().flags(folder, uid)).not.toContain('\\Seen');
-    expect(l.listener.cursor()?.lastUid ?? 0).toBeLessThan(uid);
+    expect((await l.listener.cursor())?.lastUid ?? 0).toBeLessThan(uid);
     record.mockRestore();
     await untilHandled(l, uid);
-    expect(l.store.list()).toHaveLength(1);
+    expect((await l.store.list({}, 1000))).toHaveLength(1);
     expect(await dovecot().flags(folder, uid)).toContain('\\Seen');
   });
 
@@ -237,7 +239,7 @@ describe('STA alert mail listener', () => {
     const folder = await newFolder();
     const dir = dataDir();
     const first = await dovecot().append(folder, fixture('push-rejection.eml'));
-    const a = listen(folder, dir);
+    const a = await listen(folder, dir);
     await untilHandled(a, first);
     await a.stop();
 
@@ -248,15 +250,15 @@ describe('STA alert mail listener', () => {
     } finally {
       lock.release();
     }
-    const cursors = DurableStore.open<{ uidValidity: string; lastUid: number }>(path.join(dir, 'sta-alert-mailbox.jsonl'));
-    const [key, cursor] = [...cursors.entries()][0]!;
-    cursors.set(key, { ...cursor, lastUid: first - 1 });
-    cursors.close();
+    const database = await openDatabase({ dataDir: dir });
+    const [row] = await database.db.selectFrom('mail_cursors').selectAll().execute();
+    await new MailCursors(database.db).set(row!.key, { uidValidity: row!.uid_validity, lastUid: first - 1 });
+    await database.close();
     const second = await dovecot().append(folder, fixture('account-lockout.eml'));
 
-    const b = listen(folder, dir);
+    const b = await listen(folder, dir);
     await untilHandled(b, second);
-    const alerts = b.store.list();
+    const alerts = (await b.store.list({}, 1000));
     expect(alerts.map((x) => x.kind).sort()).toEqual(['ACCOUNT_LOCKOUT', 'PUSH_REJECTION']);
     // Only the new email was recorded by the second listener; the first was recognised.
     expect(b.events.filter((e) => e.type === 'RECORDED').map((e) => e.alert.kind)).toEqual(['ACCOUNT_LOCKOUT']);
@@ -265,12 +267,12 @@ describe('STA alert mail listener', () => {
     await b.stop();
 
     // A plain restart reads nothing again.
-    const c = listen(folder, dir);
+    const c = await listen(folder, dir);
     await vi.waitFor(() => expect(c.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
     const third = await dovecot().append(folder, withHeader(fixture('push-rejection.eml'), 'Message-ID', '<push-rejection-0003@x>'));
     await untilHandled(c, third);
     expect(c.events.filter((e) => e.type === 'RECORDED').map((e) => e.alert.messageId)).toEqual(['<push-rejection-0003@x>']);
-    expect(c.store.list()).toHaveLength(3);
+    expect((await c.store.list({}, 1000))).toHaveLength(3);
   });
 
   it('treats the same email delivered twice, or again after the folder was rebuilt, as one alert', async () => {
@@ -278,9 +280,9 @@ describe('STA alert mail listener', () => {
     const dir = dataDir();
     await dovecot().append(folder, fixture('push-rejection.eml'));
     const copy = await dovecot().append(folder, fixture('push-rejection.eml'));
-    const a = listen(folder, dir);
+    const a = await listen(folder, dir);
     await untilHandled(a, copy);
-    expect(a.store.list()).toHaveLength(1);
+    expect((await a.store.list({}, 1000))).toHaveLength(1);
     await a.stop();
 
     // Rebuilt folder: a new UIDVALIDITY, the old alert delivered again next to a new one.
@@ -288,35 +290,35 @@ describe('STA alert mail listener', () => {
     await dovecot().client.mailboxCreate(folder);
     await dovecot().append(folder, fixture('push-rejection.eml'));
     const fresh = await dovecot().append(folder, fixture('account-lockout.eml'));
-    const b = listen(folder, dir);
+    const b = await listen(folder, dir);
     // The old cursor may already be past these UIDs: wait for the new alert itself.
     await vi.waitFor(() => expect(b.events.some((e) => e.type === 'RECORDED')).toBe(true), { timeout: 15_000, interval: 20 });
     await untilHandled(b, fresh);
     expect(b.logs.text).toContain('UIDVALIDITY changed');
-    expect(b.store.list().map((x) => x.kind).sort()).toEqual(['ACCOUNT_LOCKOUT', 'PUSH_REJECTION']);
+    expect((await b.store.list({}, 1000)).map((x) => x.kind).sort()).toEqual(['ACCOUNT_LOCKOUT', 'PUSH_REJECTION']);
     expect(b.events.filter((e) => e.type === 'RECORDED').map((e) => e.alert.kind)).toEqual(['ACCOUNT_LOCKOUT']);
   });
 
   it('reconnects when the IMAP server was down, and reads what arrived meanwhile', async () => {
     const folder = await newFolder();
-    const l = listen(folder, dataDir());
+    const l = await listen(folder, dataDir());
     await vi.waitFor(() => expect(l.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
     await dovecot().restart(async () => {
       await vi.waitFor(() => expect(l.logs.text).toContain('STA alert mailbox unavailable'), { timeout: 15_000, interval: 20 });
     });
     const uid = await dovecot().append(folder, fixture('account-lockout.eml'));
     await untilHandled(l, uid);
-    expect(l.store.list().map((a) => a.userName)).toEqual(['hellouser']);
+    expect((await l.store.list({}, 1000)).map((a) => a.userName)).toEqual(['hellouser']);
     expect(l.logs.lines.filter((line) => line.includes('watching the STA alert mailbox')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('never logs the IMAP password, even when the login is refused', async () => {
     const folder = await newFolder();
     const wrong = 'wrong-imap-password-9Zr';
-    const l = listen(folder, dataDir(), wrong);
+    const l = await listen(folder, dataDir(), wrong);
     await vi.waitFor(() => expect(l.logs.text).toContain('STA alert mailbox unavailable'), { timeout: 15_000, interval: 20 });
     expect(l.logs.text).not.toContain(wrong);
-    expect(l.store.list()).toEqual([]);
+    expect((await l.store.list({}, 1000))).toEqual([]);
   });
 
   it('runs from the gateway configuration alone: a push-rejection email puts the user in the group', async () => {

@@ -96,9 +96,9 @@ describe('alert playbooks by instance', () => {
   it("routes to the tenant the email's Instance name names", async () => {
     const aliceInB = tenantB.userByName('alice.moreau')!;
     expect(aliceInB).toBeDefined();
-    const { alert } = gw.services.staAlerts.recordAlert(pushAlert('alice.moreau', B));
+    const { alert } = (await gw.services.staAlerts.recordAlert(pushAlert('alice.moreau', B)));
     await gw.services.staAlerts.tick();
-    expect(gw.services.staAlerts.store.get(alert.id)!.run!.state).toBe('WAITING');
+    expect((await gw.services.staAlerts.store.get(alert.id))!.run!.state).toBe('WAITING');
     expect(tenantB.memberNames('Unusual Activity')).toContain('alice.moreau');
     expect(tenantA.memberNames('Unusual Activity')).not.toContain('alice.moreau');
     const { body } = await gw.gql(`query($id: ID!) { staAlert(id: $id) { instanceName user { userName } } }`, { id: alert.id });
@@ -106,9 +106,9 @@ describe('alert playbooks by instance', () => {
   });
 
   it('fails the run with a clear reason when the instance is not configured', async () => {
-    const { alert } = gw.services.staAlerts.recordAlert(pushAlert('kofi.mensah', 'Some Other Instance'));
+    const { alert } = (await gw.services.staAlerts.recordAlert(pushAlert('kofi.mensah', 'Some Other Instance')));
     await gw.services.staAlerts.tick();
-    const run = gw.services.staAlerts.store.get(alert.id)!.run!;
+    const run = (await gw.services.staAlerts.store.get(alert.id))!.run!;
     expect(run.state).toBe('FAILED');
     expect(run.steps[0]).toMatchObject({
       name: 'VALIDATE_TENANT',

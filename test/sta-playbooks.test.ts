@@ -13,6 +13,7 @@ import type { StaStepName } from '../src/domain/sta-alert.js';
 import { GatewayError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { StaAlertStore } from '../src/playbooks/sta-alert-store.js';
+import { openDatabase } from '../src/store/database.js';
 import { StaPlaybookRunner, type IncomingStaAlert } from '../src/playbooks/sta-playbook-runner.js';
 import type { StaResponder } from '../src/playbooks/sta-responder.js';
 import type { Topics } from '../src/pubsub.js';
@@ -51,17 +52,17 @@ interface Runner {
   sta: FakeStaResponder;
   events: StaAlertEvent[];
   logs: LogCapture;
-  get(id: string): StaAlert;
+  get(id: string): Promise<StaAlert>;
   /** Stops as a crash would: nothing is flushed that was not already durable. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 const open: Runner[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.close();
+afterEach(async () => {
+  for (const r of open.splice(0)) await r.close();
 });
 
-function startRunner(dir: string, clock: ManualClock, responder: StaResponder | null = new FakeStaResponder()): Runner {
+async function startRunner(dir: string, clock: ManualClock, responder: StaResponder | null = new FakeStaResponder()): Promise<Runner> {
   const pubsub = createPubSub<Topics>();
   const events: StaAlertEvent[] = [];
   // Subscribed synchronously; events published by save() are delivered to this loop.
@@ -70,7 +71,8 @@ function startRunner(dir: string, clock: ManualClock, responder: StaResponder | 
     for (let r = await subscription.next(); !r.done; r = await subscription.next()) events.push(r.value);
   })();
   const logs = new LogCapture();
-  const store = StaAlertStore.open(dir, pubsub);
+  const database = await openDatabase({ dataDir: dir });
+  const store = StaAlertStore.open(database, pubsub);
   const runner = new StaPlaybookRunner({
     store,
     responder,
@@ -86,12 +88,12 @@ function startRunner(dir: string, clock: ManualClock, responder: StaResponder | 
     sta: responder instanceof FakeStaResponder ? responder : new FakeStaResponder(),
     events,
     logs,
-    get: (id) => store.get(id)!,
-    close() {
+    get: async (id) => (await store.get(id))!,
+    async close() {
       if (closed) return;
       closed = true;
-      store.close();
       void subscription.return?.();
+      await database.close();
     },
   };
   open.push(r);
@@ -99,8 +101,8 @@ function startRunner(dir: string, clock: ManualClock, responder: StaResponder | 
 }
 
 /** One step of an alert's run, by name. */
-function stepOf(r: Runner, id: string, name: StaStepName) {
-  return r.get(id).run!.steps.find((s) => s.name === name)!;
+async function stepOf(r: Runner, id: string, name: StaStepName) {
+  return (await r.get(id)).run!.steps.find((s) => s.name === name)!;
 }
 
 /** The reference's checks before the push playbook acts, as the fake sees them. */
@@ -117,12 +119,12 @@ const flush = () => new Promise((r) => setImmediate(r));
 describe('push rejection: add to the unusual-activity group for N hours', () => {
   it('adds the user, keeps them N hours, removes them, then closes the alert, publishing every step', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const r = await startRunner(tempDir(), clock);
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
 
     expect(r.sta.members(GROUP)).toEqual(['demouser']);
-    let run = r.get(alert.id).run!;
+    let run = (await r.get(alert.id)).run!;
     expect(run.state).toBe('WAITING');
     expect(run.dueAt).toBe(iso(T0 + 24 * HOUR));
     expect(run.steps.map((s) => [s.name, s.status])).toEqual([
@@ -148,7 +150,7 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
       { method: 'addUserToGroup', userName: 'demouser', groupName: GROUP },
       { method: 'removeUserFromGroup', userName: 'demouser', groupName: GROUP },
     ]);
-    const done = r.get(alert.id);
+    const done = (await r.get(alert.id));
     run = done.run!;
     expect(run.state).toBe('COMPLETED');
     expect(run.steps.every((s) => s.status === 'SUCCEEDED' && s.attempts === 1)).toBe(true);
@@ -185,34 +187,34 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
   it('keeps the removal on time across a restart inside the window', async () => {
     const dir = tempDir();
     const clock = new ManualClock(T0);
-    const first = startRunner(dir, clock);
-    const { alert } = first.runner.recordAlert(pushAlert());
+    const first = await startRunner(dir, clock);
+    const { alert } = (await first.runner.recordAlert(pushAlert()));
     await first.runner.tick();
-    first.close();
+    await first.close();
 
     clock.advance(3 * HOUR);
-    const second = startRunner(dir, clock);
+    const second = await startRunner(dir, clock);
     await second.runner.tick();
     expect(second.sta.calls).toEqual([]);
     clock.advance(21 * HOUR);
     await second.runner.tick();
     expect(second.sta.calls).toEqual([{ method: 'removeUserFromGroup', userName: 'demouser', groupName: GROUP }]);
-    expect(second.get(alert.id)).toMatchObject({ state: 'CLOSED', closedAt: iso(T0 + 24 * HOUR) });
+    expect((await second.get(alert.id))).toMatchObject({ state: 'CLOSED', closedAt: iso(T0 + 24 * HOUR) });
   });
 
   it('removes the user as soon as it is back when it was down when the window ended', async () => {
     const dir = tempDir();
     const clock = new ManualClock(T0);
-    const first = startRunner(dir, clock);
-    const { alert } = first.runner.recordAlert(pushAlert());
+    const first = await startRunner(dir, clock);
+    const { alert } = (await first.runner.recordAlert(pushAlert()));
     await first.runner.tick();
-    first.close();
+    await first.close();
 
     clock.advance(30 * HOUR);
-    const second = startRunner(dir, clock);
+    const second = await startRunner(dir, clock);
     await second.runner.tick();
     expect(second.sta.callsOf('removeUserFromGroup')).toHaveLength(1);
-    expect(second.get(alert.id)).toMatchObject({ state: 'CLOSED', closedAt: iso(T0 + 30 * HOUR) });
+    expect((await second.get(alert.id))).toMatchObject({ state: 'CLOSED', closedAt: iso(T0 + 30 * HOUR) });
   });
 
   it('does a step again after a crash in the middle of it', async () => {
@@ -230,40 +232,40 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
       removeUserFromGroup: never,
       terminateUserSessions: never,
     };
-    const first = startRunner(dir, clock, hanging);
-    const { alert } = first.runner.recordAlert(pushAlert());
+    const first = await startRunner(dir, clock, hanging);
+    const { alert } = (await first.runner.recordAlert(pushAlert()));
     void first.runner.tick();
     await flush();
-    expect(stepOf(first, alert.id, 'VALIDATE_TENANT')).toMatchObject({ status: 'RUNNING', attempts: 1 });
-    first.close();
+    expect((await stepOf(first, alert.id, 'VALIDATE_TENANT'))).toMatchObject({ status: 'RUNNING', attempts: 1 });
+    await first.close();
 
-    const second = startRunner(dir, clock);
+    const second = await startRunner(dir, clock);
     await second.runner.tick();
     expect(second.sta.members(GROUP)).toEqual(['demouser']);
-    expect(stepOf(second, alert.id, 'VALIDATE_TENANT')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
-    expect(stepOf(second, alert.id, 'ADD_TO_GROUP')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect((await stepOf(second, alert.id, 'VALIDATE_TENANT'))).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect((await stepOf(second, alert.id, 'ADD_TO_GROUP'))).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
   });
 
   it('extends the stay on a second rejection for the same user instead of scheduling a second removal', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
-    const a = r.runner.recordAlert(pushAlert('demouser')).alert;
-    const other = r.runner.recordAlert(pushAlert('someoneelse')).alert;
+    const r = await startRunner(tempDir(), clock);
+    const a = (await r.runner.recordAlert(pushAlert('demouser'))).alert;
+    const other = (await r.runner.recordAlert(pushAlert('someoneelse'))).alert;
     await r.runner.tick();
 
     clock.advance(10 * HOUR);
-    const b = r.runner.recordAlert(pushAlert('DemoUser')).alert;
+    const b = (await r.runner.recordAlert(pushAlert('DemoUser'))).alert;
     // The very same email again (same Message-ID) is not a second alert at all.
-    expect(r.runner.recordAlert({ ...pushAlert('DemoUser', b.messageId!) }).created).toBe(false);
+    expect((await r.runner.recordAlert({ ...pushAlert('DemoUser', b.messageId!) })).created).toBe(false);
     await r.runner.tick();
 
-    expect(r.get(a.id)).toMatchObject({
+    expect((await r.get(a.id))).toMatchObject({
       state: 'CLOSED',
       closeReason: 'Duplicate',
       closeNotes: `Duplicate alert. New alert ID - ${b.id}`,
       run: { state: 'SUPERSEDED', supersededBy: b.id, dueAt: null },
     });
-    expect(r.get(b.id).run).toMatchObject({ state: 'WAITING', dueAt: iso(T0 + 34 * HOUR) });
+    expect((await r.get(b.id)).run).toMatchObject({ state: 'WAITING', dueAt: iso(T0 + 34 * HOUR) });
 
     clock.advance(14 * HOUR); // the first alert's window ends: nothing happens for demouser
     await r.runner.tick();
@@ -272,22 +274,22 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
     clock.advance(10 * HOUR);
     await r.runner.tick();
     expect(r.sta.callsOf('removeUserFromGroup').map((c) => c.userName)).toEqual(['someoneelse', 'DemoUser']);
-    expect(r.get(b.id).state).toBe('CLOSED');
-    expect(r.get(other.id).state).toBe('CLOSED');
-    expect(r.runner.store.list()).toHaveLength(3);
+    expect((await r.get(b.id)).state).toBe('CLOSED');
+    expect((await r.get(other.id)).state).toBe('CLOSED');
+    expect(await r.runner.store.list({}, 100)).toHaveLength(3);
   });
 });
 
 describe("the reference's checks and their branches", () => {
   it('closes at once when the user is already in the group by hand: no add, no removal, the user stays', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.addMember(GROUP, 'demouser');
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
 
     expect(r.sta.calls).toEqual(PUSH_CHECKS());
-    const closed = r.get(alert.id);
+    const closed = (await r.get(alert.id));
     expect(closed).toMatchObject({
       state: 'CLOSED',
       closedAt: iso(T0),
@@ -315,34 +317,34 @@ describe("the reference's checks and their branches", () => {
 
   it('taking over from an earlier run with the user still in the group, restarts the stay without adding again', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
-    const a = r.runner.recordAlert(pushAlert()).alert;
+    const r = await startRunner(tempDir(), clock);
+    const a = (await r.runner.recordAlert(pushAlert())).alert;
     await r.runner.tick();
     clock.advance(5 * HOUR);
-    const b = r.runner.recordAlert(pushAlert()).alert;
+    const b = (await r.runner.recordAlert(pushAlert())).alert;
     await r.runner.tick();
 
-    expect(r.get(a.id)).toMatchObject({ state: 'CLOSED', closeReason: 'Duplicate', run: { state: 'SUPERSEDED', supersededBy: b.id } });
-    expect(stepOf(r, b.id, 'ADD_TO_GROUP').status).toBe('SKIPPED');
-    expect(stepOf(r, b.id, 'WAIT')).toMatchObject({ status: 'WAITING', startedAt: iso(T0 + 5 * HOUR), nextAttemptAt: iso(T0 + 29 * HOUR) });
+    expect((await r.get(a.id))).toMatchObject({ state: 'CLOSED', closeReason: 'Duplicate', run: { state: 'SUPERSEDED', supersededBy: b.id } });
+    expect((await stepOf(r, b.id, 'ADD_TO_GROUP')).status).toBe('SKIPPED');
+    expect((await stepOf(r, b.id, 'WAIT'))).toMatchObject({ status: 'WAITING', startedAt: iso(T0 + 5 * HOUR), nextAttemptAt: iso(T0 + 29 * HOUR) });
     expect(r.sta.callsOf('addUserToGroup')).toHaveLength(1);
 
     clock.advance(24 * HOUR);
     await r.runner.tick();
     expect(r.sta.actions().map((c) => c.method)).toEqual(['addUserToGroup', 'removeUserFromGroup']);
-    expect(r.get(b.id)).toMatchObject({ state: 'CLOSED', closeReason: 'User removed from the Unusual Activity Group.' });
+    expect((await r.get(b.id))).toMatchObject({ state: 'CLOSED', closeReason: 'User removed from the Unusual Activity Group.' });
   });
 
   it("ends the run FAILED with the reference's message for an unknown user, keeps it across a restart, and resumes on an analyst's retry", async () => {
     const dir = tempDir();
     const clock = new ManualClock(T0);
-    const first = startRunner(dir, clock);
+    const first = await startRunner(dir, clock);
     first.sta.missingUsers.add('ghost');
-    const { alert } = first.runner.recordAlert(pushAlert('ghost'));
+    const { alert } = (await first.runner.recordAlert(pushAlert('ghost')));
     await first.runner.tick();
 
-    expect(first.get(alert.id)).toMatchObject({ state: 'OPEN', closedAt: null, run: { state: 'FAILED', dueAt: null, finishedAt: null } });
-    expect(stepOf(first, alert.id, 'CHECK_USER')).toMatchObject({
+    expect((await first.get(alert.id))).toMatchObject({ state: 'OPEN', closedAt: null, run: { state: 'FAILED', dueAt: null, finishedAt: null } });
+    expect((await stepOf(first, alert.id, 'CHECK_USER'))).toMatchObject({
       status: 'FAILED',
       attempts: 1,
       nextAttemptAt: null,
@@ -352,11 +354,11 @@ describe("the reference's checks and their branches", () => {
     await flush();
     expect(first.events.slice(-2).map((e) => `${e.type}:${e.step}`)).toEqual(['STEP_FAILED:CHECK_USER', 'RUN_FAILED:CHECK_USER']);
     expect(first.logs.text).toContain("STA playbook run failed, waiting for an analyst: User - ghost doesn't exist in the tenant.");
-    first.close();
+    await first.close();
 
     // Not retried by itself, not after a restart either.
     clock.advance(48 * HOUR);
-    const second = startRunner(dir, clock);
+    const second = await startRunner(dir, clock);
     await second.runner.tick();
     expect(second.sta.calls).toEqual([]);
 
@@ -365,18 +367,18 @@ describe("the reference's checks and their branches", () => {
     expect(retried.run).toMatchObject({ state: 'RUNNING' });
     await second.runner.tick();
     expect(second.sta.members(GROUP)).toEqual(['ghost']);
-    expect(stepOf(second, alert.id, 'CHECK_USER')).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
-    expect(second.get(alert.id).run!.state).toBe('WAITING');
+    expect((await stepOf(second, alert.id, 'CHECK_USER'))).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
+    expect((await second.get(alert.id)).run!.state).toBe('WAITING');
   });
 
   it('ends the run FAILED when the unusual-activity group does not exist; an analyst can cancel it', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.missingGroups.add(GROUP);
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
-    expect(r.get(alert.id).run!.state).toBe('FAILED');
-    expect(stepOf(r, alert.id, 'CHECK_GROUP').error).toEqual({ code: 'NOT_FOUND', message: "The Unusual Activity Group - Unusual Activity doesn't exist.", detail: null });
+    expect((await r.get(alert.id)).run!.state).toBe('FAILED');
+    expect((await stepOf(r, alert.id, 'CHECK_GROUP')).error).toEqual({ code: 'NOT_FOUND', message: "The Unusual Activity Group - Unusual Activity doesn't exist.", detail: null });
     expect(r.sta.actions()).toEqual([]);
 
     const cancelled = await r.runner.cancel(alert.id, 'key:analyst');
@@ -386,14 +388,14 @@ describe("the reference's checks and their branches", () => {
 
   it("ends the run FAILED with the reference's tenant message when STA refuses the key, but retries an unavailable tenant", async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     const refused = () =>
       new GatewayError('UPSTREAM_REJECTED', 'Authorization Error: Ensure that the API key is correct.', { upstream: 'SafeNet Trusted Access', upstreamStatus: 403 });
     r.sta.failNext('validateTenant', 1, refused);
-    const bad = r.runner.recordAlert(lockoutAlert()).alert;
+    const bad = (await r.runner.recordAlert(lockoutAlert())).alert;
     await r.runner.tick();
-    expect(r.get(bad.id).run!.state).toBe('FAILED');
-    expect(stepOf(r, bad.id, 'VALIDATE_TENANT').error).toEqual({
+    expect((await r.get(bad.id)).run!.state).toBe('FAILED');
+    expect((await stepOf(r, bad.id, 'VALIDATE_TENANT')).error).toEqual({
       code: 'UPSTREAM_REJECTED',
       message: TENANT_REQUIREMENTS_MESSAGE,
       detail: 'Authorization Error: Ensure that the API key is correct.',
@@ -402,63 +404,63 @@ describe("the reference's checks and their branches", () => {
 
     const rateLimited = () => new GatewayError('UPSTREAM_RATE_LIMITED', 'SafeNet Trusted Access answered HTTP 429', { upstream: 'SafeNet Trusted Access', upstreamStatus: 429 });
     r.sta.failNext('validateTenant', 2, rateLimited);
-    const slow = r.runner.recordAlert(lockoutAlert('slowuser')).alert;
+    const slow = (await r.runner.recordAlert(lockoutAlert('slowuser'))).alert;
     await r.runner.tick();
-    expect(r.get(slow.id).run!.state).toBe('RETRYING');
-    expect(stepOf(r, slow.id, 'VALIDATE_TENANT').error).toEqual({ code: 'UPSTREAM_RATE_LIMITED', message: 'SafeNet Trusted Access answered HTTP 429', detail: null });
+    expect((await r.get(slow.id)).run!.state).toBe('RETRYING');
+    expect((await stepOf(r, slow.id, 'VALIDATE_TENANT')).error).toEqual({ code: 'UPSTREAM_RATE_LIMITED', message: 'SafeNet Trusted Access answered HTTP 429', detail: null });
     clock.advance(60_000);
     await r.runner.tick();
     clock.advance(120_000);
     await r.runner.tick();
-    expect(stepOf(r, slow.id, 'VALIDATE_TENANT')).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
+    expect((await stepOf(r, slow.id, 'VALIDATE_TENANT'))).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
     expect(r.sta.callsOf('terminateUserSessions')).toEqual([{ method: 'terminateUserSessions', userName: 'slowuser' }]);
-    expect(r.get(bad.id).run!.state).toBe('FAILED');
+    expect((await r.get(bad.id)).run!.state).toBe('FAILED');
   });
 
   it('retries transient failures of the membership and session checks', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.failNext('isUserInGroup', 1);
     r.sta.failNext('hasActiveSessions', 1);
-    const push = r.runner.recordAlert(pushAlert()).alert;
-    const lock = r.runner.recordAlert(lockoutAlert()).alert;
+    const push = (await r.runner.recordAlert(pushAlert())).alert;
+    const lock = (await r.runner.recordAlert(lockoutAlert())).alert;
     await r.runner.tick();
-    expect(r.get(push.id).run!.state).toBe('RETRYING');
-    expect(r.get(lock.id).run!.state).toBe('RETRYING');
+    expect((await r.get(push.id)).run!.state).toBe('RETRYING');
+    expect((await r.get(lock.id)).run!.state).toBe('RETRYING');
     clock.advance(60_000);
     await r.runner.tick();
-    expect(stepOf(r, push.id, 'CHECK_MEMBERSHIP')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
-    expect(stepOf(r, lock.id, 'CHECK_SESSIONS')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect((await stepOf(r, push.id, 'CHECK_MEMBERSHIP'))).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect((await stepOf(r, lock.id, 'CHECK_SESSIONS'))).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
     expect(r.sta.actions().map((c) => c.method).sort()).toEqual(['addUserToGroup', 'terminateUserSessions']);
   });
 
   it('ends the run FAILED when the group disappears during the stay, instead of retrying the removal forever', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const r = await startRunner(tempDir(), clock);
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
     r.sta.missingGroups.add(GROUP);
     clock.advance(24 * HOUR);
     await r.runner.tick();
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'FAILED' } });
-    expect(stepOf(r, alert.id, 'REMOVE_FROM_GROUP').error).toMatchObject({ code: 'NOT_FOUND', message: `The group ${GROUP} was not found.` });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'FAILED' } });
+    expect((await stepOf(r, alert.id, 'REMOVE_FROM_GROUP')).error).toMatchObject({ code: 'NOT_FOUND', message: `The group ${GROUP} was not found.` });
   });
 
   it("closes a lockout with no active SSO session without terminating, after the reference's 120 s", async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.withoutSessions.add('hellouser');
-    const { alert } = r.runner.recordAlert(lockoutAlert());
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
     await r.runner.tick();
-    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS').status).toBe('SKIPPED');
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'WAITING' } });
+    expect((await stepOf(r, alert.id, 'TERMINATE_SESSIONS')).status).toBe('SKIPPED');
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'WAITING' } });
     clock.advance(120_000 - 1);
     await r.runner.tick();
-    expect(r.get(alert.id).state).toBe('OPEN');
+    expect((await r.get(alert.id)).state).toBe('OPEN');
     clock.advance(1);
     await r.runner.tick();
     expect(r.sta.actions()).toEqual([]);
-    expect(r.get(alert.id)).toMatchObject({
+    expect((await r.get(alert.id))).toMatchObject({
       state: 'CLOSED',
       closedAt: iso(T0 + 120_000),
       closeReason: 'Resolved',
@@ -469,27 +471,27 @@ describe("the reference's checks and their branches", () => {
 
   it('keeps a skipped step skipped when a cancelled run is resumed', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.withoutSessions.add('hellouser');
-    const { alert } = r.runner.recordAlert(lockoutAlert());
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
     await r.runner.tick();
     await r.runner.cancel(alert.id, 'key:analyst');
-    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS').status).toBe('SKIPPED');
+    expect((await stepOf(r, alert.id, 'TERMINATE_SESSIONS')).status).toBe('SKIPPED');
     await r.runner.retry(alert.id, 'key:analyst');
     clock.advance(120_000);
     await r.runner.tick();
     expect(r.sta.actions()).toEqual([]);
-    expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', closeNotes: 'No active SSO session found for the user.', run: { state: 'COMPLETED' } });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'CLOSED', closeNotes: 'No active SSO session found for the user.', run: { state: 'COMPLETED' } });
   });
 
   it("ends a lockout run FAILED with the reference's message for an unknown user", async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.missingUsers.add('nobody');
-    const { alert } = r.runner.recordAlert(lockoutAlert('nobody'));
+    const { alert } = (await r.runner.recordAlert(lockoutAlert('nobody')));
     await r.runner.tick();
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'FAILED' } });
-    expect(stepOf(r, alert.id, 'CHECK_USER').error).toMatchObject({ code: 'NOT_FOUND', message: "User - nobody doesn't exist in the tenant." });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'FAILED' } });
+    expect((await stepOf(r, alert.id, 'CHECK_USER')).error).toMatchObject({ code: 'NOT_FOUND', message: "User - nobody doesn't exist in the tenant." });
     expect(r.sta.calls.map((c) => c.method)).toEqual(['validateTenant', 'getUser']);
   });
 });
@@ -497,8 +499,8 @@ describe("the reference's checks and their branches", () => {
 describe('account lockout: terminate the SSO sessions', () => {
   it('terminates the sessions, then closes the alert', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
-    const { alert } = r.runner.recordAlert(lockoutAlert());
+    const r = await startRunner(tempDir(), clock);
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
     await r.runner.tick();
     expect(r.sta.calls).toEqual([
       { method: 'validateTenant' },
@@ -507,10 +509,10 @@ describe('account lockout: terminate the SSO sessions', () => {
       { method: 'terminateUserSessions', userName: 'hellouser' },
     ]);
     // The reference sleeps 120 s before closing.
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'WAITING', dueAt: iso(T0 + 120_000) } });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'WAITING', dueAt: iso(T0 + 120_000) } });
     clock.advance(120_000);
     await r.runner.tick();
-    expect(r.get(alert.id)).toMatchObject({
+    expect((await r.get(alert.id))).toMatchObject({
       state: 'CLOSED',
       closeReason: 'Resolved',
       closeNotes: 'All the SSO sessions successfully deleted.',
@@ -523,41 +525,41 @@ describe('account lockout: terminate the SSO sessions', () => {
 describe('upstream failures', () => {
   it('retries a failing add with backoff, then counts the stay from when the user was added', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.failNext('addUserToGroup', 2);
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
 
-    let add = stepOf(r, alert.id, 'ADD_TO_GROUP');
+    let add = (await stepOf(r, alert.id, 'ADD_TO_GROUP'));
     expect(add).toMatchObject({ status: 'FAILED', attempts: 1, nextAttemptAt: iso(T0 + 60_000), error: { code: 'UPSTREAM_UNAVAILABLE' } });
-    expect(r.get(alert.id).run!.state).toBe('RETRYING');
+    expect((await r.get(alert.id)).run!.state).toBe('RETRYING');
     await r.runner.tick(); // not due yet
     expect(r.sta.callsOf('addUserToGroup')).toHaveLength(1);
 
     clock.advance(60_000);
     await r.runner.tick();
-    add = stepOf(r, alert.id, 'ADD_TO_GROUP');
+    add = (await stepOf(r, alert.id, 'ADD_TO_GROUP'));
     expect(add).toMatchObject({ status: 'FAILED', attempts: 2, nextAttemptAt: iso(T0 + 60_000 + 120_000) });
 
     clock.advance(120_000);
     await r.runner.tick();
-    add = stepOf(r, alert.id, 'ADD_TO_GROUP');
+    add = (await stepOf(r, alert.id, 'ADD_TO_GROUP'));
     expect(add).toMatchObject({ status: 'SUCCEEDED', attempts: 3, error: null });
-    expect(r.get(alert.id).run!.dueAt).toBe(iso(T0 + 180_000 + 24 * HOUR));
+    expect((await r.get(alert.id)).run!.dueAt).toBe(iso(T0 + 180_000 + 24 * HOUR));
     expect(r.logs.text).toContain('STA playbook step failed, will retry');
   });
 
   it('never drops a failing removal: it is retried, capped at the maximum backoff, until STA takes it', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const r = await startRunner(tempDir(), clock);
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
     r.sta.failNext('removeUserFromGroup', 6);
     clock.advance(24 * HOUR);
     const waits: number[] = [];
     for (let i = 0; i < 6; i++) {
       await r.runner.tick();
-      const step = stepOf(r, alert.id, 'REMOVE_FROM_GROUP');
+      const step = (await stepOf(r, alert.id, 'REMOVE_FROM_GROUP'));
       expect(step).toMatchObject({ name: 'REMOVE_FROM_GROUP', status: 'FAILED', attempts: i + 1 });
       waits.push(Date.parse(step.nextAttemptAt!) - clock.now());
       clock.set(Date.parse(step.nextAttemptAt!));
@@ -565,33 +567,33 @@ describe('upstream failures', () => {
     expect(waits).toEqual([60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
     await r.runner.tick();
     expect(r.sta.members(GROUP)).toEqual([]);
-    expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
   });
 
   it('retries a failing session termination', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.failNext('terminateUserSessions', 1);
-    const { alert } = r.runner.recordAlert(lockoutAlert());
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
     await r.runner.tick();
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'RETRYING' } });
-    expect(stepOf(r, alert.id, 'TERMINATE_SESSIONS')).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'RETRYING' } });
+    expect((await stepOf(r, alert.id, 'TERMINATE_SESSIONS'))).toMatchObject({ status: 'FAILED', attempts: 1 });
     clock.advance(60_000);
     await r.runner.tick();
     expect(r.sta.callsOf('terminateUserSessions')).toHaveLength(2);
     clock.advance(120_000);
     await r.runner.tick();
-    expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
   });
 
   it('without an STA connector, records NOT_CONFIGURED and keeps retrying', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock, null);
-    const { alert } = r.runner.recordAlert(lockoutAlert());
+    const r = await startRunner(tempDir(), clock, null);
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
     await r.runner.tick();
     clock.advance(60_000);
     await r.runner.tick();
-    expect(r.get(alert.id).run).toMatchObject({
+    expect((await r.get(alert.id)).run).toMatchObject({
       state: 'RETRYING',
       steps: [
         { name: 'VALIDATE_TENANT', status: 'FAILED', attempts: 2, error: { code: 'NOT_CONFIGURED', message: 'The STA connector is not configured on this gateway' } },
@@ -608,16 +610,16 @@ describe('upstream failures', () => {
 describe('analyst retry and cancel', () => {
   it('retries a failing step at once, cancels a waiting run, and resumes a cancelled one with its original deadline', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     r.sta.failNext('addUserToGroup', 1);
-    const { alert } = r.runner.recordAlert(pushAlert());
+    const { alert } = (await r.runner.recordAlert(pushAlert()));
     await r.runner.tick();
-    expect(r.get(alert.id).run!.state).toBe('RETRYING');
+    expect((await r.get(alert.id)).run!.state).toBe('RETRYING');
 
     await r.runner.retry(alert.id, 'key:analyst');
     await r.runner.tick();
     expect(r.sta.members(GROUP)).toEqual(['demouser']);
-    expect(r.get(alert.id).run!.state).toBe('WAITING');
+    expect((await r.get(alert.id)).run!.state).toBe('WAITING');
     await expect(r.runner.retry(alert.id, 'key:analyst')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
 
     clock.advance(HOUR);
@@ -635,7 +637,7 @@ describe('analyst retry and cancel', () => {
     expect(resumed.run!.steps.find((s) => s.name === 'WAIT')).toMatchObject({ status: 'WAITING', nextAttemptAt: iso(T0 + 24 * HOUR) });
     await r.runner.tick();
     expect(r.sta.members(GROUP)).toEqual([]);
-    expect(r.get(alert.id)).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'CLOSED', run: { state: 'COMPLETED' } });
     await expect(r.runner.retry(alert.id, null)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
 
     await flush();
@@ -648,9 +650,9 @@ describe('analyst retry and cancel', () => {
 
   it('cancel with removeUserFromGroup removes a parked user now, once, as the REMOVE_FROM_GROUP step (STA-PostProcessing)', async () => {
     const clock = new ManualClock(T0);
-    const r = startRunner(tempDir(), clock);
+    const r = await startRunner(tempDir(), clock);
     // The reference's post-processing test: demouser parked by "SafeNet Trusted Access_instance_1".
-    const { alert } = r.runner.recordAlert(pushAlert('demouser'));
+    const { alert } = (await r.runner.recordAlert(pushAlert('demouser')));
     await r.runner.tick();
     expect(r.sta.members(GROUP)).toEqual(['demouser']);
     clock.advance(HOUR);
@@ -674,11 +676,11 @@ describe('analyst retry and cancel', () => {
   });
 
   it('cancel with removeUserFromGroup before the user was added removes nothing', async () => {
-    const r = startRunner(tempDir(), new ManualClock(T0));
+    const r = await startRunner(tempDir(), new ManualClock(T0));
     r.sta.failNext('addUserToGroup', 1);
-    const { alert } = r.runner.recordAlert(pushAlert('demouser'));
+    const { alert } = (await r.runner.recordAlert(pushAlert('demouser')));
     await r.runner.tick();
-    expect(r.get(alert.id).run!.state).toBe('RETRYING');
+    expect((await r.get(alert.id)).run!.state).toBe('RETRYING');
     const cancelled = await r.runner.cancel(alert.id, null, { removeUserFromGroup: true });
     expect(r.sta.callsOf('removeUserFromGroup')).toEqual([]);
     expect(cancelled.closeNotes).toBe('Playbook run cancelled by an analyst.');
@@ -686,26 +688,26 @@ describe('analyst retry and cancel', () => {
   });
 
   it('a refused removal fails the cancel with its code and leaves the run waiting', async () => {
-    const r = startRunner(tempDir(), new ManualClock(T0));
-    const { alert } = r.runner.recordAlert(pushAlert('demouser'));
+    const r = await startRunner(tempDir(), new ManualClock(T0));
+    const { alert } = (await r.runner.recordAlert(pushAlert('demouser')));
     await r.runner.tick();
     r.sta.failNext('removeUserFromGroup', 1);
     await expect(r.runner.cancel(alert.id, null, { removeUserFromGroup: true })).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect(r.get(alert.id)).toMatchObject({ state: 'OPEN', run: { state: 'WAITING' } });
+    expect((await r.get(alert.id))).toMatchObject({ state: 'OPEN', run: { state: 'WAITING' } });
     expect(r.sta.members(GROUP)).toEqual(['demouser']);
   });
 
   it('removeUserFromGroup on a lockout run is refused', async () => {
-    const r = startRunner(tempDir(), new ManualClock(T0));
-    const { alert } = r.runner.recordAlert(lockoutAlert());
+    const r = await startRunner(tempDir(), new ManualClock(T0));
+    const { alert } = (await r.runner.recordAlert(lockoutAlert()));
     await expect(r.runner.cancel(alert.id, null, { removeUserFromGroup: true })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('answers NOT_FOUND for an unknown alert and BAD_USER_INPUT for an alert without a run', async () => {
-    const r = startRunner(tempDir(), new ManualClock(T0));
+    const r = await startRunner(tempDir(), new ManualClock(T0));
     await expect(r.runner.cancel('sta-nope', null)).rejects.toBeInstanceOf(GatewayError);
     await expect(r.runner.cancel('sta-nope', null)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const { alert } = r.runner.recordAlert({ ...pushAlert(), userName: null });
+    const { alert } = (await r.runner.recordAlert({ ...pushAlert(), userName: null }));
     expect(alert.problem).toContain('names no user');
     await expect(r.runner.retry(alert.id, null)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
@@ -742,11 +744,11 @@ describe('STA alerts in the graph', () => {
     const sta = new FakeStaResponder();
     const g = await gateway(clock, sta);
     sta.failNext('terminateUserSessions', 1);
-    const push = g.services.staAlerts.recordAlert(pushAlert('demouser')).alert;
+    const push = (await g.services.staAlerts.recordAlert(pushAlert('demouser'))).alert;
     clock.advance(1000);
-    const lock = g.services.staAlerts.recordAlert(lockoutAlert('hellouser')).alert;
+    const lock = (await g.services.staAlerts.recordAlert(lockoutAlert('hellouser'))).alert;
     clock.advance(1000);
-    g.services.staAlerts.recordAlert(pushAlert('third'));
+    (await g.services.staAlerts.recordAlert(pushAlert('third')));
     await g.services.staAlerts.tick();
 
     const page1 = await g.gql(ALERTS, { first: 2 }, READER);
@@ -808,7 +810,7 @@ describe('STA alerts in the graph', () => {
     const sta = new FakeStaResponder();
     const g = await gateway(clock, sta);
     sta.failNext('terminateUserSessions', 1);
-    const { alert } = g.services.staAlerts.recordAlert(lockoutAlert());
+    const { alert } = (await g.services.staAlerts.recordAlert(lockoutAlert()));
     await g.services.staAlerts.tick();
 
     const RETRY = `mutation($id: ID!) { retryStaPlaybookRun(id: $id) { id state run { state } } }`;
@@ -829,14 +831,14 @@ describe('STA alerts in the graph', () => {
     const missing = await g.gql(CANCEL, { id: 'sta-none' }, RESPONDER);
     expect(missing.body.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
 
-    const second = g.services.staAlerts.recordAlert(pushAlert()).alert;
+    const second = (await g.services.staAlerts.recordAlert(pushAlert())).alert;
     await g.services.staAlerts.tick();
     const cancelled = await g.gql(CANCEL, { id: second.id }, RESPONDER);
     expect(cancelled.body.data.cancelStaPlaybookRun).toEqual({ id: second.id, state: 'CLOSED', closeReason: 'Cancelled', run: { state: 'CANCELLED' } });
     expect(sta.members(GROUP)).toEqual(['demouser']);
 
     // removeUserFromGroup: true takes the parked user out at once.
-    const third = g.services.staAlerts.recordAlert(pushAlert('hellouser')).alert;
+    const third = (await g.services.staAlerts.recordAlert(pushAlert('hellouser'))).alert;
     await g.services.staAlerts.tick();
     expect(sta.members(GROUP)).toEqual(['demouser', 'hellouser']);
     const REMOVE = `mutation($id: ID!) { cancelStaPlaybookRun(id: $id, removeUserFromGroup: true) { closeNotes run { steps { name status } } } }`;
@@ -875,8 +877,8 @@ describe('STA alerts in the graph', () => {
       }
     })();
     await flush();
-    g.services.staAlerts.recordAlert(pushAlert()); // filtered out: not a lockout
-    g.services.staAlerts.recordAlert(lockoutAlert('hellouser'));
+    (await g.services.staAlerts.recordAlert(pushAlert())); // filtered out: not a lockout
+    (await g.services.staAlerts.recordAlert(lockoutAlert('hellouser')));
     await g.services.staAlerts.tick();
     clock.advance(120_000);
     await g.services.staAlerts.tick();

@@ -1,24 +1,18 @@
 // Panther's alert grouping (spec §3.1) on the events' own clock: key = (RuleID, dedup string); the first
 // match opens a window of DedupPeriodMinutes anchored at its eventTime; matches inside it join; the alert
 // exists once the window's count reaches Threshold; a match at or after the window's end opens a new one.
-// Windows, their matched events and the alert counters are kept in DurableStores, so a restart resumes.
+// Windows and their matched events are kept in SQL tables (src/store/saml-alerts.ts), so a restart resumes;
+// nothing is held in memory between batches.
 import { createHash } from 'node:crypto';
 import type { SamlDetection, SamlDetectionEvent, SamlMatchedEvent } from '../domain/saml-detection.js';
-import type { DurableStore } from '../store/durable-store.js';
+import type { AlertWindow, DetectionQuery, GroupingTx, SamlAlertTables, StoredMatch } from '../store/saml-alerts.js';
 import { actorNameOf } from './actor.js';
 import type { Indicators } from './cloudtrail-indicators.js';
 import type { JsonObject } from './panther-event.js';
 import type { RuleSpec } from './rule-spec.js';
 import { describeFunctionError, type RuleEvaluation } from './saml-rule.js';
 
-/** A window as stored: the detection it becomes plus what grouping needs. */
-export interface AlertWindow {
-  key: string;
-  /** Panther's alertCount for the key: 1 for its first window. */
-  seq: number;
-  startMs: number;
-  detection: SamlDetection;
-}
+export type { AlertWindow } from '../store/saml-alerts.js';
 
 export interface Match {
   evaluation: RuleEvaluation;
@@ -28,7 +22,6 @@ export interface Match {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const eventKey = (alertId: string, n: number) => `${alertId}:${String(n).padStart(10, '0')}`;
 
 function unionIndicators(a: Indicators, b: Indicators): Indicators {
   const u = (x: string[], y: string[]) => [...new Set([...x, ...y])].sort();
@@ -42,90 +35,108 @@ function unionIndicators(a: Indicators, b: Indicators): Indicators {
   };
 }
 
-export class AlertGrouper {
-  /** key → its windows, oldest start first. */
-  private readonly byKey = new Map<string, AlertWindow[]>();
-  /** alert id → keys of its events in the events store, in arrival order. */
-  private readonly eventKeys = new Map<string, string[]>();
+/** What one grouping batch has changed so far, before it is written. */
+interface Batch {
+  tx: GroupingTx;
+  /** Windows touched by this batch, by id (their newest state). */
+  windows: Map<string, AlertWindow>;
+  /** Windows opened by this batch, by key. */
+  opened: Map<string, AlertWindow[]>;
+  seqs: Map<string, number>;
+  counts: Map<string, number>;
+  matchKeys: Set<string>;
+}
 
+export class AlertGrouper {
   constructor(
     private readonly spec: RuleSpec,
-    private readonly windows: DurableStore<AlertWindow>,
-    private readonly events: DurableStore<SamlMatchedEvent>,
-  ) {
-    for (const w of windows.values()) this.index(w);
-    for (const list of this.byKey.values()) list.sort((a, b) => a.startMs - b.startMs);
-    for (const [k, e] of events.entries()) {
-      const list = this.eventKeys.get(e.alertId) ?? [];
-      list.push(k);
-      this.eventKeys.set(e.alertId, list);
-    }
-    for (const list of this.eventKeys.values()) list.sort();
+    private readonly tables: SamlAlertTables,
+  ) {}
+
+  /** The detection event log (ids from the database). */
+  get log() {
+    return this.tables.log;
   }
 
   private get periodMs(): number {
     return this.spec.dedupPeriodMinutes * 60_000;
   }
 
-  /** Detections whose window reached the threshold. */
-  *detections(): IterableIterator<SamlDetection> {
-    for (const w of this.windows.values()) if (w.detection.eventCount >= this.spec.threshold) yield w.detection;
+  /** Detections whose window reached the threshold, matching `q`, newest first. */
+  detections(q: Omit<DetectionQuery, 'threshold'> = {}, limit = Number.MAX_SAFE_INTEGER): Promise<SamlDetection[]> {
+    return this.tables.detections({ ...q, threshold: this.spec.threshold }, limit);
   }
 
-  detection(id: string): SamlDetection | null {
-    const w = this.windows.get(id);
+  detectionCount(): Promise<number> {
+    return this.tables.countDetections(this.spec.threshold);
+  }
+
+  async detection(id: string): Promise<SamlDetection | null> {
+    const w = await this.tables.window(id);
     return w && w.detection.eventCount >= this.spec.threshold ? w.detection : null;
   }
 
-  eventsOf(alertId: string): SamlMatchedEvent[] {
-    return (this.eventKeys.get(alertId) ?? []).map((k) => this.events.get(k)).filter((e): e is SamlMatchedEvent => e !== undefined);
+  eventsOf(alertId: string, after: { eventTime: string; n: number } | null = null, limit = Number.MAX_SAFE_INTEGER): Promise<SamlMatchedEvent[]> {
+    return this.tables.events(alertId, after, limit);
   }
 
   /**
    * Groups matches (and rule errors) in the order given; the caller sorts a batch by eventTime. Writes the
-   * events, then the windows, each batch atomically, and returns the detections that were created or grew.
+   * events and the windows in one transaction and returns the detections that were created or grew. A
+   * match already counted (same match key in the same window) is not counted again.
    */
-  add(matches: readonly Match[]): SamlDetectionEvent[] {
-    const changed = new Map<string, AlertWindow>();
-    const kinds = new Map<string, SamlDetectionEvent['kind']>();
-    const newEvents: Array<[string, SamlMatchedEvent]> = [];
-    for (const m of matches) {
-      const w = this.place(m);
-      const count = w.detection.eventCount;
-      const ids = this.eventKeys.get(w.detection.id) ?? [];
-      const key = eventKey(w.detection.id, ids.length + 1);
-      ids.push(key);
-      this.eventKeys.set(w.detection.id, ids);
-      newEvents.push([key, { alertId: w.detection.id, n: ids.length, eventTime: iso(m.eventTimeMs), record: m.record }]);
-      changed.set(w.detection.id, w);
-      if (count === this.spec.threshold) kinds.set(w.detection.id, 'CREATED');
-      else if (count > this.spec.threshold && !kinds.has(w.detection.id)) kinds.set(w.detection.id, 'UPDATED');
-    }
-    this.events.setMany(newEvents);
-    this.windows.setMany([...changed].map(([id, w]) => [id, w] as const));
-    // A window that reached the threshold inside this batch was created here, whatever joined it after.
-    return [...kinds].map(([id, kind]) => ({ kind, detection: (changed.get(id) as AlertWindow).detection }));
+  add(matches: readonly Match[]): Promise<SamlDetectionEvent[]> {
+    return this.tables.group(async (tx) => {
+      const batch: Batch = { tx, windows: new Map(), opened: new Map(), seqs: new Map(), counts: new Map(), matchKeys: new Set() };
+      const kinds = new Map<string, SamlDetectionEvent['kind']>();
+      const newEvents: StoredMatch[] = [];
+      for (const m of matches) {
+        const matchKey = matchKeyOf(m.record);
+        const found = await this.find(batch, m);
+        if (found && (batch.matchKeys.has(`${found.detection.id}:${matchKey}`) || (await tx.hasMatch(found.detection.id, matchKey)))) continue;
+        const w = this.join(found, m) ?? (await this.open(batch, m));
+        batch.windows.set(w.detection.id, w);
+        batch.matchKeys.add(`${w.detection.id}:${matchKey}`);
+        const n = (batch.counts.get(w.detection.id) ?? (await tx.eventCount(w.detection.id))) + 1;
+        batch.counts.set(w.detection.id, n);
+        newEvents.push({ alertId: w.detection.id, n, eventTime: iso(m.eventTimeMs), record: m.record, matchKey });
+        const count = w.detection.eventCount;
+        if (count === this.spec.threshold) kinds.set(w.detection.id, 'CREATED');
+        else if (count > this.spec.threshold && !kinds.has(w.detection.id)) kinds.set(w.detection.id, 'UPDATED');
+      }
+      await tx.write([...batch.windows.values()], newEvents);
+      // A window that reached the threshold inside this batch was created here, whatever joined it after.
+      const at = new Date().toISOString();
+      return tx.log([...kinds].map(([id, kind]) => ({ kind, detection: batch.windows.get(id)!.detection, at })));
+    });
   }
 
-  /** Finds or opens the window of a match and counts it in. */
-  private place(m: Match): AlertWindow {
-    const ev = m.evaluation;
-    const isError = ev.ruleError !== null;
-    const dedup = ev.dedupString ?? this.spec.ruleId;
-    const key = `${this.spec.ruleId}:${dedup}${isError ? ':error' : ''}`;
-    const list = this.byKey.get(key) ?? [];
-    let open: AlertWindow | undefined;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const w = list[i] as AlertWindow;
-      if (w.startMs <= m.eventTimeMs) {
-        if (m.eventTimeMs - w.startMs < this.periodMs) open = w;
-        break;
-      }
+  private keyOf(m: Match): { key: string; dedup: string; isError: boolean } {
+    const isError = m.evaluation.ruleError !== null;
+    const dedup = m.evaluation.dedupString ?? this.spec.ruleId;
+    return { key: `${this.spec.ruleId}:${dedup}${isError ? ':error' : ''}`, dedup, isError };
+  }
+
+  /** The window the match falls in, if one is open at its eventTime (its newest state in this batch). */
+  private async find(batch: Batch, m: Match): Promise<AlertWindow | undefined> {
+    const { key } = this.keyOf(m);
+    let latest = await batch.tx.windowAtOrBefore(key, m.eventTimeMs);
+    if (latest) latest = batch.windows.get(latest.detection.id) ?? latest;
+    for (const w of batch.opened.get(key) ?? []) {
+      if (w.startMs <= m.eventTimeMs && (!latest || w.startMs > latest.startMs)) latest = batch.windows.get(w.detection.id) ?? w;
     }
+    return latest && m.eventTimeMs - latest.startMs < this.periodMs ? latest : undefined;
+  }
+
+  /** The window with the match counted in, or undefined when there is no open window. */
+  private join(open: AlertWindow | undefined, m: Match): AlertWindow | undefined {
+    if (!open) return undefined;
+    const ev = m.evaluation;
     const t = iso(m.eventTimeMs);
-    if (open) {
-      const d = open.detection;
-      const joined: SamlDetection = {
+    const d = open.detection;
+    return {
+      ...open,
+      detection: {
         ...d,
         eventCount: d.eventCount + 1,
         firstEventAt: m.eventTimeMs < Date.parse(d.firstEventAt) ? t : d.firstEventAt,
@@ -133,12 +144,17 @@ export class AlertGrouper {
         createdAt: d.eventCount + 1 === this.spec.threshold ? t : d.createdAt,
         updatedAt: t,
         indicators: unionIndicators(d.indicators, ev.indicators),
-      };
-      const w: AlertWindow = { ...open, detection: joined };
-      list[list.indexOf(open)] = w;
-      return w;
-    }
-    const seq = list.reduce((max, w) => Math.max(max, w.seq), 0) + 1;
+      },
+    };
+  }
+
+  /** Opens a new window for the match. */
+  private async open(batch: Batch, m: Match): Promise<AlertWindow> {
+    const ev = m.evaluation;
+    const { key, dedup, isError } = this.keyOf(m);
+    const seq = (batch.seqs.get(key) ?? (await batch.tx.maxSeq(key))) + 1;
+    batch.seqs.set(key, seq);
+    const t = iso(m.eventTimeMs);
     const identity = m.record['userIdentity'];
     const arn = identity && typeof identity === 'object' ? (identity as JsonObject)['arn'] : undefined;
     const account = m.record['recipientAccountId'];
@@ -168,14 +184,15 @@ export class AlertGrouper {
         actorName: actorNameOf(m.record)?.name ?? null,
       },
     };
-    this.index(w);
+    batch.opened.set(key, [...(batch.opened.get(key) ?? []), w]);
     return w;
   }
+}
 
-  private index(w: AlertWindow): void {
-    const list = this.byKey.get(w.key) ?? [];
-    list.push(w);
-    list.sort((a, b) => a.startMs - b.startMs);
-    this.byKey.set(w.key, list);
-  }
+/**
+ * A hash of the whole record: the same record delivered again (a file read twice, a body re-posted) is the
+ * same match. Not the eventID alone: replayed or synthetic records reuse ids with other contents.
+ */
+function matchKeyOf(record: JsonObject): string {
+  return md5(JSON.stringify(record));
 }

@@ -1,13 +1,13 @@
 // The SAML detection engine as a service: evaluates records with the ported rule, groups matches into
 // durable alerts and publishes CREATED/UPDATED on the pub/sub. Ingestion (HTTP, folder watcher, sandbox)
 // feeds it through IngestSessions; the graph reads detections from it.
-import path from 'node:path';
 import type { Clock } from '../clock.js';
 import type { SamlDetection, SamlMatchedEvent } from '../domain/saml-detection.js';
 import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
-import { DurableStore } from '../store/durable-store.js';
-import { AlertGrouper, type AlertWindow, type Match } from './alerting.js';
+import type { Database } from '../store/database.js';
+import { SamlAlertTables, type DetectionQuery } from '../store/saml-alerts.js';
+import { AlertGrouper, type Match } from './alerting.js';
 import { checkCloudTrailRecord } from './cloudtrail-record.js';
 import type { JsonObject } from './panther-event.js';
 import { CLOUDTRAIL_LOG_TYPE, toPantherRow } from './panther-row.js';
@@ -40,7 +40,7 @@ export interface IngestSummary {
 
 export interface SamlDetectionServiceOptions {
   spec: RuleSpec;
-  dataDir: string;
+  database: Database;
   pubsub: GatewayPubSub;
   clock: Clock;
   logger: Logger;
@@ -54,8 +54,6 @@ export type SamlEvaluation = RuleEvaluation & { suppressed: boolean };
 export class SamlDetectionService {
   readonly spec: RuleSpec;
   private readonly grouper: AlertGrouper;
-  private readonly windows: DurableStore<AlertWindow>;
-  private readonly events: DurableStore<SamlMatchedEvent>;
   readonly ignoreList: PrincipalIgnoreList;
   private suppressed = 0;
   /** Records ingested since start, every source together (metrics). */
@@ -64,10 +62,7 @@ export class SamlDetectionService {
   constructor(private readonly opts: SamlDetectionServiceOptions) {
     this.spec = opts.spec;
     this.ignoreList = new PrincipalIgnoreList(opts.ignorePrincipals ?? []);
-    const dir = path.join(opts.dataDir, 'saml-detection');
-    this.windows = DurableStore.open<AlertWindow>(path.join(dir, 'alerts.jsonl'));
-    this.events = DurableStore.open<SamlMatchedEvent>(path.join(dir, 'matched-events.jsonl'));
-    this.grouper = new AlertGrouper(opts.spec, this.windows, this.events);
+    this.grouper = new AlertGrouper(opts.spec, new SamlAlertTables(opts.database));
   }
 
   /** Evaluates one event without storing anything. `asIngested` first adds the p_* fields ingestion adds. */
@@ -90,22 +85,31 @@ export class SamlDetectionService {
     return new IngestSession(this, source);
   }
 
-  detections(): SamlDetection[] {
-    return [...this.grouper.detections()];
+  /** Every published detection event with its id, for samlDetectionEvents(after:). */
+  get eventLog() {
+    return this.grouper.log;
   }
 
-  detection(id: string): SamlDetection | null {
+  /** Detections matching `q`, newest window first (then by id), at most `limit`. */
+  detections(q: Omit<DetectionQuery, 'threshold'> = {}, limit?: number): Promise<SamlDetection[]> {
+    return this.grouper.detections(q, limit);
+  }
+
+  /** How many detections there are (counted in SQL). */
+  detectionCount(): Promise<number> {
+    return this.grouper.detectionCount();
+  }
+
+  detection(id: string): Promise<SamlDetection | null> {
     return this.grouper.detection(id);
   }
 
-  eventsOf(alertId: string): SamlMatchedEvent[] {
-    return this.grouper.eventsOf(alertId);
+  /** The matched events of an alert, oldest first, after a keyset position, at most `limit`. */
+  eventsOf(alertId: string, after: { eventTime: string; n: number } | null = null, limit?: number): Promise<SamlMatchedEvent[]> {
+    return this.grouper.eventsOf(alertId, after, limit);
   }
 
-  close(): void {
-    this.windows.close();
-    this.events.close();
-  }
+  close(): void {}
 
   /** @internal used by IngestSession */
   ingestOne(value: unknown): { ok: true; match: Match | null; suppressed?: boolean } | { ok: false; reason: string } {
@@ -128,9 +132,9 @@ export class SamlDetectionService {
   }
 
   /** @internal used by IngestSession */
-  group(matches: Match[], source: string): string[] {
+  async group(matches: Match[], source: string): Promise<string[]> {
     matches.sort((a, b) => a.eventTimeMs - b.eventTimeMs);
-    const changes = this.grouper.add(matches);
+    const changes = await this.grouper.add(matches);
     for (const change of changes) {
       this.opts.pubsub.publish('saml:detection', change);
       this.opts.logger.info(
@@ -155,6 +159,9 @@ function ruleMightAlert(record: JsonObject): boolean {
 export class IngestSession {
   private readonly summary: IngestSummary = { accepted: 0, rejected: 0, matched: 0, ruleErrors: 0, suppressed: 0, rejections: [], detectionIds: [] };
   private pending: Match[] = [];
+  /** Batches are grouped one after the other, in the order they filled. */
+  private flushing: Promise<void> = Promise.resolve();
+  private flushError: unknown = null;
   private items = 0;
   /** Items that were valid JSON: a body with none is not JSON at all. */
   private jsonItems = 0;
@@ -194,8 +201,16 @@ export class IngestSession {
     if (this.summary.rejections.length < MAX_LISTED_REJECTIONS) this.summary.rejections.push({ index: this.items, reason });
   }
 
-  finish(): IngestSummary {
+  /** Waits for the batches handed to grouping so far: the reader calls it between chunks (back-pressure). */
+  async drain(): Promise<void> {
+    await this.flushing;
+    if (this.flushError) throw this.flushError;
+  }
+
+  /** Groups what is left; resolves once every match of the session is stored. */
+  async finish(): Promise<IngestSummary> {
     this.flush();
+    await this.drain();
     this.service.totals.accepted += this.summary.accepted;
     this.service.totals.rejected += this.summary.rejected;
     this.service.totals.matched += this.summary.matched;
@@ -206,7 +221,14 @@ export class IngestSession {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.summary.detectionIds.push(...this.service.group(batch, this.source));
+    this.flushing = this.flushing.then(async () => {
+      if (this.flushError) return;
+      try {
+        this.summary.detectionIds.push(...(await this.service.group(batch, this.source)));
+      } catch (e) {
+        this.flushError = e;
+      }
+    });
   }
 }
 

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { writeSampleCloudTrailTree } from '../emulators/cloudtrail/sample-tree.js';
-import { CloudTrailFolderWatcher, type FileMark } from '../ingest/cloudtrail-folder-watcher.js';
+import { CloudTrailFolderWatcher } from '../ingest/cloudtrail-folder-watcher.js';
 import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
-import { DurableStore } from '../store/durable-store.js';
+import type { Database } from '../store/database.js';
+import { FileMarks } from '../store/file-marks.js';
+import { LeaseKeeper, type LeaseHolder } from '../store/leases.js';
 import { samlRuleSpec } from './rule-spec.js';
 import { SamlDetectionService } from './saml-detection-service.js';
 
@@ -19,16 +21,25 @@ export interface RunningSamlDetection {
   close(): Promise<void>;
 }
 
-export async function startSamlDetection(config: Config, logger: Logger, clock: Clock, pubsub: GatewayPubSub): Promise<RunningSamlDetection> {
+export async function startSamlDetection(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  pubsub: GatewayPubSub,
+  database: Database,
+  lease: LeaseHolder,
+): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
-  const service = new SamlDetectionService({ spec: samlRuleSpec(), dataDir: config.dataDir, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals });
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals });
   const sandbox = cfg.cloudtrailDir === null;
   const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
   if (sandbox) {
     const tree = writeSampleCloudTrailTree(root);
     logger.warn({ root, files: tree.files.length, records: tree.records }, 'CLOUDTRAIL_DIR is not set: detecting on a SANDBOX CloudTrail tree of generated events');
   }
-  const marks = DurableStore.open<FileMark>(path.join(config.dataDir, 'saml-detection', 'cloudtrail-files.jsonl'));
+  const marks = new FileMarks(database.db);
+  // One instance watches the folder (the lease holder); another takes over from the stored file marks.
+  const watcherLease = new LeaseKeeper(lease.leases, 'cloudtrail-folder-watcher');
   const watcher = new CloudTrailFolderWatcher({
     root,
     service,
@@ -39,16 +50,17 @@ export async function startSamlDetection(config: Config, logger: Logger, clock: 
     maxRecordChars: cfg.maxRecordChars,
     wallClock: systemClock,
     logger,
+    isLeader: () => watcherLease.held,
   });
   if (sandbox) await watcher.scanOnce();
   watcher.start();
+  await lease(watcherLease);
   return {
     service,
     watcher,
     sandbox,
     close: async () => {
       await watcher.stop();
-      marks.close();
       service.close();
     },
   };

@@ -1,5 +1,5 @@
 // What incident subscribers receive. Published by the fetcher, the incoming mirror and closeIncident, each
-// after logging it in the incident event log (src/fetch/incident-event-log.ts), which gives it its id.
+// after logging it in the incident event log (src/store/event-log.ts), which gives it its id.
 import type { Incident } from './saas-security.js';
 
 export const INCIDENT_EVENT_KINDS = ['FETCHED', 'MIRRORED', 'CLOSED', 'REOPENED'] as const;

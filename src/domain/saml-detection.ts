@@ -45,8 +45,12 @@ export const SAML_DETECTION_EVENT_KINDS = ['CREATED', 'UPDATED'] as const;
 export type SamlDetectionEventKind = (typeof SAML_DETECTION_EVENT_KINDS)[number];
 
 export interface SamlDetectionEvent {
+  /** From the SAML detection event log: the same on every instance; resume with samlDetectionEvents(after:). */
+  id: number;
   kind: SamlDetectionEventKind;
   detection: SamlDetection;
+  /** ISO-8601: when it was logged. */
+  at: string;
 }
 
 /** One matched CloudTrail record of a detection. */

@@ -1,5 +1,5 @@
 // An STA alert received by mail, the playbook run it started, and the events published as both change.
-// Everything here is stored as JSON in the DurableStore and may cross Redis: times are ISO-8601 strings.
+// Everything here is stored as JSON (src/store/sta-alerts.ts) and may cross Redis: times are ISO-8601 strings.
 
 export const STA_ALERT_KINDS = ['PUSH_REJECTION', 'ACCOUNT_LOCKOUT'] as const;
 export type StaAlertKind = (typeof STA_ALERT_KINDS)[number];
@@ -131,6 +131,8 @@ export const STA_ALERT_EVENT_TYPES = [
 export type StaAlertEventType = (typeof STA_ALERT_EVENT_TYPES)[number];
 
 export interface StaAlertEvent {
+  /** From the STA alert event log: the same on every instance; resume with staAlertEvents(after:). */
+  id: number;
   type: StaAlertEventType;
   alert: StaAlert;
   /** The step the event is about, for STEP_*, WAITING and RUN_FAILED. */

@@ -29,6 +29,8 @@ export interface SyncDeps {
   clock: Clock;
   logger: Logger;
   config: IncidentFetchConfig;
+  /** Whether this instance runs the job now (its lease); absent: always (tests driving runOnce). */
+  isLeader?: () => boolean;
 }
 
 export function initialState(config: IncidentFetchConfig, now: number): FetchState {
@@ -36,8 +38,8 @@ export function initialState(config: IncidentFetchConfig, now: number): FetchSta
   return { windowStart: iso(start), cursor: iso(start), mirrorCursor: iso(start), fetchedTotal: 0, lastRunAt: null, lastError: null };
 }
 
-export function currentState(deps: Pick<SyncDeps, 'store' | 'config' | 'clock'>): FetchState {
-  return deps.store.state() ?? initialState(deps.config, deps.clock.now());
+export async function currentState(deps: Pick<SyncDeps, 'store' | 'config' | 'clock'>): Promise<FetchState> {
+  return (await deps.store.state()) ?? initialState(deps.config, deps.clock.now());
 }
 
 export function publishAll(pubsub: GatewayPubSub, events: readonly IncidentEvent[]): void {
@@ -51,7 +53,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
   let fetched = 0;
   let pages = 0;
   while (fetched < config.maxFetch && pages < MAX_PAGES_PER_RUN) {
-    const state = currentState(deps);
+    const state = await currentState(deps);
     const from = Date.parse(state.cursor);
     const windowStart = Date.parse(state.windowStart);
     const limit = apiPageSize(Math.min(FETCH_PAGE_SIZE, config.maxFetch - fetched));
@@ -61,6 +63,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
     const now = iso(clock.now());
     const records: StoredIncident[] = [];
     const handled: number[] = [];
+    const stored = await store.known(page.resources.map((w) => w.incident_id));
     let stoppedEarly = false;
     for (const w of page.resources) {
       if (fetched + records.length >= config.maxFetch) {
@@ -74,7 +77,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
         continue;
       }
       handled.push(updated);
-      if (store.has(w.incident_id) || records.some((r) => r.wire.incident_id === w.incident_id)) continue;
+      if (stored.has(w.incident_id) || records.some((r) => r.wire.incident_id === w.incident_id)) continue;
       const created = parseApiDate(w.created_at)?.getTime();
       if (created !== undefined && created < windowStart) continue;
       // Closed at the source already: with close-mirrored on, closed in the gateway at once (the reference
@@ -95,7 +98,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
     }
     const { next, stuck } = advanceCursor(from, handled, !stoppedEarly && page.resources.length >= limit);
     if (stuck) logger.warn({ from: state.cursor, limit }, 'a full page of incidents shares one updated_at: moving past it by 1 ms');
-    const events = store.commit(
+    const events = await store.commit(
       records,
       { ...state, cursor: iso(next), fetchedTotal: state.fetchedTotal + records.length },
       records.map((r) => ({ kind: 'FETCHED', incident: storedIncident(r), changedFields: [], at: now })),

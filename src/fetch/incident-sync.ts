@@ -59,9 +59,16 @@ export class IncidentSync {
     return this.deps.store;
   }
 
-  /** Runs at once, then every interval. */
+  /** Runs at once, then every interval (each run only while this instance holds the job's lease). */
   start(): void {
     if (!this.deps.config.enabled || this.stopped) return;
+    this.schedule(0);
+  }
+
+  /** This instance just took the job over: run now rather than at the next interval. */
+  kick(): void {
+    if (!this.deps.config.enabled || this.stopped || this.current) return;
+    if (this.timer) clearTimeout(this.timer);
     this.schedule(0);
   }
 
@@ -82,8 +89,8 @@ export class IncidentSync {
     this.deps.store.close();
   }
 
-  status(): FetchStatus {
-    const state = currentState(this.deps);
+  async status(): Promise<FetchStatus> {
+    const state = await currentState(this.deps);
     return {
       enabled: this.deps.config.enabled,
       running: this.current !== null,
@@ -92,7 +99,7 @@ export class IncidentSync {
       cursor: state.cursor,
       mirrorCursor: state.mirrorCursor,
       fetchedTotal: state.fetchedTotal,
-      storedIncidents: this.deps.store.size,
+      storedIncidents: await this.deps.store.size(),
       lastRunFetched: this.last.fetched,
       lastRunMirrored: this.last.mirrored,
       lastError: state.lastError,
@@ -105,6 +112,7 @@ export class IncidentSync {
     this.nextRunAt = this.deps.clock.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = null;
+      if (this.deps.isLeader && !this.deps.isLeader()) return this.schedule(this.deps.config.intervalMs);
       void this.runOnce().finally(() => this.schedule(this.delayMs));
     }, delayMs);
     this.timer.unref();
@@ -132,7 +140,16 @@ export class IncidentSync {
     }
     this.backOff(code !== null && BACKOFF_CODES.has(code));
     if (summary.error) logger.warn({ code, nextRunInMs: this.delayMs, err: code ? undefined : summary.error }, 'incident fetch run failed; retrying later');
-    if (!this.stopped) store.commit([], { ...currentState(this.deps), lastRunAt: iso(clock.now()), lastError: summary.error });
+    if (!this.stopped) await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
+    const retention = this.deps.config.retentionMs;
+    if (retention !== null && !this.stopped) {
+      // Through the indexes on fetched_at and the events' at: cheap enough to do after every run.
+      const pruned = await store.pruneBefore(iso(clock.now() - retention)).catch((e: unknown) => {
+        logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'pruning old incidents failed; retrying after the next run');
+        return { incidents: 0, events: 0 };
+      });
+      if (pruned.incidents || pruned.events) logger.info(pruned, 'pruned incident records and events older than SECGRAPH_INCIDENT_RETENTION');
+    }
     if (summary.fetched || summary.mirrored) logger.info({ fetched: summary.fetched, mirrored: summary.mirrored }, 'incident fetch run');
     this.last = summary;
     return summary;

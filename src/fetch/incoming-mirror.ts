@@ -26,17 +26,17 @@ export function changedMirroredFields(before: WireIncident, after: WireIncident)
 
 export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number; pages: number }> {
   const { store, clock, logger, config } = deps;
-  if (!store.hasIncomingIncidents) {
+  if (!(await store.hasIncomingIncidents())) {
     // Nothing to mirror in. Anything fetched later is fetched as it is then, so the mirror may start
     // from the fetch cursor instead of scanning the whole window when the first such incident arrives.
-    const state = currentState(deps);
-    if (state.mirrorCursor < state.cursor) store.commit([], { ...state, mirrorCursor: state.cursor });
+    const state = await currentState(deps);
+    if (state.mirrorCursor < state.cursor) await store.commit([], { ...state, mirrorCursor: state.cursor });
     return { mirrored: 0, pages: 0 };
   }
   let mirrored = 0;
   let pages = 0;
   while (pages < MIRROR_MAX_PAGES) {
-    const state = currentState(deps);
+    const state = await currentState(deps);
     const from = Date.parse(state.mirrorCursor);
     const page = await readPage(deps.source, from, {}, MIRROR_PAGE_SIZE);
     pages += 1;
@@ -44,11 +44,12 @@ export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number
     const updates = new Map<number, StoredIncident>();
     const events: NewIncidentEvent[] = [];
     const handled: number[] = [];
+    const stored = await store.getMany(page.resources.map((w) => w.incident_id));
     for (const w of page.resources) {
       const updated = updatedAtMs(w);
       if (updated === null) continue;
       handled.push(updated);
-      const before = updates.get(w.incident_id) ?? store.get(w.incident_id);
+      const before = updates.get(w.incident_id) ?? stored.get(w.incident_id);
       if (!before || !mirrorsIncoming(before.gateway.mirrorDirection)) continue;
       const changed = changedMirroredFields(before.wire, w);
       if (changed.length === 0) continue;
@@ -70,7 +71,7 @@ export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number
     }
     const { next, stuck } = advanceCursor(from, handled, page.resources.length >= MIRROR_PAGE_SIZE);
     if (stuck) logger.warn({ from: state.mirrorCursor }, 'a full page of modified incidents shares one updated_at: moving past it by 1 ms');
-    publishAll(deps.pubsub, store.commit([...updates.values()], { ...state, mirrorCursor: iso(next) }, events));
+    publishAll(deps.pubsub, await store.commit([...updates.values()], { ...state, mirrorCursor: iso(next) }, events));
     mirrored += updates.size;
     if (page.resources.length < MIRROR_PAGE_SIZE) break;
   }

@@ -1,6 +1,6 @@
 // Watches a local copy of a CloudTrail bucket (AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/…)
 // and ingests each log file once. Digest and Insight files are other log types and are skipped. What was
-// read is kept in a DurableStore, so a restart carries on with the new files only. Polling, not fs.watch:
+// read is kept in the cloudtrail_files table, so a restart carries on with the new files only. Polling, not fs.watch:
 // recursive watches are unreliable on Linux and on network mounts, and a poll also picks up what arrived
 // while the gateway was down.
 import { createReadStream } from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Clock } from '../clock.js';
 import type { IngestSummary, SamlDetectionService } from '../detection/saml-detection-service.js';
 import type { Logger } from '../logger.js';
-import type { DurableStore } from '../store/durable-store.js';
+import type { FileMarks } from '../store/file-marks.js';
 import { ingestCloudTrailStream } from './cloudtrail-stream.js';
 
 /** A log file's path below the watched root. */
@@ -17,15 +17,7 @@ const LOG_FILE = /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?[^/]+\/CloudTrail\/[^/]+\/\
 const SKIPPED_DIRS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
 const SKIPPED_NAMES = /_CloudTrail-(?:Digest|Insight)_/;
 
-export interface FileMark {
-  size: number;
-  mtimeMs: number;
-  accepted: number;
-  rejected: number;
-  matched: number;
-  /** Why the file could not be read through, if it could not. */
-  error: string | null;
-}
+export type { FileMark } from '../store/file-marks.js';
 
 export interface FolderScan {
   filesRead: string[];
@@ -36,13 +28,15 @@ export interface FolderWatcherOptions {
   root: string;
   service: SamlDetectionService;
   /** Relative path → what reading it gave. */
-  marks: DurableStore<FileMark>;
+  marks: FileMarks;
   pollIntervalMs: number;
   settleMs: number;
   maxRecordChars: number;
   /** Wall time to compare file modification times with (the filesystem's clock, not the event clock). */
   wallClock: Clock;
   logger: Logger;
+  /** Whether this instance watches the folder now (its lease); absent: always. */
+  isLeader?: () => boolean;
 }
 
 /** True for the paths of CloudTrail log files (not digests, not insights). */
@@ -60,7 +54,7 @@ export class CloudTrailFolderWatcher {
 
   start(): void {
     const tick = () => {
-      void this.scanOnce()
+      void (this.opts.isLeader && !this.opts.isLeader() ? Promise.resolve() : this.scanOnce())
         .catch((e: unknown) => this.opts.logger.error({ err: e, root: this.opts.root }, 'CloudTrail folder scan failed'))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollIntervalMs).unref();
@@ -87,7 +81,7 @@ export class CloudTrailFolderWatcher {
     const result: FolderScan = { filesRead: [], summaries: [] };
     for await (const rel of this.walk('')) {
       if (this.stopped) break;
-      if (!isCloudTrailLogFile(rel) || this.opts.marks.has(rel)) continue;
+      if (!isCloudTrailLogFile(rel) || (await this.opts.marks.has(rel))) continue;
       const full = path.join(this.opts.root, rel);
       const info = await stat(full).catch(() => null);
       if (!info?.isFile() || this.opts.wallClock.now() - info.mtimeMs < this.opts.settleMs) continue;
@@ -119,8 +113,8 @@ export class CloudTrailFolderWatcher {
       error = (e as Error).message;
       session.reject(error);
     }
-    const summary = session.finish();
-    this.opts.marks.set(rel, { size, mtimeMs, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, error });
+    const summary = await session.finish();
+    await this.opts.marks.set(rel, { size, mtimeMs, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, error });
     const log = { file: rel, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched };
     if (error || summary.rejected) this.opts.logger.warn({ ...log, error, rejections: summary.rejections.slice(0, 5) }, 'CloudTrail file read with rejections');
     else this.opts.logger.debug(log, 'CloudTrail file read');

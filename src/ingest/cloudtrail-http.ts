@@ -73,7 +73,7 @@ async function handleIngest(request: Request, services: Services, authenticator:
       maxRecordChars: services.config.samlDetection.maxRecordChars,
     }));
   } catch (e) {
-    const summary = session.finish();
+    const summary = await session.finish();
     if (e instanceof BodyTooLargeError) {
       log.warn({ limit, accepted: summary.accepted }, 'CloudTrail body cut off: too large');
       return failure(413, 'BAD_USER_INPUT', `${e.message} (CLOUDTRAIL_INGEST_MAX_BYTES)`, partial(summary));
@@ -84,7 +84,7 @@ async function handleIngest(request: Request, services: Services, authenticator:
     }
     throw e;
   }
-  const summary = session.finish();
+  const summary = await session.finish();
   if (!sawJson) return failure(400, 'BAD_USER_INPUT', 'the body is empty: send a CloudTrail log file, a record or JSON lines');
   if (session.jsonValues === 0 && summary.rejected > 0) {
     // Not one value parsed: the body as a whole is not JSON, not a file with some bad records.

@@ -62,6 +62,8 @@ export async function ingestCloudTrailStream(
       decompressed += (chunk as Uint8Array).byteLength;
       if (decompressed > opts.maxBytes) throw new BodyTooLargeError(opts.maxBytes);
       scanner.push(decoder.decode(chunk as Uint8Array, { stream: true }));
+      // Matches are stored while the body streams; a reader faster than the database waits here.
+      await session.drain();
     }
   } catch (e) {
     if (e instanceof BodyTooLargeError) {

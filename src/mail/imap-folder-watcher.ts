@@ -8,12 +8,14 @@
 //
 // New mail is noticed through IDLE; a sync also runs every pollSeconds in case IDLE is missing or silently
 // stalls (polling as the fallback). Connection failures reconnect with backoff.
-import path from 'node:path';
 // imapflow is loaded when the watcher first connects: a gateway without a mailbox never pays for it.
 import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { StaAlertsMailConfig } from '../config.js';
 import { registerSecret, scrub, type Logger } from '../logger.js';
-import { DurableStore } from '../store/durable-store.js';
+import type { Database } from '../store/database.js';
+import { MailCursors, type FolderCursor } from '../store/mail-cursors.js';
+
+export type { FolderCursor } from '../store/mail-cursors.js';
 
 export interface MailboxMessage {
   folder: string;
@@ -27,28 +29,20 @@ export interface MailboxMessage {
 /** Throwing leaves the message unhandled: it is offered again after a reconnect. */
 export type MailboxMessageHandler = (message: MailboxMessage) => Promise<void>;
 
-export interface FolderCursor {
-  uidValidity: string;
-  /** Every message up to this UID is handled. */
-  lastUid: number;
-}
-
 export interface ImapFolderWatcherOptions {
   mail: StaAlertsMailConfig;
-  dataDir: string;
+  database: Database;
   logger: Logger;
   onMessage: MailboxMessageHandler;
   /** Cap on the wait between reconnect attempts. */
   maxReconnectDelayMs?: number;
 }
 
-const CURSOR_FILE = 'sta-alert-mailbox.jsonl';
-
 export class ImapFolderWatcher {
   private readonly mail: StaAlertsMailConfig;
   private readonly logger: Logger;
   private readonly onMessage: MailboxMessageHandler;
-  private readonly cursors: DurableStore<FolderCursor>;
+  private readonly cursors: MailCursors;
   private readonly cursorKey: string;
   private readonly maxReconnectDelayMs: number;
   private stopped = true;
@@ -63,12 +57,12 @@ export class ImapFolderWatcher {
     this.onMessage = opts.onMessage;
     this.maxReconnectDelayMs = opts.maxReconnectDelayMs ?? 60_000;
     registerSecret(opts.mail.password);
-    this.cursors = DurableStore.open<FolderCursor>(path.join(opts.dataDir, CURSOR_FILE));
+    this.cursors = new MailCursors(opts.database.db);
     this.cursorKey = `${opts.mail.user}@${opts.mail.host}:${opts.mail.port}/${opts.mail.folder}`;
   }
 
   /** Where the watcher is in the folder (undefined before its first sync). */
-  cursor(): FolderCursor | undefined {
+  cursor(): Promise<FolderCursor | undefined> {
     return this.cursors.get(this.cursorKey);
   }
 
@@ -84,7 +78,6 @@ export class ImapFolderWatcher {
     this.client?.close();
     await this.loop;
     this.loop = null;
-    this.cursors.close();
   }
 
   private async run(): Promise<void> {
@@ -134,7 +127,7 @@ export class ImapFolderWatcher {
   private async sync(client: ImapFlow): Promise<void> {
     const mailbox = client.mailbox as MailboxObject;
     const uidValidity = String(mailbox.uidValidity);
-    const cursor = this.cursor();
+    const cursor = await this.cursor();
     let uids: number[];
     /** First read of this folder: the cursor ends at least at the UIDs that existed then. */
     let floor = 0;
@@ -158,15 +151,15 @@ export class ImapFolderWatcher {
       } else {
         this.logger.info({ uid }, 'message vanished before it could be read (expunged)');
       }
-      this.advanceCursor(uidValidity, uid);
+      await this.advanceCursor(uidValidity, uid);
     }
-    this.advanceCursor(uidValidity, floor);
+    await this.advanceCursor(uidValidity, floor);
   }
 
-  private advanceCursor(uidValidity: string, uid: number): void {
-    const previous = this.cursor();
+  private async advanceCursor(uidValidity: string, uid: number): Promise<void> {
+    const previous = await this.cursor();
     const lastUid = Math.max(uid, previous?.uidValidity === uidValidity ? previous.lastUid : 0);
-    if (previous?.uidValidity !== uidValidity || previous.lastUid !== lastUid) this.cursors.set(this.cursorKey, { uidValidity, lastUid });
+    if (previous?.uidValidity !== uidValidity || previous.lastUid !== lastUid) await this.cursors.set(this.cursorKey, { uidValidity, lastUid });
   }
 
   /** Resolves on new mail (IDLE), after pollSeconds, when the connection closes, or on stop. */

@@ -3,13 +3,14 @@
 // its playbook) or dropped with a log line saying why.
 import type { StaAlertsMailConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Database } from '../store/database.js';
 import type { StaPlaybookRunner } from '../playbooks/sta-playbook-runner.js';
 import { ImapFolderWatcher, type FolderCursor, type MailboxMessage } from './imap-folder-watcher.js';
 import { readStaAlertMail } from './sta-alert-mail.js';
 
 export interface StaAlertMailListenerOptions {
   mail: StaAlertsMailConfig;
-  dataDir: string;
+  database: Database;
   logger: Logger;
   runner: StaPlaybookRunner;
   maxReconnectDelayMs?: number;
@@ -25,7 +26,7 @@ export class StaAlertMailListener {
     this.runner = opts.runner;
     this.watcher = new ImapFolderWatcher({
       mail: opts.mail,
-      dataDir: opts.dataDir,
+      database: opts.database,
       logger: opts.logger,
       onMessage: (m) => this.handle(m),
       ...(opts.maxReconnectDelayMs !== undefined ? { maxReconnectDelayMs: opts.maxReconnectDelayMs } : {}),
@@ -40,7 +41,7 @@ export class StaAlertMailListener {
     return this.watcher.stop();
   }
 
-  cursor(): FolderCursor | undefined {
+  cursor(): Promise<FolderCursor | undefined> {
     return this.watcher.cursor();
   }
 
@@ -53,7 +54,7 @@ export class StaAlertMailListener {
       return;
     }
     const receivedAt = message.internalDate && !Number.isNaN(message.internalDate.getTime()) ? message.internalDate.toISOString() : null;
-    const { alert, created } = this.runner.recordAlert({ ...result.alert, source, receivedAt });
+    const { alert, created } = await this.runner.recordAlert({ ...result.alert, source, receivedAt });
     if (!created) {
       this.logger.info({ source, alertId: alert.id, messageId: alert.messageId }, 'email already recorded as an STA alert: not handled again');
     } else if (!alert.userName) {

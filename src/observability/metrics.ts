@@ -57,8 +57,8 @@ export class GatewayMetrics implements UpstreamObserver {
       name: 'secgraph_incident_fetch_lag_seconds',
       help: 'Seconds since the last incident fetch run ended (NaN before the first)',
       registers: [this.registry],
-      collect() {
-        const at = metrics.services?.incidentSync?.status().lastRunAt;
+      async collect() {
+        const at = (await metrics.services?.incidentSync?.status())?.lastRunAt;
         this.set(at ? (metrics.now() - Date.parse(at)) / 1000 : Number.NaN);
       },
     });
@@ -66,8 +66,8 @@ export class GatewayMetrics implements UpstreamObserver {
       name: 'secgraph_incident_fetch_last_success_timestamp_seconds',
       help: 'When an incident fetch run last ended without error (Unix time; 0 if none yet)',
       registers: [this.registry],
-      collect() {
-        const status = metrics.services?.incidentSync?.status();
+      async collect() {
+        const status = await metrics.services?.incidentSync?.status();
         if (status?.lastRunAt && !status.lastError) metrics.lastFetchSuccess = Date.parse(status.lastRunAt) / 1000;
         this.set(metrics.lastFetchSuccess);
       },
@@ -77,9 +77,10 @@ export class GatewayMetrics implements UpstreamObserver {
       help: 'STA alert playbook runs by state',
       labelNames: ['state'] as const,
       registers: [this.registry],
-      collect() {
+      async collect() {
         const counts = Object.fromEntries(STA_RUN_STATES.map((s) => [s, 0])) as Record<string, number>;
-        for (const alert of metrics.services?.staAlerts.store.list() ?? []) if (alert.run) counts[alert.run.state] = (counts[alert.run.state] ?? 0) + 1;
+        // Counted in SQL (GROUP BY over the run_state column), not by reading every alert.
+        for (const [state, n] of Object.entries((await metrics.services?.staAlerts.store.rows.countByRunState()) ?? {})) counts[state] = n;
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
@@ -100,8 +101,8 @@ export class GatewayMetrics implements UpstreamObserver {
       name: 'secgraph_saml_detections',
       help: 'SAML detections (grouped alerts) held',
       registers: [this.registry],
-      collect() {
-        this.set(metrics.services?.samlDetection?.detections().length ?? 0);
+      async collect() {
+        this.set((await metrics.services?.samlDetection?.detectionCount()) ?? 0);
       },
     });
     new Gauge({

@@ -1,12 +1,14 @@
-// The STA alerts and their playbook runs, one record per alert in a DurableStore under SECGRAPH_DATA_DIR.
-// A write is durable before its events are published, so a subscriber never sees a state a crash could undo.
+// The STA alerts and their playbook runs, kept in the sta_alerts table (src/store/sta-alerts.ts). A write is
+// committed before its events are published, so a subscriber never sees a state a crash could undo.
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaStepName } from '../domain/sta-alert.js';
 import type { GatewayPubSub } from '../pubsub.js';
-import { DurableStore } from '../store/durable-store.js';
+import type { Database } from '../store/database.js';
+import { EventLog } from '../store/event-log.js';
+import { StaAlertRows, type StaAlertQuery } from '../store/sta-alerts.js';
+import { isActive, OPEN_RUN_STATES } from './sta-playbooks.js';
 
-export const STA_ALERTS_FILE = 'sta-alerts.jsonl';
+export { StaleAlertError, type StaAlertQuery } from '../store/sta-alerts.js';
 
 /**
  * A stable id from the Message-ID (the same email seen twice, even after the mailbox was rebuilt with a new
@@ -22,51 +24,65 @@ export interface StaAlertChange {
   events: Array<{ type: StaAlertEventType; step?: StaStepName | null }>;
 }
 
+/** The run's next due time, if it is active: what the runner's timer looks for. */
+const dueAtOf = (a: StaAlert): string | null => (a.run && isActive(a.run) ? a.run.dueAt : null);
+
 export class StaAlertStore {
+  /** Every published event with its id, for staAlertEvents(after:). */
+  readonly events: EventLog<StaAlertEvent>;
+
   private constructor(
-    private readonly store: DurableStore<StaAlert>,
+    readonly rows: StaAlertRows,
     private readonly pubsub: GatewayPubSub,
-  ) {}
-
-  static open(dataDir: string, pubsub: GatewayPubSub): StaAlertStore {
-    return new StaAlertStore(DurableStore.open<StaAlert>(path.join(dataDir, STA_ALERTS_FILE)), pubsub);
+    database: Database,
+  ) {
+    this.events = new EventLog<StaAlertEvent>(database.db, 'sta-alert', 'STA alert events');
   }
 
-  has(id: string): boolean {
-    return this.store.has(id);
+  static open(database: Database, pubsub: GatewayPubSub): StaAlertStore {
+    return new StaAlertStore(new StaAlertRows(database.db, dueAtOf), pubsub, database);
   }
 
-  /** A copy: callers change it and hand it back to save(). */
-  get(id: string): StaAlert | undefined {
-    const a = this.store.get(id);
-    return a ? structuredClone(a) : undefined;
+  has(id: string): Promise<boolean> {
+    return this.rows.has(id);
   }
 
-  /** Every alert, newest first (copies). */
-  list(): StaAlert[] {
-    return this.newestFirst().map((a) => structuredClone(a));
+  /** The alert as stored: callers change it and hand it back to save(). */
+  get(id: string): Promise<StaAlert | undefined> {
+    return this.rows.get(id);
   }
 
-  /** Every alert, newest first, WITHOUT copying: for scans that only read. */
-  newestFirst(): ReadonlyArray<Readonly<StaAlert>> {
-    return [...this.store.values()].sort((a, b) => b.recordedAt.localeCompare(a.recordedAt) || b.id.localeCompare(a.id));
+  /** Alerts matching `q`, newest first, at most `limit`. */
+  list(q: StaAlertQuery, limit: number): Promise<StaAlert[]> {
+    return this.rows.list(q, limit);
   }
 
-  /** All changes in one durable write, then their events. */
-  save(changes: StaAlertChange[], at: string): void {
-    if (changes.length === 0) return;
-    this.store.setMany(changes.map((c) => [c.alert.id, c.alert] as const));
-    for (const c of changes) {
-      // A snapshot: the caller goes on changing its alert object, and in-process subscribers resolve later.
+  /** The user's push-rejection (or other `kind`) alerts whose run is not over for good. */
+  openRunsOf(userName: string, kind: StaAlert['kind']): Promise<StaAlert[]> {
+    return this.rows.openRunsOf(userName, kind, OPEN_RUN_STATES);
+  }
+
+  /**
+   * All changes in one transaction, then their events. Throws StaleAlertError (writing nothing) when one of
+   * the alerts changed since it was read. With `insert`, a new alert whose id exists is not an error: the
+   * call returns false (another instance recorded the same email) and publishes nothing.
+   */
+  async save(changes: StaAlertChange[], at: string, opts: { insert?: boolean } = {}): Promise<boolean> {
+    if (changes.length === 0) return true;
+    // Snapshots taken before the write: the caller goes on changing its alert objects afterwards.
+    const events: Array<Omit<StaAlertEvent, 'id'>> = changes.flatMap((c) => {
       const snapshot = c.events.length ? structuredClone(c.alert) : c.alert;
-      for (const e of c.events) {
-        const event: StaAlertEvent = { type: e.type, alert: snapshot, step: e.step ?? null, at };
-        this.pubsub.publish('sta-alert:event', event);
-      }
-    }
+      return c.events.map((e) => ({ type: e.type, alert: snapshot, step: e.step ?? null, at }));
+    });
+    let logged: StaAlertEvent[] = [];
+    const saved = await this.rows.save(
+      changes.map((c) => c.alert),
+      { ...opts, alsoInTransaction: async (trx) => void (logged = await this.events.append(trx, events)) },
+    );
+    if (!saved) return false;
+    for (const event of logged) this.pubsub.publish('sta-alert:event', event);
+    return true;
   }
 
-  close(): void {
-    this.store.close();
-  }
+  close(): void {}
 }

@@ -9,7 +9,7 @@ import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError, StaStepNa
 import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '../errors.js';
 import { scrub, type Logger } from '../logger.js';
 import type { StaAlertMail } from '../mail/sta-alert-mail.js';
-import { staAlertId, type StaAlertChange, type StaAlertStore } from './sta-alert-store.js';
+import { StaleAlertError, staAlertId, type StaAlertChange, type StaAlertStore } from './sta-alert-store.js';
 import {
   closeText,
   isActive,
@@ -43,6 +43,8 @@ export interface StaPlaybookRunnerOptions {
   retryBaseMs?: number;
   /** Cap on one retry wait. */
   retryMaxMs?: number;
+  /** Whether this instance runs the timers now (its lease); absent: always. */
+  isLeader?: () => boolean;
 }
 
 /** An alert read from the mailbox, with where and when it arrived. */
@@ -63,8 +65,10 @@ export class StaPlaybookRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private readonly isLeader: () => boolean;
 
   constructor(opts: StaPlaybookRunnerOptions) {
+    this.isLeader = opts.isLeader ?? (() => true);
     this.store = opts.store;
     this.responder = opts.responder;
     this.clock = opts.clock;
@@ -82,9 +86,9 @@ export class StaPlaybookRunner {
    * Records an alert and its run in one durable write. The same email twice (same Message-ID) is one alert:
    * `created` is false and nothing else happens.
    */
-  recordAlert(mail: IncomingStaAlert): { alert: StaAlert; created: boolean } {
+  async recordAlert(mail: IncomingStaAlert): Promise<{ alert: StaAlert; created: boolean }> {
     const id = staAlertId(mail.messageId, mail.source);
-    const existing = this.store.get(id);
+    const existing = await this.store.get(id);
     if (existing) return { alert: existing, created: false };
     const now = this.iso();
     const alert: StaAlert = {
@@ -107,7 +111,10 @@ export class StaPlaybookRunner {
       source: mail.source,
       run: mail.userName ? newRun(id, mail.kind, this.settings, now) : null,
     };
-    this.store.save([{ alert, events: [{ type: 'RECORDED' }] }], now);
+    // Inserted only if absent: the same email read by two instances at once is still one alert.
+    if (!(await this.store.save([{ alert, events: [{ type: 'RECORDED' }] }], now, { insert: true }))) {
+      return { alert: (await this.store.get(id)) ?? alert, created: false };
+    }
     this.logger.info({ alertId: id, kind: alert.kind, userName: alert.userName, playbook: alert.run?.playbook ?? null }, 'STA alert recorded');
     this.wake();
     return { alert, created: true };
@@ -124,7 +131,7 @@ export class StaPlaybookRunner {
    */
   retry(alertId: string, by: string | null): Promise<StaAlert> {
     return this.enqueue(async () => {
-      const alert = this.alertWithRun(alertId);
+      const alert = await this.alertWithRun(alertId);
       const run = alert.run;
       const now = this.iso();
       if (run.state === 'RETRYING') {
@@ -151,7 +158,7 @@ export class StaPlaybookRunner {
       run.state = 'RUNNING';
       run.dueAt = now;
       run.updatedAt = now;
-      this.store.save([{ alert, events: [{ type: 'RETRY_REQUESTED' }] }], now);
+      await this.store.save([{ alert, events: [{ type: 'RETRY_REQUESTED' }] }], now);
       this.logger.info({ alertId, by }, 'STA playbook run retry requested');
       this.wake();
       return alert;
@@ -167,7 +174,7 @@ export class StaPlaybookRunner {
    */
   cancel(alertId: string, by: string | null, opts: { removeUserFromGroup?: boolean } = {}): Promise<StaAlert> {
     return this.enqueue(async () => {
-      const alert = this.alertWithRun(alertId);
+      const alert = await this.alertWithRun(alertId);
       const run = alert.run;
       if (TERMINAL_RUN_STATES.has(run.state)) throw badInput(`The run is already ${run.state}`, 'id');
       if (opts.removeUserFromGroup && run.playbook !== 'ADD_TO_UNUSUAL_ACTIVITY_GROUP') {
@@ -207,7 +214,7 @@ export class StaPlaybookRunner {
             ? `The user was added to "${run.groupName}" and stays there until removed by hand.`
             : '',
       ].filter(Boolean).join(' '));
-      this.store.save([{ alert, events: [...events, { type: 'CANCELLED' }, { type: 'CLOSED' }] }], now);
+      await this.store.save([{ alert, events: [...events, { type: 'CANCELLED' }, { type: 'CLOSED' }] }], now);
       this.logger.info({ alertId, by, removedFromGroup: removed }, 'STA playbook run cancelled');
       return alert;
     });
@@ -227,8 +234,8 @@ export class StaPlaybookRunner {
     await this.queue.catch(() => {});
   }
 
-  /** Something became due now (a new alert, a retry): tick soon instead of at the next timer. */
-  private wake(): void {
+  /** Something became due now (a new alert, a retry, the timers' lease taken over): tick soon. */
+  wake(): void {
     if (this.running) this.schedule(0);
   }
 
@@ -237,19 +244,21 @@ export class StaPlaybookRunner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
+      // Another instance holds the timers: look again at the next wake-up (at most a minute).
+      if (!this.isLeader()) return this.schedule(MAX_SLEEP_MS);
       void this.tick()
         .catch((e: unknown) => this.logger.error({ err: e }, 'STA playbook tick failed'))
-        .finally(() => this.schedule(this.untilNextDue()));
+        .then(() => this.untilNextDue())
+        .catch(() => MAX_SLEEP_MS)
+        .then((ms) => this.schedule(ms));
     }, delayMs);
     this.timer.unref();
   }
 
-  private untilNextDue(): number {
+  private async untilNextDue(): Promise<number> {
     const now = this.clock.now();
-    let next = now + MAX_SLEEP_MS;
-    for (const a of this.store.newestFirst()) {
-      if (a.run && isActive(a.run) && a.run.dueAt) next = Math.min(next, Date.parse(a.run.dueAt));
-    }
+    const due = await this.store.rows.nextDueAt();
+    const next = Math.min(now + MAX_SLEEP_MS, due ? Date.parse(due) : Infinity);
     return Math.max(0, next - now);
   }
 
@@ -265,33 +274,36 @@ export class StaPlaybookRunner {
     return typeof this.responder === 'function' ? this.responder(alert.instanceName) : this.responder;
   }
 
-  private alertWithRun(alertId: string): StaAlert & { run: StaPlaybookRun } {
-    const alert = this.store.get(alertId);
+  private async alertWithRun(alertId: string): Promise<StaAlert & { run: StaPlaybookRun }> {
+    const alert = await this.store.get(alertId);
     if (!alert) throw notFound(`There is no STA alert ${alertId}`);
     if (!alert.run) throw badInput(`STA alert ${alertId} has no playbook run (${alert.problem ?? 'none was started'})`, 'id');
     return alert as StaAlert & { run: StaPlaybookRun };
   }
 
   private async runDue(): Promise<void> {
-    const now = this.clock.now();
-    const due = this.store
-      .newestFirst()
-      .filter((a) => a.run && isActive(a.run) && a.run.dueAt !== null && Date.parse(a.run.dueAt) <= now)
-      .sort((a, b) => a.run!.dueAt!.localeCompare(b.run!.dueAt!) || a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id))
-      .map((a) => a.id);
-    for (const id of due) await this.advance(id);
+    const due = await this.store.rows.dueIds(this.iso());
+    for (const id of due) {
+      try {
+        await this.advance(id);
+      } catch (e) {
+        // Another instance (or an analyst's retry/cancel elsewhere) changed the run first: it has the step.
+        if (!(e instanceof StaleAlertError)) throw e;
+        this.logger.info({ alertId: id }, 'STA playbook run changed elsewhere meanwhile: left to whoever changed it');
+      }
+    }
   }
 
   /** Walks one run forward until it waits, fails or ends. */
   private async advance(alertId: string): Promise<void> {
     for (;;) {
-      const alert = this.store.get(alertId);
+      const alert = await this.store.get(alertId);
       const run = alert?.run ?? null;
       if (!alert || !alert.userName || !isActive(run) || run.dueAt === null || Date.parse(run.dueAt) > this.clock.now()) return;
       const step = currentStep(run);
       const now = this.iso();
       if (!step || step.name === 'CLOSE_ALERT') {
-        this.complete(alert, run, step, now);
+        await this.complete(alert, run, step, now);
         return;
       }
       if (step.name === 'WAIT') {
@@ -305,18 +317,18 @@ export class StaPlaybookRunner {
           run.state = 'WAITING';
           run.dueAt = step.nextAttemptAt;
           run.updatedAt = now;
-          this.store.save([{ alert, events: [] }], now);
+          await this.store.save([{ alert, events: [] }], now);
           return;
         }
         succeed(step, now);
         run.updatedAt = now;
-        this.store.save([{ alert, events: [{ type: 'STEP_SUCCEEDED', step: 'WAIT' }] }], now);
+        await this.store.save([{ alert, events: [{ type: 'STEP_SUCCEEDED', step: 'WAIT' }] }], now);
         continue;
       }
       if (step.status === 'FAILED' && step.nextAttemptAt && Date.parse(step.nextAttemptAt) > this.clock.now()) {
         run.state = 'RETRYING';
         run.dueAt = step.nextAttemptAt;
-        this.store.save([{ alert, events: [] }], now);
+        await this.store.save([{ alert, events: [] }], now);
         return;
       }
       await this.runStep(alert, run, step, now);
@@ -328,20 +340,22 @@ export class StaPlaybookRunner {
     const changes: StaAlertChange[] = [];
     // The reference looks for the older active incident when it finds the user already in the group; taking
     // over at the membership check (whatever it finds) keeps one stay and one removal per user.
-    if (step.name === 'CHECK_MEMBERSHIP' && step.attempts === 0) changes.push(...this.supersedeOlderRuns(alert, now));
+    if (step.name === 'CHECK_MEMBERSHIP' && step.attempts === 0) changes.push(...(await this.supersedeOlderRuns(alert, now)));
     step.status = 'RUNNING';
     step.attempts += 1;
     step.startedAt = now;
     step.nextAttemptAt = null;
     run.state = 'RUNNING';
     run.updatedAt = now;
-    // Written before the call: after a crash the step shows as started and is simply done again.
+    // Written before the call, and only if nobody changed the run since it was read: this write is the claim
+    // on the step (of two instances racing, one gets StaleAlertError and leaves the step alone). After a
+    // crash the step shows as started and is simply done again (the STA calls are idempotent).
     changes.push({ alert, events: [{ type: 'STEP_STARTED', step: step.name }] });
-    this.store.save(changes, now);
+    await this.store.save(changes, now);
 
     const userName = alert.userName ?? '';
     const log = { alertId: alert.id, step: step.name, attempt: step.attempts, userName };
-    const supersedesAnother = this.store.newestFirst().some((a) => a.run?.supersededBy === alert.id);
+    const supersedesAnother = await this.store.rows.supersedesAnother(alert.id);
     const action = stepAction(step.name, run, { userName, supersedesAnother });
     let error: StaStepError | null = null;
     let outcome: StepOutcome = {};
@@ -360,7 +374,7 @@ export class StaPlaybookRunner {
       if (isPermanent(error)) {
         run.state = 'FAILED';
         run.dueAt = null;
-        this.store.save([{ alert, events: [{ type: 'STEP_FAILED', step: step.name }, { type: 'RUN_FAILED', step: step.name }] }], done);
+        await this.store.save([{ alert, events: [{ type: 'STEP_FAILED', step: step.name }, { type: 'RUN_FAILED', step: step.name }] }], done);
         this.logger.warn({ ...log, code: error.code, detail: error.detail }, `STA playbook run failed, waiting for an analyst: ${error.message}`);
         return;
       }
@@ -368,7 +382,7 @@ export class StaPlaybookRunner {
       step.nextAttemptAt = new Date(this.clock.now() + wait).toISOString();
       run.state = 'RETRYING';
       run.dueAt = step.nextAttemptAt;
-      this.store.save([{ alert, events: [{ type: 'STEP_FAILED', step: step.name }] }], done);
+      await this.store.save([{ alert, events: [{ type: 'STEP_FAILED', step: step.name }] }], done);
       this.logger.warn({ ...log, code: error.code, retryAt: step.nextAttemptAt }, `STA playbook step failed, will retry: ${error.message}`);
       return;
     }
@@ -391,7 +405,7 @@ export class StaPlaybookRunner {
       events.push({ type: 'WAITING', step: 'WAIT' });
     }
     run.dueAt = done;
-    this.store.save([{ alert, events }], done);
+    await this.store.save([{ alert, events }], done);
     this.logger.info({ ...log, skipped: outcome.skip ?? [] }, 'STA playbook step succeeded');
   }
 
@@ -399,15 +413,13 @@ export class StaPlaybookRunner {
    * A push rejection for a user whose earlier push-rejection run is still active takes over from it, as the
    * reference closes the older incident as a duplicate and restarts the timer: one stay, one removal.
    */
-  private supersedeOlderRuns(alert: StaAlert, now: string): StaAlertChange[] {
-    const user = alert.userName?.trim().toLowerCase();
+  private async supersedeOlderRuns(alert: StaAlert, now: string): Promise<StaAlertChange[]> {
     const changes: StaAlertChange[] = [];
-    for (const candidate of this.store.newestFirst()) {
-      if (candidate.id === alert.id || candidate.kind !== 'PUSH_REJECTION' || !isOpen(candidate.run)) continue;
-      if (candidate.userName?.trim().toLowerCase() !== user) continue;
-      if (candidate.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
-      const other = this.store.get(candidate.id)!;
-      const run = other.run!;
+    if (!alert.userName) return changes;
+    for (const other of await this.store.openRunsOf(alert.userName, 'PUSH_REJECTION')) {
+      if (other.id === alert.id || !isOpen(other.run)) continue;
+      if (other.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
+      const run = other.run;
       for (const step of run.steps) if (!isSettled(step)) step.status = 'CANCELLED';
       run.state = 'SUPERSEDED';
       run.supersededBy = alert.id;
@@ -420,7 +432,7 @@ export class StaPlaybookRunner {
     return changes;
   }
 
-  private complete(alert: StaAlert, run: StaPlaybookRun, closeStep: StaPlaybookStep | undefined, now: string): void {
+  private async complete(alert: StaAlert, run: StaPlaybookRun, closeStep: StaPlaybookStep | undefined, now: string): Promise<void> {
     if (closeStep) {
       closeStep.attempts += 1;
       closeStep.startedAt = now;
@@ -431,7 +443,7 @@ export class StaPlaybookRunner {
     run.dueAt = null;
     const text = closeText(run);
     this.close(alert, now, text.reason, text.notes);
-    this.store.save([{ alert, events: [...(closeStep ? [{ type: 'STEP_SUCCEEDED' as const, step: closeStep.name }] : []), { type: 'CLOSED' }] }], now);
+    await this.store.save([{ alert, events: [...(closeStep ? [{ type: 'STEP_SUCCEEDED' as const, step: closeStep.name }] : []), { type: 'CLOSED' }] }], now);
     this.logger.info({ alertId: alert.id, playbook: run.playbook }, 'STA playbook run completed');
   }
 

@@ -10,6 +10,7 @@ import type {
   StaStepError,
   StaStepName,
 } from '../domain/sta-alert.js';
+import { STA_RUN_STATES } from '../domain/sta-alert.js';
 import { errorCodeOf, GatewayError } from '../errors.js';
 import type { StaResponder } from './sta-responder.js';
 
@@ -181,6 +182,8 @@ export function closeText(run: StaPlaybookRun): { reason: string; notes: string 
 
 /** Runs that are over for good. FAILED is not: an analyst may retry it. */
 export const TERMINAL_RUN_STATES: ReadonlySet<StaRunState> = new Set<StaRunState>(['COMPLETED', 'CANCELLED', 'SUPERSEDED']);
+/** Run states that are not over for good (see isOpen), for queries by run state. */
+export const OPEN_RUN_STATES: readonly StaRunState[] = STA_RUN_STATES.filter((s) => !TERMINAL_RUN_STATES.has(s));
 
 /** A run the runner works on by itself (running, waiting or retrying); FAILED waits for an analyst. */
 export function isActive(run: StaPlaybookRun | null): run is StaPlaybookRun {

@@ -4,8 +4,9 @@ import type { Context } from '../context.js';
 import type { IncidentEvent, IncidentEventKind } from '../domain/incident-event.js';
 import type { IncidentState, Severity } from '../domain/saas-security.js';
 import { badInput } from '../errors.js';
-import type { IncidentEventLog } from '../fetch/incident-event-log.js';
-import { boundedSubscription, type SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import type { EventLog } from '../store/event-log.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { resumableStream } from '../subscriptions/resumable-stream.js';
 
 export interface IncidentEventFilter {
   kinds?: readonly IncidentEventKind[] | null;
@@ -29,6 +30,8 @@ export function parseEventId(id: string, argument = 'after'): number {
   return Number(id);
 }
 
+type IncidentEventLog = EventLog<IncidentEvent>;
+
 function eventLog(ctx: Context): IncidentEventLog {
   const log = ctx.services.incidentSync?.store.events;
   if (!log) throw badInput('incident events are not logged: SaaS Security is not configured', 'after');
@@ -36,11 +39,11 @@ function eventLog(ctx: Context): IncidentEventLog {
 }
 
 /** The log's checkAfter, with a log line when the client asks for what the log cannot give. */
-function checkAfter(log: IncidentEventLog, after: number, ctx: Context): void {
+async function checkAfter(log: IncidentEventLog, after: number, ctx: Context): Promise<void> {
   try {
-    log.checkAfter(after);
+    await log.checkAfter(after);
   } catch (error) {
-    ctx.logger.warn({ after, oldest: log.oldestId, newest: log.lastId, reason: (error as Error).message }, 'incident events requested after an id the log cannot serve');
+    ctx.logger.warn({ after, reason: (error as Error).message }, 'incident events requested after an id the log cannot serve');
     throw error;
   }
 }
@@ -50,35 +53,25 @@ function checkAfter(log: IncidentEventLog, after: number, ctx: Context): void {
  * before the log is read; live events up to the log's newest id at that moment are skipped, as replay has
  * them. A bad or too old `after` fails the subscription before anything is subscribed.
  */
-export function incidentEventStream(
+export async function incidentEventStream(
   args: { filter?: IncidentEventFilter | null; after?: string | null },
   ctx: Context,
-): AsyncIterableIterator<IncidentEvent | SubscriptionFailure> {
+): Promise<AsyncIterableIterator<IncidentEvent | SubscriptionFailure>> {
   const after = args.after == null ? null : parseEventId(args.after);
   const log = after === null ? null : eventLog(ctx);
-  if (log && after !== null) checkAfter(log, after, ctx);
-  let replayedUpTo: number | null = null;
-  return boundedSubscription(ctx.services.pubsub.subscribe('incident:event'), {
+  if (log && after !== null) await checkAfter(log, after, ctx);
+  return resumableStream(ctx.services.pubsub.subscribe('incident:event'), log, after, (e) => matchesIncidentEventFilter(e, args.filter), {
     capacity: ctx.services.config.incidentFetch.subscriberBuffer,
-    accept: (e: IncidentEvent) => (replayedUpTo === null || e.id > replayedUpTo) && matchesIncidentEventFilter(e, args.filter),
-    ...(log && after !== null
-      ? {
-          replay: () => {
-            replayedUpTo = log.lastId;
-            return log.since(after).filter((e) => matchesIncidentEventFilter(e, args.filter));
-          },
-        }
-      : {}),
     onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'incidentEvents subscription ended'),
   });
 }
 
 /** A page of the event log: up to `first` kept events with id > after, oldest first. */
-export function listIncidentEvents(args: { after?: string | null; first?: number | null }, ctx: Context): IncidentEvent[] {
+export async function listIncidentEvents(args: { after?: string | null; first?: number | null }, ctx: Context): Promise<IncidentEvent[]> {
   const first = args.first ?? 100;
   if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput('first must be between 1 and 1000', 'first');
   const log = eventLog(ctx);
-  const after = args.after == null ? Math.max(0, (log.oldestId ?? log.lastId + 1) - 1) : parseEventId(args.after);
-  checkAfter(log, after, ctx);
+  const after = args.after == null ? Math.max(0, ((await log.oldestId()) ?? (await log.lastId()) + 1) - 1) : parseEventId(args.after);
+  await checkAfter(log, after, ctx);
   return log.since(after, first);
 }

@@ -111,7 +111,7 @@ export async function closeIncident(args: { id: string; category: CloseCategory 
   const id = parseIncidentId(args.id);
   const connector = saasSecurity(ctx);
   const sync = ctx.services.incidentSync;
-  const record = sync?.store.get(id);
+  const record = await sync?.store.get(id);
   if (sync && record) {
     // A fetched incident: closed upstream, then its gateway record.
     return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger }, record, args.category);
@@ -123,7 +123,7 @@ export async function closeIncident(args: { id: string; category: CloseCategory 
   if (!incident) throw notFound(`SaaS Security has no incident ${id}`);
   // No gateway record changes here, so the event is logged on its own (after the upstream accepted the close).
   const event = { kind: 'CLOSED' as const, incident, changedFields: changedFields(before, incident), at: new Date(ctx.services.clock.now()).toISOString() };
-  publishAll(ctx.services.pubsub, sync?.store.commit([], undefined, [event]) ?? []);
+  publishAll(ctx.services.pubsub, (await sync?.store.commit([], undefined, [event])) ?? []);
   ctx.logger.info({ incidentId: id, category: args.category }, 'incident closed');
   return incident;
 }

@@ -8,6 +8,9 @@ import { describeFunctionError } from '../detection/saml-rule.js';
 import { samlProviderOf, type SamlProvider } from '../detection/saml-triage.js';
 import type { SamlDetection, SamlDetectionEvent, SamlDetectionEventKind, SamlMatchedEvent } from '../domain/saml-detection.js';
 import { badInput, notConfigured } from '../errors.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { resumableStream } from '../subscriptions/resumable-stream.js';
+import { parseEventId } from './incident-events.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from './incidents.js';
 
 export function samlDetection(ctx: Context): SamlDetectionService {
@@ -51,17 +54,14 @@ function decodeKey(cursor: string): [string, string | number] {
   throw badInput('not a cursor this gateway issued', 'after');
 }
 
-/** Pages `items` (already in order) after the cursor's key, comparing with `cmp`. */
-function page<T>(items: T[], keyOf: (t: T) => [string, string | number], cmp: (a: [string, string | number], b: [string, string | number]) => number, args: PageArgs): Connection<T> {
-  const first = pageSize(args.first);
-  const after = args.after ? decodeKey(args.after) : null;
-  const rest = after ? items.filter((i) => cmp(keyOf(i), after) > 0) : items;
-  const edges = rest.slice(0, first).map((node) => ({ node, cursor: encodeKey(keyOf(node)) }));
+/** A connection from up to first + 1 items read in order after the cursor: the extra one means a next page. */
+function connection<T>(items: T[], first: number, keyOf: (t: T) => Key, hadCursor: boolean): Connection<T> {
+  const edges = items.slice(0, first).map((node) => ({ node, cursor: encodeKey(keyOf(node)) }));
   return {
     edges,
     pageInfo: {
-      hasNextPage: rest.length > first,
-      hasPreviousPage: Boolean(after),
+      hasNextPage: items.length > first,
+      hasPreviousPage: hadCursor,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
@@ -69,12 +69,9 @@ function page<T>(items: T[], keyOf: (t: T) => [string, string | number], cmp: (a
 }
 
 type Key = [string, string | number];
-const cmpStr = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
-/** Newest window first, then by id. */
-const detectionOrder = (a: Key, b: Key) => cmpStr(b[0], a[0]) || cmpStr(a[1], b[1]);
+/** Newest window first, then by id; the store orders the same way. */
 const detectionKey = (d: SamlDetection): Key => [d.firstEventAt, d.id];
 /** Matched events oldest first, then by arrival. */
-const eventOrder = (a: Key, b: Key) => cmpStr(a[0], b[0]) || cmpStr(a[1], b[1]);
 const eventKey = (e: SamlMatchedEvent): Key => [e.eventTime, e.n];
 
 export function matchesSamlDetectionFilter(d: SamlDetection, f: SamlDetectionFilter | null | undefined): boolean {
@@ -87,25 +84,33 @@ export function matchesSamlDetectionFilter(d: SamlDetection, f: SamlDetectionFil
   return true;
 }
 
-export function listSamlDetections(args: PageArgs & { filter?: SamlDetectionFilter | null }, ctx: Context): Connection<SamlDetection> {
+export async function listSamlDetections(args: PageArgs & { filter?: SamlDetectionFilter | null }, ctx: Context): Promise<Connection<SamlDetection>> {
   const f = args.filter;
   if (f?.from && f.to && f.from > f.to) throw badInput('filter.from is after filter.to', 'filter');
-  const items = samlDetection(ctx)
-    .detections()
-    .filter((d) => matchesSamlDetectionFilter(d, f))
-    .sort((a, b) => detectionOrder(detectionKey(a), detectionKey(b)));
-  return page(items, detectionKey, detectionOrder, args);
+  const first = pageSize(args.first);
+  const after = args.after ? decodeKey(args.after) : null;
+  const items = await samlDetection(ctx).detections(
+    {
+      from: f?.from?.toISOString() ?? null,
+      to: f?.to?.toISOString() ?? null,
+      accountIds: f?.accountIds ?? null,
+      actorArn: f?.actorArn ?? null,
+      after: after ? { firstEventAt: String(after[0]), id: String(after[1]) } : null,
+    },
+    first + 1,
+  );
+  return connection(items, first, detectionKey, Boolean(after));
 }
 
-export function getSamlDetection(args: { id: string }, ctx: Context): SamlDetection | null {
+export async function getSamlDetection(args: { id: string }, ctx: Context): Promise<SamlDetection | null> {
   return samlDetection(ctx).detection(args.id);
 }
 
-export function listSamlDetectionEvents(detection: SamlDetection, args: PageArgs, ctx: Context): Connection<SamlMatchedEvent> {
-  const items = samlDetection(ctx)
-    .eventsOf(detection.id)
-    .sort((a, b) => eventOrder(eventKey(a), eventKey(b)));
-  return page(items, eventKey, eventOrder, args);
+export async function listSamlDetectionEvents(detection: SamlDetection, args: PageArgs, ctx: Context): Promise<Connection<SamlMatchedEvent>> {
+  const first = pageSize(args.first);
+  const after = args.after ? decodeKey(args.after) : null;
+  const items = await samlDetection(ctx).eventsOf(detection.id, after ? { eventTime: String(after[0]), n: Number(after[1]) } : null, first + 1);
+  return connection(items, first, eventKey, Boolean(after));
 }
 
 export interface SamlRuleResult {
@@ -149,8 +154,9 @@ export function matchesSamlDetectionEventFilter(e: SamlDetectionEvent, f: SamlDe
 }
 
 /** The SAML provider a detection is about: that of the event that opened its window. */
-export function samlProviderOfDetection(detection: SamlDetection, ctx: Context): SamlProvider {
-  const first = samlDetection(ctx).eventsOf(detection.id)[0];
+export async function samlProviderOfDetection(detection: SamlDetection, ctx: Context): Promise<SamlProvider> {
+  // The earliest event: a window opens at its first match's eventTime and only later ones join it.
+  const [first] = await samlDetection(ctx).eventsOf(detection.id, null, 1);
   return first ? samlProviderOf(first.record) : { arn: null, name: null };
 }
 
@@ -162,4 +168,18 @@ export interface SamlDetectionStatus {
 export function getSamlDetectionStatus(ctx: Context): SamlDetectionStatus {
   const s = samlDetection(ctx);
   return { ignoredPrincipals: s.ignoreList.entries, suppressedEvents: s.suppressedEvents };
+}
+
+/** samlDetectionEvents: live, or with `after` the logged events after that id first (on any instance). */
+export async function samlDetectionEventStream(
+  args: { filter?: SamlDetectionEventFilter | null; after?: string | null },
+  ctx: Context,
+): Promise<AsyncIterableIterator<SamlDetectionEvent | SubscriptionFailure>> {
+  const log = samlDetection(ctx).eventLog;
+  const after = args.after == null ? null : parseEventId(args.after);
+  if (after !== null) await log.checkAfter(after);
+  return resumableStream(ctx.services.pubsub.subscribe('saml:detection'), after === null ? null : log, after, (e) => matchesSamlDetectionEventFilter(e, args.filter), {
+    capacity: ctx.services.config.incidentFetch.subscriberBuffer,
+    onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'samlDetectionEvents subscription ended'),
+  });
 }

@@ -2,6 +2,9 @@
 import type { Context } from '../context.js';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaAlertKind, StaAlertState, StaRunState } from '../domain/sta-alert.js';
 import { badInput } from '../errors.js';
+import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { resumableStream } from '../subscriptions/resumable-stream.js';
+import { parseEventId } from './incident-events.js';
 import type { Connection } from './incidents.js';
 
 export const DEFAULT_ALERT_PAGE = 50;
@@ -43,19 +46,29 @@ function decodeAlertCursor(cursor: string): { r: string; i: string } {
   throw badInput('not a cursor this gateway issued', 'after');
 }
 
-export function listStaAlerts(
+export async function listStaAlerts(
   args: { filter?: StaAlertFilter | null; first?: number | null; after?: string | null },
   ctx: Context,
-): Connection<StaAlert> {
+): Promise<Connection<StaAlert>> {
   const first = args.first ?? DEFAULT_ALERT_PAGE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_ALERT_PAGE) throw badInput(`first must be between 1 and ${MAX_ALERT_PAGE}`, 'first');
   const after = args.after ? decodeAlertCursor(args.after) : null;
-  // The store lists newest first by (recordedAt, id) descending: "after" means strictly older.
-  const matching = ctx.services.staAlerts.store
-    .newestFirst()
-    .filter((a) => matchesStaAlertFilter(a, args.filter))
-    .filter((a) => !after || a.recordedAt < after.r || (a.recordedAt === after.r && a.id < after.i));
-  const page = matching.slice(0, first).map((a) => structuredClone(a) as StaAlert);
+  // The store lists newest first by (recordedAt, id) descending: "after" means strictly older. One more
+  // than asked tells whether there is a next page.
+  const f = args.filter;
+  const matching = await ctx.services.staAlerts.store.list(
+    {
+      kinds: f?.kinds ?? null,
+      states: f?.states ?? null,
+      runStates: f?.runStates ?? null,
+      userName: f?.userName ?? null,
+      recordedFrom: f?.recordedFrom?.toISOString() ?? null,
+      recordedTo: f?.recordedTo?.toISOString() ?? null,
+      before: after ? { recordedAt: after.r, id: after.i } : null,
+    },
+    first + 1,
+  );
+  const page = matching.slice(0, first);
   const edges = page.map((node) => ({ node, cursor: encodeAlertCursor(node) }));
   return {
     edges,
@@ -68,8 +81,8 @@ export function listStaAlerts(
   };
 }
 
-export function getStaAlert(args: { id: string }, ctx: Context): StaAlert | null {
-  return ctx.services.staAlerts.store.get(args.id.trim()) ?? null;
+export async function getStaAlert(args: { id: string }, ctx: Context): Promise<StaAlert | null> {
+  return (await ctx.services.staAlerts.store.get(args.id.trim())) ?? null;
 }
 
 export function retryStaPlaybookRun(args: { id: string }, ctx: Context): Promise<StaAlert> {
@@ -90,4 +103,18 @@ export function matchesStaAlertEventFilter(e: StaAlertEvent, f: StaAlertEventFil
   if (!f) return true;
   if (f.types?.length && !f.types.includes(e.type)) return false;
   return matchesStaAlertFilter(e.alert, { kinds: f.kinds ?? null, userName: f.userName ?? null });
+}
+
+/** staAlertEvents: live, or with `after` the logged events after that id first (on any instance). */
+export async function staAlertEventStream(
+  args: { filter?: StaAlertEventFilter | null; after?: string | null },
+  ctx: Context,
+): Promise<AsyncIterableIterator<StaAlertEvent | SubscriptionFailure>> {
+  const log = ctx.services.staAlerts.store.events;
+  const after = args.after == null ? null : parseEventId(args.after);
+  if (after !== null) await log.checkAfter(after);
+  return resumableStream(ctx.services.pubsub.subscribe('sta-alert:event'), after === null ? null : log, after, (e) => matchesStaAlertEventFilter(e, args.filter), {
+    capacity: ctx.services.config.incidentFetch.subscriberBuffer,
+    onDrop: (reason) => ctx.logger.warn({ reason: reason.message }, 'staAlertEvents subscription ended'),
+  });
 }

@@ -1,11 +1,14 @@
-// Gateway-level facts for clients: which upstreams are real and which are the built-in sandboxes, and what the
-// caller's key may do (the console hides actions a key cannot perform).
+// Gateway-level facts for clients: which upstreams are real and which are the built-in sandboxes, this
+// instance, which instance runs which background job, and what the caller's key may do (the console hides
+// actions a key cannot perform).
+import { gatewayLeases, type GatewayLease } from '../resolvers/gateway.js';
 import { builder } from './builder.js';
 import { GATEWAY_VERSION } from '../version.js';
 
 interface GatewayInfo {
   version: string;
   sandboxes: readonly string[];
+  instance: string;
 }
 
 interface Viewer {
@@ -18,6 +21,17 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   fields: (t) => ({
     open: t.exposeBoolean('open', { description: 'The gateway has no API keys configured: every caller has every scope.' }),
     scopes: t.exposeStringList('scopes', { description: 'The scopes of the key that made this request: read, respond, ingest.' }),
+  }),
+});
+
+const GatewayLeaseRef = builder.objectRef<GatewayLease>('GatewayLease').implement({
+  description: 'A background job and the instance running it (SECGRAPH_LEADER_LEASE_MS; see README "Running several instances").',
+  fields: (t) => ({
+    job: t.exposeString('job', { description: 'incident-fetch, sta-playbook-timers, cloudtrail-folder-watcher or sta-alert-mail.' }),
+    holder: t.exposeString('holder', { description: 'The instance id (host:pid:random) holding the lease.' }),
+    heldHere: t.exposeBoolean('heldHere', { description: 'Whether the instance answering this query holds it.' }),
+    expiresAt: t.field({ type: 'DateTime', resolve: (l) => l.expiresAt, description: 'When another instance may take the job over unless the holder renews.' }),
+    acquiredAt: t.field({ type: 'DateTime', resolve: (l) => l.acquiredAt }),
   }),
 });
 
@@ -34,6 +48,8 @@ const GatewayInfoRef = builder.objectRef<GatewayInfo>('GatewayInfo').implement({
         scopes: ctx.principal ? [...ctx.principal.scopes].sort() : [],
       }),
     }),
+    instance: t.exposeString('instance', { description: 'The id of the instance that answered (host:pid:random).' }),
+    leases: t.field({ type: [GatewayLeaseRef], resolve: (_info, _args, ctx) => gatewayLeases(ctx) }),
   }),
 });
 
@@ -41,6 +57,6 @@ builder.queryField('gateway', (t) =>
   t.field({
     type: GatewayInfoRef,
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => ({ version: GATEWAY_VERSION, sandboxes: ctx.services.sandboxes }),
+    resolve: (_root, _args, ctx) => ({ version: GATEWAY_VERSION, sandboxes: ctx.services.sandboxes, instance: ctx.services.leases.instanceId }),
   }),
 );

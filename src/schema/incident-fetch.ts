@@ -15,30 +15,30 @@ builder.objectFields(IncidentRef, (t) => ({
     type: MirrorDirectionRef,
     nullable: true,
     description: 'Gateway-side. Null for incidents the fetcher never stored (as are the other gateway fields).',
-    resolve: (i, _args, ctx) => gatewayRecord(i, ctx)?.mirrorDirection ?? null,
+    resolve: async (i, _args, ctx) => (await gatewayRecord(i, ctx))?.mirrorDirection ?? null,
   }),
-  fetchedAt: t.field({ type: 'DateTime', nullable: true, resolve: (i, _a, ctx) => gatewayRecord(i, ctx)?.fetchedAt ?? null }),
+  fetchedAt: t.field({ type: 'DateTime', nullable: true, resolve: async (i, _a, ctx) => (await gatewayRecord(i, ctx))?.fetchedAt ?? null }),
   lastMirroredAt: t.field({
     type: 'DateTime',
     nullable: true,
     description: 'Last time the gateway record was synced with the upstream (fetch, incoming change, or close pushed upstream).',
-    resolve: (i, _a, ctx) => gatewayRecord(i, ctx)?.lastMirroredAt ?? null,
+    resolve: async (i, _a, ctx) => (await gatewayRecord(i, ctx))?.lastMirroredAt ?? null,
   }),
   mirrorError: t.string({
     nullable: true,
     description: 'Why the last push upstream failed; cleared by the next one that succeeds.',
-    resolve: (i, _a, ctx) => gatewayRecord(i, ctx)?.mirrorError ?? null,
+    resolve: async (i, _a, ctx) => (await gatewayRecord(i, ctx))?.mirrorError ?? null,
   }),
   gatewayState: t.field({
     type: IncidentStateRef,
     nullable: true,
     description: "The gateway record's state. CLOSED after closeIncident, or after an upstream close with SAAS_SECURITY_CLOSE_MIRRORED; `state` stays the upstream's.",
-    resolve: (i, _a, ctx) => gatewayRecord(i, ctx)?.gatewayState ?? null,
+    resolve: async (i, _a, ctx) => (await gatewayRecord(i, ctx))?.gatewayState ?? null,
   }),
   closeReason: t.string({
     nullable: true,
     description: '"Closed in secgraph: <category>" or "From SaasSecurity: <category>".',
-    resolve: (i, _a, ctx) => gatewayRecord(i, ctx)?.closeReason ?? null,
+    resolve: async (i, _a, ctx) => (await gatewayRecord(i, ctx))?.closeReason ?? null,
   }),
 }));
 

@@ -1,6 +1,5 @@
 // SAML detections: Panther's AWS.Suspicious.SAML.Activity alerts over CloudTrail, their matched events, a
 // rule sandbox (evaluateSamlRule) and live CREATED/UPDATED events. (`actor: StaUser` is in sta-joins.ts.)
-import { filter, pipe } from 'graphql-yoga';
 import type { Indicators } from '../detection/cloudtrail-indicators.js';
 import { PANTHER_SEVERITIES } from '../detection/rule-spec.js';
 import {
@@ -16,12 +15,13 @@ import {
   listSamlDetectionEvents,
   listSamlDetections,
   getSamlDetectionStatus,
-  matchesSamlDetectionEventFilter,
+  samlDetectionEventStream,
   samlProviderOfDetection,
   type SamlDetectionStatus,
   type SamlRuleResult,
 } from '../resolvers/saml-detections.js';
 import { samlProviderOf } from '../detection/saml-triage.js';
+import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { builder } from './builder.js';
 
 const AlertSeverityRef = builder.enumType('AlertSeverity', {
@@ -105,12 +105,12 @@ export const SamlDetectionRef = builder.objectRef<SamlDetection>('SamlDetection'
     samlProviderArn: t.string({
       nullable: true,
       description: 'The SAML provider the opening event changed (see SamlMatchedEvent.samlProviderArn).',
-      resolve: (d, _a, ctx) => samlProviderOfDetection(d, ctx).arn,
+      resolve: async (d, _a, ctx) => (await samlProviderOfDetection(d, ctx)).arn,
     }),
     samlProviderName: t.string({
       nullable: true,
       description: 'The name of that provider.',
-      resolve: (d, _a, ctx) => samlProviderOfDetection(d, ctx).name,
+      resolve: async (d, _a, ctx) => (await samlProviderOfDetection(d, ctx)).name,
     }),
     events: t.field({
       type: SamlMatchedEventConnectionRef,
@@ -202,6 +202,7 @@ const SamlDetectionEventKindRef = builder.enumType('SamlDetectionEventKind', { v
 
 const SamlDetectionEventRef = builder.objectRef<SamlDetectionEvent>('SamlDetectionEvent').implement({
   fields: (t) => ({
+    id: t.id({ description: 'From the SAML detection event log: the same on every instance. Resume with samlDetectionEvents(after:).', resolve: (e) => String(e.id) }),
     kind: t.field({ type: SamlDetectionEventKindRef, resolve: (e) => e.kind }),
     detection: t.field({ type: SamlDetectionRef, resolve: (e) => e.detection }),
   }),
@@ -219,12 +220,14 @@ builder.subscriptionField('samlDetectionEvents', (t) =>
     type: SamlDetectionEventRef,
     description: 'Detections as they are created (the window reached the threshold) and updated (a later match joined).',
     authScopes: { read: true },
-    args: { filter: t.arg({ type: SamlDetectionEventFilterRef }) },
-    subscribe: (_root, args, ctx) =>
-      pipe(
-        ctx.services.pubsub.subscribe('saml:detection'),
-        filter((e: SamlDetectionEvent) => matchesSamlDetectionEventFilter(e, args.filter)),
-      ),
-    resolve: (e) => e,
+    args: {
+      filter: t.arg({ type: SamlDetectionEventFilterRef }),
+      after: t.arg.id({ description: 'Resume after this event id: the logged events after it first. BAD_USER_INPUT when no longer kept.' }),
+    },
+    subscribe: (_root, args, ctx) => samlDetectionEventStream({ filter: args.filter, after: args.after == null ? null : String(args.after) }, ctx),
+    resolve: (e) => {
+      if (e instanceof SubscriptionFailure) throw e.error;
+      return e as SamlDetectionEvent;
+    },
   }),
 );

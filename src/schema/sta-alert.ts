@@ -1,6 +1,5 @@
 // StaAlert: an STA alert email (push rejection or account lockout) and the playbook run it started, the
 // queries over them, the live alert events and the analyst's retry and cancel.
-import { filter, pipe } from 'graphql-yoga';
 import {
   STA_ALERT_EVENT_TYPES,
   STA_ALERT_KINDS,
@@ -19,9 +18,10 @@ import {
   cancelStaPlaybookRun,
   getStaAlert,
   listStaAlerts,
-  matchesStaAlertEventFilter,
   retryStaPlaybookRun,
+  staAlertEventStream,
 } from '../resolvers/sta-alerts.js';
+import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { builder } from './builder.js';
 
 const StaAlertKindRef = builder.enumType('StaAlertKind', {
@@ -191,6 +191,7 @@ builder.mutationField('cancelStaPlaybookRun', (t) =>
 
 const StaAlertEventRef = builder.objectRef<StaAlertEvent>('StaAlertEvent').implement({
   fields: (t) => ({
+    id: t.id({ description: 'From the STA alert event log: the same on every instance. Resume with staAlertEvents(after:).', resolve: (e) => String(e.id) }),
     type: t.field({ type: StaAlertEventTypeRef, resolve: (e) => e.type }),
     alert: t.field({ type: StaAlertRef, description: 'The alert as it was right after the change.', resolve: (e) => e.alert }),
     step: t.field({ type: StaPlaybookStepNameRef, nullable: true, resolve: (e) => e.step }),
@@ -209,14 +210,18 @@ const StaAlertEventFilterRef = builder.inputType('StaAlertEventFilter', {
 builder.subscriptionField('staAlertEvents', (t) =>
   t.field({
     type: StaAlertEventRef,
-    description: 'STA alerts as they are recorded and as their playbook runs and steps change, pushed live.',
+    description:
+      'STA alerts as they are recorded and as their playbook runs and steps change, pushed live. With `after` (an event id), ' +
+      'the logged events after it come first, then the live ones, each once.',
     authScopes: { read: true },
-    args: { filter: t.arg({ type: StaAlertEventFilterRef }) },
-    subscribe: (_root, args, ctx) =>
-      pipe(
-        ctx.services.pubsub.subscribe('sta-alert:event'),
-        filter((e: StaAlertEvent) => matchesStaAlertEventFilter(e, args.filter)),
-      ),
-    resolve: (e) => e,
+    args: {
+      filter: t.arg({ type: StaAlertEventFilterRef }),
+      after: t.arg.id({ description: 'Resume after this event id. BAD_USER_INPUT when the events after it are no longer kept.' }),
+    },
+    subscribe: (_root, args, ctx) => staAlertEventStream({ filter: args.filter, after: args.after == null ? null : String(args.after) }, ctx),
+    resolve: (e) => {
+      if (e instanceof SubscriptionFailure) throw e.error;
+      return e as StaAlertEvent;
+    },
   }),
 );

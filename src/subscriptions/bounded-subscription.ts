@@ -10,11 +10,12 @@
 // SUBSCRIPTION_OVERFLOW error, and its subscription completes. Nothing is silently skipped: a client that
 // sees the error knows exactly where its stream stopped and re-subscribes (and re-reads) from there.
 //
-// Replay (`replay`): events from a durable log, delivered before anything buffered. It is read only after
-// the source is listening, so the caller can take the log's newest id at that moment and `accept` only live
+// Replay (`replay`): events from a durable log, delivered before anything buffered. It is started only after
+// the source is listening, so the caller can take the log's newest id at that moment and `deliver` only live
 // events after it: no gap and no duplicate at the seam. Replayed events are pulled from the log at the
 // client's pace (they take no buffer room); live events arriving meanwhile fill the buffer under the same
-// overflow policy.
+// overflow policy. `deliver` is asked when a buffered event is handed out (after the replay has ended), so
+// it may depend on what the replay found.
 //
 // Errors are kept to the one subscription: a filter that throws, or a failing source, ends that subscription
 // with the error as its final result; other subscriptions never see it.
@@ -35,7 +36,13 @@ export function overflowError(capacity: number): GatewayError {
 
 export function boundedSubscription<T>(
   source: AsyncIterable<T>,
-  opts: { capacity: number; accept?: (value: T) => boolean; replay?: () => Iterable<T>; onDrop?: (reason: Error) => void },
+  opts: {
+    capacity: number;
+    accept?: (value: T) => boolean;
+    replay?: () => AsyncIterable<T> | Iterable<T>;
+    deliver?: (value: T) => boolean;
+    onDrop?: (reason: Error) => void;
+  },
 ): AsyncIterableIterator<T | SubscriptionFailure> {
   const iterator = source[Symbol.asyncIterator]();
   const buffer: T[] = [];
@@ -74,15 +81,31 @@ export function boundedSubscription<T>(
     }
   })();
   // The loop above has called next() on the source: it is listening now (the pub/sub subscribes on first next).
-  const replay = opts.replay ? opts.replay()[Symbol.iterator]() : null;
+  const replaySource = opts.replay?.() ?? null;
+  let replay: AsyncIterator<T> | Iterator<T> | null =
+    replaySource === null ? null : Symbol.asyncIterator in replaySource ? replaySource[Symbol.asyncIterator]() : replaySource[Symbol.iterator]();
 
   const self: AsyncIterableIterator<T | SubscriptionFailure> = {
     async next(): Promise<IteratorResult<T | SubscriptionFailure>> {
       for (;;) {
         if (closed) return { done: true, value: undefined };
-        const replayed = replay?.next();
-        if (replayed && !replayed.done) return { done: false, value: replayed.value };
-        if (buffer.length) return { done: false, value: buffer.shift()! };
+        if (replay) {
+          try {
+            const replayed = await replay.next();
+            if (!replayed.done) return { done: false, value: replayed.value };
+            replay = null;
+          } catch (error) {
+            replay = null;
+            end(error instanceof Error ? error : new Error(String(error)));
+            buffer.length = 0;
+            continue;
+          }
+        }
+        if (buffer.length) {
+          const value = buffer.shift()!;
+          if (opts.deliver && !opts.deliver(value)) continue;
+          return { done: false, value };
+        }
         if (failure) {
           const f = failure;
           failure = null;

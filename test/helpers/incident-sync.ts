@@ -13,6 +13,7 @@ import { IncidentStore } from '../../src/fetch/incident-store.js';
 import { IncidentSync } from '../../src/fetch/incident-sync.js';
 import { createLogger } from '../../src/logger.js';
 import { createGatewayPubSub } from '../../src/pubsub.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
 import { FAST_RETRY_ENV, LogCapture } from './gateway.js';
 
 export const T0 = Date.parse('2026-03-10T12:00:00.000Z');
@@ -28,6 +29,7 @@ export interface SyncHarness {
   logs: LogCapture;
   events: IncidentEvent[];
   sync: IncidentSync;
+  database: Database;
   /** Stops the sync (closing its store) and starts a new one on the same data dir, as a restart does. */
   restart(env?: Record<string, string>): Promise<IncidentSync>;
   deltaRequests(): URLSearchParams[];
@@ -79,8 +81,12 @@ export async function startSyncHarness(env: Record<string, string> = {}, inciden
   void (async () => {
     for await (const e of pubsub.subscribe('incident:event')) events.push(e);
   })();
-  const build = (c: Config) =>
-    new IncidentSync({ source: client, store: IncidentStore.open(dataDir), pubsub, clock, logger, config: c.incidentFetch });
+  const build = async (c: Config) => {
+    const database = await openDatabase({ dataDir, databaseUrl: c.databaseUrl });
+    const store = await IncidentStore.open(database, { maxEvents: c.incidentFetch.eventLogSize });
+    return { database, sync: new IncidentSync({ source: client, store, pubsub, clock, logger, config: c.incidentFetch }) };
+  };
+  const first = await build(config);
   const harness: SyncHarness = {
     clock,
     emulator,
@@ -89,15 +95,18 @@ export async function startSyncHarness(env: Record<string, string> = {}, inciden
     dataDir,
     logs,
     events,
-    sync: build(config),
+    sync: first.sync,
+    database: first.database,
     async restart(extra = {}) {
       await harness.sync.stop();
-      harness.sync = build(makeConfig(extra));
+      await harness.database.close();
+      ({ sync: harness.sync, database: harness.database } = await build(makeConfig(extra)));
       return harness.sync;
     },
     deltaRequests: () => emulator.requestsTo('/incident/api/incidents/delta').map((r) => r.query),
     async close() {
       await harness.sync.stop();
+      await harness.database.close();
       await emulator.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,10 @@
+// The versioned migrations, in order. Names sort in the order they run; a new one gets the next number and
+// is never edited once released (a database remembers which names it has run).
+import type { Migration } from 'kysely';
+import { initial } from './001-initial.js';
+import { pubsubOverflow } from './002-pubsub-overflow.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': initial,
+  '002-pubsub-overflow': pubsubOverflow,
+};

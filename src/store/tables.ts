@@ -1,0 +1,114 @@
+// The SQL tables, as Kysely sees them. Documents (an incident's wire copy, an alert with its run) are kept as
+// JSON text in `body`; the columns beside it are what queries filter, order and page by, each indexed.
+// Times used for ordering are ISO-8601 strings (they sort as text) or epoch milliseconds (bigint).
+export interface IncidentsTable {
+  /** 'saas' for the configured upstream, 'sandbox' for the built-in emulator's generated incidents. */
+  scope: string;
+  incident_id: number;
+  /** 1 when the stamped mirror direction pulls changes in (Incoming, Both). */
+  incoming: number;
+  fetched_at: string;
+  body: string;
+}
+
+export interface FetchStateTable {
+  scope: string;
+  body: string;
+}
+
+/** One row per event stream: the last id handed out. Ids come from here, so every instance agrees on them. */
+export interface EventStreamsTable {
+  stream: string;
+  last_id: number;
+}
+
+export interface EventsTable {
+  stream: string;
+  id: number;
+  at: string;
+  body: string;
+}
+
+export interface StaAlertsTable {
+  id: string;
+  recorded_at: string;
+  kind: string;
+  state: string;
+  /** Lower-cased, trimmed user name (null when the mail named none). */
+  user_key: string | null;
+  run_state: string | null;
+  /** When the run has something to do next; null when it has not (or is not active). */
+  due_at: string | null;
+  superseded_by: string | null;
+  /** Bumped by every write: a write based on an older read is refused (see StaAlertRows.save). */
+  version: number;
+  body: string;
+}
+
+export interface SamlWindowsTable {
+  id: string;
+  key: string;
+  seq: number;
+  start_ms: number;
+  event_count: number;
+  first_event_at: string;
+  last_event_at: string;
+  account_id: string | null;
+  actor_arn: string | null;
+  body: string;
+}
+
+export interface SamlEventsTable {
+  alert_id: string;
+  n: number;
+  /** What makes a match the same match when seen again (the CloudTrail eventID, else a hash of the record). */
+  match_key: string;
+  event_time: string;
+  body: string;
+}
+
+export interface CloudTrailFilesTable {
+  path: string;
+  body: string;
+}
+
+export interface MailCursorsTable {
+  key: string;
+  uid_validity: string;
+  last_uid: number;
+}
+
+/** A message already handed to the mail handler (folder/uidValidity/uid), so two watchers handle it once. */
+export interface MailSeenTable {
+  source: string;
+  seen_at: string;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_ms: number;
+  acquired_at: string;
+  renewed_at: string;
+}
+
+export interface PubsubOverflowTable {
+  id: string;
+  created_ms: number;
+  body: string;
+}
+
+export interface Tables {
+  incidents: IncidentsTable;
+  fetch_state: FetchStateTable;
+  event_streams: EventStreamsTable;
+  events: EventsTable;
+  sta_alerts: StaAlertsTable;
+  saml_windows: SamlWindowsTable;
+  saml_events: SamlEventsTable;
+  cloudtrail_files: CloudTrailFilesTable;
+  mail_cursors: MailCursorsTable;
+  mail_seen: MailSeenTable;
+  leases: LeasesTable;
+  pubsub_overflow: PubsubOverflowTable;
+}
