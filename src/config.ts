@@ -6,6 +6,7 @@ import { MIRROR_DIRECTIONS, type MirrorDirection } from './domain/incident-recor
 import { DEFAULT_EVENT_LOG_SIZE } from './store/event-log.js';
 import { INCIDENT_STATUSES, SEVERITIES, type IncidentState, type IncidentStatus, type Severity } from './domain/saas-security.js';
 import { isLoopbackHost } from './net.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
 import { readConfigFile, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
@@ -18,9 +19,6 @@ export const SAAS_SECURITY_REGIONS = {
   EU: 'https://api.aperture-eu.paloaltonetworks.com',
   APAC: 'https://api.aperture-apac.paloaltonetworks.com',
 } as const;
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Shared HTTP behaviour of every upstream connector. */
 export interface UpstreamHttpConfig {

@@ -1,10 +1,12 @@
 // One pino logger for the process. Secrets are redacted by key wherever they appear in a log object, and
 // free text is scrubbed of every secret the configuration holds (see registerSecret).
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type { LogLevel } from './config.js';
 import { currentScope } from './request-scope.js';
 
 export type { Logger };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const REDACT_PATHS = [
   'authorization',

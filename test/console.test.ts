@@ -196,6 +196,8 @@ describe('console: STA alerts', () => {
     await card.getByRole('button', { name: 'Retry run' }).click();
     await card.locator('[data-step="ADD_TO_GROUP"]').getByText('SUCCEEDED').waitFor();
     await card.locator('[data-step="WAIT"]').getByText('WAITING').waitFor();
+    // The run's own state arrives with the WAITING event, not only at its next change.
+    await card.getByTestId('run-state').getByText('WAITING').waitFor();
 
     // Cancelling with the removal takes the user out of the group now, as its REMOVE_FROM_GROUP step.
     await card.getByRole('button', { name: 'Cancel and remove from Unusual Activity' }).click();

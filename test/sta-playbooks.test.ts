@@ -182,6 +182,8 @@ describe('push rejection: add to the unusual-activity group for N hours', () => 
       'STEP_SUCCEEDED:CLOSE_ALERT',
       'CLOSED',
     ]);
+    // The WAITING event carries the run as it now is (a console shows the run's state from its events).
+    expect(r.events.find((e) => e.type === 'WAITING')!.alert.run).toMatchObject({ state: 'WAITING', dueAt: iso(T0 + 24 * HOUR) });
   });
 
   it('keeps the removal on time across a restart inside the window', async () => {
@@ -891,8 +893,8 @@ describe('STA alerts in the graph', () => {
       { type: 'STEP_STARTED', step: 'CHECK_USER', alert: running },
       { type: 'STEP_STARTED', step: 'CHECK_SESSIONS', alert: running },
       { type: 'STEP_STARTED', step: 'TERMINATE_SESSIONS', alert: running },
-      // Published with the step's success, before the run itself is marked WAITING.
-      { type: 'WAITING', step: 'WAIT', alert: running },
+      // Published with the step's success, in the same write that marks the run WAITING.
+      { type: 'WAITING', step: 'WAIT', alert: { ...running, run: { state: 'WAITING' } } },
       { type: 'CLOSED', step: null, alert: { userName: 'hellouser', state: 'CLOSED', run: { state: 'COMPLETED' } } },
     ]);
   });

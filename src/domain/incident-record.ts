@@ -1,6 +1,6 @@
 // What the gateway itself knows about a fetched incident, beside the upstream's copy: how it was stamped for
 // mirroring when fetched, when it was last synced, and the gateway record's own open/closed state.
-import type { IncidentState } from './saas-security.js';
+import type { IncidentState } from './incident-state.js';
 
 export const MIRROR_DIRECTIONS = ['None', 'Incoming', 'Outgoing', 'Both'] as const;
 export type MirrorDirection = (typeof MIRROR_DIRECTIONS)[number];

@@ -1,8 +1,8 @@
 // SaaS Security domain types: what resolvers and the schema work with. Connectors map wire JSON to these.
 import type { GatewayIncidentFields } from './incident-record.js';
+import type { IncidentState } from './incident-state.js';
 
-export const INCIDENT_STATES = ['OPEN', 'CLOSED'] as const;
-export type IncidentState = (typeof INCIDENT_STATES)[number];
+export { INCIDENT_STATES, type IncidentState } from './incident-state.js';
 
 export const CLOSE_CATEGORIES = ['MISIDENTIFIED', 'NO_REASON', 'BUSINESS_JUSTIFIED'] as const;
 export type CloseCategory = (typeof CLOSE_CATEGORIES)[number];

@@ -6,17 +6,29 @@
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
-import type { Services } from '../context.js';
+import type { Clock } from '../clock.js';
+import type { IncidentSync } from '../fetch/incident-sync.js';
+import type { StaPlaybookRunner } from '../playbooks/sta-playbook-runner.js';
+import type { SamlDetectionService } from '../detection/saml-detection-service.js';
 import type { BreakerState, UpstreamObserver } from '../connectors/upstream-guard.js';
 import { STA_RUN_STATES } from '../domain/sta-alert.js';
 
 export const METRICS_PATH = '/metrics';
 
+/** What the scrape-time gauges read: the parts of the services they need, not the whole context (which
+ * itself names GatewayMetrics). */
+export interface MetricsSources {
+  clock: Clock;
+  incidentSync: Pick<IncidentSync, 'status'> | null;
+  staAlerts: { store: { rows: Pick<StaPlaybookRunner['store']['rows'], 'countByRunState'> } };
+  samlDetection: Pick<SamlDetectionService, 'totals' | 'detectionCount'> | null;
+}
+
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 export class GatewayMetrics implements UpstreamObserver {
   readonly registry = new Registry();
-  private services: Services | null = null;
+  private services: MetricsSources | null = null;
   /** Set by the cache factory owner: bytes held by the in-memory cache (null: Redis). */
   cacheBytes: () => number | null = () => null;
 
@@ -120,7 +132,7 @@ export class GatewayMetrics implements UpstreamObserver {
   private now = () => Date.now();
 
   /** Gives the scrape-time gauges the services to read. */
-  watch(services: Services): void {
+  watch(services: MetricsSources): void {
     this.services = services;
     this.now = () => services.clock.now();
   }

@@ -314,10 +314,13 @@ export class StaPlaybookRunner {
           step.nextAttemptAt = new Date(this.clock.now() + waitMs(run)).toISOString();
         }
         if (Date.parse(step.nextAttemptAt) > this.clock.now()) {
+          // Subscribers learn of the run's new state from an event; a run already WAITING (a restart
+          // re-reading it) publishes nothing new.
+          const events: StaAlertChange['events'] = run.state === 'WAITING' ? [] : [{ type: 'WAITING', step: 'WAIT' }];
           run.state = 'WAITING';
           run.dueAt = step.nextAttemptAt;
           run.updatedAt = now;
-          await this.store.save([{ alert, events: [] }], now);
+          await this.store.save([{ alert, events }], now);
           return;
         }
         succeed(step, now);
@@ -402,9 +405,14 @@ export class StaPlaybookRunner {
       next.attempts = 1;
       next.startedAt = done;
       next.nextAttemptAt = new Date(this.clock.now() + waitMs(run)).toISOString();
+      // The run waits from this write on, so the WAITING event carries a WAITING run (not RUNNING until the
+      // next pass of advance).
+      run.state = 'WAITING';
+      run.dueAt = next.nextAttemptAt;
       events.push({ type: 'WAITING', step: 'WAIT' });
+    } else {
+      run.dueAt = done;
     }
-    run.dueAt = done;
     await this.store.save([{ alert, events }], done);
     this.logger.info({ ...log, skipped: outcome.skip ?? [] }, 'STA playbook step succeeded');
   }
