@@ -312,6 +312,25 @@ describe('STA alert mail listener', () => {
     expect(l.logs.lines.filter((line) => line.includes('watching the STA alert mailbox')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('picks up mail that arrives while it is reading earlier mail, without waiting for the next poll', async () => {
+    const folder = await newFolder();
+    const l = await listen(folder, dataDir());
+    await vi.waitFor(() => expect(l.logs.text).toContain('watching the STA alert mailbox'), { timeout: 15_000, interval: 20 });
+    // The second email lands while the first is being recorded: its EXISTS comes back on the sync's own
+    // commands, before the listener is idle again, and IDLE does not announce it a second time.
+    const record = l.runner.recordAlert.bind(l.runner);
+    let second: Promise<number> | null = null;
+    l.runner.recordAlert = async (input) => {
+      second ??= dovecot().append(folder, fixture('account-lockout.eml'));
+      await second;
+      return record(input);
+    };
+    await dovecot().append(folder, fixture('push-rejection.eml'));
+    await vi.waitFor(() => expect(second).not.toBeNull(), { timeout: 15_000, interval: 20 });
+    await untilHandled(l, await second!);
+    expect((await l.store.list({}, 1000)).map((a) => a.userName).sort()).toEqual(['demouser', 'hellouser']);
+  });
+
   it('never logs the IMAP password, even when the login is refused', async () => {
     const folder = await newFolder();
     const wrong = 'wrong-imap-password-9Zr';

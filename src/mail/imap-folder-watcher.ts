@@ -45,6 +45,8 @@ export class ImapFolderWatcher {
   private readonly cursors: MailCursors;
   private readonly cursorKey: string;
   private readonly maxReconnectDelayMs: number;
+  /** Set on EXISTS, cleared when a sync starts (see run). */
+  private mailArrived = false;
   private stopped = true;
   private loop: Promise<void> | null = null;
   private client: ImapFlow | null = null;
@@ -96,6 +98,12 @@ export class ImapFolderWatcher {
       });
       // Emitted at most once per connection; the connection closes after it and the loop reconnects.
       client.on('error', (e: Error) => this.logger.warn({ err: scrub(e.message) }, 'IMAP connection error'));
+      // A message that arrives while a sync runs is announced (EXISTS) in the reply to one of the sync's own
+      // commands, before waitForMail listens, and IDLE does not announce it again: remembered here, it makes
+      // the next wait return at once instead of leaving the mail until the next poll.
+      client.on('exists', () => {
+        this.mailArrived = true;
+      });
       this.client = client;
       try {
         await client.connect();
@@ -125,6 +133,7 @@ export class ImapFolderWatcher {
 
   /** Hands every message after the cursor to the handler, oldest first. */
   private async sync(client: ImapFlow): Promise<void> {
+    this.mailArrived = false;
     const mailbox = client.mailbox as MailboxObject;
     const uidValidity = String(mailbox.uidValidity);
     const cursor = await this.cursor();
@@ -164,6 +173,7 @@ export class ImapFolderWatcher {
 
   /** Resolves on new mail (IDLE), after pollSeconds, when the connection closes, or on stop. */
   private async waitForMail(client: ImapFlow): Promise<void> {
+    if (this.mailArrived) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
