@@ -3,33 +3,21 @@
 // Anchor: a bare node:http server answering /health, started the same way between the rounds (what a Node
 // process start costs on this machine at the moment).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startToHealth } from './start-to-health.js';
 
 const ROUNDS = 3;
 
 async function once(): Promise<{ ms: number; rssMb: number }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-bench-start-'));
-  const started = performance.now();
-  const child = spawn(process.execPath, ['scripts/start.mjs'], { env: { ...process.env, SECGRAPH_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  let url = '';
-  for (;;) {
-    url = /"url":"(http:\/\/[^"]+)","graphiql"/.exec(out)?.[1] ?? '';
-    if (url && (await fetch(`${url}/health`).then((r) => r.ok, () => false))) break;
-    await new Promise((r) => setTimeout(r, 10));
+  try {
+    return await startToHealth(dataDir);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
-  const ms = performance.now() - started;
-  const serverPid = Number(/"pid":(\d+)[^\n]*secgraph is listening/.exec(out)?.[1]);
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${serverPid}/status`, 'utf8'))?.[1] ?? 0);
-  const exited = new Promise((r) => child.on('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-  rmSync(dataDir, { recursive: true, force: true });
-  return { ms, rssMb: rssKb / 1024 };
 }
 
 const BARE = `const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + s.address().port })))`;

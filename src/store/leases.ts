@@ -7,12 +7,16 @@
 // SQLite is the one-process engine: there the lease is simply taken (a previous process on the same file is
 // gone or will be refused by its own expired lease), so a restart never waits for an old lease to expire.
 //
+// Expiry is read on the database's clock on PostgreSQL (clock_timestamp()), not on each host's: instances
+// whose clocks disagree by more than a lease period would otherwise take a live lease from each other (a
+// host running ahead) or hold a dead one too long (a host running behind). SQLite has one host.
+//
 // A job that writes its progress fences the write with `fence(trx)`: the write commits only if this
 // instance still holds the lease at that moment (on PostgreSQL the lease row is locked until the commit, so
 // a takeover waits for it). A holder that stalled past its expiry therefore cannot write over its successor.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { Tables } from './tables.js';
 
@@ -40,12 +44,21 @@ export class Leases {
     private readonly database: Database,
     readonly instanceId: string,
     readonly leaseMs: number,
-    private readonly now: () => number = Date.now,
+    /** Milliseconds since the epoch; absent: the database's clock on PostgreSQL, Date.now on SQLite. */
+    private readonly clock?: () => number,
   ) {}
+
+  /** "Now" for lease arithmetic: see the header on whose clock. */
+  private async now(db: Kysely<Tables> = this.database.db): Promise<number> {
+    if (this.clock) return this.clock();
+    if (this.database.engine !== 'postgres') return Date.now();
+    const r = await sql<{ ms: string }>`select (extract(epoch from clock_timestamp()) * 1000)::bigint as ms`.execute(db);
+    return Number(r.rows[0]!.ms);
+  }
 
   /** Takes the lease if it is free, expired or already ours; true when this instance holds it now. */
   async tryAcquire(job: string): Promise<boolean> {
-    const now = this.now();
+    const now = await this.now();
     const at = new Date(now).toISOString();
     const row = { name: job, holder: this.instanceId, expires_ms: now + this.leaseMs, acquired_at: at, renewed_at: at };
     const force = this.database.engine === 'sqlite';
@@ -76,7 +89,7 @@ export class Leases {
     let q = trx.selectFrom('leases').select(['holder', 'expires_ms']).where('name', '=', job);
     if (this.database.engine === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
-    if (!row || row.holder !== this.instanceId || Number(row.expires_ms) < this.now()) throw new LeaseLostError(job);
+    if (!row || row.holder !== this.instanceId || Number(row.expires_ms) < (await this.now(trx))) throw new LeaseLostError(job);
   }
 
   async list(): Promise<LeaseInfo[]> {
