@@ -54,7 +54,12 @@ export async function startSamlDetection(
   });
   if (sandbox) await watcher.scanOnce();
   watcher.start();
-  await lease(watcherLease);
+  // An instance taking the folder over scans at once rather than at its next poll (scans never overlap).
+  await lease(watcherLease, {
+    onAcquired: () => {
+      void watcher.scanOnce().catch((e: unknown) => logger.error({ err: e, root }, 'CloudTrail folder scan failed'));
+    },
+  });
   return {
     service,
     watcher,
