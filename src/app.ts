@@ -115,6 +115,11 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
           const breakers = {
             saasSecurity: services.saasSecurity?.client.guard.state ?? null,
             sta: services.sta?.client.guard.state ?? null,
+            // With several STA tenants (SECGRAPH_CONFIG), each has its own breaker: one failing tenant
+            // must be visible without hiding behind the default one.
+            ...(services.staInstances && services.staInstances.list.length > 1
+              ? { staInstances: Object.fromEntries(services.staInstances.list.map((i) => [i.name ?? '(default)', i.connector.client.guard.state])) }
+              : {}),
           };
           return new Response(JSON.stringify({ ready, connectors, breakers, sandboxes: services.sandboxes }), {
             status: ready ? 200 : 503,

@@ -59,6 +59,11 @@ describe('STA fields with instance', () => {
     expect(named.body.data.staUser).toBeNull();
   });
 
+  it('shows each tenant\'s circuit breaker in /ready', async () => {
+    const ready = (await (await gw.yoga.fetch('http://yoga/ready')).json()) as { breakers: Record<string, unknown> };
+    expect(ready.breakers['staInstances']).toEqual({ [A]: 'closed', [B]: 'closed' });
+  });
+
   it('mutates only the named tenant, and refuses an unknown instance', async () => {
     const ADD = `mutation($instance: String) { addStaUserToGroup(userName: "only.in.b", groupName: "Unusual Activity", instance: $instance) { isMember user { userName groups { name } } } }`;
     const { body } = await gw.gql(ADD, { instance: B });
