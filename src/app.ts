@@ -72,7 +72,7 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
       ...(services.config.graphqlJit ? useCompiledQueries() : []),
       useGraphiQLAssets(),
       useConsole(),
-      useCloudTrailIngest({ services, authenticator }),
+      useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
       sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']).plugin,
       useBrowserCsrfPrevention(),

@@ -130,4 +130,19 @@ describe('rate limits', () => {
     const right = await postGraphQL(served.gateway.url, '{ gateway { version } }', undefined, KEY);
     expect(right.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
+
+  it('counts wrong keys on POST /ingest/cloudtrail toward the same throttle, and refuses the address there too', async () => {
+    const served = await startServedGateway({ SECGRAPH_API_KEYS: `${KEY}=read+ingest`, SECGRAPH_AUTH_FAILURES_PER_MINUTE: '3' });
+    gateways.push(served);
+    const ingest = (key: string) =>
+      fetch(`${served.gateway.url}/ingest/cloudtrail`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"Records":[]}' });
+    for (let i = 0; i < 3; i += 1) expect((await ingest(`wrong-guess-${i}-0000`)).status).toBe(401);
+    const guess = await ingest('wrong-guess-3-0000');
+    expect(guess.status).toBe(429);
+    expect(((await guess.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect((await ingest(KEY)).status).toBe(429);
+    // The throttle is per address, shared with GraphQL.
+    const gql = await postGraphQL(served.gateway.url, '{ gateway { version } }', undefined, KEY);
+    expect(gql.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
 });

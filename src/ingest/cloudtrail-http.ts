@@ -7,6 +7,7 @@ import type { Services } from '../context.js';
 import type { IngestSummary } from '../detection/saml-detection-service.js';
 import type { ErrorCode } from '../errors.js';
 import { isSimpleCrossSiteRequest } from '../http/browser-rules.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import { BodyTooLargeError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
 import { NotJsonError } from './record-scanner.js';
 
@@ -15,6 +16,8 @@ export const CLOUDTRAIL_INGEST_PATH = '/ingest/cloudtrail';
 interface IngestDeps {
   services: Services;
   authenticator: ApiKeyAuthenticator;
+  /** The same failed-authentication throttle as GraphQL's, so keys cannot be guessed here either. */
+  limits: RateLimits;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -28,16 +31,18 @@ const isGzipRequest = (request: Request) =>
   /\bgzip\b/i.test(request.headers.get('content-encoding') ?? '');
 
 /** The ingest route as a yoga plugin: it answers its own path before yoga's GraphQL handling. */
-export function useCloudTrailIngest({ services, authenticator }: IngestDeps): Plugin {
+export function useCloudTrailIngest(deps: IngestDeps): Plugin {
   return {
-    onRequest({ url, request, endResponse }) {
+    onRequest({ url, request, serverContext, endResponse }) {
       if (url.pathname !== CLOUDTRAIL_INGEST_PATH) return;
-      return handleIngest(request, services, authenticator).then(endResponse);
+      // node:http hands yoga its request as serverContext.req (as in app.ts's context factory).
+      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
+      return handleIngest(request, address, deps).then(endResponse);
     },
   };
 }
 
-async function handleIngest(request: Request, services: Services, authenticator: ApiKeyAuthenticator): Promise<Response> {
+async function handleIngest(request: Request, address: string, { services, authenticator, limits }: IngestDeps): Promise<Response> {
   const { logger } = services;
   if (request.method !== 'POST') return failure(405, 'BAD_USER_INPUT', `use POST to send CloudTrail logs to ${CLOUDTRAIL_INGEST_PATH}`, {}, { allow: 'POST' });
   // A form or fetch a browser sends cross-site without a preflight must not feed detections (open gateway).
@@ -45,6 +50,14 @@ async function handleIngest(request: Request, services: Services, authenticator:
     return failure(403, 'CSRF_REJECTED', 'send the body as application/json or application/gzip, or with Authorization or x-graphql-csrf');
   }
   const auth = authenticator.authenticate(request.headers.get('authorization') ?? undefined);
+  if (!authenticator.open) {
+    const blocked = await limits.authBlocked(address);
+    if (blocked !== null) {
+      logger.warn({ route: CLOUDTRAIL_INGEST_PATH, address, retryAfter: blocked }, 'authentication throttled: too many failed attempts from this address');
+      return failure(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { retryAfter: blocked }, { 'retry-after': String(blocked) });
+    }
+  }
+  if (!auth.principal && auth.reason === 'invalid') await limits.authFailed(address);
   if (!auth.principal) {
     return failure(401, 'UNAUTHENTICATED', auth.reason === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>', {}, {
       'www-authenticate': 'Bearer',
