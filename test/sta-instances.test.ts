@@ -59,6 +59,24 @@ describe('STA fields with instance', () => {
     expect(named.body.data.staUser).toBeNull();
   });
 
+  it("refuses a list cursor of one tenant on another (users and access logs)", async () => {
+    const USERS = `query($instance: String, $after: String) { staUsers(first: 1, after: $after, instance: $instance) { edges { node { userName } } pageInfo { endCursor } } }`;
+    const fromB = await gw.gql(USERS, { instance: B });
+    const cursor = fromB.body.data.staUsers.pageInfo.endCursor as string;
+    expect((await gw.gql(USERS, { instance: B, after: cursor })).body.errors).toBeUndefined();
+    const onA = await gw.gql(USERS, { after: cursor });
+    expect(onA.body.errors?.[0]).toMatchObject({ message: 'this cursor belongs to another STA instance', extensions: { code: 'BAD_USER_INPUT' } });
+
+    const LOGS = `query($instance: String, $after: String) { staAccessLogs(first: 1, after: $after, instance: $instance, filter: { includeAnonymous: true }) { pageInfo { endCursor } } }`;
+    const logsOfA = await gw.gql(LOGS, { instance: A });
+    expect(logsOfA.body.errors).toBeUndefined();
+    const logCursor = logsOfA.body.data.staAccessLogs.pageInfo.endCursor as string;
+    expect(logCursor).toEqual(expect.any(String)); // the seeded tenant has logs
+    expect((await gw.gql(LOGS, { instance: A, after: logCursor })).body.errors).toBeUndefined();
+    const onB = await gw.gql(LOGS, { instance: B, after: logCursor });
+    expect(onB.body.errors?.[0]).toMatchObject({ message: 'this cursor belongs to another STA instance', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('shows each tenant\'s circuit breaker in /ready', async () => {
     const ready = (await (await gw.yoga.fetch('http://yoga/ready')).json()) as { breakers: Record<string, unknown> };
     expect(ready.breakers['staInstances']).toEqual({ [A]: 'closed', [B]: 'closed' });

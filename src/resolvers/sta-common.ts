@@ -4,7 +4,7 @@ import { StaLoaders } from '../connectors/sta/loaders.js';
 import type { Context } from '../context.js';
 import { badInput } from '../errors.js';
 import { sta } from './connectors.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeTenantCursor, encodeCursor } from './cursor.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection, type Edge } from './incidents.js';
 
 // Keyed on the Context object, which is fresh per operation: loaders never outlive (or leak across) one.
@@ -40,18 +40,18 @@ export function checkFirst(first: number | null | undefined): number {
 }
 
 /**
- * A connection over a whole list. The cursor names the list (`listKey`) and an offset, so a cursor from
- * another list (or another search) is refused rather than silently applied.
+ * A connection over a whole list of one STA tenant. The cursor names the list (`listKey`), the tenant and
+ * an offset, so a cursor from another list, search or tenant is refused rather than silently applied.
  */
-export function sliceConnection<T>(items: readonly T[], listKey: string, args: { first?: number | null; after?: string | null }): Connection<T> {
+export function sliceConnection<T>(items: readonly T[], listKey: string, tenant: string, args: { first?: number | null; after?: string | null }): Connection<T> {
   const first = checkFirst(args.first);
   let start = 0;
   if (args.after) {
-    const c = decodeCursor(args.after);
+    const c = decodeTenantCursor(args.after, tenant);
     if (c.path !== listKey) throw badInput('this cursor belongs to another list', 'after');
     start = c.skip;
   }
-  const edges = items.slice(start, start + first).map((node, i) => ({ node, cursor: encodeCursor({ path: listKey, skip: start + i + 1 }) }));
+  const edges = items.slice(start, start + first).map((node, i) => ({ node, cursor: encodeCursor({ path: listKey, skip: start + i + 1, tenant }) }));
   return toConnection(edges, start + edges.length < items.length, start > 0);
 }
 

@@ -2,7 +2,7 @@
 // remove: add and remove are idempotent).
 import type { Context } from '../context.js';
 import type { StaGroup, StaGroupCreate, StaGroupMember, StaGroupUpdate, StaUser } from '../domain/sta.js';
-import { fromInstance, instanceOf, sta } from './connectors.js';
+import { fromInstance, instanceOf, sta, staInstance } from './connectors.js';
 import type { OnInstance } from './sta-users.js';
 import type { Connection } from './incidents.js';
 import { requireName, sliceConnection, staLoaders } from './sta-common.js';
@@ -28,7 +28,7 @@ export async function staGroupMembers(
 ): Promise<Connection<StaGroupMember>> {
   const instance = instanceOf(group);
   const members = fromInstance(instance, await staLoaders(ctx, instance).membersOfGroup.load(group.id));
-  return sliceConnection(members, `sta:group-members:${group.id}`, args);
+  return sliceConnection(members, `sta:group-members:${group.id}`, staInstance(ctx, instance).name ?? '', args);
 }
 
 export async function staGroupMemberUser(member: StaGroupMember, ctx: Context): Promise<StaUser | null> {

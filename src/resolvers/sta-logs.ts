@@ -4,8 +4,8 @@
 import type { Context } from '../context.js';
 import type { StaAccessLog, StaAccessLogQuery } from '../domain/sta.js';
 import { badInput } from '../errors.js';
-import { sta } from './connectors.js';
-import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
+import { staInstance } from './connectors.js';
+import { decodeTenantCursor, encodeCursor, type PageCursor } from './cursor.js';
 import type { Connection, Edge } from './incidents.js';
 import { checkFirst, requireName, toConnection } from './sta-common.js';
 
@@ -30,7 +30,9 @@ export async function listStaAccessLogs(
   const first = checkFirst(args.first);
   const filter = args.filter ?? {};
   checkLogWindow(filter);
-  const connector = sta(ctx, args.instance);
+  const tenant = staInstance(ctx, args.instance);
+  const { connector } = tenant;
+  const tenantName = tenant.name ?? '';
   const userName = filter.userName ? requireName(filter.userName, 'filter.userName') : null;
   // As the reference: naming a user who does not exist is an error, not an empty list.
   if (userName) await connector.requireUser(userName);
@@ -38,7 +40,7 @@ export async function listStaAccessLogs(
   const wanted = (l: StaAccessLog) => (userName ? l.userName === userName : l.userName !== null || filter.includeAnonymous === true);
   const since = filter.since ?? (userName ? new Date(ctx.services.clock.now() - USER_LOG_DEFAULT_WINDOW_MS) : null);
 
-  let cursor: PageCursor = args.after ? decodeCursor(args.after) : { path: connector.logsRef(since, filter.until), skip: 0 };
+  let cursor: PageCursor = args.after ? decodeTenantCursor(args.after, tenantName) : { path: connector.logsRef(since, filter.until), skip: 0 };
   const edges: Edge<StaAccessLog>[] = [];
   let hasNextPage = false;
   for (;;) {
@@ -46,7 +48,7 @@ export async function listStaAccessLogs(
     let i = cursor.skip;
     for (; i < page.logs.length && edges.length < first; i++) {
       const log = page.logs[i]!;
-      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor({ path: cursor.path, skip: i + 1 }) });
+      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor({ path: cursor.path, skip: i + 1, tenant: tenantName }) });
     }
     if (edges.length >= first) {
       // More may follow: the rest of this page or a next page (it may hold none for this user).

@@ -12,7 +12,7 @@ import type {
   StaUserUpdate,
 } from '../domain/sta.js';
 import { badInput } from '../errors.js';
-import { fromInstance, instanceOf, sta } from './connectors.js';
+import { fromInstance, instanceOf, sta, staInstance } from './connectors.js';
 import type { Connection } from './incidents.js';
 import { requireName, sliceConnection, staLoaders } from './sta-common.js';
 
@@ -39,9 +39,10 @@ export async function listStaUsers(
   ctx: Context,
 ): Promise<Connection<StaUser>> {
   const search = args.search?.trim().toLowerCase() ?? '';
-  const all = fromInstance(args.instance, await sta(ctx, args.instance).listUsers());
+  const tenant = staInstance(ctx, args.instance);
+  const all = fromInstance(args.instance, await tenant.connector.listUsers());
   const users = search ? all.filter((u) => matches(u, search)) : all;
-  return sliceConnection(users, `sta:users?search=${search}`, args);
+  return sliceConnection(users, `sta:users?search=${search}`, tenant.name ?? '', args);
 }
 
 export async function createStaUser(args: { input: StaUserCreate } & OnInstance, ctx: Context): Promise<StaUser> {
