@@ -77,6 +77,26 @@ describe('STA fields with instance', () => {
     expect(onB.body.errors?.[0]).toMatchObject({ message: 'this cursor belongs to another STA instance', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
+  it("finds an incident's asset owner in the first tenant that has them, and asks that tenant for their groups", async () => {
+    gw.emulator.putIncident({
+      incident_id: 9_101,
+      app_id: 'app-b',
+      app_name: 'Box 1',
+      asset_name: 'owned-in-b.txt',
+      asset_owner_email: 'ONLY.IN.B@b.example',
+      severity: 'High',
+      state: 'open',
+      status: 'Open-New',
+      category: 'new',
+      created_at: '2026-03-10T12:00:00Z',
+      updated_at: '2026-03-10T12:00:00Z',
+    });
+    const OWNER = `{ incident(id: 9101) { assetOwner { userName groups { name } } } }`;
+    const r = await gw.gql(OWNER);
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data.incident.assetOwner).toEqual({ userName: 'only.in.b', groups: [] });
+  });
+
   it('shows each tenant\'s circuit breaker in /ready', async () => {
     const ready = (await (await gw.yoga.fetch('http://yoga/ready')).json()) as { breakers: Record<string, unknown> };
     expect(ready.breakers['staInstances']).toEqual({ [A]: 'closed', [B]: 'closed' });

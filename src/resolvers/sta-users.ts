@@ -101,10 +101,29 @@ export function staUserAccessLogs(
   return staLoaders(ctx, instanceOf(user)).accessLogsOfUser.load({ userName: user.userName, since, until, first });
 }
 
+/**
+ * The first of the configured STA tenants, in their configured order, where `find` finds the person; the
+ * user is tagged with that tenant so its nested fields ask it. Incidents and CloudTrail name no tenant.
+ * Each tenant's lookup is still one batch for every object of the query that reached it.
+ */
+async function inFirstTenant(ctx: Context, find: (instance: string | null) => Promise<StaUser | null>): Promise<StaUser | null> {
+  const names = ctx.services.staInstances?.list.map((i) => i.name) ?? [null];
+  for (const name of names) {
+    const user = await find(name);
+    if (user) return fromInstance(name, user);
+  }
+  return null;
+}
+
 /** Incident.assetOwner: the STA user whose email is the incident's asset owner email (batched, cached). */
 export async function incidentAssetOwner(incident: Incident, ctx: Context): Promise<StaUser | null> {
   const email = incident.assetOwnerEmail?.trim();
-  return email ? staLoaders(ctx).userByEmail.load(email) : null;
+  return email ? inFirstTenant(ctx, (instance) => staLoaders(ctx, instance).userByEmail.load(email)) : null;
+}
+
+/** SamlDetection.actor: the STA user behind the detection's actor name, in the first tenant that has one. */
+export function samlDetectionActor(detection: { actorName: string | null }, ctx: Context): Promise<StaUser | null> {
+  return inFirstTenant(ctx, (instance) => staUserNamed(detection.actorName, ctx, instance));
 }
 
 /**

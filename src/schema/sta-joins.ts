@@ -1,7 +1,7 @@
 // Where the other sources meet STA: the STA user behind a SaaS Security incident's asset, behind an STA
 // alert email, and behind a SAML detection. Each goes through the STA DataLoaders, so a list of hundreds
 // makes one STA lookup per distinct person, cached.
-import { incidentAssetOwner, staAlertUser, staUserNamed } from '../resolvers/sta-users.js';
+import { incidentAssetOwner, samlDetectionActor, staAlertUser } from '../resolvers/sta-users.js';
 import { builder } from './builder.js';
 import { IncidentRef } from './incident.js';
 import { SamlDetectionRef } from './saml-detection.js';
@@ -13,7 +13,7 @@ builder.objectField(IncidentRef, 'assetOwner', (t) =>
     type: StaUserRef,
     nullable: true,
     description:
-      'The STA user whose email is assetOwnerEmail (case-insensitive); null when STA has none. Batched and cached: one user listing answers every incident.',
+      'The STA user whose email is assetOwnerEmail (case-insensitive), in the first configured STA instance that has one; null when none has. Batched and cached: one user listing per instance answers every incident.',
     resolve: (incident, _args, ctx) => incidentAssetOwner(incident, ctx),
   }),
 );
@@ -32,7 +32,7 @@ builder.objectField(SamlDetectionRef, 'actor', (t) =>
   t.field({
     type: StaUserRef,
     nullable: true,
-    description: 'The STA user behind actorName (an STA userName, or an email when the session name is one); null otherwise.',
-    resolve: (detection, _args, ctx) => staUserNamed(detection.actorName, ctx),
+    description: 'The STA user behind actorName (an STA userName, or an email when the session name is one), in the first configured STA instance that has one; null otherwise.',
+    resolve: (detection, _args, ctx) => samlDetectionActor(detection, ctx),
   }),
 );
