@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Keyv from 'keyv';
 import { systemClock } from '../src/clock.js';
-import { memoryCacheFactory, type CacheFactory } from '../src/connectors/cache.js';
+import { cached, memoryCacheFactory, type CacheFactory } from '../src/connectors/cache.js';
+import { GatewayError } from '../src/errors.js';
 import { SaasSecurityClient } from '../src/connectors/saas-security/client.js';
 import { SaasSecurityConnector } from '../src/connectors/saas-security/connector.js';
 import { deltaPath, toDeltaQuery } from '../src/connectors/saas-security/map.js';
@@ -51,6 +52,14 @@ describe('incident page cache', () => {
     expect(writes.length).toBe(writesAfterMiss);
   });
 
+  it('concurrent misses of one page make one upstream request and share its mapped page', async () => {
+    const other = deltaPath(toDeltaQuery({}, 20));
+    const requests = pageRequests();
+    const pages = await Promise.all(Array.from({ length: 10 }, () => connector.getIncidentPage(other)));
+    expect(pageRequests()).toBe(requests + 1);
+    for (const p of pages) expect(p).toBe(pages[0]);
+  });
+
   it('forgetting an incident drops the cached pages: the next read fetches and maps afresh', async () => {
     const before = await connector.getIncidentPage(path);
     const requests = pageRequests();
@@ -59,5 +68,38 @@ describe('incident page cache', () => {
     expect(after).not.toBe(before);
     expect(after.incidents).toEqual(before.incidents);
     expect(pageRequests()).toBe(requests + 1);
+  });
+});
+
+describe('shared cache misses', () => {
+  it('a joiner whose shared miss timed out (the first caller\'s deadline) computes under its own; other errors are shared', async () => {
+    const cache = memoryCacheFactory()('shared-miss', 60_000);
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = cached(cache, 'k', async () => {
+      calls += 1;
+      await gate;
+      throw new GatewayError('UPSTREAM_TIMEOUT', 'the first caller ran out of time');
+    });
+    const joiner = cached(cache, 'k', async () => {
+      calls += 1;
+      return 'fresh';
+    });
+    release();
+    await expect(first).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    await expect(joiner).resolves.toBe('fresh');
+    expect(calls).toBe(2);
+
+    let refused = 0;
+    const failing = () =>
+      cached(cache, 'refused', async () => {
+        refused += 1;
+        await new Promise((r) => setTimeout(r, 10));
+        throw new GatewayError('UPSTREAM_REJECTED', 'no');
+      });
+    const results = await Promise.allSettled([failing(), failing(), failing()]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(refused).toBe(1);
   });
 });

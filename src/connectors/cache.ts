@@ -1,6 +1,7 @@
 // Keyv caches, one namespace per resource. In-memory by default; with REDIS_URL the same namespaces live in
 // Redis so several gateway instances share them.
 import Keyv from 'keyv';
+import { isGatewayError } from '../errors.js';
 import { SharedLru } from './lru-store.js';
 
 /** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
@@ -44,10 +45,40 @@ export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory>
   });
 }
 
-/** Returns the cached value, or computes, stores and returns it. Undefined results are not cached. */
+/** Misses being computed, per cache and key: concurrent misses of one key make one upstream call. */
+const inFlight = new WeakMap<Keyv, Map<string, Promise<unknown>>>();
+
+/**
+ * Returns the cached value, or computes, stores and returns it. Undefined results are not cached. Callers
+ * missing the same key at the same time share one computation (no stampede on the upstream when a hot
+ * entry expires); a shared computation that timed out is retried by each joiner under its own deadline,
+ * since the timeout may have been the first caller's. Written here rather than taken from a library: it is
+ * a map of promises over Keyv, and the timeout rule is ours.
+ */
 export async function cached<T>(cache: Keyv, key: string, compute: () => Promise<T>): Promise<T> {
   const hit = (await cache.get(key)) as T | undefined;
   if (hit !== undefined) return hit;
+  let pending = inFlight.get(cache);
+  if (!pending) inFlight.set(cache, (pending = new Map()));
+  const running = pending.get(key) as Promise<T> | undefined;
+  if (running) {
+    try {
+      return await running;
+    } catch (e) {
+      if (!isGatewayError(e) || e.code !== 'UPSTREAM_TIMEOUT') throw e;
+      return computeAndStore(cache, key, compute);
+    }
+  }
+  const mine = computeAndStore(cache, key, compute);
+  pending.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (pending.get(key) === mine) pending.delete(key);
+  }
+}
+
+async function computeAndStore<T>(cache: Keyv, key: string, compute: () => Promise<T>): Promise<T> {
   const value = await compute();
   if (value !== undefined) await cache.set(key, value);
   return value;
