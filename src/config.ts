@@ -10,6 +10,23 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
 import { readConfigFile, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
+import {
+  ConfigError,
+  envValue,
+  listItems,
+  parseBoolVar,
+  parseClampedIntVar,
+  parseDurationVar,
+  parseEnumVar,
+  parseIntVar,
+  parseListVar,
+  parseNumberVar,
+  parseUrlVar,
+  type ConfigWarning,
+  type Env,
+} from './config-vars.js';
+
+export { ConfigError, type ConfigWarning } from './config-vars.js';
 
 export const SCOPES = ['read', 'respond', 'ingest'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -129,12 +146,6 @@ export interface BreakerConfig {
   cooldownMs: number;
 }
 
-/** A setting that was accepted but adjusted (as the reference does): logged as a warning at start. */
-export interface ConfigWarning {
-  variable: string;
-  message: string;
-}
-
 export interface Config {
   /** Values adjusted instead of refused, e.g. a max fetch clamped into range. */
   warnings: ConfigWarning[];
@@ -192,73 +203,6 @@ export interface StaPlaybooksConfig {
   unusualActivityHours: number;
   /** With STA and the mailbox both unconfigured, record two sample alerts so the sandbox has runs to show. */
   sandboxAlerts: boolean;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-/** Reads an optional variable, treating the empty string as unset. */
-export function envValue(env: Env, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v === undefined || v === '' ? undefined : v;
-}
-
-export function parseIntVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = envValue(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-export function parseBoolVar(env: Env, name: string, fallback: boolean): boolean {
-  const raw = envValue(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-export function parseEnumVar<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
-  const raw = envValue(env, name);
-  if (raw === undefined) return fallback;
-  const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
-  if (!hit) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
-  return hit;
-}
-
-export function parseNumberVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = envValue(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `expected a number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-export function parseUrlVar(env: Env, name: string): string | undefined {
-  const raw = envValue(env, name);
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `not a valid URL: "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(name, `must be an http(s) URL, got "${url.protocol}"`);
-  }
-  return raw.replace(/\/+$/, '');
 }
 
 /** `key=scope+scope,key2=scope` → Map. Keys are secrets: they never appear in error messages. */
@@ -497,11 +441,6 @@ export function loadConfig(processEnv: Env = process.env): Config {
   };
 }
 
-/** The trimmed, non-empty items of a comma-separated variable (none when unset). */
-function listItems(env: Env, name: string): string[] {
-  return (envValue(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
-
 /** `https://a.example,http://localhost:3000` → origins, each checked to be scheme://host[:port] only. */
 function parseOrigins(env: Env, name: string): string[] {
   return listItems(env, name).map((item) => {
@@ -570,22 +509,6 @@ function parsePrincipalList(env: Env, name: string): string[] {
   return items;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `90` (seconds), `30s`, `1m`, `1m30s`, `2h`, `500ms` → milliseconds. */
-export function parseDurationVar(env: Env, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
-  const raw = envValue(env, name)?.toLowerCase().replace(/\s+/g, '');
-  if (raw === undefined) return fallbackMs;
-  let ms: number;
-  if (/^\d+$/.test(raw)) ms = Number(raw) * 1000;
-  else if (/^(\d+(ms|s|m|h|d))+$/.test(raw)) {
-    ms = 0;
-    for (const [, n, unit] of raw.matchAll(/(\d+)(ms|s|m|h|d)/g)) ms += Number(n) * DURATION_UNITS_MS[unit!]!;
-  } else throw new ConfigError(name, `expected a duration such as 90, 30s, 1m or 1h, got "${raw}"`);
-  if (ms < minMs || ms > maxMs) throw new ConfigError(name, `must be between ${minMs} ms and ${maxMs} ms, got ${ms} ms`);
-  return ms;
-}
-
 const SPAN_UNITS_MS: Record<string, number> = {
   second: 1000,
   minute: 60_000,
@@ -625,27 +548,6 @@ export function parseFirstFetch(env: Env, name: string): FirstFetch {
 /** Incidents per fetch run: the reference clamps an out-of-range max fetch instead of refusing it. */
 export const MIN_MAX_FETCH = 10;
 export const MAX_MAX_FETCH = 1000;
-
-/** A whole number clamped into min..max with a warning, as the reference's validate_limit; negative is an error. */
-function parseClampedIntVar(env: Env, name: string, fallback: number, min: number, max: number, warnings: ConfigWarning[]): number {
-  const raw = envValue(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number that is not negative, got "${raw}"`);
-  const n = Number(raw);
-  const clamped = Math.min(max, Math.max(min, n));
-  if (clamped !== n) warnings.push({ variable: name, message: `${n} is outside ${min}..${max}: using ${clamped}` });
-  return clamped;
-}
-
-/** A comma-separated list whose items must each be one of `values` (case-insensitive), via `aliases` too. */
-function parseListVar<T extends string>(env: Env, name: string, values: readonly T[], aliases: Record<string, T> = {}): T[] {
-  return listItems(env, name).map((item) => {
-      const key = item.toUpperCase().replace(/[\s-]+/g, '_');
-      const hit = values.find((v) => v === key) ?? aliases[item.toLowerCase()];
-      if (!hit) throw new ConfigError(name, `unknown value "${item}" (one of ${values.join(', ')})`);
-      return hit;
-    });
-}
 
 function parseIncidentFetch(env: Env, warnings: ConfigWarning[]): IncidentFetchConfig {
   // The reference's filter values are accepted as well as the schema's enum names: severities 1..5 and
