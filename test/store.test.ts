@@ -63,7 +63,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const where = await databaseLocation(engine);
       const first = await open(where);
       expect(first.engine).toBe(engine);
-      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow']);
+      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity']);
       await first.close();
       const second = await open(where);
       expect(second.migrated).toEqual([]);
@@ -74,7 +74,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const db = await open(where);
       await sql`insert into secgraph_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(db.db);
       await db.close();
-      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 002-pubsub-overflow\)/);
+      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 003-incident-activity\)/);
     });
   });
 
@@ -146,14 +146,16 @@ describe.each(ENGINES)('store on %s', (engine) => {
       expect([await real.size(), await real.events.lastId()]).toEqual([1, 1]);
     });
 
-    it('prunes records fetched and events logged before the retention horizon', async () => {
+    it('prunes records with no activity and events logged before the retention horizon; a record still mirrored stays', async () => {
       const db = await open(await databaseLocation(engine));
       const store = await IncidentStore.open(db);
       const old = record(1, 'None', '2026-01-01T00:00:00.000Z');
       const recent = record(2, 'None', '2026-03-01T00:00:00.000Z');
-      await store.commit([old, recent], undefined, [fetched(old), fetched(recent)]);
+      const oldButMirrored = record(3, 'Incoming', '2026-01-01T00:00:00.000Z');
+      oldButMirrored.gateway.lastMirroredAt = '2026-02-20T00:00:00.000Z';
+      await store.commit([old, recent, oldButMirrored], undefined, [fetched(old), fetched(recent)]);
       expect(await store.pruneBefore('2026-02-01T00:00:00.000Z')).toEqual({ incidents: 1, events: 1 });
-      expect([...(await store.known([1, 2]))]).toEqual([2]);
+      expect([...(await store.known([1, 2, 3]))].sort()).toEqual([2, 3]);
       expect((await store.events.since(0)).map((e) => e.incident.incidentId)).toEqual([2]);
     });
   });

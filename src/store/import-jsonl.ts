@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Transaction } from 'kysely';
 import type { Database } from './database.js';
+import { incidentRow, type StoredIncident } from './incident-store.js';
 import type { Tables } from './tables.js';
 
 /** The old files, relative to SECGRAPH_DATA_DIR. */
@@ -51,7 +52,7 @@ async function insertChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknow
 const str = (v: unknown): string => JSON.stringify(v);
 
 async function importIncidents(trx: Tx, data: Map<string, unknown>): Promise<number> {
-  const incidents: Array<{ wire: { incident_id: number }; gateway: { mirrorDirection: string; fetchedAt: string } }> = [];
+  const incidents: StoredIncident[] = [];
   const events: Array<{ id: number; at: string }> = [];
   let seq = 0;
   for (const [k, v] of data) {
@@ -63,7 +64,7 @@ async function importIncidents(trx: Tx, data: Map<string, unknown>): Promise<num
   await insertChunks(incidents, (chunk) =>
     trx
       .insertInto('incidents')
-      .values(chunk.map((r) => ({ scope: 'saas', incident_id: r.wire.incident_id, incoming: ['Incoming', 'Both'].includes(r.gateway.mirrorDirection) ? 1 : 0, fetched_at: r.gateway.fetchedAt, body: str(r) })))
+      .values(chunk.map((r) => incidentRow('saas', r)))
       .onConflict((oc) => oc.columns(['scope', 'incident_id']).doNothing())
       .execute(),
   );

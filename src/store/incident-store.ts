@@ -9,7 +9,7 @@ import type { IncidentEvent, NewIncidentEvent } from '../domain/incident-event.j
 import { mirrorsIncoming, type GatewayIncidentFields } from '../domain/incident-record.js';
 import type { Database } from './database.js';
 import { EventLog } from './event-log.js';
-import type { Tables } from './tables.js';
+import type { IncidentsTable, Tables } from './tables.js';
 
 export interface StoredIncident {
   /** The upstream's copy as last fetched or mirrored in, exactly as it travelled. */
@@ -144,18 +144,17 @@ export class IncidentStore {
     return this.db.transaction().execute(async (trx) => {
       if (state && this.fence) await this.fence(trx);
       for (let i = 0; i < records.length; i += ID_CHUNK) {
-        const rows = records.slice(i, i + ID_CHUNK).map((r) => ({
-          scope: this.scope,
-          incident_id: r.wire.incident_id,
-          incoming: mirrorsIncoming(r.gateway.mirrorDirection) ? 1 : 0,
-          fetched_at: r.gateway.fetchedAt,
-          body: JSON.stringify(r),
-        }));
+        const rows = records.slice(i, i + ID_CHUNK).map((r) => incidentRow(this.scope, r));
         await trx
           .insertInto('incidents')
           .values(rows)
           .onConflict((oc) =>
-            oc.columns(['scope', 'incident_id']).doUpdateSet((eb) => ({ incoming: eb.ref('excluded.incoming'), fetched_at: eb.ref('excluded.fetched_at'), body: eb.ref('excluded.body') })),
+            oc.columns(['scope', 'incident_id']).doUpdateSet((eb) => ({
+              incoming: eb.ref('excluded.incoming'),
+              fetched_at: eb.ref('excluded.fetched_at'),
+              last_activity_at: eb.ref('excluded.last_activity_at'),
+              body: eb.ref('excluded.body'),
+            })),
           )
           .execute();
       }
@@ -170,12 +169,29 @@ export class IncidentStore {
     });
   }
 
-  /** Drops incidents fetched before `beforeIso` and their events (SECGRAPH_INCIDENT_RETENTION). */
+  /**
+   * Drops incidents with no activity (fetch or mirror sync) since `beforeIso`, and the events logged before it
+   * (SECGRAPH_INCIDENT_RETENTION): an incident still mirrored stays however long ago it was first fetched.
+   */
   async pruneBefore(beforeIso: string): Promise<{ incidents: number; events: number }> {
-    const r = await this.db.deleteFrom('incidents').where('scope', '=', this.scope).where('fetched_at', '<', beforeIso).executeTakeFirst();
+    const r = await this.db.deleteFrom('incidents').where('scope', '=', this.scope).where('last_activity_at', '<', beforeIso).executeTakeFirst();
     return { incidents: Number(r.numDeletedRows), events: await this.events.pruneBefore(beforeIso) };
   }
 
   /** Nothing to release: the Database is closed by whoever opened it. Kept so callers need not know. */
   close(): void {}
+}
+
+/** The incidents row of a record (also written by the one-time JSON-lines import). */
+export function incidentRow(scope: string, r: StoredIncident): IncidentsTable {
+  const synced = r.gateway.lastMirroredAt;
+  return {
+    scope,
+    incident_id: r.wire.incident_id,
+    incoming: mirrorsIncoming(r.gateway.mirrorDirection) ? 1 : 0,
+    fetched_at: r.gateway.fetchedAt,
+    // ISO-8601 strings of one format compare as their times do.
+    last_activity_at: synced && synced > r.gateway.fetchedAt ? synced : r.gateway.fetchedAt,
+    body: JSON.stringify(r),
+  };
 }

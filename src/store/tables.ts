@@ -8,6 +8,8 @@ export interface IncidentsTable {
   /** 1 when the stamped mirror direction pulls changes in (Incoming, Both). */
   incoming: number;
   fetched_at: string;
+  /** The later of fetched_at and the last mirror sync (retention prunes by it); null only mid-migration. */
+  last_activity_at: string | null;
   body: string;
 }
 
