@@ -276,6 +276,11 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
     for (const e of elements) await expectSame(wrap([e]), [1, 100_000]);
   });
 
+  it('fails where full evaluation fails: a p_log_type String() cannot convert', async () => {
+    const full = await expectSame(wrap([JSON.stringify(record()), JSON.stringify(record({ p_log_type: { toString: 1 } }))]), [1, 100_000], { mayThrow: true });
+    expect(full.error).toMatch(/^TypeError/);
+  });
+
   it('agrees on records over the record limit, counted in characters, not bytes', async () => {
     // Records of exactly `limit` characters and one more, in one-byte, two-byte and four-byte characters.
     const limit = 900;
