@@ -294,6 +294,13 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
     });
   });
 
+  it('agrees on a record longer than the raw path carries between chunks (256 KiB), kept or over the limit', async () => {
+    const big = JSON.stringify(record({ pad: 'x'.repeat(300_000) }));
+    const body = wrap([JSON.stringify(record()), big, JSON.stringify(saml()), ...Array.from({ length: 200 }, () => JSON.stringify(record())), big, JSON.stringify(saml())]);
+    await expectSame(body, [4096, 65_536, 1 << 20], { maxRecordChars: 1 << 20 });
+    await expectSame(body, [65_536, 1 << 20], { maxRecordChars: 200_000 });
+  });
+
   it('agrees on every shape of body the scanner reads', async () => {
     const r = () => JSON.stringify(record());
     const s = () => JSON.stringify(saml());
@@ -305,6 +312,8 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
       `{"foo":[1,[2]],"Records":[${r()},${s()}],"bar":{"Records":[${s()}]}}`,
       `{"Records":[${r()},${s()}],"Records":[${r()}]}`,
       `\ufeff{"Records":[${r()},${s()}]}`,
+      `\ufeff\ufeff {"Records":[${r()},${s()}]}`,
+      `\ufeffnope [${r()}]`,
       ` \n\t{"Records": [ ${r()} , ${s()} ,, ${r()} ] }`,
       `{"Records":[]}`,
       `{"Records":[${r()},${s()}`,
@@ -319,7 +328,7 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
       '',
       '   ',
     ];
-    for (const body of bodies) await expectSame(Buffer.from(body), [1, 3, 17, 256, 100_000], { mayThrow: /^(not json|garbage)/.test(body) });
+    for (const body of bodies) await expectSame(Buffer.from(body), [1, 3, 17, 256, 100_000], { mayThrow: /^(not json|garbage|\ufeffnope)/.test(body) });
   });
 
   it('agrees on the shared fixtures and the rule YAML tests, as one file, as JSON lines and gzipped', async () => {

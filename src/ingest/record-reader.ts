@@ -97,9 +97,14 @@ export class RecordReader {
     let q = b.length;
     if (this.prefilter && !this.scanner.inRecords) {
       // Before the first value, only split where the scanner will not throw NotJsonError (its message
-      // quotes what follows).
+      // quotes what follows): after its whitespace (a BOM, EF BB BF, included) comes `{` or `[`.
       let first = p;
-      while (first < b.length && (b[first] === 0x20 || b[first] === 0x0a || b[first] === 0x0d || b[first] === 0x09)) first++;
+      for (;;) {
+        const c = b[first];
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) first += 1;
+        else if (c === 0xef && b[first + 1] === 0xbb && b[first + 2] === 0xbf) first += 3;
+        else break;
+      }
       if (this.scanner.sawJson || b[first] === 0x7b || b[first] === 0x5b) {
         const open = b.indexOf(0x5b, p);
         if (open >= 0) q = open + 1;
