@@ -184,9 +184,13 @@ export function checkRawObject(b: Uint8Array, start: number, limit: number, prob
   let nestedValue = false; // the next value is the nested key's
   let excluded = false; // the last value of the value key is an excluded string
   for (;;) {
-    while (i < limit && isWs(b[i]!)) i++;
     if (i >= limit) return INCOMPLETE;
-    const c = b[i]!;
+    let c = b[i]!;
+    if (c <= 0x20) {
+      while (i < limit && isWs(b[i]!)) i++;
+      if (i >= limit) return INCOMPLETE;
+      c = b[i]!;
+    }
     switch (state) {
       case KEY_OR_CLOSE:
       case KEY: {
@@ -208,7 +212,7 @@ export function checkRawObject(b: Uint8Array, start: number, limit: number, prob
         if (depth === 1) key = probedKey(probe, b, s, i);
         else if (depth === parentDepth) nestedValue = isNestedKey(probe, b, s, i);
         i++;
-        while (i < limit && isWs(b[i]!)) i++;
+        if (i < limit && b[i]! <= 0x20) while (i < limit && isWs(b[i]!)) i++;
         if (i >= limit) return INCOMPLETE;
         if (b[i] !== 0x3a) return NEEDS_PARSE;
         i++;
