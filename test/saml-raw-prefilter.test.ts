@@ -5,7 +5,9 @@
 // thrown error must be the same. Bodies: the shared fixtures, the rule's YAML tests, the generated sandbox
 // tree, and crafted records (escaped spellings, escaped keys, duplicate keys, a non-string arn, malformed
 // JSON, invalid UTF-8, nesting, braces in strings, records split across chunks at every byte).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -365,6 +367,8 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
     const alphabet = Buffer.from('{}[]:,"\\ \t\n0123456789.eE+-truefalsn/uAaRrNSAMLPZT\x00\x1f');
     const bases = [record(), saml(), record({ userIdentity: { arn: 'x', ARN: 'y' } }), record({ n: [1.5e3, -0, true, null] })].map((r) => Buffer.from(JSON.stringify(r)));
     let settled = 0;
+    const prefilter = SAML_RAW_PREFILTER!;
+    expect(prefilter).not.toBeNull(); // the WebAssembly module loads
     for (let n = 0; n < 20_000; n++) {
       const b = Buffer.from(bases[n % bases.length]!);
       const edits = rng.int(0, 3);
@@ -375,7 +379,8 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
         const ch = Buffer.from([alphabet[rng.int(0, alphabet.length - 1)]!]);
         bytes = Buffer.concat([bytes.subarray(0, at), op === 2 ? Buffer.alloc(0) : ch, bytes.subarray(op === 0 ? at : at + 1)]);
       }
-      const end = SAML_RAW_PREFILTER.check(bytes, 0, bytes.length);
+      prefilter.begin(bytes);
+      const end = prefilter.check(0, bytes.length);
       if (end < 0) continue;
       settled += 1;
       // Where the scanner would end the element (an early `}` ends it; the rest is the next element's).
@@ -389,6 +394,15 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
       expect(rule(check.record), text).toBe(false); // throws if the raw check missed a rule error
     }
     expect(settled).toBeGreaterThan(2000);
+  });
+
+  it('runs the module that assembly/raw-json-object.ts compiles to (npm run build:wasm)', () => {
+    const out = path.join(root, 'rebuilt.wasm');
+    const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
+    const script = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')).scripts['build:wasm'] as string;
+    const args = script.replace(/^asc /, '').replace(/-o \S+$/, `-o ${out}`).split(' ');
+    execFileSync(process.execPath, [asc, ...args], { cwd: path.join(import.meta.dirname, '..') });
+    expect(readFileSync(out).equals(readFileSync(path.join(import.meta.dirname, '..', 'src', 'ingest', 'raw-json-object.wasm')))).toBe(true);
   });
 
   it('reads plain eventTimes exactly as parseEventTime does', () => {

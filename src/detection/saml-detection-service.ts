@@ -178,7 +178,7 @@ export class IngestSession {
   }
 
   /** The records this session's rule can settle on their raw bytes (see saml-raw-prefilter.ts). */
-  get rawPrefilter(): RawPrefilter {
+  get rawPrefilter(): RawPrefilter | null {
     return SAML_RAW_PREFILTER;
   }
 

@@ -11,7 +11,7 @@
 // rule() raises only when userIdentity.arn (looked up case-insensitively) is neither a string, null nor
 // absent: every key of userIdentity that equals `arn` ignoring case must hold a string or null.
 // ingestOne reads p_log_type with String(), which can throw for an object: a record naming it is evaluated.
-import { checkRawObject, compileProbe, type RawObjectProbe } from '../ingest/raw-json-object.js';
+import { RawObjectChecker } from '../ingest/raw-json-object.js';
 import type { RawPrefilter } from '../ingest/record-reader.js';
 import { REQUIRED_FIELDS } from './cloudtrail-record.js';
 import { SAML_ACTIONS } from './saml-rule.js';
@@ -48,7 +48,8 @@ export function isPlainEventTime(b: Uint8Array, s: number, e: number): boolean {
   return day <= (month === 2 && leap ? 29 : DAYS[month - 1]!);
 }
 
-const PROBE: RawObjectProbe = compileProbe({
+/** What the raw path (record-reader.ts) may settle for the SAML rule without parsing; null without WebAssembly. */
+export const SAML_RAW_PREFILTER: RawPrefilter | null = RawObjectChecker.create({
   required: REQUIRED_FIELDS,
   timeKey: 'eventTime',
   timeOk: isPlainEventTime,
@@ -58,8 +59,3 @@ const PROBE: RawObjectProbe = compileProbe({
   excludedValues: SAML_ACTIONS,
   forbidden: ['p_log_type'],
 });
-
-/** What the raw path (record-reader.ts) may settle for the SAML rule without parsing. */
-export const SAML_RAW_PREFILTER: RawPrefilter = {
-  check: (b, start, limit) => checkRawObject(b, start, limit, PROBE),
-};

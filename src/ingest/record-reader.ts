@@ -10,11 +10,13 @@ import { elementItem, RecordScanner, type ScanItem } from './record-scanner.js';
 
 /** Settles records on their raw bytes for one rule (e.g. saml-raw-prefilter.ts). */
 export interface RawPrefilter {
+  /** The buffer the following checks are on (until the next begin, which may come from another reader). */
+  begin(b: Uint8Array): void;
   /**
    * For the object whose `{` is at b[start]: the index just after it when full evaluation would accept it
    * and find nothing (no match, no rule error), INCOMPLETE when the bytes end first, else a negative value.
    */
-  check(b: Uint8Array, start: number, limit: number): number;
+  check(start: number, limit: number): number;
 }
 
 export interface RecordSink {
@@ -62,6 +64,8 @@ export class RecordReader {
   private raw = false;
   /** The start of an element the last chunk ended in (raw path only). */
   private carry: Buffer | null = null;
+  /** The buffer last given to prefilter.begin() in this push (the prefilter may be shared by readers). */
+  private begun: Uint8Array | null = null;
 
   constructor(
     private readonly sink: RecordSink,
@@ -77,6 +81,7 @@ export class RecordReader {
 
   push(chunk: Uint8Array): void {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.begun = null;
     let p = 0;
     if (this.carry) {
       p = this.resumeCarry(b);
@@ -171,7 +176,12 @@ export class RecordReader {
 
   /** Settles or emits the object element at b[start]; returns its end, or -1 if b ends first (nothing done). */
   private element(b: Buffer, start: number, limit: number): number {
-    let end = this.prefilter!.check(b, start, limit);
+    const prefilter = this.prefilter!;
+    if (this.begun !== b) {
+      prefilter.begin(b);
+      this.begun = b;
+    }
+    let end = prefilter.check(start, limit);
     if (end === INCOMPLETE) return -1;
     if (end >= 0 && end - start <= this.maxRecordChars) {
       this.sink.pushSettled();
