@@ -56,8 +56,10 @@ let module: WebAssembly.Module | null | undefined;
 /** The compiled module, or null where WebAssembly (with SIMD) is not available: then nothing is settled raw. */
 function wasmModule(): WebAssembly.Module | null {
   if (module === undefined) {
+    // A missing file is a packaging bug, and throws; a runtime without WebAssembly (node --jitless) parses all.
+    const bytes = readFileSync(new URL('./raw-json-object.wasm', import.meta.url));
     try {
-      module = new WebAssembly.Module(readFileSync(new URL('./raw-json-object.wasm', import.meta.url)));
+      module = new WebAssembly.Module(bytes);
     } catch {
       module = null;
     }
