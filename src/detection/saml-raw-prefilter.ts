@@ -1,7 +1,7 @@
 // Which CloudTrail records the SAML rule can be settled for on their raw bytes, without JSON.parse: those
 // that full evaluation would accept (valid JSON, required fields, a readable eventTime) and on which rule()
-// can neither return True nor raise. The byte checks themselves are in src/ingest/raw-json-object.ts; this
-// file says what they must establish for this rule, and why that is enough.
+// can neither return True nor raise. The byte checks themselves are in src/ingest/raw-json-object.ts (a
+// WebAssembly module); this file says what they must establish for this rule, and why that is enough.
 //
 // rule() (saml-rule.ts) returns True only when event.get('eventName') is one of SAML_ACTIONS. eventName is a
 // required field, so that get finds the exact key (pyGet tries it first) and JSON.parse keeps its last value:
@@ -15,7 +15,6 @@ import { RawObjectChecker } from '../ingest/raw-json-object.js';
 import type { RawPrefilter } from '../ingest/record-reader.js';
 import { REQUIRED_FIELDS } from './cloudtrail-record.js';
 import { SAML_ACTIONS } from './saml-rule.js';
-
 
 const digit = (b: Uint8Array, i: number) => {
   const c = b[i]! - 0x30;
