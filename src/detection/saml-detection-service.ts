@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { SamlDetection, SamlMatchedEvent } from '../domain/saml-detection.js';
 import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
+import type { RawPrefilter } from '../ingest/record-reader.js';
 import type { Database } from '../store/database.js';
 import { SamlAlertTables, type DetectionQuery } from '../store/saml-alerts.js';
 import { AlertGrouper, type Match } from './alerting.js';
@@ -13,6 +14,7 @@ import type { JsonObject } from './panther-event.js';
 import { CLOUDTRAIL_LOG_TYPE, toPantherRow } from './panther-row.js';
 import type { RuleSpec } from './rule-spec.js';
 import { evaluateRule, rule, type RuleEvaluation } from './saml-rule.js';
+import { SAML_RAW_PREFILTER } from './saml-raw-prefilter.js';
 import { principalArnsOf, PrincipalIgnoreList } from './saml-triage.js';
 
 /** Matches held before grouping: a batch is sorted by eventTime, so a file's order does not matter. */
@@ -173,6 +175,18 @@ export class IngestSession {
 
   get jsonValues(): number {
     return this.jsonItems;
+  }
+
+  /** The records this session's rule can settle on their raw bytes (see saml-raw-prefilter.ts). */
+  get rawPrefilter(): RawPrefilter | null {
+    return SAML_RAW_PREFILTER;
+  }
+
+  /** A record the raw prefilter settled: what push() does for an accepted record the rule finds nothing in. */
+  pushSettled(): void {
+    this.items += 1;
+    this.jsonItems += 1;
+    this.summary.accepted += 1;
   }
 
   /** A parsed value, or the reason the text around it could not be parsed. */

@@ -1,9 +1,10 @@
-// Feeds a byte stream (an HTTP body or a file) through gunzip (when compressed), UTF-8 decoding and the
-// record scanner into an IngestSession, chunk by chunk: memory stays at one chunk plus one record.
+// Feeds a byte stream (an HTTP body or a file) through gunzip (when compressed) and the record reader (raw
+// prefilter, UTF-8 decoding, record scanner) into an IngestSession, chunk by chunk: memory stays at one chunk
+// plus one record.
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { IngestSession } from '../detection/saml-detection-service.js';
-import { RecordScanner } from './record-scanner.js';
+import { RecordReader } from './record-reader.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -19,7 +20,14 @@ export interface StreamIngestOptions {
   /** Limit on the bytes read from the source, and again on the bytes gunzip produces (a gzip bomb stops there). */
   maxBytes: number;
   maxRecordChars: number;
+  /**
+   * Settle records the rule cannot alert on from their raw bytes (record-reader.ts); default true. false
+   * parses and evaluates every record: the reference the raw path is tested against.
+   */
+  rawPrefilter?: boolean;
 }
+
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 const isGzipMagic = (chunk: Uint8Array) => chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 
@@ -49,19 +57,20 @@ export async function ingestCloudTrailStream(
 
   let bytes: AsyncIterable<Uint8Array> = limited();
   if (gzip) {
-    const gunzip = createGunzip();
+    // zlib's default 16 KiB output chunks cost more in stream overhead than inflating does (a 135 MB file:
+    // about 600 ms against 85 ms with 256 KiB); inflating runs on the libuv pool, beside the reader.
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
     // pipeline destroys gunzip with the source's error (e.g. BodyTooLargeError), which ends the loop below.
     pipeline(Readable.from(bytes), gunzip, () => {});
     bytes = gunzip;
   }
-  const decoder = new TextDecoder('utf-8');
-  const scanner = new RecordScanner((item) => session.push(item), opts.maxRecordChars);
+  const reader = new RecordReader(session, opts.maxRecordChars, opts.rawPrefilter === false ? null : session.rawPrefilter);
   let decompressed = 0;
   try {
     for await (const chunk of bytes) {
       decompressed += (chunk as Uint8Array).byteLength;
       if (decompressed > opts.maxBytes) throw new BodyTooLargeError(opts.maxBytes);
-      scanner.push(decoder.decode(chunk as Uint8Array, { stream: true }));
+      reader.push(chunk as Uint8Array);
       // Matches are stored while the body streams; a reader faster than the database waits here.
       await session.drain();
     }
@@ -75,7 +84,6 @@ export async function ingestCloudTrailStream(
     if (gzip && typeof code === 'string' && code.startsWith('Z_')) throw new InvalidGzipError(`the body is not valid gzip: ${(e as Error).message}`);
     throw e;
   }
-  scanner.push(decoder.decode());
-  scanner.end();
-  return { sawJson: scanner.sawJson };
+  reader.end();
+  return { sawJson: reader.sawJson };
 }

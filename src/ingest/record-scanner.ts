@@ -9,6 +9,19 @@
 
 export type ScanItem = { ok: true; value: unknown } | { ok: false; reason: string };
 
+/** Why an element of a records array longer than the limit is rejected. */
+export const tooLargeReason = (maxChars: number) => `record larger than ${maxChars} characters`;
+
+/** What the scanner emits for the complete text of one element of a records array. */
+export function elementItem(text: string, maxChars: number): ScanItem {
+  if (text.length > maxChars) return { ok: false, reason: tooLargeReason(maxChars) };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, reason: `malformed JSON: ${(e as Error).message}` };
+  }
+}
+
 /** The body does not start like JSON at all: the caller answers 400. */
 export class NotJsonError extends Error {}
 
@@ -34,6 +47,20 @@ export class RecordScanner {
   /** Whether the body held any JSON value at all (an empty Records array counts). */
   get sawJson(): boolean {
     return this.sawValue;
+  }
+
+  /** Inside a records array (between elements or in one). */
+  get inRecords(): boolean {
+    return this.state === 'records' || this.state === 'element';
+  }
+
+  /**
+   * Between two elements of a records array, holding no text: what follows up to the next element that is
+   * not an object, or the array's `]`, may be read by another reader (RecordReader's raw path) as long as it
+   * treats those elements as 'element' does, and the scanner is handed the rest from there.
+   */
+  get betweenRecords(): boolean {
+    return this.state === 'records' && this.pos === this.buf.length;
   }
   // "Records" key detection at depth 1 of a top-level object.
   private strStart = -1;
@@ -73,7 +100,7 @@ export class RecordScanner {
         }
         this.reject('unexpected end of input');
       } else if (this.state === 'value' || this.state === 'element') {
-        this.reject(this.discarding ? `record larger than ${this.maxValueChars} characters` : 'unexpected end of input inside the Records array');
+        this.reject(this.discarding ? tooLargeReason(this.maxValueChars) : 'unexpected end of input inside the Records array');
       } else if (this.state === 'records' || this.state === 'rest') {
         this.reject('the body ends before the Records array is closed');
       } else if (this.state === 'skipline') {
@@ -195,9 +222,9 @@ export class RecordScanner {
             if (this.depth === 0) {
               if (this.discarding) {
                 this.discarding = false;
-                this.reject(`record larger than ${this.maxValueChars} characters`);
+                this.reject(tooLargeReason(this.maxValueChars));
               } else if (i + 1 - this.valueStart > this.maxValueChars) {
-                this.reject(`record larger than ${this.maxValueChars} characters`);
+                this.reject(tooLargeReason(this.maxValueChars));
               } else {
                 const error = this.complete(buf.slice(this.valueStart, i + 1));
                 if (error !== null) {
@@ -302,12 +329,8 @@ export class RecordScanner {
   }
 
   private finishElement(end: number): void {
-    if (this.discarding || end - this.valueStart > this.maxValueChars) {
-      this.reject(`record larger than ${this.maxValueChars} characters`);
-    } else {
-      const error = this.complete(this.buf.slice(this.valueStart, end));
-      if (error !== null) this.reject(`malformed JSON: ${error}`);
-    }
+    if (this.discarding) this.reject(tooLargeReason(this.maxValueChars));
+    else this.emit(elementItem(this.buf.slice(this.valueStart, end), this.maxValueChars));
     this.discarding = false;
     this.state = 'records';
   }
