@@ -54,15 +54,16 @@ export async function run(): Promise<void> {
       await sleep(500);
       globalThis.gc?.();
       const kb = (process.memoryUsage().rss - rssBefore) / s.n / 1024;
-      let report = { received: 0, latencies: [] as number[] };
       for (let e = 1; e <= EVENTS; e += 1) {
         publish(e, performance.timeOrigin + performance.now());
         for (;;) {
           await sleep(20);
-          report = await ask({ cmd: 'report' });
-          if (report.received >= e * s.n) break;
+          const r = await ask<{ received: number; failures: number }>({ cmd: 'report' });
+          if (r.failures) throw new Error(`${r.failures} ${s.transport} subscribers received something other than their event`);
+          if (r.received >= e * s.n) break;
         }
       }
+      const report = await ask<{ latencies: number[] }>({ cmd: 'report', latencies: true });
       const sorted = report.latencies.sort((a, b) => a - b);
       const row = { label: `${s.transport}-${s.n}-${s.distinct ? 'distinct' : 'shared'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
       rows.push(row);

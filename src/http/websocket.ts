@@ -18,6 +18,7 @@ import type { ApiKeyAuthenticator, Principal } from '../auth.js';
 import type { SecurityConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RateLimits } from '../security/rate-limits.js';
+import { DIRECT_SINK, type DirectSink } from '../subscriptions/shared-execution.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
 
 type EnvelopedRoot = Pick<ReturnType<GatewayYoga['getEnveloped']>, 'execute' | 'subscribe'>;
@@ -48,6 +49,34 @@ export interface WebSocketGateway {
   /** Sockets open now, authenticated or not: for metrics. */
   readonly openSockets: number;
   dispose(): Promise<void>;
+}
+
+/**
+ * Past this many bytes waiting in a socket, shared events are queued for it instead of written (so a peer
+ * that stops reading is dropped under the subscriber-buffer policy rather than buffered without bound).
+ */
+const DIRECT_HIGH_WATER_BYTES = 256 * 1024;
+const PAYLOAD_BYTES = Symbol('graphql-ws payload bytes');
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Writes a shared event as this operation's graphql-ws `next` message, exactly as graphql-ws would
+ * (`{"id":…,"type":"next","payload":…}`, a text frame), around the event's one serialisation.
+ */
+function nextMessageSink(socket: WebSocket, id: string): DirectSink {
+  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  return {
+    next(event) {
+      if (socket.readyState !== socket.OPEN || socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
+      const payload = event.once(PAYLOAD_BYTES, (json) => Buffer.from(json));
+      const message = Buffer.allocUnsafe(head.length + payload.length + 1);
+      head.copy(message, 0);
+      payload.copy(message, head.length);
+      message[message.length - 1] = CLOSE_BRACE;
+      socket.send(message, { binary: false });
+      return true;
+    },
+  };
 }
 
 /** `Authorization` from an object whose keys may be in any case (HTTP header maps, connectionParams). */
@@ -157,7 +186,7 @@ export function startWebSocketGateway({ server, yoga, authenticator, limits, sec
         }
         return bind(ctx.extra.socket, state, auth.principal, authorization);
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const socket = ctx.extra.socket;
         const state = states.get(socket);
         if (!state) return [new GraphQLError('connection closed', { extensions: { code: 'UNAUTHENTICATED' } })];
@@ -180,6 +209,8 @@ export function startWebSocketGateway({ server, yoga, authenticator, limits, sec
             params,
             // The operation's own key when it sent one, else the socket's.
             connectionParams: { ...ctx.connectionParams, authorization: own ?? state.authorization },
+            // A shared subscription's events are written straight to this socket (shared-execution.ts).
+            [DIRECT_SINK]: nextMessageSink(socket, id),
           });
           const document = parse(params.query);
           const args: ExecutionArgs = {
