@@ -13,6 +13,7 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
 import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useSharedSse } from './http/shared-sse.js';
+import { useBodySizeLimit } from './http/body-size-limit.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
@@ -50,6 +51,8 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    // The same limit, from useBodySizeLimit (last plugin): yoga's own keeps ~10 KB per open SSE stream.
+    maxRequestBodySize: false,
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: OPEN_INCIDENTS },
@@ -126,6 +129,8 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
           });
         },
       }),
+      // After every request parser has registered (yoga's own limit ran after them too).
+      useBodySizeLimit(),
     ],
   });
 }
