@@ -14,6 +14,7 @@ import { waitUntil, wsClient, wsSubscribe, type Collected, type Result } from '.
 const READER = 'fan-out-reader-0001';
 const NO_READ = 'fan-out-respond-0001';
 const EVENTS = 'subscription { incidentEvents { id kind incident { incidentId appName } } }';
+const SEVERITIES = 'subscription { incidentEvents { id incident { incidentId severity } } }';
 /** In every event's payload and nowhere else: what the serialisation count looks for. */
 const MARKER = 'fan-out-marker-app';
 
@@ -22,13 +23,19 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function gateway(): Promise<{ gw: ServedGateway; publish: (id: number) => void }> {
+async function gateway(): Promise<{ gw: ServedGateway; publish: (id: number, severity?: string) => void }> {
   const gw = await startServedGateway({ SECGRAPH_API_KEYS: `${READER}=read,${NO_READ}=respond`, SAAS_SECURITY_FETCH: 'false' });
   cleanups.push(() => gw.close());
   const [wire] = generateIncidents(1, Date.now());
   const incident = { ...toIncident(wire!), appName: MARKER };
-  const publish = (id: number) =>
-    gw.gateway.services.pubsub.publish('incident:event', { id, kind: 'FETCHED', incident, changedFields: [], at: new Date().toISOString() });
+  const publish = (id: number, severity?: string) =>
+    gw.gateway.services.pubsub.publish('incident:event', {
+      id,
+      kind: 'FETCHED',
+      incident: severity === undefined ? incident : { ...incident, severity: severity as never },
+      changedFields: [],
+      at: new Date().toISOString(),
+    });
   return { gw, publish };
 }
 
@@ -53,12 +60,12 @@ async function rawWsPeer(url: string, id: string): Promise<{ messages: string[];
 }
 
 /** A real graphql-sse client's subscription, collected like the graphql-ws helper's. */
-function sseSubscribe(client: SseClient): Collected & { stop(): void } {
+function sseSubscribe(client: SseClient, query = EVENTS): Collected & { stop(): void } {
   const c: Collected & { stop(): void } = {
     results: [],
     ended: null,
     stop: client.subscribe(
-      { query: EVENTS },
+      { query },
       {
         next: (r) => void c.results.push(r as Result),
         error: (error) => void (c.ended = { error }),
@@ -131,6 +138,39 @@ describe('shared fan-out writes', () => {
     expect(forbidden.results).toHaveLength(1);
     expect(forbidden.results[0]!.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     expect(forbidden.results[0]!.data ?? null).toBeNull();
+  });
+
+  it('an event whose result has errors reaches every member through its own pipeline, in order with the shared writes around it', async () => {
+    const { gw, publish } = await gateway();
+    const url = gw.gateway.url;
+    const subs: Array<Collected & { stop(): void }> = [];
+    for (let i = 0; i < 3; i += 1) {
+      const client = wsClient(url, READER);
+      cleanups.push(() => client.dispose());
+      subs.push(wsSubscribe(client, SEVERITIES));
+    }
+    for (let i = 0; i < 2; i += 1) {
+      const client = createSseClient({ url: `${url}/graphql`, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
+      cleanups.push(() => client.dispose());
+      subs.push(sseSubscribe(client, SEVERITIES));
+    }
+    await warmUp(publish, subs);
+    // A severity the schema's enum cannot represent: the result carries a field error.
+    publish(1);
+    publish(2, 'NOT-A-SEVERITY');
+    publish(3);
+    await waitUntil(() => subs.every((s) => s.results.length === 3), 'three results at every member');
+    const [first] = subs;
+    expect(first!.results[0]!.data.incidentEvents.id).toBe('1');
+    expect(first!.results[1]!.errors?.length).toBeGreaterThan(0);
+    expect(first!.results[2]!.data.incidentEvents.id).toBe('3');
+    // Each transport as before: graphql-ws sends the masked error as GraphQLError.toJSON() gives it, yoga's
+    // SSE writer leaves out its internal `unexpected` flag.
+    for (const s of subs.slice(1, 3)) expect(s.results).toEqual(first!.results);
+    const sse = subs[3]!.results;
+    expect(subs[4]!.results).toEqual(sse);
+    expect(sse.map((r) => r.data)).toEqual(first!.results.map((r) => r.data));
+    expect(sse[1]!.errors![0]!.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('a member that closes in the middle of a fan-out, or completes, does not affect the rest; the completed one receives nothing more', async () => {
