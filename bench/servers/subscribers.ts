@@ -9,7 +9,7 @@
 // `{"id":"<its id>","type":"next","payload":{"data":{"incidentEvents":` (an SSE block with
 // `event: next\ndata: {"data":{"incidentEvents":`), and its `at` is read from the bytes. Anything else
 // (another id, an error, a complete) counts as a failure. Real clients are what the tests use.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 
 type Command = { cmd: 'open'; url: string; n: number; transport: 'ws' | 'sse'; distinct: boolean } | { cmd: 'close' } | { cmd: 'report'; latencies?: boolean };
@@ -63,15 +63,25 @@ function openWs(url: string, i: number, query: string, distinct: boolean): () =>
   return () => socket.terminate();
 }
 
-/** graphql-sse distinct-connections mode by hand: one POST per subscriber, `event: next` blocks back. */
-function openSse(url: string, i: number, query: string, distinct: boolean): () => void {
+/** Keep-alive connections, one per open stream, as browsers' and fetch's are (not `Connection: close`). */
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/**
+ * graphql-sse distinct-connections mode by hand: one POST per subscriber, `event: next` blocks back.
+ * Resolves once the response has started, so streams open one after another (as this bench always did).
+ */
+function openSse(url: string, i: number, query: string, distinct: boolean): Promise<() => void> {
   const field = distinct ? `s${i}` : 'incidentEvents';
   const expected = Buffer.from(`event: next\ndata: {"data":{"${field}":`);
   const body = JSON.stringify({ query });
   const req = httpRequest(`${url}/graphql`, {
     method: 'POST',
-    agent: false,
+    agent,
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body) },
+  });
+  const started = new Promise<void>((resolve) => {
+    req.once('response', () => resolve());
+    req.once('error', () => resolve());
   });
   req.on('response', (res: IncomingMessage) => {
     if (res.statusCode !== 200) failures += 1;
@@ -95,7 +105,7 @@ function openSse(url: string, i: number, query: string, distinct: boolean): () =
   });
   req.on('error', () => {});
   req.end(body);
-  return () => req.destroy();
+  return started.then(() => () => req.destroy());
 }
 
 process.on('message', async (m: Command) => {
@@ -106,7 +116,7 @@ process.on('message', async (m: Command) => {
     failures = 0;
     for (let i = 0; i < m.n; i += 1) {
       const query = document(i, m.distinct);
-      closers.push(m.transport === 'ws' ? openWs(m.url, i, query, m.distinct) : openSse(m.url, i, query, m.distinct));
+      closers.push(m.transport === 'ws' ? openWs(m.url, i, query, m.distinct) : await openSse(m.url, i, query, m.distinct));
       if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20)); // no burst of thousands of handshakes
     }
     process.send!({ opened: m.n });
