@@ -1,8 +1,10 @@
 // Shared fan-out writes: each event of a shared subscription is serialised once and written to every
 // member's socket as its transport's exact message (graphql-ws `next` with the member's own id; graphql-sse
 // `event: next`), on a real port with real graphql-ws and graphql-sse clients. A member that closes in the
-// middle of a fan-out does not affect the others, a completed one receives nothing more, and a key without
-// the read scope never receives an event of the document the others share.
+// middle of a fan-out does not affect the others, a completed one receives nothing more, one that stops
+// reading (graphql-ws or SSE) is dropped with SUBSCRIPTION_OVERFLOW instead of buffered without bound while
+// the others go on, and a key without the read scope never receives an event of the document the others share.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createClient as createSseClient, type Client as SseClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -23,11 +25,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function gateway(): Promise<{ gw: ServedGateway; publish: (id: number, severity?: string) => void }> {
-  const gw = await startServedGateway({ SECGRAPH_API_KEYS: `${READER}=read,${NO_READ}=respond`, SAAS_SECURITY_FETCH: 'false' });
+async function gateway(env: Record<string, string> = {}, appName = MARKER): Promise<{ gw: ServedGateway; publish: (id: number, severity?: string) => void }> {
+  const gw = await startServedGateway({ SECGRAPH_API_KEYS: `${READER}=read,${NO_READ}=respond`, SAAS_SECURITY_FETCH: 'false', ...env });
   cleanups.push(() => gw.close());
   const [wire] = generateIncidents(1, Date.now());
-  const incident = { ...toIncident(wire!), appName: MARKER };
+  const incident = { ...toIncident(wire!), appName };
   const publish = (id: number, severity?: string) =>
     gw.gateway.services.pubsub.publish('incident:event', {
       id,
@@ -77,7 +79,7 @@ function sseSubscribe(client: SseClient, query = EVENTS): Collected & { stop(): 
 }
 
 let warmUpId = 1_000_000;
-async function warmUp(publish: (id: number) => void, subs: Array<{ results: unknown[] } | { messages: unknown[] }>): Promise<void> {
+async function warmUp(publish: (id: number, severity?: string) => void, subs: Array<{ results: unknown[] } | { messages: unknown[] }>): Promise<void> {
   const count = (s: (typeof subs)[number]) => ('results' in s ? s.results.length : s.messages.length);
   await waitUntil(() => {
     if (subs.every((s) => count(s) > 0)) return true;
@@ -202,4 +204,95 @@ describe('shared fan-out writes', () => {
     await waitUntil(() => others.every((s) => s.results.length === 21), 'the next event at every remaining member');
     expect(subs[3]!.results).toHaveLength(completedAt);
   });
+
+  it('a peer that stops reading is dropped with SUBSCRIPTION_OVERFLOW once far behind, and the others receive every event meanwhile', async () => {
+    // 16 KB events and a buffer of 20: past what the socket holds (kernel buffers, then 256 KB unsent), the
+    // peer's events queue, and at 20 queued it is dropped, as an unshared subscriber would be.
+    const { gw, publish } = await gateway({ SECGRAPH_SUBSCRIPTION_BUFFER: '20' }, 'x'.repeat(16_000));
+    const url = gw.gateway.url;
+    const clients = Array.from({ length: 2 }, () => wsClient(url, READER));
+    for (const c of clients) cleanups.push(() => c.dispose());
+    const subs = clients.map((c) => wsSubscribe(c, EVENTS));
+    const stalled = await rawWsPeer(url, 'stalled');
+    await warmUp(publish, [...subs, stalled]);
+    stalled.socket.pause();
+
+    const dropped = () => gw.logs.text.includes('SUBSCRIPTION_OVERFLOW') || gw.logs.text.includes('fell 20 events behind');
+    let published = 0;
+    // Paced so the shared source itself never falls behind; bounded (about 50 MB) in case nothing is dropped.
+    while (!dropped() && published < 3_000) {
+      for (let i = 0; i < 20; i += 1) publish((published += 1));
+      await waitUntil(() => subs.every((s) => s.results.length === published), `event ${published} at the reading members`);
+    }
+    expect(dropped()).toBe(true);
+    for (const s of subs) expect(s.results.map((r) => Number(r.data.incidentEvents.id))).toEqual(Array.from({ length: published }, (_, i) => i + 1));
+
+    // Read again, it gets what it was sent, in order, then the overflow error and the end of its subscription.
+    stalled.socket.resume();
+    await waitUntil(() => stalled.messages.some((m) => JSON.parse(m).type === 'complete'), 'the stalled peer to see its subscription end', 30_000);
+    const messages = stalled.messages.map((m) => JSON.parse(m) as { id: string; type: string; payload?: any });
+    const nexts = messages.filter((m) => m.type === 'next' && m.payload.data);
+    expect(nexts.map((m) => Number(m.payload.data.incidentEvents.id))).toEqual(Array.from({ length: nexts.length }, (_, i) => i + 1));
+    expect(nexts.length).toBeLessThan(published);
+    const failure = messages.find((m) => m.payload?.errors);
+    expect(failure?.payload.errors[0].extensions.code).toBe('SUBSCRIPTION_OVERFLOW');
+    expect(messages.at(-1)).toEqual({ id: 'stalled', type: 'complete' });
+  });
+
+  it('an SSE stream that stops reading is dropped the same way, and the others receive every event meanwhile', async () => {
+    const { gw, publish } = await gateway({ SECGRAPH_SUBSCRIPTION_BUFFER: '20' }, 'x'.repeat(16_000));
+    const url = gw.gateway.url;
+    const client = wsClient(url, READER);
+    cleanups.push(() => client.dispose());
+    const sub = wsSubscribe(client, EVENTS);
+    const reader = createSseClient({ url: `${url}/graphql`, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
+    cleanups.push(() => reader.dispose());
+    const sseSub = sseSubscribe(reader);
+    const stalled = await rawSsePeer(url);
+    await warmUp(publish, [sub, sseSub, stalled]);
+    stalled.response.pause();
+
+    const dropped = () => gw.logs.text.includes('fell 20 events behind');
+    let published = 0;
+    while (!dropped() && published < 3_000) {
+      for (let i = 0; i < 20; i += 1) publish((published += 1));
+      await waitUntil(() => sub.results.length === published && sseSub.results.length === published, `event ${published} at the reading members`);
+    }
+    expect(dropped()).toBe(true);
+    for (const s of [sub, sseSub]) expect(s.results.map((r) => Number(r.data.incidentEvents.id))).toEqual(Array.from({ length: published }, (_, i) => i + 1));
+
+    stalled.response.resume();
+    await waitUntil(() => stalled.ended, 'the stalled stream to end', 30_000);
+    const nexts = stalled.messages.filter((m) => m.data);
+    expect(nexts.map((m) => Number(m.data.incidentEvents.id))).toEqual(Array.from({ length: nexts.length }, (_, i) => i + 1));
+    expect(nexts.length).toBeLessThan(published);
+    expect(stalled.messages.at(-1)?.errors?.[0]?.extensions?.['code']).toBe('SUBSCRIPTION_OVERFLOW');
+  });
 });
+
+/** An SSE stream on /graphql read by hand (node:http), so the test can stop reading it. */
+async function rawSsePeer(url: string): Promise<{ messages: Result[]; response: IncomingMessage; ended: boolean }> {
+  const body = JSON.stringify({ query: EVENTS });
+  const req = httpRequest(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${READER}`, 'content-length': Buffer.byteLength(body) },
+  });
+  cleanups.push(() => req.destroy());
+  req.end(body);
+  const response = await new Promise<IncomingMessage>((resolve, reject) => req.once('response', resolve).once('error', reject));
+  const peer = { messages: [] as Result[], response, ended: false };
+  let text = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => {
+    text += chunk;
+    let cut: number;
+    while ((cut = text.indexOf('\n\n')) >= 0) {
+      const block = text.slice(0, cut);
+      text = text.slice(cut + 2);
+      if (block.startsWith('event: next\ndata: ')) peer.messages.push(JSON.parse(block.slice('event: next\ndata: '.length)) as Result);
+      if (block.startsWith('event: complete')) peer.ended = true;
+    }
+  });
+  response.on('end', () => (peer.ended = true));
+  return peer;
+}
