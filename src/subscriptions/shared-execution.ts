@@ -130,6 +130,15 @@ function sharedEvent(result: Result): SharedEvent {
   };
 }
 
+/** One member's write; a sink that throws is treated as one that refused, never as the fan-out's failure. */
+function written(sink: DirectSink, event: SharedEvent): boolean {
+  try {
+    return sink.next(event);
+  } catch {
+    return false;
+  }
+}
+
 /** A member's stream, and where a transport attaches its sink once it has one (SSE: at response time). */
 export interface SharedMember extends AsyncIterableIterator<Result> {
   attach(sink: DirectSink): void;
@@ -150,7 +159,7 @@ function member(execution: SharedExecution, capacity: number, onDrop: () => void
   const m: Member = {
     push(result, event) {
       if (done) return;
-      if (event && sink && queue.length === 0 && !handedOut && sink.next(event)) return;
+      if (event && sink && queue.length === 0 && !handedOut && written(sink, event)) return;
       if (queue.length >= capacity) {
         // Same outcome as an unshared subscriber overflowing: what was queued, then the error, then the end.
         queue.push({ errors: [overflowError(capacity)] });
