@@ -15,11 +15,14 @@ import { startChild } from './child.js';
 
 const N = Number(process.env['BENCH_SUBSCRIBERS'] ?? 5000);
 const EVENTS = 20;
-const SCENARIOS: Array<{ transport: 'ws' | 'sse'; n: number; distinct: boolean }> = [
+// SSE on /graphql is yoga's (graphql-sse's distinct-connections mode); /graphql/stream is graphql-sse's own
+// handler (its distinct-connections mode here), which frames its messages itself.
+const SCENARIOS: Array<{ transport: 'ws' | 'sse'; n: number; distinct: boolean; path?: string }> = [
   { transport: 'ws', n: 1000, distinct: true },
   { transport: 'ws', n: 1000, distinct: false },
   { transport: 'ws', n: N, distinct: false },
   { transport: 'sse', n: N, distinct: false },
+  { transport: 'sse', n: N, distinct: false, path: '/graphql/stream' },
 ];
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -44,7 +47,7 @@ export async function run(): Promise<void> {
       globalThis.gc?.();
       await sleep(200);
       const rssBefore = process.memoryUsage().rss;
-      await ask({ cmd: 'open', url: gateway.url, n: s.n, transport: s.transport, distinct: s.distinct });
+      await ask({ cmd: 'open', url: gateway.url, n: s.n, transport: s.transport, distinct: s.distinct, path: s.path });
       // Live once a warm-up event has reached every subscriber.
       for (let tries = 0; ; tries += 1) {
         publish(0, 0);
@@ -71,10 +74,11 @@ export async function run(): Promise<void> {
       }
       const report = await ask<{ latencies: number[] }>({ cmd: 'report', latencies: true });
       const sorted = report.latencies.sort((a, b) => a - b);
-      const row = { label: `${s.transport}-${s.n}-${s.distinct ? 'distinct' : 'shared'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
+      const name = s.path === '/graphql/stream' ? 'sse /graphql/stream' : s.transport;
+      const row = { label: `${name}-${s.n}-${s.distinct ? 'distinct' : 'shared'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
       rows.push(row);
       console.log(
-        `${s.transport.padEnd(9)}  ${String(s.n).padStart(11)}  ${(s.distinct ? 'distinct' : 'identical').padEnd(9)}  ${row.p50.toFixed(1).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}   ${kb.toFixed(1)} KB`,
+        `${name.padEnd(9)}  ${String(s.n).padStart(11)}  ${(s.distinct ? 'distinct' : 'identical').padEnd(9)}  ${row.p50.toFixed(1).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}   ${kb.toFixed(1)} KB`,
       );
       await ask({ cmd: 'close' });
       await sleep(1000);
@@ -84,6 +88,8 @@ export async function run(): Promise<void> {
     console.log(`RATIO fan-out p99 / 100 ms target, ${N} graphql-ws: ${(get(`ws-${N}-shared`).p99 / 100).toFixed(2)} (target < 1)`);
     console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE: ${(get(`sse-${N}-shared`).p99 / 100).toFixed(2)} (target < 1)`);
     console.log(`RATIO fan-out RSS / 20 KB target, ${N} graphql-ws: ${(get(`ws-${N}-shared`).kb / 20).toFixed(2)}; SSE: ${(get(`sse-${N}-shared`).kb / 20).toFixed(2)} (target < 1)`);
+    const stream = get(`sse /graphql/stream-${N}-shared`);
+    console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE on /graphql/stream (graphql-sse's handler): ${(stream.p99 / 100).toFixed(2)}; RSS / 20 KB: ${(stream.kb / 20).toFixed(2)}`);
   } finally {
     await child.stop();
     await gateway.stop();

@@ -12,7 +12,7 @@
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 
-type Command = { cmd: 'open'; url: string; n: number; transport: 'ws' | 'sse'; distinct: boolean } | { cmd: 'close' } | { cmd: 'report'; latencies?: boolean };
+type Command = { cmd: 'open'; url: string; n: number; transport: 'ws' | 'sse'; distinct: boolean; path?: string } | { cmd: 'close' } | { cmd: 'report'; latencies?: boolean };
 
 const now = () => performance.timeOrigin + performance.now();
 let live = new Set<number>();
@@ -70,11 +70,11 @@ const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
  * graphql-sse distinct-connections mode by hand: one POST per subscriber, `event: next` blocks back.
  * Resolves once the response has started, so streams open one after another (as this bench always did).
  */
-function openSse(url: string, i: number, query: string, distinct: boolean): Promise<() => void> {
+function openSse(url: string, path: string, i: number, query: string, distinct: boolean): Promise<() => void> {
   const field = distinct ? `s${i}` : 'incidentEvents';
   const expected = Buffer.from(`event: next\ndata: {"data":{"${field}":`);
   const body = JSON.stringify({ query });
-  const req = httpRequest(`${url}/graphql`, {
+  const req = httpRequest(`${url}${path}`, {
     method: 'POST',
     agent,
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body) },
@@ -116,7 +116,7 @@ process.on('message', async (m: Command) => {
     failures = 0;
     for (let i = 0; i < m.n; i += 1) {
       const query = document(i, m.distinct);
-      closers.push(m.transport === 'ws' ? openWs(m.url, i, query, m.distinct) : await openSse(m.url, i, query, m.distinct));
+      closers.push(m.transport === 'ws' ? openWs(m.url, i, query, m.distinct) : await openSse(m.url, m.path ?? '/graphql', i, query, m.distinct));
       if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20)); // no burst of thousands of handshakes
     }
     process.send!({ opened: m.n });
