@@ -66,8 +66,8 @@ const CLOSE_BRACE = 0x7d;
  * Writes a shared event as this operation's graphql-ws `next` message, exactly as graphql-ws would
  * (`{"id":…,"type":"next","payload":…}`), around the event's one serialisation: one unmasked text frame
  * (RFC 6455 §5.2) built here and written to the connection's TCP socket in one write. ws's own sender would
- * cork, write the header and the message separately and allocate per call; that was a third of the
- * per-socket cost of a fan-out. This is safe because the server never compresses (perMessageDeflate is off,
+ * cork, write the header and the message separately and allocate per call (about 15% of a 5,000-socket
+ * fan-out, profiled). This is safe because the server never compresses (perMessageDeflate is off,
  * so ws writes every frame at once and never holds one back) and writes only while the socket is OPEN (no
  * frame after a close frame).
  */
