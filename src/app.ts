@@ -12,6 +12,8 @@ import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
 import { requestIdOf, useRequestId } from './http/request-id.js';
+import { useSharedSse } from './http/shared-sse.js';
+import { useBodySizeLimit } from './http/body-size-limit.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
@@ -45,9 +47,12 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
   const { security } = services.config;
   const rateLimits = limits ?? createRateLimits(security, null);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
+  const shared = sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']);
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    // The same limit, from useBodySizeLimit (last plugin): yoga's own keeps ~10 KB per open SSE stream.
+    maxRequestBodySize: false,
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: `secgraph${sandboxLabel}`, subscriptionsProtocol: 'WS', defaultQuery: OPEN_INCIDENTS },
@@ -74,7 +79,9 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
       useConsole(),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
-      sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']).plugin,
+      shared.plugin,
+      // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
+      useSharedSse(shared),
       useBrowserCsrfPrevention(),
       // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
       // carry operations), next to yoga's own SSE on /graphql.
@@ -127,6 +134,8 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
           });
         },
       }),
+      // After every request parser has registered (yoga's own limit ran after them too).
+      useBodySizeLimit(),
     ],
   });
 }

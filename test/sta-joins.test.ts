@@ -28,8 +28,9 @@ describe('STA joins', () => {
   it('StaAlert.user is the STA user the email names, or null for a stranger', async () => {
     gw = await startTestGateway({ sta: true, staResponder: new FakeStaResponder() });
     const person = SANDBOX_PEOPLE[2]!;
-    gw.services.staAlerts.recordAlert(alert(person.userName, 1));
-    gw.services.staAlerts.recordAlert(alert('nobody.here', 2));
+    // recordAlert is async (the store): the query must come after both are recorded.
+    await gw.services.staAlerts.recordAlert(alert(person.userName, 1));
+    await gw.services.staAlerts.recordAlert(alert('nobody.here', 2));
     const { body } = await gw.gql('{ staAlerts(first: 10) { edges { node { userName user { userName email } } } } }');
     expect(body.errors).toBeUndefined();
     const byName = new Map(body.data.staAlerts.edges.map((e: any) => [e.node.userName, e.node.user]));

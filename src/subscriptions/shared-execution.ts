@@ -10,6 +10,15 @@
 // which starts with the current status and shares its upstream poll itself). Subscriptions that replay
 // history (a root field given `after`) are never shared: each needs its own replay. The shared execution runs with the context of the member that started it
 // (same scopes by construction); it ends when its last member leaves.
+//
+// Direct delivery: a member whose transport gave it a `DirectSink` (graphql-ws: src/http/websocket.ts; SSE on
+// /graphql: src/http/shared-sse.ts) has each error-free result written by the sink from the one
+// serialisation of the event (`SharedEvent`), inside the fan-out loop: no per-member envelop mapping, promise
+// hops or JSON.stringify, which is what a fan-out to thousands cost. Anything else (results with errors, which
+// the envelop masks per member; the overflow error) and anything while the member's own queue is not empty
+// or a queued result is still being sent goes through the queue and the transport's usual pipeline, so
+// order is kept. A sink refuses (returns false) when its peer is behind; the result is then queued, so a
+// slow peer is dropped under the same overflow policy instead of buffering without bound.
 import type { Plugin } from 'graphql-yoga';
 import { Kind, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../context.js';
@@ -17,8 +26,24 @@ import { overflowError } from './bounded-subscription.js';
 
 type Result = ExecutionResult;
 
+/** One shared event as its transports write it: serialised once, and anything built from that once too. */
+export interface SharedEvent {
+  /** JSON.stringify of the (error-free) result: graphql-ws's `payload`, graphql-sse's `data`. */
+  readonly json: string;
+  /** `build(json)` computed once per event for all members asking with the same key. */
+  once<T>(key: symbol, build: (json: string) => T): T;
+}
+
+/** A transport's writer for a member: false when it cannot take the event now (closed, peer behind). */
+export interface DirectSink {
+  next(event: SharedEvent): boolean;
+}
+
+/** Where a transport puts a member's sink: on the context of the subscription (graphql-ws). */
+export const DIRECT_SINK = Symbol('secgraph.directSink');
+
 interface Member {
-  push(result: Result): void;
+  push(result: Result, event: SharedEvent | null): void;
   end(error?: unknown): void;
 }
 
@@ -43,7 +68,8 @@ class SharedExecution {
           if (r.done) break;
           this.executions += 1;
           const result = serialisedOnce(r.value);
-          for (const m of this.members) m.push(result);
+          const event = r.value.errors?.length ? null : sharedEvent(result);
+          for (const m of this.members) m.push(result, event);
           if (this.members.size === 0) break;
         }
       } catch (error) {
@@ -60,7 +86,7 @@ class SharedExecution {
     const [first, ...others] = [...this.members];
     void first;
     for (const m of others) {
-      m.push(result);
+      m.push(result, null);
       m.end();
     }
   }
@@ -90,8 +116,39 @@ function serialisedOnce(result: Result): Result {
   return result;
 }
 
-function member(execution: SharedExecution, capacity: number, onDrop: () => void): AsyncIterableIterator<Result> {
+function sharedEvent(result: Result): SharedEvent {
+  const built = new Map<symbol, unknown>();
+  let json: string | undefined;
+  return {
+    get json() {
+      return (json ??= (result as { stringify: (r: Result) => string }).stringify(result));
+    },
+    once<T>(key: symbol, build: (json: string) => T): T {
+      if (!built.has(key)) built.set(key, build(this.json));
+      return built.get(key) as T;
+    },
+  };
+}
+
+/** One member's write; a sink that throws is treated as one that refused, never as the fan-out's failure. */
+function written(sink: DirectSink, event: SharedEvent): boolean {
+  try {
+    return sink.next(event);
+  } catch {
+    return false;
+  }
+}
+
+/** A member's stream, and where a transport attaches its sink once it has one (SSE: at response time). */
+export interface SharedMember extends AsyncIterableIterator<Result> {
+  attach(sink: DirectSink): void;
+}
+
+function member(execution: SharedExecution, capacity: number, onDrop: () => void, initialSink: DirectSink | null): SharedMember {
   const queue: Result[] = [];
+  let sink = initialSink;
+  /** A queued result was handed to the transport and it has not asked for the next yet (still sending it). */
+  let handedOut = false;
   let done = false;
   let failure: unknown = undefined;
   let wake: (() => void) | null = null;
@@ -100,8 +157,9 @@ function member(execution: SharedExecution, capacity: number, onDrop: () => void
     wake = null;
   };
   const m: Member = {
-    push(result) {
+    push(result, event) {
       if (done) return;
+      if (event && sink && queue.length === 0 && !handedOut && written(sink, event)) return;
       if (queue.length >= capacity) {
         // Same outcome as an unshared subscriber overflowing: what was queued, then the error, then the end.
         queue.push({ errors: [overflowError(capacity)] });
@@ -118,10 +176,17 @@ function member(execution: SharedExecution, capacity: number, onDrop: () => void
     },
   };
   execution.members.add(m);
-  const self: AsyncIterableIterator<Result> = {
+  const self: SharedMember = {
+    attach(s) {
+      sink = s;
+    },
     async next() {
+      handedOut = false;
       for (;;) {
-        if (queue.length) return { done: false, value: queue.shift()! };
+        if (queue.length) {
+          handedOut = true;
+          return { done: false, value: queue.shift()! };
+        }
         if (failure !== undefined) {
           const f = failure;
           failure = undefined;
@@ -177,6 +242,8 @@ export function sharingKey(args: ExecutionArgs, liveFields: ReadonlySet<string>)
 
 export interface SharedSubscriptions {
   plugin: Plugin;
+  /** The shared member this HTTP request subscribed as, if it did (for the SSE writer). */
+  memberFor(request: object): SharedMember | undefined;
   /** Live shared executions by key: their member counts and how many results each produced. */
   stats(): Array<{ members: number; executions: number }>;
 }
@@ -187,6 +254,8 @@ export interface SharedSubscriptions {
  */
 export function sharedSubscriptions(capacity: number, liveFields: readonly string[]): SharedSubscriptions {
   const registry = new Map<string, SharedExecution>();
+  /** HTTP (SSE) members by their fetch Request: the SSE writer attaches its sink at response time. */
+  const byRequest = new WeakMap<object, SharedMember>();
   const live = new Set(liveFields);
   const plugin: Plugin = {
     onSubscribe({ subscribeFn, setSubscribeFn }) {
@@ -197,12 +266,19 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
         const rootField = operation(args)?.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
         const name = rootField?.kind === Kind.FIELD ? rootField.name.value : 'subscription';
         const onDrop = () => ctx?.logger?.warn({ reason: overflowError(capacity).message, shared: true }, `${name} subscription ended`);
+        const sink = (ctx as { [DIRECT_SINK]?: DirectSink } | undefined)?.[DIRECT_SINK] ?? null;
+        const join = (execution: SharedExecution) => {
+          const m = member(execution, capacity, onDrop, sink);
+          const request = (ctx as { request?: object } | undefined)?.request;
+          if (request) byRequest.set(request, m);
+          return m;
+        };
         const existing = registry.get(key);
-        if (existing) return member(existing, capacity, onDrop);
+        if (existing) return join(existing);
         // Registered before subscribing, so subscribers arriving meanwhile join this one.
         const execution = new SharedExecution(key, registry);
         registry.set(key, execution);
-        const first = member(execution, capacity, onDrop);
+        const first = join(execution);
         const result = await subscribeFn(args);
         if (!isAsyncIterable(result)) {
           // Refused before the stream started (validation, auth, a bad argument): everyone who joined asked
@@ -217,6 +293,7 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
   };
   return {
     plugin,
+    memberFor: (request) => byRequest.get(request),
     stats: () => [...registry.values()].map((e) => ({ members: e.members.size, executions: e.executions })),
   };
 }

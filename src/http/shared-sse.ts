@@ -1,0 +1,139 @@
+// SSE on /graphql for members of a shared subscription (src/subscriptions/shared-execution.ts): the same
+// wire as yoga's own SSE writer (graphql-sse's distinct-connections mode: a `:` comment first, then
+// `event: next` / `data: <result>` per result, `event: complete` / `data:` at the end, a `:` ping every
+// 12 s), but lighter per stream, which is what matters at thousands of streams:
+// - the body is one plain node Readable that whatwg-node pipes into the response, not a web ReadableStream
+//   pulling through promise chains with three encodes per event;
+// - each error-free shared event is one Buffer built once for all streams (`event: next\ndata: …\n\n`,
+//   already framed as an HTTP/1.1 chunk) and written inside the fan-out loop straight to each connection's
+//   socket in one write, once the stream is flowing with nothing of its own pending (so bytes stay in order
+//   and whole chunks never interleave); otherwise it is pushed through the body like everything else;
+// - one ping timer for all such streams instead of one interval each.
+// Results with errors and anything queued (see shared-execution.ts) are pulled from the member's stream and
+// serialised by yoga's own regular-result writer, so they read exactly as before. Requests that are not
+// shared members (or not on node:http: yoga.fetch in tests) keep yoga's writer. /graphql/stream
+// (graphql-sse's own handler, both modes) is not touched.
+import { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
+import type { ExecutionResult } from 'graphql';
+import type { SharedMember, SharedSubscriptions } from '../subscriptions/shared-execution.js';
+
+const PING_INTERVAL_MS = 12_000;
+/** Past this many bytes not yet taken by the socket, shared events are queued (and the queue is bounded). */
+const DIRECT_HIGH_WATER_BYTES = 256 * 1024;
+const NEXT_FRAME = Symbol('sse next frame');
+const NEXT_CHUNK = Symbol('sse next frame as an HTTP/1.1 chunk');
+const PING = Buffer.from(':\n\n');
+const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
+const HEADERS = {
+  'Content-Type': 'text/event-stream',
+  Connection: 'keep-alive',
+  'Cache-Control': 'no-cache',
+  'Content-Encoding': 'none',
+};
+
+/** Every open shared SSE body: one timer pings them all. */
+const open = new Set<Readable>();
+let pinger: NodeJS.Timeout | null = null;
+function track(body: Readable): void {
+  open.add(body);
+  pinger ??= setInterval(() => {
+    for (const b of open) if (b.readableLength < DIRECT_HIGH_WATER_BYTES) b.push(PING);
+  }, PING_INTERVAL_MS).unref();
+}
+function untrack(body: Readable): void {
+  open.delete(body);
+  if (open.size === 0 && pinger) {
+    clearInterval(pinger);
+    pinger = null;
+  }
+}
+
+function wantsEventStream(request: Request): boolean {
+  return (request.headers.get('accept') ?? '').includes('text/event-stream');
+}
+
+const nextFrame = (json: string) => Buffer.from(`event: next\ndata: ${json}\n\n`);
+const asChunk = (bytes: Buffer) => Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
+
+function sharedSseResponse(
+  stream: AsyncIterable<ExecutionResult>,
+  member: SharedMember,
+  res: ServerResponse,
+  fetchAPI: { Response: typeof Response },
+): Response {
+  const iterator = stream[Symbol.asyncIterator]();
+  let wantMore: (() => void) | null = null;
+  let ended = false;
+  const body = new Readable({
+    read() {
+      wantMore?.();
+      wantMore = null;
+    },
+    destroy(error, callback) {
+      finish();
+      void iterator.return?.();
+      callback(error);
+    },
+  });
+  const finish = () => {
+    ended = true;
+    untrack(body);
+  };
+  track(body);
+  // Always start with a comment: some browsers wait for a first chunk before exposing the stream.
+  body.push(PING);
+  member.attach({
+    next(event) {
+      if (ended) return false;
+      const socket = res.socket;
+      // Flowing with nothing buffered: everything pushed so far (the first comment at least, hence the
+      // headers) has been handed to the response, so a whole chunk written to the socket comes next in order.
+      if (socket && body.readableFlowing && body.readableLength === 0 && typeof res.chunkedEncoding === 'boolean') {
+        if (socket.destroyed || socket.writableLength > DIRECT_HIGH_WATER_BYTES) return false;
+        const frame = event.once(NEXT_FRAME, nextFrame);
+        socket.write(res.chunkedEncoding ? event.once(NEXT_CHUNK, () => asChunk(frame)) : frame);
+        return true;
+      }
+      if (body.readableLength > DIRECT_HIGH_WATER_BYTES) return false;
+      body.push(event.once(NEXT_FRAME, nextFrame));
+      return true;
+    },
+  });
+  // What the member queues (results with errors, backlog): in order, at the pace the socket takes them.
+  void (async () => {
+    try {
+      for (;;) {
+        const r = await iterator.next();
+        if (ended) return;
+        if (r.done) break;
+        const data = await processRegularResult(r.value, fetchAPI as never, 'application/json').text();
+        if (ended) return;
+        if (!body.push(`event: next\ndata: ${data}\n\n`)) await new Promise<void>((resolve) => (wantMore = resolve));
+      }
+      if (ended) return;
+      body.push(COMPLETE);
+      finish();
+      body.push(null);
+    } catch (error) {
+      body.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  })();
+  return new fetchAPI.Response(body as never, { status: 200, headers: HEADERS });
+}
+
+/** The yoga plugin (after the shared-subscriptions plugin in app.ts). */
+export function useSharedSse(shared: SharedSubscriptions): Plugin {
+  return {
+    onResultProcess({ request, result, serverContext, setResultProcessor }) {
+      if (!isAsyncIterable(result) || !wantsEventStream(request)) return;
+      // Only on node:http: there the body is piped into the socket as it is pushed.
+      const res = (serverContext as { res?: unknown } | undefined)?.res;
+      if (!(res instanceof ServerResponse)) return;
+      const member = shared.memberFor(request);
+      if (!member) return;
+      setResultProcessor((stream, fetchAPI) => sharedSseResponse(stream as AsyncIterable<ExecutionResult>, member, res, fetchAPI), 'text/event-stream');
+    },
+  };
+}
