@@ -14,6 +14,7 @@ import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './htt
 import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useSharedSse } from './http/shared-sse.js';
 import { useBodySizeLimit } from './http/body-size-limit.js';
+import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
@@ -82,10 +83,12 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
       useSharedSse(shared),
-      useBrowserCsrfPrevention(),
+      useBrowserCsrfPrevention(isDistinctStreamRequest),
       // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
       // carry operations), next to yoga's own SSE on /graphql.
       useStreamCsrfGuard(GRAPHQL_SSE_PATH),
+      // Its distinct-connections requests are served by yoga's SSE, as on /graphql (src/http/graphql-sse-distinct.ts).
+      useDistinctStreamsOnYoga(GRAPHQL_SSE_PATH),
       useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH }),
       ...useOperationLimits(security),
       useRequestGuards({ limits: rateLimits, security }),

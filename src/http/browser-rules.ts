@@ -66,11 +66,15 @@ export function corsOptions(allowList: readonly string[]): CORSOptions {
   };
 }
 
-/** yoga's CSRF prevention, its refusal carrying our stable code. */
-export function useBrowserCsrfPrevention(): Plugin {
+/**
+ * yoga's CSRF prevention, its refusal carrying our stable code. `exempt`: requests another rule of this file
+ * already judged (graphql-sse's distinct-connections requests, by useStreamCsrfGuard).
+ */
+export function useBrowserCsrfPrevention(exempt: (request: Request) => boolean = () => false): Plugin {
   const inner = useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-graphql-yoga-csrf'] });
   return {
     onRequestParse(payload) {
+      if (exempt(payload.request)) return;
       try {
         return inner.onRequestParse?.(payload);
       } catch {

@@ -11,13 +11,15 @@
 // - one ping timer for all such streams instead of one interval each.
 // Results with errors and anything queued (see shared-execution.ts) are pulled from the member's stream and
 // serialised by yoga's own regular-result writer, so they read exactly as before. Requests that are not
-// shared members (or not on node:http: yoga.fetch in tests) keep yoga's writer. /graphql/stream
-// (graphql-sse's own handler, both modes) is not touched.
+// shared members (or not on node:http: yoga.fetch in tests) keep yoga's writer. /graphql/stream's
+// distinct-connections requests are handed to yoga's SSE (src/http/graphql-sse-distinct.ts), so they get this
+// writer too; its single-connection mode stays on graphql-sse's handler.
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
 import type { SharedMember, SharedSubscriptions } from '../subscriptions/shared-execution.js';
+import { DISTINCT_CONTENT_TYPE, isDistinctStreamRequest } from './graphql-sse-distinct.js';
 
 const PING_INTERVAL_MS = 12_000;
 /** Past this many bytes not yet taken by the socket, shared events are queued (and the queue is bounded). */
@@ -32,6 +34,7 @@ const HEADERS = {
   'Cache-Control': 'no-cache',
   'Content-Encoding': 'none',
 };
+const DISTINCT_HEADERS = { ...HEADERS, 'Content-Type': DISTINCT_CONTENT_TYPE };
 
 /** Every open shared SSE body: one timer pings them all. */
 const open = new Set<Readable>();
@@ -62,6 +65,7 @@ function sharedSseResponse(
   member: SharedMember,
   res: ServerResponse,
   fetchAPI: { Response: typeof Response },
+  headers: Record<string, string>,
 ): Response {
   const iterator = stream[Symbol.asyncIterator]();
   let wantMore: (() => void) | null = null;
@@ -120,7 +124,7 @@ function sharedSseResponse(
       body.destroy(error instanceof Error ? error : new Error(String(error)));
     }
   })();
-  return new fetchAPI.Response(body as never, { status: 200, headers: HEADERS });
+  return new fetchAPI.Response(body as never, { status: 200, headers });
 }
 
 /** The yoga plugin (after the shared-subscriptions plugin in app.ts). */
@@ -133,7 +137,9 @@ export function useSharedSse(shared: SharedSubscriptions): Plugin {
       if (!(res instanceof ServerResponse)) return;
       const member = shared.memberFor(request);
       if (!member) return;
-      setResultProcessor((stream, fetchAPI) => sharedSseResponse(stream as AsyncIterable<ExecutionResult>, member, res, fetchAPI), 'text/event-stream');
+      // graphql-sse's distinct-connections requests on /graphql/stream: its Content-Type (src/http/graphql-sse-distinct.ts).
+      const headers = isDistinctStreamRequest(request) ? DISTINCT_HEADERS : HEADERS;
+      setResultProcessor((stream, fetchAPI) => sharedSseResponse(stream as AsyncIterable<ExecutionResult>, member, res, fetchAPI, headers), 'text/event-stream');
     },
   };
 }
