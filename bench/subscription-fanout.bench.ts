@@ -75,7 +75,7 @@ export async function run(): Promise<void> {
       const report = await ask<{ latencies: number[] }>({ cmd: 'report', latencies: true });
       const sorted = report.latencies.sort((a, b) => a - b);
       const name = s.path === '/graphql/stream' ? 'sse /graphql/stream' : s.transport;
-      const row = { label: `${name}-${s.n}-${s.distinct ? 'distinct' : 'shared'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
+      const row = { label: `${name}-${s.n}-${s.distinct ? 'distinct' : 'identical'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
       rows.push(row);
       console.log(
         `${name.padEnd(9)}  ${String(s.n).padStart(11)}  ${(s.distinct ? 'distinct' : 'identical').padEnd(9)}  ${row.p50.toFixed(1).padStart(7)}  ${row.p99.toFixed(1).padStart(7)}   ${kb.toFixed(1)} KB`,
@@ -84,11 +84,11 @@ export async function run(): Promise<void> {
       await sleep(1000);
     }
     const get = (label: string) => rows.find((r) => r.label === label)!;
-    console.log(`RATIO fan-out p99, 1000 graphql-ws subscribers, shared/distinct: ${(get('ws-1000-shared').p99 / get('ws-1000-distinct').p99).toFixed(2)}`);
-    console.log(`RATIO fan-out p99 / 100 ms target, ${N} graphql-ws: ${(get(`ws-${N}-shared`).p99 / 100).toFixed(2)} (target < 1)`);
-    console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE: ${(get(`sse-${N}-shared`).p99 / 100).toFixed(2)} (target < 1)`);
-    console.log(`RATIO fan-out RSS / 20 KB target, ${N} graphql-ws: ${(get(`ws-${N}-shared`).kb / 20).toFixed(2)}; SSE: ${(get(`sse-${N}-shared`).kb / 20).toFixed(2)} (target < 1)`);
-    const stream = get(`sse /graphql/stream-${N}-shared`);
+    console.log(`RATIO fan-out p99, 1000 graphql-ws subscribers, shared/distinct: ${(get('ws-1000-identical').p99 / get('ws-1000-distinct').p99).toFixed(2)}`);
+    console.log(`RATIO fan-out p99 / 100 ms target, ${N} graphql-ws: ${(get(`ws-${N}-identical`).p99 / 100).toFixed(2)} (target < 1)`);
+    console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE: ${(get(`sse-${N}-identical`).p99 / 100).toFixed(2)} (target < 1)`);
+    console.log(`RATIO fan-out RSS / 20 KB target, ${N} graphql-ws: ${(get(`ws-${N}-identical`).kb / 20).toFixed(2)}; SSE: ${(get(`sse-${N}-identical`).kb / 20).toFixed(2)} (target < 1)`);
+    const stream = get(`sse /graphql/stream-${N}-identical`);
     console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE on /graphql/stream (distinct-connections mode): ${(stream.p99 / 100).toFixed(2)}; RSS / 20 KB: ${(stream.kb / 20).toFixed(2)}`);
   } finally {
     await child.stop();
