@@ -9,11 +9,11 @@ import { isGatewayError } from './errors.js';
 import { useCompiledQueries } from './graphql-jit.js';
 import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
 import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
 import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useSharedSse } from './http/shared-sse.js';
-import { useBodySizeLimit } from './http/body-size-limit.js';
+import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit.js';
+import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
@@ -89,7 +89,8 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
       useStreamCsrfGuard(GRAPHQL_SSE_PATH),
       // Its distinct-connections requests are served by yoga's SSE, as on /graphql (src/http/graphql-sse-distinct.ts).
       useDistinctStreamsOnYoga(GRAPHQL_SSE_PATH),
-      useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH }),
+      // The rest (single-connection mode) by graphql-sse's own handler (src/http/graphql-sse-handler.ts).
+      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES),
       ...useOperationLimits(security),
       useRequestGuards({ limits: rateLimits, security }),
       useErrorHandler(({ errors, context }) => {

@@ -38,6 +38,43 @@ describe('graphql-sse single-connection mode', () => {
     }
   });
 
+  it('delivers validation and syntax errors as results with their codes on the reserved stream', async () => {
+    // Not lazy: one stream for the three operations (a lazy client reconnects between them).
+    const client = createClient({ url: `${served.gateway.url}/graphql/stream`, singleConnection: true, lazy: false, headers: { authorization: `Bearer ${KEY}` }, retryAttempts: 0 });
+    try {
+      const unknown = await client.iterate({ query: '{ noSuchField }' }).next();
+      expect((unknown.value as any).errors[0]).toMatchObject({ message: expect.stringContaining('noSuchField'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      const broken = await client.iterate({ query: '{ gateway {' }).next();
+      expect((broken.value as any).errors[0]).toMatchObject({ message: expect.stringContaining('Syntax Error'), extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+      expect(JSON.stringify(broken.value)).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
+      // The stream still serves the next operation.
+      const ok = await client.iterate({ query: '{ gateway { version } }' }).next();
+      expect((ok.value as any).data.gateway.version).toEqual(expect.any(String));
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('refuses an operation body over the GraphQL body limit with 413, declared or chunked', async () => {
+    const url = `${served.gateway.url}/graphql/stream`;
+    const token = await (await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${KEY}` } })).text();
+    const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-graphql-event-stream-token': token };
+    const big = JSON.stringify({ query: '{ gateway { version } }', variables: { padding: 'x'.repeat(26_000_000) }, extensions: { operationId: 'big' } });
+    const declared = await fetch(url, { method: 'POST', headers, body: big });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as any).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    const bytes = Buffer.from(big);
+    let at = 0;
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(bytes.subarray(at, (at += 1_000_000)));
+      },
+    });
+    const streamed = await fetch(url, { method: 'POST', headers, body: chunked, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+  });
+
   it('refuses an operation without a key, and a cross-site simple POST', async () => {
     const client = createClient({ url: `${served.gateway.url}/graphql/stream`, singleConnection: true, retryAttempts: 0 });
     try {

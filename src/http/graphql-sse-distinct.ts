@@ -20,7 +20,7 @@
 // requests: useStreamCsrfGuard (app.ts, before this plugin) is /graphql/stream's rule and already ran.
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 
-// graphql-sse's TOKEN_HEADER_KEY and TOKEN_QUERY_KEY (graphql-sse is only a dev dependency here).
+// graphql-sse's TOKEN_HEADER_KEY and TOKEN_QUERY_KEY.
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 const TOKEN_QUERY = 'token';
 /** graphql-sse's Content-Type for event streams. */
