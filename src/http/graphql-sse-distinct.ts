@@ -1,7 +1,7 @@
 // graphql-sse's distinct-connections mode on /graphql/stream, served by yoga's own GraphQL-over-SSE handling
 // (the one /graphql uses), so shared subscriptions get the light writer of src/http/shared-sse.ts there too.
 // Yoga's SSE already speaks that mode's wire (a `:` comment, `event: next` / `data: <result>` per result,
-// `event: complete` / `data:` at the end, a `:` ping every 12 s); graphql-sse's handler (useGraphQLSSE) wrote
+// `event: complete` / `data:` at the end, a `:` ping every 12 s); graphql-sse's handler (then behind yoga's graphql-sse plugin) wrote
 // each event through a per-stream message queue and web stream, one JSON.stringify per subscriber.
 //
 // Handed over: exactly the requests graphql-sse's handler would serve in that mode, i.e. `Accept` is exactly
@@ -38,7 +38,7 @@ export function isDistinctConnectionsRequest(request: Request, url: URL): boolea
   return request.method === 'POST' && (request.headers.get('content-type') ?? '').includes('application/json');
 }
 
-/** Before useGraphQLSSE (which answers everything else on `endpoint`). */
+/** Before useGraphQLSseHandler (graphql-sse-handler.ts), which answers everything else on `endpoint`. */
 export function useDistinctStreamsOnYoga(endpoint: string): Plugin {
   let yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>> | null = null;
   return {
