@@ -2,8 +2,9 @@
 // graphql-yoga server returning the same 50 objects from memory (bench/servers/), each in its own process,
 // loaded by autocannon from this one. Rounds alternate between the two so machine noise hits both; the
 // medians and their ratios are printed. All run with the same NODE_ENV (production unless set). The gateway
-// also runs without graphql-jit (SECGRAPH_GRAPHQL_JIT=false), to show what the JIT is worth.
-// BENCH_READ_SECONDS (default 5) per round, BENCH_READ_ROUNDS (default 3) rounds each, 20 connections.
+// also runs with graphql-jit (SECGRAPH_GRAPHQL_JIT=true, off by default), to show what the JIT is worth.
+// BENCH_READ_SECONDS (default 5) per round, BENCH_READ_ROUNDS (default 3) rounds each, 20 connections;
+// BENCH_READ_VERBOSE=1 prints every round's RPS (the ratio has moved between 0.72 and 1.29 on this machine).
 import autocannon from 'autocannon';
 import { median, startChild, type Child } from './child.js';
 import { READ_QUERY } from './servers/incidents-50.js';
@@ -36,13 +37,14 @@ export async function run(): Promise<void> {
   const servers: Array<[string, Child]> = [
     ['bare graphql-yoga', await startChild('bench/servers/bare-yoga.ts', env)],
     ['gateway', await startChild('bench/servers/read-gateway.ts', env)],
-    ['gateway without jit', await startChild('bench/servers/read-gateway.ts', { ...env, SECGRAPH_GRAPHQL_JIT: 'false' })],
+    ['gateway with jit', await startChild('bench/servers/read-gateway.ts', { ...env, SECGRAPH_GRAPHQL_JIT: 'true' })],
   ];
   try {
     for (const [, s] of servers) await check(s.url);
     const results = new Map<string, Array<{ rps: number; p99: number; errors: number }>>(servers.map(([n]) => [n, []]));
     await round(servers[1]![1].url); // warm-up: JIT and the page cache
     for (let i = 0; i < ROUNDS; i += 1) for (const [name, s] of servers) results.get(name)!.push(await round(s.url));
+    if (process.env['BENCH_READ_VERBOSE']) for (const [name, rs] of results) console.log(name, rs.map((r) => r.rps.toFixed(0)).join(' '));
     console.log(`cached incidents(first: 50), ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s rounds, alternating, NODE_ENV=${env.NODE_ENV}`);
     console.log('server               RPS (median)   p99 ms (median)   errors');
     const figures = new Map<string, { rps: number; p99: number }>();
@@ -55,7 +57,7 @@ export async function run(): Promise<void> {
     const gw = figures.get('gateway')!;
     console.log(`RATIO reads RPS gateway/bare yoga: ${(gw.rps / bare.rps).toFixed(2)} (target ≥ 0.80)`);
     console.log(`RATIO reads p99 gateway/bare yoga: ${(gw.p99 / bare.p99).toFixed(2)} (target ≤ 1.50)`);
-    console.log(`RATIO reads RPS graphql-jit on/off: ${(gw.rps / figures.get('gateway without jit')!.rps).toFixed(2)}`);
+    console.log(`RATIO reads RPS graphql-jit on/off: ${(figures.get('gateway with jit')!.rps / gw.rps).toFixed(2)}`);
   } finally {
     for (const [, s] of servers) await s.stop();
   }

@@ -418,7 +418,8 @@ export function loadConfig(processEnv: Env = process.env): Config {
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
     host,
     logLevel: parseEnumVar(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    graphqlJit: parseBoolVar(env, 'SECGRAPH_GRAPHQL_JIT', true),
+    // Off by default: with cached mapped pages it measured 0.91–1.05× graphql-js's RPS (bench/reads.bench.ts).
+    graphqlJit: parseBoolVar(env, 'SECGRAPH_GRAPHQL_JIT', false),
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),

@@ -1,6 +1,6 @@
 // Queries compiled with graphql-jit answer exactly as graphql-js does: the same data, the same typed errors
 // (codes, paths) and the same HTTP status, for successes, bad input, upstream failures and missing scopes.
-// SECGRAPH_GRAPHQL_JIT=false turns the JIT off; both gateways run side by side here.
+// SECGRAPH_GRAPHQL_JIT=true turns the JIT on (off by default); both gateways run side by side here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
@@ -20,17 +20,17 @@ describe('graphql-jit', () => {
   let plain: TestGateway;
   beforeAll(async () => {
     const env = { SECGRAPH_API_KEYS: `${READER}=read` };
-    jit = await startTestGateway({ env, fixtures: true });
-    plain = await startTestGateway({ env: { ...env, SECGRAPH_GRAPHQL_JIT: 'false' }, fixtures: true });
+    jit = await startTestGateway({ env: { ...env, SECGRAPH_GRAPHQL_JIT: 'true' }, fixtures: true });
+    plain = await startTestGateway({ env, fixtures: true });
   });
   afterAll(async () => {
     await jit?.close();
     await plain?.close();
   });
 
-  it('is on by default and can be turned off', () => {
-    expect(loadConfig({}).graphqlJit).toBe(true);
-    expect(loadConfig({ SECGRAPH_GRAPHQL_JIT: 'false' }).graphqlJit).toBe(false);
+  it('is off by default and can be turned on', () => {
+    expect(loadConfig({}).graphqlJit).toBe(false);
+    expect(loadConfig({ SECGRAPH_GRAPHQL_JIT: 'true' }).graphqlJit).toBe(true);
   });
 
   it.each(QUERIES)('answers %s exactly as graphql-js does', async (_what, query) => {
