@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toIncident } from '../src/connectors/saas-security/map.js';
 import { generateIncidents } from '../src/emulators/saas-security/seed.js';
 import { startServedGateway, type ServedGateway } from './helpers/server.js';
-import { waitUntil, type Collected, type Result } from './helpers/subscribers.js';
+import { waitUntil, wsSubscribe, type Result } from './helpers/subscribers.js';
 
 const READER = 'distinct-reader-0001';
 const NO_READ = 'distinct-respond-001';
@@ -38,21 +38,6 @@ function distinctClient(url: string, key?: string): Client {
   return client;
 }
 
-function subscribe(client: Client, query = EVENTS): Collected & { stop(): void } {
-  const c: Collected & { stop(): void } = {
-    results: [],
-    ended: null,
-    stop: client.subscribe(
-      { query },
-      {
-        next: (r) => void c.results.push(r as Result),
-        error: (error) => void (c.ended = { error }),
-        complete: () => void (c.ended ??= {}),
-      },
-    ),
-  };
-  return c;
-}
 
 /** A distinct-connections stream on a raw socket: its status, Content-Type and exact body text. */
 async function rawStream(url: string): Promise<{ status: number; type: string; text: () => string }> {
@@ -87,7 +72,7 @@ describe('graphql-sse distinct connections on /graphql/stream', () => {
   it('distinct-connections requests on /graphql/stream share one serialisation per event, with the real graphql-sse client receiving the same payloads as before', async () => {
     const { gw, publish } = await gateway();
     const url = gw.gateway.url;
-    const subs = [0, 1, 2, 3].map(() => subscribe(distinctClient(url, READER)));
+    const subs = [0, 1, 2, 3].map(() => wsSubscribe(distinctClient(url, READER), EVENTS));
     const raw = await rawStream(url);
     await warmUp(publish, subs, raw);
     const before = raw.text().length;

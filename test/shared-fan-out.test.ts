@@ -5,7 +5,7 @@
 // reading (graphql-ws or SSE) is dropped with SUBSCRIPTION_OVERFLOW instead of buffered without bound while
 // the others go on, and a key without the read scope never receives an event of the document the others share.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { createClient as createSseClient, type Client as SseClient } from 'graphql-sse';
+import { createClient as createSseClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { toIncident } from '../src/connectors/saas-security/map.js';
@@ -61,22 +61,6 @@ async function rawWsPeer(url: string, id: string): Promise<{ messages: string[];
   return { messages, socket };
 }
 
-/** A real graphql-sse client's subscription, collected like the graphql-ws helper's. */
-function sseSubscribe(client: SseClient, query = EVENTS): Collected & { stop(): void } {
-  const c: Collected & { stop(): void } = {
-    results: [],
-    ended: null,
-    stop: client.subscribe(
-      { query },
-      {
-        next: (r) => void c.results.push(r as Result),
-        error: (error) => void (c.ended = { error }),
-        complete: () => void (c.ended ??= {}),
-      },
-    ),
-  };
-  return c;
-}
 
 let warmUpId = 1_000_000;
 async function warmUp(publish: (id: number, severity?: string) => void, subs: Array<{ results: unknown[] } | { messages: unknown[] }>): Promise<void> {
@@ -104,7 +88,7 @@ describe('shared fan-out writes', () => {
     for (const [path, singleConnection] of [['/graphql', false], ['/graphql', false], ['/graphql/stream', true]] as const) {
       const client = createSseClient({ url: `${url}${path}`, singleConnection, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
       cleanups.push(() => client.dispose());
-      subs.push(sseSubscribe(client));
+      subs.push(wsSubscribe(client, EVENTS));
     }
     const raw = [await rawWsPeer(url, 'peer-a'), await rawWsPeer(url, 'peer-b')];
     // A key without the read scope asks for the very same document: refused, and never sent an event.
@@ -154,7 +138,7 @@ describe('shared fan-out writes', () => {
     for (let i = 0; i < 2; i += 1) {
       const client = createSseClient({ url: `${url}/graphql`, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
       cleanups.push(() => client.dispose());
-      subs.push(sseSubscribe(client, SEVERITIES));
+      subs.push(wsSubscribe(client, SEVERITIES));
     }
     await warmUp(publish, subs);
     // A severity the schema's enum cannot represent: the result carries a field error.
@@ -184,7 +168,7 @@ describe('shared fan-out writes', () => {
     const doomed = await rawWsPeer(url, 'doomed');
     const sse = createSseClient({ url: `${url}/graphql`, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
     cleanups.push(() => sse.dispose());
-    const sseSub = sseSubscribe(sse);
+    const sseSub = wsSubscribe(sse, EVENTS);
     await warmUp(publish, [...subs, sseSub, doomed]);
 
     // The raw peer's socket is cut while events are still being written; one client completes its subscription.
@@ -247,7 +231,7 @@ describe('shared fan-out writes', () => {
     const sub = wsSubscribe(client, EVENTS);
     const reader = createSseClient({ url: `${url}/graphql`, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
     cleanups.push(() => reader.dispose());
-    const sseSub = sseSubscribe(reader);
+    const sseSub = wsSubscribe(reader, EVENTS);
     const stalled = await rawSsePeer(url);
     await warmUp(publish, [sub, sseSub, stalled]);
     stalled.response.pause();

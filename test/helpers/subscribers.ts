@@ -1,5 +1,6 @@
-// Subscription clients for tests: graphql-ws over a real socket, and SSE through yoga.fetch. Each collects
-// the results it receives so tests can wait for, and then assert on, what arrived.
+// Subscription clients for tests: graphql-ws (or any client with its subscribe shape, graphql-sse's too) over
+// a real socket, and SSE through yoga.fetch. Each collects the results it receives so tests can wait for,
+// and then assert on, what arrived.
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { GatewayYoga } from '../../src/app.js';
@@ -34,7 +35,16 @@ export function wsClient(httpUrl: string, key?: string): Client {
   });
 }
 
-export function wsSubscribe(client: Client, query: string, variables?: Record<string, unknown>): Collected & { stop(): void } {
+/** What graphql-ws's and graphql-sse's clients share: subscribe(payload, sink) returning its stop. */
+export interface SubscribingClient {
+  subscribe(
+    payload: { query: string; variables?: Record<string, unknown> },
+    sink: { next(value: unknown): void; error(error: unknown): void; complete(): void },
+  ): () => void;
+}
+
+/** A subscription through a real graphql-ws or graphql-sse client, collecting what it receives. */
+export function wsSubscribe(client: SubscribingClient, query: string, variables?: Record<string, unknown>): Collected & { stop(): void } {
   const c: Collected & { stop(): void } = {
     results: [],
     ended: null,
