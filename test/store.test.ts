@@ -12,6 +12,7 @@ import { FileMarks } from '../src/store/file-marks.js';
 import { MailCursors } from '../src/store/mail-cursors.js';
 import { SamlAlertTables, type AlertWindow } from '../src/store/saml-alerts.js';
 import { StaAlertRows, StaleAlertError } from '../src/store/sta-alerts.js';
+import { migrateTo } from '../src/store/database.js';
 import { databaseLocation, ENGINES, open, openTwo } from './helpers/databases.js';
 
 const wire = (id: number): WireIncident => ({
@@ -67,6 +68,19 @@ describe.each(ENGINES)('store on %s', (engine) => {
       await first.close();
       const second = await open(where);
       expect(second.migrated).toEqual([]);
+    });
+
+    it('003 gives the incidents of an older database their last activity, and rolls back', async () => {
+      const where = await databaseLocation(engine);
+      const db = await open(where);
+      expect((await migrateTo(db, '002-pubsub-overflow')).results?.map((r) => [r.migrationName, r.direction])).toEqual([['003-incident-activity', 'Down']]);
+      await sql`insert into incidents (scope, incident_id, incoming, fetched_at, body) values ('saas', 7, 0, '2026-01-01T00:00:00.000Z', ${JSON.stringify(record(7, 'None', '2026-01-01T00:00:00.000Z'))})`.execute(db.db);
+      await db.close();
+      const upgraded = await open(where);
+      expect(upgraded.migrated).toEqual(['003-incident-activity']);
+      const row = await upgraded.db.selectFrom('incidents').select(['incident_id', 'last_activity_at']).executeTakeFirst();
+      expect(row).toEqual({ incident_id: 7, last_activity_at: '2026-01-01T00:00:00.000Z' });
+      expect((await (await IncidentStore.open(upgraded)).pruneBefore('2026-02-01T00:00:00.000Z')).incidents).toBe(1);
     });
 
     it('refuses to start on a database migrated by a newer secgraph, saying so', async () => {

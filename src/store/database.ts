@@ -131,3 +131,10 @@ export async function migrateToLatest(database: Database): Promise<MigrationResu
   }
   return result;
 }
+
+/** Moves the schema to just after `migrationName`, running `down` past it (a rollback) or `up` to it. */
+export async function migrateTo(database: Database, migrationName: string): Promise<MigrationResultSet> {
+  const result = await migrator(database).migrateTo(migrationName);
+  if (result.error) throw new SchemaError(`Migrating the database at ${database.location} to ${migrationName} failed: ${String((result.error as Error).message ?? result.error)}`);
+  return result;
+}
