@@ -119,6 +119,12 @@ describe('SAML_IGNORE_PRINCIPALS', () => {
     const { body } = await gw.gql(`{ samlDetections { edges { node { actorArn } } } samlDetectionStatus { ignoredPrincipals suppressedEvents } }`, {}, KEY);
     expect(body.data.samlDetections.edges.map((e: any) => e.node.actorArn)).toEqual([human.arn]);
     expect(body.data.samlDetectionStatus).toEqual({ ignoredPrincipals: [AUTOMATION_ROLE, 'arn:aws:iam::*:user/ci-*'], suppressedEvents: 2 });
+
+    // The same records again (a re-posted body): counted once, as matches are. The count lives in the
+    // database (test/store.test.ts reads it from a second instance).
+    expect(await ingest([byRole, byCi])).toMatchObject({ accepted: 2, suppressed: 2 });
+    const again = await gw.gql(`{ samlDetectionStatus { suppressedEvents } }`, {}, KEY);
+    expect(again.body.data.samlDetectionStatus.suppressedEvents).toBe(2);
   });
 
   it('refuses an entry that is neither an ARN nor a glob, naming the variable', async () => {

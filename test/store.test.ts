@@ -11,6 +11,7 @@ import { IncidentStore, type StoredIncident } from '../src/store/incident-store.
 import { FileMarks } from '../src/store/file-marks.js';
 import { MailCursors } from '../src/store/mail-cursors.js';
 import { SamlAlertTables, type AlertWindow } from '../src/store/saml-alerts.js';
+import { SuppressedMatches } from '../src/store/saml-suppressed.js';
 import { StaAlertRows, StaleAlertError } from '../src/store/sta-alerts.js';
 import { migrateTo } from '../src/store/database.js';
 import { databaseLocation, ENGINES, open, openTwo } from './helpers/databases.js';
@@ -64,7 +65,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const where = await databaseLocation(engine);
       const first = await open(where);
       expect(first.engine).toBe(engine);
-      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity']);
+      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity', '004-saml-suppressed']);
       await first.close();
       const second = await open(where);
       expect(second.migrated).toEqual([]);
@@ -73,11 +74,14 @@ describe.each(ENGINES)('store on %s', (engine) => {
     it('003 gives the incidents of an older database their last activity, and rolls back', async () => {
       const where = await databaseLocation(engine);
       const db = await open(where);
-      expect((await migrateTo(db, '002-pubsub-overflow')).results?.map((r) => [r.migrationName, r.direction])).toEqual([['003-incident-activity', 'Down']]);
+      expect((await migrateTo(db, '002-pubsub-overflow')).results?.map((r) => [r.migrationName, r.direction])).toEqual([
+        ['004-saml-suppressed', 'Down'],
+        ['003-incident-activity', 'Down'],
+      ]);
       await sql`insert into incidents (scope, incident_id, incoming, fetched_at, body) values ('saas', 7, 0, '2026-01-01T00:00:00.000Z', ${JSON.stringify(record(7, 'None', '2026-01-01T00:00:00.000Z'))})`.execute(db.db);
       await db.close();
       const upgraded = await open(where);
-      expect(upgraded.migrated).toEqual(['003-incident-activity']);
+      expect(upgraded.migrated).toEqual(['003-incident-activity', '004-saml-suppressed']);
       const row = await upgraded.db.selectFrom('incidents').select(['incident_id', 'last_activity_at']).executeTakeFirst();
       expect(row).toEqual({ incident_id: 7, last_activity_at: '2026-01-01T00:00:00.000Z' });
       expect((await (await IncidentStore.open(upgraded)).pruneBefore('2026-02-01T00:00:00.000Z')).incidents).toBe(1);
@@ -88,7 +92,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const db = await open(where);
       await sql`insert into secgraph_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(db.db);
       await db.close();
-      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 003-incident-activity\)/);
+      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 004-saml-suppressed\)/);
     });
   });
 
@@ -171,6 +175,16 @@ describe.each(ENGINES)('store on %s', (engine) => {
       expect(await store.pruneBefore('2026-02-01T00:00:00.000Z')).toEqual({ incidents: 1, events: 1 });
       expect([...(await store.known([1, 2, 3]))].sort()).toEqual([2, 3]);
       expect((await store.events.since(0)).map((e) => e.incident.incidentId)).toEqual([2]);
+    });
+  });
+
+  describe('suppressed SAML matches', () => {
+    it('counts a record once, whichever instance stores it and however often', async () => {
+      const [a, b] = await openTwo(engine, await databaseLocation(engine));
+      await new SuppressedMatches(a.db).record(['k1', 'k2', 'k1'], '2026-03-10T12:00:00.000Z');
+      await new SuppressedMatches(b.db).record(['k2', 'k3'], '2026-03-10T12:01:00.000Z');
+      expect(await new SuppressedMatches(a.db).count()).toBe(3);
+      expect(await new SuppressedMatches(b.db).count()).toBe(3);
     });
   });
 

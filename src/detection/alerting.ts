@@ -193,6 +193,6 @@ export class AlertGrouper {
  * A hash of the whole record: the same record delivered again (a file read twice, a body re-posted) is the
  * same match. Not the eventID alone: replayed or synthetic records reuse ids with other contents.
  */
-function matchKeyOf(record: JsonObject): string {
+export function matchKeyOf(record: JsonObject): string {
   return md5(JSON.stringify(record));
 }

@@ -8,7 +8,8 @@ import type { GatewayPubSub } from '../pubsub.js';
 import type { RawPrefilter } from '../ingest/record-reader.js';
 import type { Database } from '../store/database.js';
 import { SamlAlertTables, type DetectionQuery } from '../store/saml-alerts.js';
-import { AlertGrouper, type Match } from './alerting.js';
+import { SuppressedMatches } from '../store/saml-suppressed.js';
+import { AlertGrouper, matchKeyOf, type Match } from './alerting.js';
 import { checkCloudTrailRecord } from './cloudtrail-record.js';
 import type { JsonObject } from './panther-event.js';
 import { CLOUDTRAIL_LOG_TYPE, toPantherRow } from './panther-row.js';
@@ -57,7 +58,7 @@ export class SamlDetectionService {
   readonly spec: RuleSpec;
   private readonly grouper: AlertGrouper;
   readonly ignoreList: PrincipalIgnoreList;
-  private suppressed = 0;
+  private readonly suppressed: SuppressedMatches;
   /** Records ingested since start, every source together (metrics). */
   readonly totals = { accepted: 0, rejected: 0, matched: 0 };
 
@@ -65,6 +66,7 @@ export class SamlDetectionService {
     this.spec = opts.spec;
     this.ignoreList = new PrincipalIgnoreList(opts.ignorePrincipals ?? []);
     this.grouper = new AlertGrouper(opts.spec, new SamlAlertTables(opts.database));
+    this.suppressed = new SuppressedMatches(opts.database.db);
   }
 
   /** Evaluates one event without storing anything. `asIngested` first adds the p_* fields ingestion adds. */
@@ -73,9 +75,14 @@ export class SamlDetectionService {
     return { ...evaluation, suppressed: this.suppresses(evaluation, event) };
   }
 
-  /** Matches suppressed since start (an ignored principal's): they raised no alert. */
-  get suppressedEvents(): number {
-    return this.suppressed;
+  /** Distinct records whose match was suppressed (an ignored principal's), deployment-wide: no alert was raised. */
+  suppressedEvents(): Promise<number> {
+    return this.suppressed.count();
+  }
+
+  /** @internal used by IngestSession: stores the suppressed matches of a session (counted once each). */
+  recordSuppressed(matchKeys: readonly string[]): Promise<void> {
+    return this.suppressed.record(matchKeys, new Date(this.opts.clock.now()).toISOString());
   }
 
   /** A match (not a rule error: that says the data is odd, whoever sent it) by an ignored principal. */
@@ -114,7 +121,7 @@ export class SamlDetectionService {
   close(): void {}
 
   /** @internal used by IngestSession */
-  ingestOne(value: unknown): { ok: true; match: Match | null; suppressed?: boolean } | { ok: false; reason: string } {
+  ingestOne(value: unknown): { ok: true; match: Match | null; suppressed?: string } | { ok: false; reason: string } {
     const check = checkCloudTrailRecord(value);
     if (!check.ok) return check;
     // Rules only see the log types they declare (a Panther row of another type is accepted and ignored).
@@ -126,9 +133,8 @@ export class SamlDetectionService {
     const evaluation = evaluateRule(this.spec, toPantherRow(check.record, this.opts.clock.now()));
     if (!evaluation.matched && !evaluation.ruleError) return { ok: true, match: null };
     if (this.suppresses(evaluation, check.record)) {
-      this.suppressed += 1;
       this.opts.logger.debug({ actorArn: principalArnsOf(check.record)[0] ?? null, eventName: check.record['eventName'] }, 'SAML match by an ignored principal: suppressed');
-      return { ok: true, match: null, suppressed: true };
+      return { ok: true, match: null, suppressed: matchKeyOf(check.record) };
     }
     return { ok: true, match: { evaluation, record: check.record, eventTimeMs: check.eventTimeMs } };
   }
@@ -161,6 +167,8 @@ function ruleMightAlert(record: JsonObject): boolean {
 export class IngestSession {
   private readonly summary: IngestSummary = { accepted: 0, rejected: 0, matched: 0, ruleErrors: 0, suppressed: 0, rejections: [], detectionIds: [] };
   private pending: Match[] = [];
+  /** Match keys of this session's suppressed matches, stored when it finishes. */
+  private suppressedKeys: string[] = [];
   /** Batches are grouped one after the other, in the order they filled. */
   private flushing: Promise<void> = Promise.resolve();
   private flushError: unknown = null;
@@ -201,6 +209,7 @@ export class IngestSession {
     if (result.suppressed) {
       this.summary.matched += 1;
       this.summary.suppressed += 1;
+      this.suppressedKeys.push(result.suppressed);
     }
     if (!result.match) return;
     if (result.match.evaluation.ruleError) this.summary.ruleErrors += 1;
@@ -225,6 +234,7 @@ export class IngestSession {
   async finish(): Promise<IngestSummary> {
     this.flush();
     await this.drain();
+    await this.service.recordSuppressed(this.suppressedKeys.splice(0));
     this.service.totals.accepted += this.summary.accepted;
     this.service.totals.rejected += this.summary.rejected;
     this.service.totals.matched += this.summary.matched;

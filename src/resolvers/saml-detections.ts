@@ -165,9 +165,9 @@ export interface SamlDetectionStatus {
   suppressedEvents: number;
 }
 
-export function getSamlDetectionStatus(ctx: Context): SamlDetectionStatus {
+export async function getSamlDetectionStatus(ctx: Context): Promise<SamlDetectionStatus> {
   const s = samlDetection(ctx);
-  return { ignoredPrincipals: s.ignoreList.entries, suppressedEvents: s.suppressedEvents };
+  return { ignoredPrincipals: s.ignoreList.entries, suppressedEvents: await s.suppressedEvents() };
 }
 
 /** samlDetectionEvents: live, or with `after` the logged events after that id first (on any instance). */

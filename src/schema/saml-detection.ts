@@ -186,7 +186,7 @@ builder.queryField('evaluateSamlRule', (t) =>
 const SamlDetectionStatusRef = builder.objectRef<SamlDetectionStatus>('SamlDetectionStatus').implement({
   fields: (t) => ({
     ignoredPrincipals: t.exposeStringList('ignoredPrincipals', { description: 'SAML_IGNORE_PRINCIPALS: ARNs or * globs.' }),
-    suppressedEvents: t.exposeInt('suppressedEvents', { description: 'Matches by an ignored principal since the gateway started: no alert was raised for them.' }),
+    suppressedEvents: t.exposeInt('suppressedEvents', { description: 'Distinct records matched by an ignored principal (SAML_IGNORE_PRINCIPALS), across the deployment and restarts: no alert was raised for them.' }),
   }),
 });
 

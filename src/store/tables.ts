@@ -100,6 +100,12 @@ export interface PubsubOverflowTable {
   body: string;
 }
 
+/** See migrations/004-saml-suppressed.ts. */
+export interface SamlSuppressedTable {
+  match_key: string;
+  recorded_at: string;
+}
+
 export interface Tables {
   incidents: IncidentsTable;
   fetch_state: FetchStateTable;
@@ -108,6 +114,7 @@ export interface Tables {
   sta_alerts: StaAlertsTable;
   saml_windows: SamlWindowsTable;
   saml_events: SamlEventsTable;
+  saml_suppressed: SamlSuppressedTable;
   cloudtrail_files: CloudTrailFilesTable;
   mail_cursors: MailCursorsTable;
   mail_seen: MailSeenTable;
