@@ -6,9 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { createClient, type Client } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
-import { toIncident } from '../src/connectors/saas-security/map.js';
-import { generateIncidents } from '../src/emulators/saas-security/seed.js';
-import { startServedGateway, type ServedGateway } from './helpers/server.js';
+import { startPublishingGateway, type PublishingGateway } from './helpers/publishing-gateway.js';
 import { waitUntil, wsSubscribe, type Result } from './helpers/subscribers.js';
 
 const READER = 'distinct-reader-0001';
@@ -22,14 +20,10 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function gateway(): Promise<{ gw: ServedGateway; publish: (id: number) => void }> {
-  const gw = await startServedGateway({ SECGRAPH_API_KEYS: `${READER}=read,${NO_READ}=respond`, SAAS_SECURITY_FETCH: 'false' });
-  cleanups.push(() => gw.close());
-  const [wire] = generateIncidents(1, Date.now());
-  const incident = { ...toIncident(wire!), appName: MARKER };
-  const publish = (id: number) =>
-    gw.gateway.services.pubsub.publish('incident:event', { id, kind: 'FETCHED', incident, changedFields: [], at: new Date().toISOString() });
-  return { gw, publish };
+async function gateway(): Promise<PublishingGateway> {
+  const g = await startPublishingGateway({ reader: READER, noRead: NO_READ }, MARKER);
+  cleanups.push(() => g.gw.close());
+  return g;
 }
 
 function distinctClient(url: string, key?: string): Client {

@@ -8,9 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createClient as createSseClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { toIncident } from '../src/connectors/saas-security/map.js';
-import { generateIncidents } from '../src/emulators/saas-security/seed.js';
-import { startServedGateway, type ServedGateway } from './helpers/server.js';
+import { startPublishingGateway, type PublishingGateway } from './helpers/publishing-gateway.js';
 import { waitUntil, wsClient, wsSubscribe, type Collected, type Result } from './helpers/subscribers.js';
 
 const READER = 'fan-out-reader-0001';
@@ -25,20 +23,10 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function gateway(env: Record<string, string> = {}, appName = MARKER): Promise<{ gw: ServedGateway; publish: (id: number, severity?: string) => void }> {
-  const gw = await startServedGateway({ SECGRAPH_API_KEYS: `${READER}=read,${NO_READ}=respond`, SAAS_SECURITY_FETCH: 'false', ...env });
-  cleanups.push(() => gw.close());
-  const [wire] = generateIncidents(1, Date.now());
-  const incident = { ...toIncident(wire!), appName };
-  const publish = (id: number, severity?: string) =>
-    gw.gateway.services.pubsub.publish('incident:event', {
-      id,
-      kind: 'FETCHED',
-      incident: severity === undefined ? incident : { ...incident, severity: severity as never },
-      changedFields: [],
-      at: new Date().toISOString(),
-    });
-  return { gw, publish };
+async function gateway(env: Record<string, string> = {}, appName = MARKER): Promise<PublishingGateway> {
+  const g = await startPublishingGateway({ reader: READER, noRead: NO_READ }, appName, env);
+  cleanups.push(() => g.gw.close());
+  return g;
 }
 
 /** A graphql-ws peer on a raw socket: the exact text of every message it receives. */
