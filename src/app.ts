@@ -1,7 +1,7 @@
 // Builds the yoga app from its dependencies. No ports here: tests call `yoga.fetch` directly, and
 // server.ts hands the same app to node:http and graphql-ws.
 import type { IncomingMessage } from 'node:http';
-import { createYoga, useErrorHandler, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useErrorHandler, type YogaServerInstance } from 'graphql-yoga';
 import type { ApiKeyAuthenticator } from './auth.js';
 import { useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
@@ -14,6 +14,7 @@ import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useSharedSse } from './http/shared-sse.js';
 import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit.js';
 import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
+import { useReadiness } from './http/readiness.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
@@ -109,35 +110,7 @@ export function createApp({ services, authenticator, limits }: AppDeps): Gateway
           }
         }
       }),
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: async () => {
-          const connectors = {
-            saasSecurity: services.saasSecurity ? await services.saasSecurity.isReady() : null,
-            // Every STA instance must have answered (several tenants: SECGRAPH_CONFIG sta.instances).
-            sta: services.staInstances
-              ? (await Promise.all(services.staInstances.list.map((i) => i.connector.isReady()))).every(Boolean)
-              : services.sta
-                ? await services.sta.isReady()
-                : null,
-          };
-          const ready = Object.values(connectors).every((v) => v !== false);
-          // Circuit breaker per upstream: "open" means calls are failing fast for a cool-down.
-          const breakers = {
-            saasSecurity: services.saasSecurity?.client.guard.state ?? null,
-            sta: services.sta?.client.guard.state ?? null,
-            // With several STA tenants (SECGRAPH_CONFIG), each has its own breaker: one failing tenant
-            // must be visible without hiding behind the default one.
-            ...(services.staInstances && services.staInstances.list.length > 1
-              ? { staInstances: Object.fromEntries(services.staInstances.list.map((i) => [i.name ?? '(default)', i.connector.client.guard.state])) }
-              : {}),
-          };
-          return new Response(JSON.stringify({ ready, connectors, breakers, sandboxes: services.sandboxes }), {
-            status: ready ? 200 : 503,
-            headers: { 'content-type': 'application/json' },
-          });
-        },
-      }),
+      useReadiness(services),
       // After every request parser has registered (yoga's own limit ran after them too).
       useBodySizeLimit(),
     ],

@@ -8,7 +8,7 @@ import type { StaConnector } from './connectors/sta/connector.js';
 import type { StaInstances } from './connectors/sta/instances.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { IncidentSync } from './fetch/incident-sync.js';
-import type { Logger } from './logger.js';
+import { lazyChild, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
@@ -61,6 +61,6 @@ export function createContext(services: Services, auth: AuthResult, requestId: s
     authFailure: auth.principal ? null : auth.reason,
     requestId,
     clientAddress,
-    logger: services.logger.child({ requestId, principal: auth.principal?.id ?? null }),
+    logger: lazyChild(services.logger, { requestId, principal: auth.principal?.id ?? null }),
   };
 }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppsDocument } from './gql/graphql.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { sseSubscribe } from './helpers/subscribers.js';
+import { scopeWithDeadline } from '../src/request-scope.js';
 import { startServedGateway, type ServedGateway } from './helpers/server.js';
 
 let gw: TestGateway | null = null;
@@ -27,6 +28,26 @@ describe('request deadline', () => {
     expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', upstream: 'SaaS Security' });
     // 4 attempts of 400 ms each would be allowed by the retry policy; the 600 ms deadline stops after the second.
     expect(appsCalls(gw)).toBeLessThan(4);
+  });
+});
+
+describe('request deadline signal', () => {
+  // The signal is made when first used (a cached read never needs one); it must still end at the deadline
+  // counted from the operation's start, not from that first use.
+  it('counts the time spent before its first use', async () => {
+    const scope = scopeWithDeadline('r1', 100);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(scope.deadline!.aborted).toBe(true);
+    expect((scope.deadline!.reason as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('is one signal per operation, aborting when the time left has passed', async () => {
+    const scope = scopeWithDeadline('r2', 200);
+    const signal = scope.deadline!;
+    expect(signal.aborted).toBe(false);
+    expect(scope.deadline).toBe(signal);
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    expect((signal.reason as DOMException).name).toBe('TimeoutError');
   });
 });
 
@@ -74,6 +95,15 @@ describe('/metrics', () => {
     expect(text).toMatch(/secgraph_saml_detections \d+/);
     expect(text).toMatch(/secgraph_cache_memory_bytes [1-9]\d*/);
     expect(text).toMatch(/secgraph_incident_fetch_lag_seconds/);
+
+    // No series per URL: a GET query's string would otherwise make one per distinct query.
+    const get = await gw.yoga.fetch(`http://yoga/graphql?query=${encodeURIComponent('query Version { gateway { version } }')}`, { headers: { accept: 'application/json', 'x-graphql-csrf': '1' } });
+    expect(get.status).toBe(200);
+    const after = await (await gw.yoga.fetch('http://yoga/metrics')).text();
+    expect(after).toMatch(/graphql_yoga_http_duration_count\{[^}]*operationName="Version"[^}]*\} 1/);
+    expect(after).not.toMatch(/graphql_yoga_http_duration_count\{[^}]*url=/);
+    expect(after).toMatch(/graphql_envelop_request\{operationName="Version",operationType="query"\} 1/);
+    expect(after).toMatch(/graphql_envelop_phase_execute_count\{operationName="Version",operationType="query"\} 1/);
 
     const metric = async () => Number(/secgraph_subscriptions_open (\d+)/.exec(await (await gw!.yoga.fetch('http://yoga/metrics')).text())?.[1]);
     const sub = await sseSubscribe(gw.yoga, 'subscription { incidentEvents { kind } }');

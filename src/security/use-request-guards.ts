@@ -1,12 +1,11 @@
 // Per-operation guards that need the authenticated context: failed-authentication throttling per client
 // address, the per-key operation budget, and the whole-request deadline that bounds every upstream call and
 // retry a query or mutation makes (subscriptions live on, so they get no deadline).
-import { setMaxListeners } from 'node:events';
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.js';
 import type { Context } from '../context.js';
 import { GatewayError } from '../errors.js';
-import { currentScope, runInScope } from '../request-scope.js';
+import { currentScope, runInScope, scopeWithDeadline } from '../request-scope.js';
 import type { RateLimits } from './rate-limits.js';
 
 export interface GuardDeps {
@@ -44,12 +43,8 @@ export function useRequestGuards({ limits, security }: GuardDeps): Plugin<any> {
         setResultAndStopExecution({ errors: [refusal] });
         return;
       }
-      const deadline = AbortSignal.timeout(security.requestDeadlineMs);
-      // Every upstream request of the operation listens on this one signal, and a query fanning out (a page
-      // of incidents with their owners, apps and STA joins) runs more than Node's default of 10 at once.
-      setMaxListeners(1000, deadline);
-      const requestId = currentScope()?.requestId ?? ctx.requestId;
-      setExecuteFn((a) => runInScope({ requestId, deadline }, () => executeFn(a)));
+      const scope = scopeWithDeadline(currentScope()?.requestId ?? ctx.requestId, security.requestDeadlineMs);
+      setExecuteFn((a) => runInScope(scope, () => executeFn(a)));
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
       const refusal = await guardRefusal(args.contextValue as Context, limits);
