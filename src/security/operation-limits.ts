@@ -101,6 +101,12 @@ export function useOperationLimits(security: SecurityConfig): Array<Plugin<any>>
     if (!variable) return null;
     return { errors: [new GraphQLError(`Variable "$${variable}" holds a string longer than ${max} characters`, { extensions: { code: 'BAD_USER_INPUT', argument: variable } })] };
   };
+  // One hook object for every operation; results without errors are left as they are.
+  const codeExecuteErrors = {
+    onExecuteDone: ({ result, setResult }: { result: ExecutionResult | AsyncIterable<unknown>; setResult: (r: ExecutionResult) => void }) => {
+      if (!isAsyncIterable(result) && result.errors?.length) setResult(codeResult(result, hide));
+    },
+  };
   const codes: Plugin = {
     onParse() {
       return ({ result, replaceParseResult }) => {
@@ -125,7 +131,7 @@ export function useOperationLimits(security: SecurityConfig): Array<Plugin<any>>
     onExecute({ args, setResultAndStopExecution }) {
       const refusal = longVariableRefusal(args.variableValues);
       if (refusal) return setResultAndStopExecution(refusal);
-      return { onExecuteDone: ({ result, setResult }) => { if (!isAsyncIterable(result)) setResult(codeResult(result, hide)); } };
+      return codeExecuteErrors;
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const refusal = longVariableRefusal(args.variableValues);

@@ -34,17 +34,19 @@ export async function guardRefusal(ctx: Context, limits: RateLimits): Promise<Ga
   return null;
 }
 
+/** An open gateway (no API keys, loopback only) has nothing to count: no promise to wait for. */
+const nothingToGuard = (ctx: Context) => ctx.principal?.id === 'open' && ctx.authFailure !== 'invalid';
+
 export function useRequestGuards({ limits, security }: GuardDeps): Plugin<any> {
   return {
-    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context;
-      const refusal = await guardRefusal(ctx, limits);
-      if (refusal) {
-        setResultAndStopExecution({ errors: [refusal] });
-        return;
-      }
-      const scope = scopeWithDeadline(currentScope()?.requestId ?? ctx.requestId, security.requestDeadlineMs);
-      setExecuteFn((a) => runInScope(scope, () => executeFn(a)));
+      const run = () => {
+        const scope = scopeWithDeadline(currentScope()?.requestId ?? ctx.requestId, security.requestDeadlineMs);
+        setExecuteFn((a) => runInScope(scope, () => executeFn(a)));
+      };
+      if (nothingToGuard(ctx)) return run();
+      return guardRefusal(ctx, limits).then((refusal) => (refusal ? setResultAndStopExecution({ errors: [refusal] }) : run()));
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
       const refusal = await guardRefusal(args.contextValue as Context, limits);
