@@ -65,7 +65,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const where = await databaseLocation(engine);
       const first = await open(where);
       expect(first.engine).toBe(engine);
-      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity', '004-saml-suppressed']);
+      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity', '004-saml-suppressed', '005-incident-open']);
       await first.close();
       const second = await open(where);
       expect(second.migrated).toEqual([]);
@@ -75,15 +75,26 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const where = await databaseLocation(engine);
       const db = await open(where);
       expect((await migrateTo(db, '002-pubsub-overflow')).results?.map((r) => [r.migrationName, r.direction])).toEqual([
+        ['005-incident-open', 'Down'],
         ['004-saml-suppressed', 'Down'],
         ['003-incident-activity', 'Down'],
       ]);
-      await sql`insert into incidents (scope, incident_id, incoming, fetched_at, body) values ('saas', 7, 0, '2026-01-01T00:00:00.000Z', ${JSON.stringify(record(7, 'None', '2026-01-01T00:00:00.000Z'))})`.execute(db.db);
+      const closed = record(7, 'None', '2026-01-01T00:00:00.000Z');
+      closed.gateway.gatewayState = 'CLOSED';
+      const stillOpen = record(8, 'None', '2026-01-01T00:00:00.000Z');
+      // A string value holding the same text is escaped in the JSON body and must not read as closed.
+      stillOpen.wire.asset_name = '"gatewayState":"CLOSED"';
+      for (const r of [closed, stillOpen]) {
+        await sql`insert into incidents (scope, incident_id, incoming, fetched_at, body) values ('saas', ${r.wire.incident_id}, 0, '2026-01-01T00:00:00.000Z', ${JSON.stringify(r)})`.execute(db.db);
+      }
       await db.close();
       const upgraded = await open(where);
-      expect(upgraded.migrated).toEqual(['003-incident-activity', '004-saml-suppressed']);
-      const row = await upgraded.db.selectFrom('incidents').select(['incident_id', 'last_activity_at']).executeTakeFirst();
-      expect(row).toEqual({ incident_id: 7, last_activity_at: '2026-01-01T00:00:00.000Z' });
+      expect(upgraded.migrated).toEqual(['003-incident-activity', '004-saml-suppressed', '005-incident-open']);
+      const rows = await upgraded.db.selectFrom('incidents').select(['incident_id', 'last_activity_at', 'open']).orderBy('incident_id').execute();
+      expect(rows).toEqual([
+        { incident_id: 7, last_activity_at: '2026-01-01T00:00:00.000Z', open: 0 },
+        { incident_id: 8, last_activity_at: '2026-01-01T00:00:00.000Z', open: 1 },
+      ]);
       expect((await (await IncidentStore.open(upgraded)).pruneBefore('2026-02-01T00:00:00.000Z')).incidents).toBe(1);
     });
 
@@ -92,7 +103,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const db = await open(where);
       await sql`insert into secgraph_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(db.db);
       await db.close();
-      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 004-saml-suppressed\)/);
+      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 005-incident-open\)/);
     });
   });
 
@@ -164,16 +175,24 @@ describe.each(ENGINES)('store on %s', (engine) => {
       expect([await real.size(), await real.events.lastId()]).toEqual([1, 1]);
     });
 
-    it('prunes records with no activity and events logged before the retention horizon; a record still mirrored stays', async () => {
+    it('prunes closed records with no activity and events logged before the retention horizon; a record still mirrored or still open stays', async () => {
       const db = await open(await databaseLocation(engine));
       const store = await IncidentStore.open(db);
       const old = record(1, 'None', '2026-01-01T00:00:00.000Z');
+      old.gateway.gatewayState = 'CLOSED';
       const recent = record(2, 'None', '2026-03-01T00:00:00.000Z');
+      recent.gateway.gatewayState = 'CLOSED';
       const oldButMirrored = record(3, 'Incoming', '2026-01-01T00:00:00.000Z');
+      oldButMirrored.gateway.gatewayState = 'CLOSED';
       oldButMirrored.gateway.lastMirroredAt = '2026-02-20T00:00:00.000Z';
-      await store.commit([old, recent, oldButMirrored], undefined, [fetched(old), fetched(recent)]);
+      const oldButOpen = record(4, 'None', '2026-01-01T00:00:00.000Z');
+      await store.commit([old, recent, oldButMirrored, oldButOpen], undefined, [fetched(old), fetched(recent)]);
       expect(await store.pruneBefore('2026-02-01T00:00:00.000Z')).toEqual({ incidents: 1, events: 1 });
-      expect([...(await store.known([1, 2, 3]))].sort()).toEqual([2, 3]);
+      expect([...(await store.known([1, 2, 3, 4]))].sort()).toEqual([2, 3, 4]);
+      // Closed later (a new write of the same record), it goes at the next prune.
+      await store.commit([{ ...oldButOpen, gateway: { ...oldButOpen.gateway, gatewayState: 'CLOSED' } }]);
+      expect((await store.pruneBefore('2026-02-01T00:00:00.000Z')).incidents).toBe(1);
+      expect([...(await store.known([2, 3, 4]))].sort()).toEqual([2, 3]);
       expect((await store.events.since(0)).map((e) => e.incident.incidentId)).toEqual([2]);
     });
   });

@@ -153,6 +153,7 @@ export class IncidentStore {
               incoming: eb.ref('excluded.incoming'),
               fetched_at: eb.ref('excluded.fetched_at'),
               last_activity_at: eb.ref('excluded.last_activity_at'),
+              open: eb.ref('excluded.open'),
               body: eb.ref('excluded.body'),
             })),
           )
@@ -170,11 +171,17 @@ export class IncidentStore {
   }
 
   /**
-   * Drops incidents with no activity (fetch or mirror sync) since `beforeIso`, and the events logged before it
-   * (SECGRAPH_INCIDENT_RETENTION): an incident still mirrored stays however long ago it was first fetched.
+   * Drops closed incidents with no activity (fetch or mirror sync) since `beforeIso`, and the events logged
+   * before it (SECGRAPH_INCIDENT_RETENTION): an incident still mirrored stays however long ago it was first
+   * fetched, and an open one stays until it is closed.
    */
   async pruneBefore(beforeIso: string): Promise<{ incidents: number; events: number }> {
-    const r = await this.db.deleteFrom('incidents').where('scope', '=', this.scope).where('last_activity_at', '<', beforeIso).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('incidents')
+      .where('scope', '=', this.scope)
+      .where('open', '=', 0)
+      .where('last_activity_at', '<', beforeIso)
+      .executeTakeFirst();
     return { incidents: Number(r.numDeletedRows), events: await this.events.pruneBefore(beforeIso) };
   }
 
@@ -192,6 +199,7 @@ export function incidentRow(scope: string, r: StoredIncident): IncidentsTable {
     fetched_at: r.gateway.fetchedAt,
     // ISO-8601 strings of one format compare as their times do.
     last_activity_at: synced && synced > r.gateway.fetchedAt ? synced : r.gateway.fetchedAt,
+    open: r.gateway.gatewayState === 'CLOSED' ? 0 : 1,
     body: JSON.stringify(r),
   };
 }

@@ -10,6 +10,8 @@ export interface IncidentsTable {
   fetched_at: string;
   /** The later of fetched_at and the last mirror sync (retention prunes by it); null only mid-migration. */
   last_activity_at: string | null;
+  /** 1 while the gateway record is OPEN: retention keeps it however old its last activity. */
+  open: number;
   body: string;
 }
 

@@ -5,10 +5,12 @@ import { initial } from './001-initial.js';
 import { pubsubOverflow } from './002-pubsub-overflow.js';
 import { incidentActivity } from './003-incident-activity.js';
 import { samlSuppressed } from './004-saml-suppressed.js';
+import { incidentOpen } from './005-incident-open.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-pubsub-overflow': pubsubOverflow,
   '003-incident-activity': incidentActivity,
   '004-saml-suppressed': samlSuppressed,
+  '005-incident-open': incidentOpen,
 };
