@@ -13,6 +13,7 @@
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import { publicResult } from './public-result.js';
 
 /** Reads a POST body up to `limit` bytes; null when it is larger (the request is then refused with 413). */
 async function boundedText(request: Request, limit: number): Promise<string | null> {
@@ -52,6 +53,8 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number): Pl
     onYogaInit({ yoga }) {
       handler = createHandler(
         {
+          // Masked errors read as they do over yoga's own SSE (public-result.ts).
+          onNext: (_ctx, _req, result) => publicResult(result as ExecutionResult) as ExecutionResult,
           async onSubscribe(req, params) {
             const raw = req.raw as Request;
             const enveloped = yoga.getEnveloped({ ...serverContextOf.get(raw), request: raw, params } as unknown as YogaInitialContext);

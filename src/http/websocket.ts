@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { DIRECT_SINK, type DirectSink } from '../subscriptions/shared-execution.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
+import { publicResult } from './public-result.js';
 
 type EnvelopedRoot = Pick<ReturnType<GatewayYoga['getEnveloped']>, 'execute' | 'subscribe'>;
 
@@ -188,6 +189,8 @@ export function startWebSocketGateway({ server, yoga, authenticator, limits, sec
     {
       execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Masked errors read as they do over HTTP and SSE (public-result.ts).
+      onNext: (_ctx, _id, _payload, _args, result) => publicResult(result),
       onConnect: async (ctx) => {
         const state = states.get(ctx.extra.socket);
         if (!state || open) return true;
