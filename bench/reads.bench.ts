@@ -4,9 +4,10 @@
 // medians and their ratios are printed. All run with the same NODE_ENV (production unless set). The gateway
 // also runs with graphql-jit (SECGRAPH_GRAPHQL_JIT=true, off by default), to show what the JIT is worth.
 // BENCH_READ_SECONDS (default 5) per round, BENCH_READ_ROUNDS (default 3) rounds each, 20 connections;
-// BENCH_READ_VERBOSE=1 prints every round's RPS (the ratio has moved between 0.72 and 1.29 on this machine).
+// BENCH_READ_VERBOSE=1 prints every round's RPS. The RPS ratio has moved by ±15% between runs on this shared
+// machine; each server's CPU time per request (from /proc) moves less, and is printed beside it.
 import autocannon from 'autocannon';
-import { median, startChild, type Child } from './child.js';
+import { median, serverCpuMs, startChild, type Child } from './child.js';
 import { READ_QUERY } from './servers/incidents-50.js';
 
 const SECONDS = Number(process.env['BENCH_READ_SECONDS'] ?? 5);
@@ -20,16 +21,27 @@ async function check(url: string): Promise<void> {
   if (json.errors || json.data?.incidents.edges.length !== 50) throw new Error(`${url} did not answer the query: ${JSON.stringify(json).slice(0, 300)}`);
 }
 
-async function round(url: string): Promise<{ rps: number; p99: number; errors: number }> {
+interface Round {
+  rps: number;
+  p99: number;
+  errors: number;
+  /** Server CPU µs per request (null without /proc). */
+  cpu: number | null;
+}
+
+async function round(server: Child): Promise<Round> {
+  const before = serverCpuMs(server);
   const r = await autocannon({
-    url: `${url}/graphql`,
+    url: `${server.url}/graphql`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
     connections: CONNECTIONS,
     duration: SECONDS,
   });
-  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  const after = serverCpuMs(server);
+  const cpu = before !== null && after !== null && r.requests.total > 0 ? ((after - before) * 1000) / r.requests.total : null;
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx, cpu };
 }
 
 export async function run(): Promise<void> {
@@ -41,22 +53,24 @@ export async function run(): Promise<void> {
   ];
   try {
     for (const [, s] of servers) await check(s.url);
-    const results = new Map<string, Array<{ rps: number; p99: number; errors: number }>>(servers.map(([n]) => [n, []]));
-    await round(servers[1]![1].url); // warm-up: JIT and the page cache
-    for (let i = 0; i < ROUNDS; i += 1) for (const [name, s] of servers) results.get(name)!.push(await round(s.url));
+    const results = new Map<string, Round[]>(servers.map(([n]) => [n, []]));
+    await round(servers[1]![1]); // warm-up: JIT and the page cache
+    for (let i = 0; i < ROUNDS; i += 1) for (const [name, s] of servers) results.get(name)!.push(await round(s));
     if (process.env['BENCH_READ_VERBOSE']) for (const [name, rs] of results) console.log(name, rs.map((r) => r.rps.toFixed(0)).join(' '));
     console.log(`cached incidents(first: 50), ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s rounds, alternating, NODE_ENV=${env.NODE_ENV}`);
-    console.log('server               RPS (median)   p99 ms (median)   errors');
-    const figures = new Map<string, { rps: number; p99: number }>();
+    console.log('server               RPS (median)   p99 ms (median)   CPU µs/request (median)   errors');
+    const figures = new Map<string, { rps: number; p99: number; cpu: number | null }>();
     for (const [name, rs] of results) {
-      const f = { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)) };
+      const cpus = rs.map((r) => r.cpu).filter((c): c is number => c !== null);
+      const f = { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)), cpu: cpus.length ? median(cpus) : null };
       figures.set(name, f);
-      console.log(`${name.padEnd(20)} ${f.rps.toFixed(0).padStart(12)}   ${f.p99.toFixed(0).padStart(15)}   ${rs.reduce((n, r) => n + r.errors, 0)}`);
+      console.log(`${name.padEnd(20)} ${f.rps.toFixed(0).padStart(12)}   ${f.p99.toFixed(0).padStart(15)}   ${(f.cpu?.toFixed(0) ?? 'n/a').padStart(23)}   ${rs.reduce((n, r) => n + r.errors, 0)}`);
     }
     const bare = figures.get('bare graphql-yoga')!;
     const gw = figures.get('gateway')!;
     console.log(`RATIO reads RPS gateway/bare yoga: ${(gw.rps / bare.rps).toFixed(2)} (target ≥ 0.80)`);
     console.log(`RATIO reads p99 gateway/bare yoga: ${(gw.p99 / bare.p99).toFixed(2)} (target ≤ 1.50)`);
+    if (gw.cpu !== null && bare.cpu !== null) console.log(`RATIO reads server CPU per request bare yoga/gateway: ${(bare.cpu / gw.cpu).toFixed(2)} (the RPS ratio's steadier twin)`);
     console.log(`RATIO reads RPS graphql-jit on/off: ${(figures.get('gateway with jit')!.rps / gw.rps).toFixed(2)}`);
   } finally {
     for (const [, s] of servers) await s.stop();
