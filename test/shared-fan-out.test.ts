@@ -123,8 +123,9 @@ describe('shared fan-out writes', () => {
       cleanups.push(() => client.dispose());
       subs.push(wsSubscribe(client, SEVERITIES));
     }
-    for (let i = 0; i < 2; i += 1) {
-      const client = createSseClient({ url: `${url}/graphql`, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
+    // Two SSE members on /graphql, and one in graphql-sse's single-connection mode (its own handler).
+    for (const [path, singleConnection] of [['/graphql', false], ['/graphql', false], ['/graphql/stream', true]] as const) {
+      const client = createSseClient({ url: `${url}${path}`, singleConnection, headers: { authorization: `Bearer ${READER}` }, retryAttempts: 0 });
       cleanups.push(() => client.dispose());
       subs.push(wsSubscribe(client, SEVERITIES));
     }
@@ -138,7 +139,7 @@ describe('shared fan-out writes', () => {
     expect(first!.results[0]!.data.incidentEvents.id).toBe('1');
     expect(first!.results[1]!.errors?.length).toBeGreaterThan(0);
     expect(first!.results[2]!.data.incidentEvents.id).toBe('3');
-    // The masked error reads the same on both transports: no internal `unexpected` flag (public-result.ts).
+    // The masked error reads the same on every transport: no internal `unexpected` flag (public-result.ts).
     for (const s of subs.slice(1)) expect(s.results).toEqual(first!.results);
     expect(first!.results[1]!.errors![0]!.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
