@@ -12,6 +12,13 @@ const StaInstanceFile = z
     url: z.string().trim().min(1),
     tenantCode: z.string().trim().min(1),
     apiKey: z.string().min(1),
+    // This tenant's own connection settings (the STA_* variable of the same meaning is the default for
+    // every tenant): checked by the same parsers as STA_PROXY, STA_CA_FILE, STA_INSECURE, STA_TIMEOUT_MS, STA_RETRIES.
+    proxy: z.string().trim().min(1).optional(),
+    caFile: z.string().trim().min(1).optional(),
+    insecure: z.boolean().optional(),
+    timeoutMs: z.number().int().optional(),
+    retries: z.number().int().optional(),
   })
   .strict();
 

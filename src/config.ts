@@ -67,6 +67,8 @@ export interface StaInstanceConfig {
   url: string;
   tenantCode: string;
   apiKey: string;
+  /** This tenant's own timeout, retries, proxy and TLS trust (SECGRAPH_CONFIG); absent: the STA_* ones. */
+  http?: UpstreamHttpConfig;
 }
 
 /** The first (default) STA instance, or the sandbox; `instances` lists them all (empty for the sandbox). */
@@ -328,7 +330,7 @@ function parseSta(env: Env, warnings: ConfigWarning[], fileInstances: readonly S
   const apiKey = envValue(env, 'STA_API_KEY');
   let instances: StaInstanceConfig[];
   if (!url && !tenantCode && !apiKey) {
-    instances = fileInstances.map((i, n) => checkStaInstance(i, `SECGRAPH_CONFIG sta.instances.${n}`));
+    instances = fileInstances.map((i, n) => checkStaInstance(env, i, `SECGRAPH_CONFIG sta.instances.${n}`, warnings));
     const names = instances.map((i) => i.name!);
     const repeated = names.find((name, n) => names.indexOf(name) !== n);
     if (repeated) throw new ConfigError('SECGRAPH_CONFIG', `sta.instances: the name "${repeated}" is used twice`);
@@ -340,7 +342,9 @@ function parseSta(env: Env, warnings: ConfigWarning[], fileInstances: readonly S
     checkTenantCode(tenantCode, 'STA_TENANT_CODE');
     instances = [{ name: envValue(env, 'STA_INSTANCE_NAME') ?? null, url, tenantCode, apiKey }];
   }
-  return { mode: 'upstream', http, instances, ...instances[0]! };
+  // The first tenant's fields stand for "the" STA instance; its own connection settings stay its own.
+  const { http: _firstOwn, ...first } = instances[0]!;
+  return { mode: 'upstream', ...first, http, instances };
 }
 
 /** The code becomes a path segment of every request: letters and digits only, as STA issues them. */
@@ -350,10 +354,33 @@ function checkTenantCode(tenantCode: string, variable: string): void {
   }
 }
 
-function checkStaInstance(i: StaInstanceFileEntry, where: string): StaInstanceConfig {
+/** A file instance's own connection settings and the STA_* variable each stands in for. */
+const STA_INSTANCE_HTTP = { proxy: 'STA_PROXY', caFile: 'STA_CA_FILE', insecure: 'STA_INSECURE', timeoutMs: 'STA_TIMEOUT_MS', retries: 'STA_RETRIES' } as const;
+
+function checkStaInstance(env: Env, i: StaInstanceFileEntry, where: string, warnings: ConfigWarning[]): StaInstanceConfig {
   const url = parseUrlVar({ [`${where}.url`]: i.url }, `${where}.url`)!;
   checkTenantCode(i.tenantCode, `${where}.tenantCode`);
-  return { name: i.name, url, tenantCode: i.tenantCode, apiKey: i.apiKey };
+  const instance: StaInstanceConfig = { name: i.name, url, tenantCode: i.tenantCode, apiKey: i.apiKey };
+  const own = (Object.keys(STA_INSTANCE_HTTP) as Array<keyof typeof STA_INSTANCE_HTTP>).filter((k) => i[k] !== undefined);
+  if (own.length === 0) return instance;
+  // The instance's values over the environment's, through the very parsers of the STA_* variables; errors
+  // and warnings then name the file's key, not the variable.
+  const keyOf = (variable: string) => own.find((k) => STA_INSTANCE_HTTP[k] === variable);
+  const merged: Env = { ...env, ...Object.fromEntries(own.map((k) => [STA_INSTANCE_HTTP[k], String(i[k])])) };
+  const mine: ConfigWarning[] = [];
+  try {
+    instance.http = parseUpstreamHttp(merged, 'STA', mine);
+  } catch (e) {
+    const key = e instanceof ConfigError ? keyOf(e.variable) : undefined;
+    if (key) throw new ConfigError(`${where}.${key}`, e instanceof Error ? e.message.replace(/^[^:]+: /, '') : String(e));
+    throw e;
+  }
+  // The environment's own warnings were given once already, by parseSta.
+  for (const w of mine) {
+    const key = keyOf(w.variable);
+    if (key) warnings.push({ ...w, variable: `${where}.${key}` });
+  }
+  return instance;
 }
 
 function parseStaAlertsMail(env: Env): StaAlertsMailConfig | null {

@@ -103,7 +103,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // One connector per tenant; caches of instances after the first get their own namespaces (shared Redis).
   const staInstances = new StaInstances(
     staInstanceConfigs.map((i, n) => {
-      const client = new StaClient({ url: i.url, tenantCode: i.tenantCode, apiKey: i.apiKey, http: staHttp, logger, observer: metrics });
+      const client = new StaClient({ url: i.url, tenantCode: i.tenantCode, apiKey: i.apiKey, http: i.http ?? staHttp, logger, observer: metrics });
       const connectorLogger = logger.child({ upstream: 'SafeNet Trusted Access', ...(i.name ? { staInstance: i.name } : {}) });
       return { name: i.name, connector: new StaConnector(client, cacheFactory, connectorLogger, n === 0 ? 'sta' : `sta@${i.name}`) };
     }),

@@ -1,6 +1,9 @@
 // Proxy and TLS settings against real servers on loopback: a CONNECT proxy (test/helpers/connect-proxy.ts)
 // that the upstream calls must go through, and HTTPS emulators with a self-signed certificate that is trusted
 // only through *_CA_FILE or *_INSECURE.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { bypassesProxy } from '../src/connectors/transport.js';
@@ -132,5 +135,56 @@ describe('TLS', () => {
     expect(() => loadConfig({ STA_CA_FILE: '/nonexistent/ca.pem' })).toThrow('STA_CA_FILE');
     expect(() => loadConfig({ SAAS_SECURITY_CA_FILE: '/etc/hostname' })).toThrow('SAAS_SECURITY_CA_FILE');
     expect(() => loadConfig({ HTTPS_PROXY: 'ftp://proxy' })).toThrow('HTTPS_PROXY');
+  });
+});
+
+describe('per STA tenant (SECGRAPH_CONFIG sta.instances)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'secgraph-tenant-transport-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, body: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, body);
+    return f;
+  };
+  const instance = (name: string, sta: StaEmulator, extra = '') =>
+    `    - name: "${name}"\n      url: ${sta.url}\n      tenantCode: ${sta.tenantCode}\n      apiKey: "${sta.apiKey}"\n${extra}`;
+  const staUserIn = (instanceName: string) => `{ staUser(userName: "alice.moreau", instance: "${instanceName}") { userName } }`;
+
+  it("gives each tenant its own proxy and CA: one self-signed tenant through a proxy, the other direct", async () => {
+    const { sta: secure } = await httpsSta();
+    const plain = new StaEmulator({ tenantCode: 'PLAINTEN01', apiKey: 'key-of-the-plain-tenant' });
+    emulators.push(plain);
+    await plain.start();
+    proxy = await startConnectProxy();
+    const config = file(
+      'two-tenants.yaml',
+      `sta:\n  instances:\n${instance('secure', secure, `      proxy: ${proxy.url}\n      caFile: ${cert.certFile}\n`)}\n${instance('plain', plain)}\n`,
+    );
+    gw = await startTestGateway({ env: { SECGRAPH_CONFIG: config } });
+    expect((await gw.gql(staUserIn('secure'))).body).toEqual({ data: { staUser: { userName: 'alice.moreau' } } });
+    expect((await gw.gql(staUserIn('plain'))).body).toEqual({ data: { staUser: { userName: 'alice.moreau' } } });
+    // Only the secure tenant went through the proxy; the plain one, without settings of its own, went direct.
+    expect(new Set(proxy.tunnels)).toEqual(new Set([hostOf(secure.url)]));
+    expect(plain.requests.length).toBeGreaterThan(0);
+  });
+
+  it("does not lend one tenant's CA to another: a self-signed tenant without its own caFile is refused", async () => {
+    const { sta: trusted } = await httpsSta();
+    const { sta: untrusted } = await httpsSta();
+    const config = file('one-trusted.yaml', `sta:\n  instances:\n${instance('trusted', trusted, `      caFile: ${cert.certFile}\n`)}\n${instance('untrusted', untrusted)}\n`);
+    gw = await startTestGateway({ env: { SECGRAPH_CONFIG: config } });
+    expect((await gw.gql(staUserIn('trusted'))).body.data.staUser).toEqual({ userName: 'alice.moreau' });
+    expect((await gw.gql(staUserIn('untrusted'))).body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it("checks a tenant's settings as the STA_* variables are checked, naming the file's key; its insecure is warned under that key", () => {
+    const sta = new StaEmulator();
+    const at = (extra: string) => ({ SECGRAPH_CONFIG: file('bad.yaml', `sta:\n  instances:\n    - name: "t"\n      url: https://sta.example\n      tenantCode: ${sta.tenantCode}\n      apiKey: "k-123456"\n${extra}`) });
+    expect(() => loadConfig(at('      timeoutMs: 5\n'))).toThrow(/^SECGRAPH_CONFIG sta\.instances\.0\.timeoutMs: /);
+    expect(() => loadConfig(at('      caFile: /nonexistent/ca.pem\n'))).toThrow(/SECGRAPH_CONFIG sta\.instances\.0\.caFile: cannot read/);
+    expect(() => loadConfig(at('      proxy: ftp://proxy\n'))).toThrow(/SECGRAPH_CONFIG sta\.instances\.0\.proxy: a proxy must be http/);
+    const config = loadConfig(at('      insecure: true\n      timeoutMs: 2500\n'));
+    expect(config.sta.instances[0]!.http).toMatchObject({ timeoutMs: 2500, transport: { insecure: true } });
+    expect(config.warnings.map((w) => w.variable)).toContain('SECGRAPH_CONFIG sta.instances.0.insecure');
   });
 });
