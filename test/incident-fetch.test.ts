@@ -230,17 +230,23 @@ describe('configuration', () => {
 });
 
 describe('SECGRAPH_INCIDENT_RETENTION', () => {
-  it('prunes records fetched and events logged longer ago than the retention, after a run', async () => {
-    h = await start({ SECGRAPH_INCIDENT_RETENTION: '2 days' }, [wireIncident(1, T0 - HOUR), wireIncident(2, T0 - HOUR)]);
+  it('prunes closed records fetched and events logged longer ago than the retention, after a run; open records stay', async () => {
+    h = await start({ SECGRAPH_INCIDENT_RETENTION: '2 days' }, [wireIncident(1, T0 - HOUR), wireIncident(2, T0 - HOUR), wireIncident(4, T0 - HOUR)]);
     await h.sync.runOnce();
+    // 1 and 2 closed in the gateway (the record as closeIncident leaves it, without touching its activity).
+    for (const id of [1, 2]) {
+      const r = (await h.sync.store.get(id))!;
+      await h.sync.store.commit([{ ...r, gateway: { ...r.gateway, gatewayState: 'CLOSED', closeReason: 'Closed in secgraph: resolved' } }]);
+    }
     h.clock.advance(DAY);
     h.emulator.createIncident({ incident_id: 3 });
     await h.sync.runOnce();
-    expect([...(await h.sync.store.known([1, 2, 3]))].sort()).toEqual([1, 2, 3]);
-    // Two days after the first fetch: 1 and 2 go, with their events; 3 (fetched a day later) stays.
+    expect([...(await h.sync.store.known([1, 2, 3, 4]))].sort()).toEqual([1, 2, 3, 4]);
+    // Two days after the first fetch: 1 and 2 go, with the events of that time; 3 (fetched a day later)
+    // stays, and so does 4, as old but still open.
     h.clock.advance(DAY + 1);
     await h.sync.runOnce();
-    expect([...(await h.sync.store.known([1, 2, 3]))]).toEqual([3]);
+    expect([...(await h.sync.store.known([1, 2, 3, 4]))].sort()).toEqual([3, 4]);
     expect((await h.sync.store.events.since(0)).map((e) => e.incident.incidentId)).toEqual([3]);
     expect(h.logs.text).toContain('pruned incident records and events older than SECGRAPH_INCIDENT_RETENTION');
   });
