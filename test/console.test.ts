@@ -210,6 +210,43 @@ describe('console: STA alerts', () => {
   });
 });
 
+describe('console: STA alerts beyond one page', () => {
+  it('shows the newest 35 alerts and loads the older ones on request, each once', async () => {
+    const now = Date.now();
+    for (let i = 0; i < 40; i += 1) {
+      const at = new Date(now - (i + 1) * 60_000).toISOString();
+      await served.gateway.services.staAlerts.recordAlert({
+        kind: 'ACCOUNT_LOCKOUT',
+        subject: 'SafeNet Trusted Access Account Lockout Alert',
+        messageId: `<console-page-${i}@secgraph.example>`,
+        userName: `paging.user.${i}`,
+        tenantName: 'secgraph sandbox',
+        instanceName: 'console test',
+        sentAt: at,
+        receivedAt: at,
+        unlockAt: null,
+        source: `console-test/page-${i}`,
+      });
+    }
+    const ids = await postGraphQL(base, '{ staAlerts(first: 500) { edges { node { id } } } }', {}, RESPOND_KEY);
+    const total = ids.body.data.staAlerts.edges.length;
+    expect(total).toBeGreaterThan(35);
+    expect(total).toBeLessThanOrEqual(70);
+    const { context, page } = await openConsole(browser, base, RESPOND_KEY);
+    await page.getByRole('link', { name: 'STA alerts' }).click();
+    await expect.poll(() => page.getByTestId('alert-count').innerText()).toBe('35');
+    const older = page.getByRole('button', { name: 'Load older alerts' });
+    await older.click();
+    await expect.poll(() => page.getByTestId('alert-count').innerText()).toBe(String(total));
+    // The second page was the last: nothing more to load.
+    await expect.poll(() => older.count()).toBe(0);
+    // Every alert once.
+    const shown = await page.locator('.alert').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-alert')));
+    expect(new Set(shown).size).toBe(total);
+    await context.close();
+  });
+});
+
 describe('console: access', () => {
   it('learns what a key may do from Query.gateway.viewer', async () => {
     const viewer = async (key: string) => (await postGraphQL(base, '{ gateway { viewer { open scopes } } }', {}, key)).body.data.gateway.viewer;

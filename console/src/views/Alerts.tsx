@@ -18,19 +18,20 @@ import { useTick } from '../queue.js';
 const ACTIVE = new Set(['RUNNING', 'RETRYING', 'WAITING', 'FAILED', 'CANCELLED']);
 
 export function Alerts({ canRespond }: { canRespond: boolean }) {
-  const { list, status, error, put } = useLiveList(
+  const { list, status, error, put, more, loadingMore } = useLiveList(
     StaAlertListDocument,
     (q) => q.staAlerts.edges.map((e) => e.node),
     StaAlertStreamDocument,
     (s) => s.staAlertEvents.alert,
     (a) => a.run?.updatedAt ?? a.closedAt ?? a.recordedAt,
+    (q) => q.staAlerts.pageInfo,
   );
   const now = useTick(5000);
   const alerts = list.sort((a, b) => b.recordedAt.localeCompare(a.recordedAt));
   return (
     <section aria-label="STA alerts">
       <p className="queue-meta">
-        {alerts.length} alerts · stream <span className={`stream stream-${status}`}>{status}</span>
+        <span data-testid="alert-count">{alerts.length}</span> alerts{more && ' (older ones not loaded)'} · stream <span className={`stream stream-${status}`}>{status}</span>
         {error && <span className="error" role="alert"> · {error}</span>}
       </p>
       {alerts.length === 0 && status !== 'loading' && <p className="empty">No STA alert has been received.</p>}
@@ -39,6 +40,13 @@ export function Alerts({ canRespond }: { canRespond: boolean }) {
           <AlertCard key={a.id} a={a} now={now} canRespond={canRespond} put={put} />
         ))}
       </div>
+      {more && (
+        <p className="buttons">
+          <button type="button" disabled={loadingMore} onClick={() => void more()}>
+            Load older alerts
+          </button>
+        </p>
+      )}
     </section>
   );
 }
