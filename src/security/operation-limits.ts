@@ -41,6 +41,9 @@ const reject = (code: string) => [
   (_ctx: ValidationContext | null, error: GraphQLError) => {
     // armor reports the same object it hands us: stamping it here is what reaches the client.
     (error.extensions as Record<string, unknown>)['code'] = code;
+    // armor words its limits as syntax errors ("Syntax Error: Query Cost limit of 20000 exceeded"); the
+    // document was well-formed, and the code says which limit it passed.
+    error.message = error.message.replace(/^Syntax Error: /, '');
   },
 ];
 
