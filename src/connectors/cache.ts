@@ -2,7 +2,9 @@
 // Redis so several gateway instances share them.
 import Keyv from 'keyv';
 import { isGatewayError } from '../errors.js';
+import { currentScope } from '../request-scope.js';
 import { SharedLru } from './lru-store.js';
+import { CLAIM_POLL_MS, MissClaims, type ClaimRedis } from './miss-claim.js';
 
 /** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
 export type CacheFactory = ((namespace: string, ttlMs: number) => Keyv) & {
@@ -33,7 +35,10 @@ export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory>
   // One store per namespace: a Keyv adapter carries its namespace, so namespaces cannot share one.
   const created: Keyv[] = [];
   const create = (namespace: string, ttlMs: number) => {
-    const keyv = new Keyv({ store: new KeyvRedis(redisUrl), namespace, ttl: ttlMs });
+    const store = new KeyvRedis(redisUrl);
+    const keyv = new Keyv({ store, namespace, ttl: ttlMs });
+    // Misses of one key are claimed in the same Redis, so the instances make one upstream call between them.
+    sharedMisses.set(keyv, { namespace, claims: new MissClaims(() => store.getClient() as unknown as Promise<ClaimRedis>) });
     created.push(keyv);
     return keyv;
   };
@@ -47,6 +52,8 @@ export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory>
 
 /** Misses being computed, per cache and key: concurrent misses of one key make one upstream call. */
 const inFlight = new WeakMap<Keyv, Map<string, Promise<unknown>>>();
+/** Caches shared between instances (Redis), whose misses are also claimed across instances. */
+const sharedMisses = new WeakMap<Keyv, { namespace: string; claims: MissClaims }>();
 
 /**
  * Returns the cached value, or computes, stores and returns it. Undefined results are not cached. Callers
@@ -79,6 +86,33 @@ export async function cached<T>(cache: Keyv, key: string, compute: () => Promise
 }
 
 async function computeAndStore<T>(cache: Keyv, key: string, compute: () => Promise<T>): Promise<T> {
+  const shared = sharedMisses.get(cache);
+  if (!shared) return storeComputed(cache, key, compute);
+  // Another instance may be computing the same miss: wait for its value rather than call the upstream too.
+  for (;;) {
+    const release = await shared.claims.claim(shared.namespace, key);
+    if (release) {
+      try {
+        return await storeComputed(cache, key, compute);
+      } finally {
+        await release();
+      }
+    }
+    while (await shared.claims.held(shared.namespace, key)) {
+      // Past this request's deadline, stop waiting: the call below then ends at once with UPSTREAM_TIMEOUT.
+      if (currentScope()?.deadline?.aborted) return storeComputed(cache, key, compute);
+      await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+      const hit = (await cache.get(key)) as T | undefined;
+      if (hit !== undefined) return hit;
+    }
+    // Released without a value (its computation failed or gave nothing), or expired: look once more, then
+    // claim it ourselves.
+    const hit = (await cache.get(key)) as T | undefined;
+    if (hit !== undefined) return hit;
+  }
+}
+
+async function storeComputed<T>(cache: Keyv, key: string, compute: () => Promise<T>): Promise<T> {
   const value = await compute();
   if (value !== undefined) await cache.set(key, value);
   return value;
