@@ -12,7 +12,9 @@
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 
-type Command = { cmd: 'open'; url: string; n: number; transport: 'ws' | 'sse'; distinct: boolean; path?: string } | { cmd: 'close' } | { cmd: 'report'; latencies?: boolean };
+// `open` with `from` adds subscribers from..from+n-1 to those already open (the bench measures RSS between
+// the two); without it, a new scenario starts.
+type Command = { cmd: 'open'; url: string; n: number; from?: number; transport: 'ws' | 'sse'; distinct: boolean; path?: string } | { cmd: 'close' } | { cmd: 'report'; latencies?: boolean };
 
 const now = () => performance.timeOrigin + performance.now();
 let live = new Set<number>();
@@ -110,11 +112,14 @@ function openSse(url: string, path: string, i: number, query: string, distinct: 
 
 process.on('message', async (m: Command) => {
   if (m.cmd === 'open') {
-    live = new Set();
-    latencies = [];
-    received = 0;
-    failures = 0;
-    for (let i = 0; i < m.n; i += 1) {
+    const from = m.from ?? 0;
+    if (from === 0) {
+      live = new Set();
+      latencies = [];
+      received = 0;
+      failures = 0;
+    }
+    for (let i = from; i < from + m.n; i += 1) {
       const query = document(i, m.distinct);
       closers.push(m.transport === 'ws' ? openWs(m.url, i, query, m.distinct) : await openSse(m.url, m.path ?? '/graphql', i, query, m.distinct));
       if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20)); // no burst of thousands of handshakes
