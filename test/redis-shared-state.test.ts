@@ -2,6 +2,7 @@
 // on one instance is pushed to subscribers of another, and one instance's upstream reads serve the other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import KeyvRedis from '@keyv/redis';
+import { cached, redisCacheFactory } from '../src/connectors/cache.js';
 import { MissClaims, type ClaimRedis } from '../src/connectors/miss-claim.js';
 import { SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
 import type { IncidentEvent } from '../src/domain/incident-event.js';
@@ -68,6 +69,15 @@ describe('shared state through Redis', () => {
     expect(await claims.held('apps', 'k')).toBe(false);
     await store.disconnect();
   });
+
+  it('with the Redis unreachable, a cached read computes its value instead of waiting for a reconnect', async () => {
+    const factory = await redisCacheFactory('redis://127.0.0.1:1');
+    const cache = factory('apps', 60_000);
+    cache.on('error', () => {});
+    // Before, node-redis queued the commands until a reconnect that never came: this never returned.
+    await expect(cached(cache, 'apps', async () => ['from upstream'])).resolves.toEqual(['from upstream']);
+    await factory.close();
+  }, 15_000);
 
   it('an incident closed on one instance reaches subscribers of the other', async () => {
     const iterator = b.services.pubsub.subscribe('incident:event')[Symbol.asyncIterator]();

@@ -29,13 +29,21 @@ export function memoryCacheFactory(maxBytes: number = DEFAULT_CACHE_MAX_BYTES): 
   }) as CacheFactory;
 }
 
+const REDIS_CONNECT_TIMEOUT_MS = 1000;
+
 export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory> {
   // Loaded only with REDIS_URL, so a single instance starts without the Redis client.
   const { default: KeyvRedis } = await import('@keyv/redis');
   // One store per namespace: a Keyv adapter carries its namespace, so namespaces cannot share one.
   const created: Keyv[] = [];
   const create = (namespace: string, ttlMs: number) => {
-    const store = new KeyvRedis(redisUrl);
+    // Redis down: a command fails at once instead of queueing (node-redis's offline queue waited for the
+    // reconnect without bound, and every cached read hung with it), and a connection attempt gives up after a
+    // second; Keyv then answers a miss and the read goes to the upstream.
+    const store = new KeyvRedis(
+      { url: redisUrl, disableOfflineQueue: true, socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS } },
+      { connectionTimeout: REDIS_CONNECT_TIMEOUT_MS, throwOnConnectError: false },
+    );
     const keyv = new Keyv({ store, namespace, ttl: ttlMs });
     // Misses of one key are claimed in the same Redis, so the instances make one upstream call between them.
     sharedMisses.set(keyv, { namespace, claims: new MissClaims(() => store.getClient() as unknown as Promise<ClaimRedis>) });
