@@ -96,20 +96,24 @@ export async function cached<T>(cache: Keyv, key: string, compute: () => Promise
 async function computeAndStore<T>(cache: Keyv, key: string, compute: () => Promise<T>): Promise<T> {
   const shared = sharedMisses.get(cache);
   if (!shared) return storeComputed(cache, key, compute);
-  // Redis unreachable: serve from the upstream, as the cache itself then does (Keyv reads miss).
-  const orNull = <R>(p: Promise<R>) => p.catch(() => null);
+  const { claims, namespace } = shared;
   // Another instance may be computing the same miss: wait for its value rather than call the upstream too.
   for (;;) {
-    const release = await orNull(shared.claims.claim(shared.namespace, key));
-    if (release === null && (await orNull(shared.claims.held(shared.namespace, key))) === null) return storeComputed(cache, key, compute);
+    let release: (() => Promise<void>) | null;
+    try {
+      release = await claims.claim(namespace, key);
+    } catch {
+      // Redis unreachable: compute here, as the cache's own reads then miss.
+      return storeComputed(cache, key, compute);
+    }
     if (release) {
       try {
         return await storeComputed(cache, key, compute);
       } finally {
-        await orNull(release());
+        await release().catch(() => {});
       }
     }
-    while (await orNull(shared.claims.held(shared.namespace, key))) {
+    while (await claims.held(namespace, key).catch(() => false)) {
       // Past this request's deadline, stop waiting: the call below then ends at once with UPSTREAM_TIMEOUT.
       if (currentScope()?.deadline?.aborted) return storeComputed(cache, key, compute);
       await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));

@@ -17,14 +17,13 @@ function publicError(error: GraphQLError | GraphQLFormattedError): GraphQLFormat
 
 /** The result without internal extensions; results without errors are returned as they are. */
 export function publicResult<R extends ExecutionResult>(result: R): R | FormattedExecutionResult {
-  const httpOnly = result.extensions && 'http' in result.extensions;
-  if (!result.errors?.length && !httpOnly) return result;
-  const out: FormattedExecutionResult = { ...result, errors: result.errors?.map(publicError) };
-  if (!result.errors) delete out.errors;
-  if (httpOnly) {
-    const { http: _http, ...extensions } = result.extensions!;
-    if (Object.keys(extensions).length) out.extensions = extensions;
-    else delete out.extensions;
-  }
-  return out;
+  const { http: _http, ...extensions } = result.extensions ?? {};
+  const hasHttp = result.extensions !== undefined && 'http' in result.extensions;
+  if (!result.errors?.length && !hasHttp) return result;
+  const { errors, extensions: _all, ...rest } = result;
+  return {
+    ...rest,
+    ...(errors ? { errors: errors.map(publicError) } : {}),
+    ...(Object.keys(extensions).length ? { extensions } : {}),
+  };
 }
