@@ -22,7 +22,7 @@ import { schema } from './schema/index.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
-import { sharedSubscriptions } from './subscriptions/shared-execution.js';
+import { sharedSubscriptions, type SharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
 export interface ServerContext {
@@ -41,15 +41,21 @@ export interface AppDeps {
   authenticator: ApiKeyAuthenticator;
   /** Rate limits shared with the WebSocket server; in-memory ones when not given (in-process tests). */
   limits?: RateLimits;
+  /** Shared subscription executions, which the WebSocket server joins too; made here when not given. */
+  shared?: SharedSubscriptions;
+}
+
+/** The live subscription fields that identical subscribers share (see shared-execution.ts). */
+export function createSharedSubscriptions(services: Services): SharedSubscriptions {
+  return sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']);
 }
 
 
-export function createApp({ services, authenticator, limits }: AppDeps): GatewayYoga {
+export function createApp({ services, authenticator, limits, shared = createSharedSubscriptions(services) }: AppDeps): GatewayYoga {
   const { logger } = services;
   const { security } = services.config;
   const rateLimits = limits ?? createRateLimits(security, null);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
-  const shared = sharedSubscriptions(services.config.incidentFetch.subscriberBuffer, ['incidentEvents', 'samlDetectionEvents', 'staAlertEvents']);
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',

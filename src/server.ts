@@ -1,7 +1,7 @@
 // Entry point: HTTP and WebSocket wiring only. GraphiQL and SSE on /graphql, graphql-ws on the same path,
 // /health and /ready. SIGTERM stops accepting, lets in-flight requests finish, then closes every socket.
 import { createServer, type Server } from 'node:http';
-import { createApp } from './app.js';
+import { createApp, createSharedSubscriptions } from './app.js';
 import { ApiKeyAuthenticator } from './auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Services } from './context.js';
@@ -11,6 +11,7 @@ import { createLogger, registerSecret, type Logger } from './logger.js';
 import { requestIdFrom, runInScope } from './request-scope.js';
 import { connectRateLimits } from './security/rate-limits.js';
 import { startServices } from './services.js';
+import type { SharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** How long SIGTERM waits for in-flight HTTP requests before cutting connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -20,6 +21,8 @@ export interface RunningGateway {
   url: string;
   /** For in-process harnesses (benchmarks, tests) that publish or drive background jobs directly. */
   services: Services;
+  /** The shared subscription executions (their stats), for the same harnesses. */
+  shared: SharedSubscriptions;
   stop(): Promise<void>;
 }
 
@@ -28,7 +31,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const running = await startServices(config, logger);
   const authenticator = new ApiKeyAuthenticator(config.apiKeys);
   const limits = await connectRateLimits(config.security, config.redisUrl);
-  const yoga = createApp({ services: running.services, authenticator, limits });
+  const shared = createSharedSubscriptions(running.services);
+  const yoga = createApp({ services: running.services, authenticator, limits, shared });
 
   const server = createServer((req, res) => {
     // DNS rebinding: an open gateway answers only to loopback names, before anything else runs.
@@ -42,7 +46,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     req.headers['x-request-id'] = requestId;
     runInScope({ requestId }, () => void yoga(req, res));
   });
-  const ws = startWebSocketGateway({ server, yoga, authenticator, limits, security: config.security, logger });
+  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, limits, security: config.security, logger });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -67,7 +71,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await running.close();
       await limits.close();
     })());
-  return { server, url, services: running.services, stop };
+  return { server, url, services: running.services, shared, stop };
 }
 
 async function main(): Promise<void> {

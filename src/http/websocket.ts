@@ -11,15 +11,19 @@
 // The upgrade follows the browser rules of HTTP: Host (open gateway) and Origin (CORS allow-list).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayYoga } from '../app.js';
 import type { ApiKeyAuthenticator, Principal } from '../auth.js';
 import type { SecurityConfig } from '../config.js';
-import type { Logger } from '../logger.js';
+import { lazyChild, type Logger } from '../logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { schema } from '../schema/index.js';
 import type { RateLimits } from '../security/rate-limits.js';
-import { DIRECT_SINK, type DirectSink } from '../subscriptions/shared-execution.js';
+import { guardRefusal } from '../security/use-request-guards.js';
+import { DIRECT_SINK, REQUEST_KEY, requestKey, type DirectSink, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
 import { publicResult } from './public-result.js';
 
@@ -43,6 +47,9 @@ interface SocketState {
 export interface WebSocketDeps {
   server: Server;
   yoga: GatewayYoga;
+  /** The app's shared subscription executions: equal subscriptions join a live one directly (joinLive). */
+  shared: SharedSubscriptions;
+  metrics: GatewayMetrics;
   authenticator: ApiKeyAuthenticator;
   limits: RateLimits;
   security: SecurityConfig;
@@ -108,7 +115,7 @@ function authorizationIn(record: unknown): string | undefined {
 
 const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
 
-export function startWebSocketGateway({ server, yoga, authenticator, limits, security, logger }: WebSocketDeps): WebSocketGateway {
+export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, limits, security, logger }: WebSocketDeps): WebSocketGateway {
   const log = logger.child({ transport: 'graphql-ws' });
   const open = authenticator.open;
   const states = new Map<WebSocket, SocketState>();
@@ -160,6 +167,45 @@ export function startWebSocketGateway({ server, yoga, authenticator, limits, sec
     await limits.authFailed(state.address).catch(() => {});
     log.info({ address: state.address, code: 'UNAUTHENTICATED' }, 'WebSocket closed: the API key is not valid');
     socket.close(WS_CLOSE.forbidden, 'Forbidden: the API key is not valid');
+  };
+
+  /**
+   * A subscription equal to a live shared one (same scopes, operation name, query text and variables: the
+   * request key) joins it without going through yoga's envelop, whose outcome for equal inputs is the one
+   * the live execution already had (shared-execution.ts joinLive). What the envelop does per operation and
+   * not per document is done here: the per-key rate limit (with its refusal as the same single result) and
+   * the operation metrics. Null when nothing live matches: the envelop handles it, and registers its key.
+   */
+  const joinLive = async (socket: WebSocket, state: SocketState, id: string, params: SubscribePayload, principal: Principal, key: string): Promise<ExecutionArgs | null> => {
+    const document = shared.liveDocument(key);
+    if (!document) return null;
+    const refusal = await guardRefusal({ principal, authFailure: null, clientAddress: state.address, logger: lazyChild(log, { principal: principal.id }) }, limits);
+    const ended = metrics.subscriptionJoined(params.operationName);
+    let subscribe: EnvelopedRoot['subscribe'];
+    if (refusal) {
+      ended();
+      subscribe = () => ({ errors: [refusal] }) satisfies ExecutionResult;
+    } else {
+      const principalId = principal.id;
+      const member = shared.joinLive(key, {
+        sink: nextMessageSink(socket, state.tcp, id),
+        onDrop: (reason, field) => log.warn({ principal: principalId, reason, shared: true }, `${field} subscription ended`),
+        onLeave: ended,
+      });
+      if (!member) {
+        // It ended while the rate limit was read: the envelop starts a new one (and counts the operation again).
+        ended();
+        return null;
+      }
+      subscribe = () => member;
+    }
+    return {
+      schema,
+      document,
+      operationName: params.operationName ?? null,
+      variableValues: params.variables ?? null,
+      rootValue: { execute: subscribe, subscribe } satisfies EnvelopedRoot,
+    };
   };
 
   wsServer.on('connection', (socket, req) => {
@@ -222,6 +268,12 @@ export function startWebSocketGateway({ server, yoga, authenticator, limits, sec
           }
           if (!bind(socket, state, auth.principal, own)) return [new GraphQLError('Too many connections for this API key', { extensions: { code: 'RATE_LIMITED' } })];
         }
+        const principal = own === undefined || own === state.authorization ? state.principal : authenticator.authenticate(own).principal;
+        const key = principal ? requestKey(principal.scopes, params.operationName, params.query, params.variables) : undefined;
+        if (principal && key) {
+          const joined = await joinLive(socket, state, id, params, principal, key);
+          if (joined) return joined;
+        }
         try {
           // Same plugins (auth, armor, masking, limits) as HTTP: the operation goes through yoga's envelop.
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
@@ -233,6 +285,8 @@ export function startWebSocketGateway({ server, yoga, authenticator, limits, sec
             connectionParams: { ...ctx.connectionParams, authorization: own ?? state.authorization },
             // A shared subscription's events are written straight to this socket (shared-execution.ts).
             [DIRECT_SINK]: nextMessageSink(socket, state.tcp, id),
+            // If it starts a shared execution, or joins one, later equal subscriptions can joinLive it.
+            [REQUEST_KEY]: key,
           });
           const document = parse(params.query);
           const args: ExecutionArgs = {

@@ -63,6 +63,8 @@ export class GatewayMetrics implements UpstreamObserver {
     help: 'GraphQL subscriptions being served now (WebSocket and SSE)',
     registers: [this.registry],
   });
+  /** Request count, execute time and HTTP time for the Prometheus plugin, with cheaper labels (operation-metrics.ts). */
+  private readonly operations = operationMetrics(this.registry);
 
   constructor() {
     const metrics = this;
@@ -151,6 +153,19 @@ export class GatewayMetrics implements UpstreamObserver {
     this.breakerState.set({ upstream }, BREAKER_VALUE[state]);
   }
 
+  /**
+   * A subscription that joined a live shared execution without the envelop (shared-execution.ts joinLive):
+   * counted as the plugins below count one that went through it (open now; a request once it ends, as the
+   * Prometheus plugin counts subscriptions). Returns what to call when it ends.
+   */
+  subscriptionJoined(operationName: string | null | undefined): () => void {
+    this.subscriptions.inc();
+    return () => {
+      this.subscriptions.dec();
+      this.operations.graphql_envelop_request.counter.inc({ operationType: 'subscription', operationName: operationName || 'Anonymous' });
+    };
+  }
+
   /** yoga plugins: the Prometheus plugin on /metrics, and the open-subscriptions gauge. */
   plugins(): Array<Plugin<any>> {
     const subscriptions = this.subscriptions;
@@ -174,8 +189,7 @@ export class GatewayMetrics implements UpstreamObserver {
           graphql_envelop_phase_validate: false,
           graphql_envelop_phase_subscribe: true,
           graphql_envelop_error_result: true,
-          // Request count, execute time and HTTP time, with cheaper labels (operation-metrics.ts).
-          ...operationMetrics(this.registry),
+          ...this.operations,
         },
       }),
       {

@@ -13,8 +13,11 @@ export interface GuardDeps {
   security: SecurityConfig;
 }
 
+/** What the guards read of an operation's context (a subscription joining a shared one has only these). */
+export type GuardedContext = Pick<Context, 'principal' | 'authFailure' | 'clientAddress' | 'logger'>;
+
 /** The refusal for this operation's context, or null to let it run. */
-export async function guardRefusal(ctx: Context, limits: RateLimits): Promise<GatewayError | null> {
+export async function guardRefusal(ctx: GuardedContext, limits: RateLimits): Promise<GatewayError | null> {
   const address = ctx.clientAddress ?? 'unknown';
   if (ctx.principal?.id !== 'open') {
     const blocked = await limits.authBlocked(address);

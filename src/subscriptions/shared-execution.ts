@@ -19,8 +19,17 @@
 // or a queued result is still being sent goes through the queue and the transport's usual pipeline, so
 // order is kept. A sink refuses (returns false) when its peer is behind; the result is then queued, so a
 // slow peer is dropped under the same overflow policy instead of buffering without bound.
-import type { Plugin } from 'graphql-yoga';
-import { Kind, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+//
+// Joining without the envelop (`joinLive`): a request that names a live shared execution by its request key
+// (the principal's scopes, operation name, query text as sent and variables) joins it directly. The key
+// holds everything parsing, validation, the operation limits and scope checks depend on, and the execution
+// it names already passed them with equal inputs, so their outcome is known; what remains per request (the
+// rate limit, metrics) is the transport's to do (src/http/websocket.ts). Such members have no envelop
+// around them: results with errors reach them masked here, once per event. This is what keeps an idle
+// subscriber small: about 12 KB of per-operation envelop state (context, hooks, mapped iterators) is never
+// built for the thousands who join.
+import { maskError, type Plugin } from 'graphql-yoga';
+import { Kind, print, type DocumentNode, type GraphQLError, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../context.js';
 import { overflowError } from './bounded-subscription.js';
 
@@ -41,24 +50,64 @@ export interface DirectSink {
 
 /** Where a transport puts a member's sink: on the context of the subscription (graphql-ws). */
 export const DIRECT_SINK = Symbol('secgraph.directSink');
+/** Where a transport puts the request key of a subscription (see requestKey), so later equal requests can joinLive. */
+export const REQUEST_KEY = Symbol('secgraph.requestKey');
+
+/**
+ * A subscription request's key as it arrived, before parsing: equal keys are equal requests for every check
+ * the envelop makes. `scopes` are the authenticated principal's.
+ */
+export function requestKey(scopes: Iterable<string>, operationName: string | null | undefined, query: string, variables: unknown): string {
+  return JSON.stringify([[...scopes].sort().join('+'), operationName ?? null, query, variables ?? null]);
+}
 
 interface Member {
-  push(result: Result, event: SharedEvent | null): void;
+  /** `masked`: the result with its errors masked, for members without an envelop (joinLive). */
+  push(result: Result, event: SharedEvent | null, masked: () => Result): void;
   end(error?: unknown): void;
 }
+
+/**
+ * yoga's default masking (app.ts leaves `maskedErrors` at its default), which its envelop applies to every
+ * other member. The original error is logged once, by the envelop of the member that started the execution.
+ */
+const maskErrors = (result: Result): Result =>
+  result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e, 'Unexpected error.') as GraphQLError) } : result;
 
 class SharedExecution {
   readonly members = new Set<Member>();
   private source: AsyncIterator<Result> | null = null;
   /** How many results the execution produced: what tests and benches count. */
   executions = 0;
+  /** The request keys this execution answers to in joinLive; set once it is live. */
+  private readonly aliases = new Set<string>();
+  /** The parsed document of the member that started it: what joinLive's members hand their transport. */
+  document: DocumentNode | null = null;
+  /** Members that joined live (without the envelop) and have not left. */
+  bareMembers = 0;
+  /** Its root field, for log lines. */
+  field = 'subscription';
 
   constructor(
     private readonly key: string,
     private readonly registry: Map<string, SharedExecution>,
+    private readonly live: Map<string, SharedExecution>,
   ) {}
 
-  start(results: AsyncIterable<Result>): void {
+  get started(): boolean {
+    return this.source !== null;
+  }
+
+  /** Lets requests with this key join without the envelop (only once started: a refusal is never joined). */
+  alias(requestKey: string): void {
+    if (!this.started || this.registry.get(this.key) !== this) return;
+    this.aliases.add(requestKey);
+    this.live.set(requestKey, this);
+  }
+
+  start(results: AsyncIterable<Result>, document: DocumentNode, field: string): void {
+    this.document = document;
+    this.field = field;
     this.source = results[Symbol.asyncIterator]();
     void (async () => {
       let failure: unknown = undefined;
@@ -69,7 +118,9 @@ class SharedExecution {
           this.executions += 1;
           const result = serialisedOnce(r.value);
           const event = r.value.errors?.length ? null : sharedEvent(result);
-          for (const m of this.members) m.push(result, event);
+          let masked: Result | undefined;
+          const maskedOnce = () => (masked ??= maskErrors(result));
+          for (const m of this.members) m.push(result, event, maskedOnce);
           if (this.members.size === 0) break;
         }
       } catch (error) {
@@ -86,7 +137,7 @@ class SharedExecution {
     const [first, ...others] = [...this.members];
     void first;
     for (const m of others) {
-      m.push(result, null);
+      m.push(result, null, () => result);
       m.end();
     }
   }
@@ -98,6 +149,8 @@ class SharedExecution {
 
   private close(): void {
     if (this.registry.get(this.key) === this) this.registry.delete(this.key);
+    for (const a of this.aliases) if (this.live.get(a) === this) this.live.delete(a);
+    this.aliases.clear();
     void this.source?.return?.();
   }
 }
@@ -144,9 +197,27 @@ export interface SharedMember extends AsyncIterableIterator<Result> {
   attach(sink: DirectSink): void;
 }
 
-function member(execution: SharedExecution, capacity: number, onDrop: () => void, initialSink: DirectSink | null): SharedMember {
+interface MemberOptions {
+  capacity: number;
+  /** Logs the member's drop for overflow. */
+  onDrop: () => void;
+  sink: DirectSink | null;
+  /** No envelop around this member (joinLive): it queues results with their errors masked. */
+  bare?: boolean;
+  /** Called once when the member leaves or the execution ends it. */
+  onLeave?: () => void;
+}
+
+function member(execution: SharedExecution, { capacity, onDrop, sink: initialSink, bare = false, onLeave }: MemberOptions): SharedMember {
   const queue: Result[] = [];
   let sink = initialSink;
+  let left = false;
+  const leave = () => {
+    if (left) return;
+    left = true;
+    if (bare) execution.bareMembers -= 1;
+    onLeave?.();
+  };
   /** A queued result was handed to the transport and it has not asked for the next yet (still sending it). */
   let handedOut = false;
   let done = false;
@@ -157,7 +228,7 @@ function member(execution: SharedExecution, capacity: number, onDrop: () => void
     wake = null;
   };
   const m: Member = {
-    push(result, event) {
+    push(result, event, masked) {
       if (done) return;
       if (event && sink && queue.length === 0 && !handedOut && written(sink, event)) return;
       if (queue.length >= capacity) {
@@ -166,16 +237,19 @@ function member(execution: SharedExecution, capacity: number, onDrop: () => void
         onDrop();
         done = true;
         execution.leave(m);
-      } else queue.push(result);
+        leave();
+      } else queue.push(bare && !event ? masked() : result);
       notify();
     },
     end(error) {
       failure = error;
       done = true;
+      leave();
       notify();
     },
   };
   execution.members.add(m);
+  if (bare) execution.bareMembers += 1;
   const self: SharedMember = {
     attach(s) {
       sink = s;
@@ -200,6 +274,7 @@ function member(execution: SharedExecution, capacity: number, onDrop: () => void
       done = true;
       queue.length = 0;
       execution.leave(m);
+      leave();
       notify();
       return { done: true, value: undefined };
     },
@@ -240,12 +315,31 @@ export function sharingKey(args: ExecutionArgs, liveFields: ReadonlySet<string>)
   return JSON.stringify([scopes, args.operationName ?? null, documentText(args.document), args.variableValues ?? null]);
 }
 
+/** What joinLive needs from the transport for its member. */
+export interface LiveJoin {
+  sink: DirectSink | null;
+  /** Logs the member's drop for overflow (the member has no context of its own): why, and the root field. */
+  onDrop: (reason: string, field: string) => void;
+  /** Called once when the member ends, however it ends. */
+  onLeave?: () => void;
+}
+
 export interface SharedSubscriptions {
   plugin: Plugin;
+  /**
+   * The parsed document of the live execution this request key names (see requestKey), or null when none is
+   * live: for the transport's own checks (graphql-ws looks up the operation in it). It may end before joinLive.
+   */
+  liveDocument(requestKey: string): DocumentNode | null;
+  /**
+   * Joins the live execution this request key names, skipping the envelop; null when none is live, and the
+   * request then goes through the envelop as usual.
+   */
+  joinLive(requestKey: string, join: LiveJoin): SharedMember | null;
   /** The shared member this HTTP request subscribed as, if it did (for the SSE writer). */
   memberFor(request: object): SharedMember | undefined;
-  /** Live shared executions by key: their member counts and how many results each produced. */
-  stats(): Array<{ members: number; executions: number }>;
+  /** Live shared executions by key: their member counts (those that joined live among them) and how many results each produced. */
+  stats(): Array<{ members: number; joinedLive: number; executions: number }>;
 }
 
 /**
@@ -254,6 +348,8 @@ export interface SharedSubscriptions {
  */
 export function sharedSubscriptions(capacity: number, liveFields: readonly string[]): SharedSubscriptions {
   const registry = new Map<string, SharedExecution>();
+  /** Started executions by the request keys that may joinLive them. */
+  const byRequestKey = new Map<string, SharedExecution>();
   /** HTTP (SSE) members by their fetch Request: the SSE writer attaches its sink at response time. */
   const byRequest = new WeakMap<object, SharedMember>();
   const live = new Set(liveFields);
@@ -267,16 +363,18 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
         const name = rootField?.kind === Kind.FIELD ? rootField.name.value : 'subscription';
         const onDrop = () => ctx?.logger?.warn({ reason: overflowError(capacity).message, shared: true }, `${name} subscription ended`);
         const sink = (ctx as { [DIRECT_SINK]?: DirectSink } | undefined)?.[DIRECT_SINK] ?? null;
+        const requestKeyOfCtx = (ctx as { [REQUEST_KEY]?: string } | undefined)?.[REQUEST_KEY];
         const join = (execution: SharedExecution) => {
-          const m = member(execution, capacity, onDrop, sink);
+          const m = member(execution, { capacity, onDrop, sink });
           const request = (ctx as { request?: object } | undefined)?.request;
           if (request) byRequest.set(request, m);
+          if (requestKeyOfCtx) execution.alias(requestKeyOfCtx);
           return m;
         };
         const existing = registry.get(key);
         if (existing) return join(existing);
         // Registered before subscribing, so subscribers arriving meanwhile join this one.
-        const execution = new SharedExecution(key, registry);
+        const execution = new SharedExecution(key, registry, byRequestKey);
         registry.set(key, execution);
         const first = join(execution);
         const result = await subscribeFn(args);
@@ -286,15 +384,23 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
           execution.refuse(result);
           return result;
         }
-        execution.start(result);
+        execution.start(result, args.document, name);
+        if (requestKeyOfCtx) execution.alias(requestKeyOfCtx);
         return first;
       });
     },
   };
   return {
     plugin,
+    liveDocument: (requestKey) => byRequestKey.get(requestKey)?.document ?? null,
+    joinLive(requestKey, { sink, onDrop, onLeave }) {
+      const execution = byRequestKey.get(requestKey);
+      if (!execution) return null;
+      const drop = () => onDrop(overflowError(capacity).message, execution.field);
+      return member(execution, { capacity, onDrop: drop, sink, bare: true, onLeave });
+    },
     memberFor: (request) => byRequest.get(request),
-    stats: () => [...registry.values()].map((e) => ({ members: e.members.size, executions: e.executions })),
+    stats: () => [...registry.values()].map((e) => ({ members: e.members.size, joinedLive: e.bareMembers, executions: e.executions })),
   };
 }
 
