@@ -12,6 +12,7 @@ import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
 import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
 import { requestIdOf, useRequestId } from './http/request-id.js';
 import { useSharedSse } from './http/shared-sse.js';
+import { useSseLiveJoin } from './http/sse-live-join.js';
 import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit.js';
 import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useReadiness } from './http/readiness.js';
@@ -90,6 +91,8 @@ export function createApp({ services, authenticator, limits, shared = createShar
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
       useSharedSse(shared),
+      // Equal SSE subscriptions join a live shared one without the envelop (src/http/sse-live-join.ts).
+      useSseLiveJoin({ shared, limits: rateLimits, metrics: services.metrics, logger, authenticator }),
       useBrowserCsrfPrevention(isDistinctStreamRequest),
       // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
       // carry operations), next to yoga's own SSE on /graphql.

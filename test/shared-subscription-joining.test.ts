@@ -1,8 +1,11 @@
-// Joining a live shared execution over graphql-ws without the envelop (shared-execution.ts joinLive): a
+// Joining a live shared execution without the envelop (shared-execution.ts joinLive, live-join.ts): a
 // subscription equal to a live one (same scopes, operation name, query text and variables) becomes one more
-// member of it directly. On a real port with real graphql-ws clients: joiners receive what the first member
+// member of it directly, over graphql-ws and over SSE (/graphql, and /graphql/stream's distinct-connections
+// mode). On a real port with real graphql-ws and graphql-sse clients: joiners receive what the first member
 // receives (errors masked the same way), the per-key rate limit and the subscription metrics still count
-// them, and anything not equal (other scopes, a wrong key of its own, other variables) takes the envelop.
+// them, HTTP's rules still apply to them, and anything not equal (other scopes, a wrong key of its own,
+// other variables) takes the envelop.
+import { createClient as createSseClient } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPublishingGateway, type PublishingGateway } from './helpers/publishing-gateway.js';
 import { waitUntil, wsClient, wsSubscribe, type Collected } from './helpers/subscribers.js';
@@ -26,6 +29,13 @@ function subscriber(url: string, key: string, query = EVENTS, variables?: Record
   const client = wsClient(url, key);
   cleanups.push(() => client.dispose());
   return wsSubscribe(client, query, variables);
+}
+
+/** A subscription through graphql-sse's client in distinct-connections mode, on /graphql or /graphql/stream. */
+function sseSubscriber(url: string, path: '/graphql' | '/graphql/stream', key: string, query = EVENTS): Collected & { stop(): void } {
+  const client = createSseClient({ url: `${url}${path}`, singleConnection: false, headers: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
+  cleanups.push(() => client.dispose());
+  return wsSubscribe(client, query);
 }
 
 let warmUpId = 1_000_000;
@@ -142,5 +152,61 @@ describe('joining a live shared subscription', () => {
     await waitUntil(() => gw.gateway.shared.stats().length === 2, 'a second execution');
     void filtered;
     expect(gw.gateway.shared.stats().map((s) => s.joinedLive)).toEqual([0, 0]);
+  });
+
+  it('SSE subscribers on /graphql and /graphql/stream join a live execution, whichever transport started it', async () => {
+    const { gw, publish } = await gateway();
+    const url = gw.gateway.url;
+    const first = subscriber(url, READER);
+    await warmUp(publish, [first]);
+    const late = [sseSubscriber(url, '/graphql', READER), sseSubscriber(url, '/graphql/stream', READER), sseSubscriber(url, '/graphql', READER)];
+    await warmUp(publish, [first, ...late]);
+    expect(gw.gateway.shared.stats()).toEqual([{ members: 4, joinedLive: 3, executions: expect.any(Number) }]);
+
+    publish(1);
+    publish(2, 'NOT-A-SEVERITY');
+    publish(3);
+    await waitUntil(() => [first, ...late].every((s) => s.results.length === 3), 'three results at every subscriber');
+    expect(first.results[1]!.errors![0]!.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    for (const s of late) expect(s.results).toEqual(first.results);
+
+    for (const s of late) s.stop();
+    await waitUntil(() => gw.gateway.shared.stats()[0]?.members === 1, 'the SSE joiners to leave');
+    expect(gw.gateway.shared.stats()[0]!.joinedLive).toBe(0);
+  });
+
+  it('an SSE joiner past its key’s operation budget is answered 429 RATE_LIMITED; the others go on', async () => {
+    const other = 'join-reader-0003';
+    const { gw, publish } = await gateway({ SECGRAPH_API_KEYS: `${READER}=read,${other}=read,${NO_READ}=respond`, SECGRAPH_RATE_LIMIT_PER_MINUTE: '1' });
+    const url = gw.gateway.url;
+    const first = sseSubscriber(url, '/graphql', READER);
+    await warmUp(publish, [first]);
+    const joiner = sseSubscriber(url, '/graphql', other);
+    await warmUp(publish, [first, joiner]);
+    expect(gw.gateway.shared.stats()[0]!.joinedLive).toBe(1);
+    const refused = sseSubscriber(url, '/graphql', other);
+    await waitUntil(() => refused.results.length > 0 || refused.ended !== null, 'the refusal');
+    // As yoga answers any refused operation on /graphql: the error's status (on /graphql/stream, 200 and a `next` event).
+    const response = (refused.ended?.error as { response?: Response } | undefined)?.response;
+    expect(response?.status).toBe(429);
+    expect(response?.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await response?.text()).toContain('RATE_LIMITED');
+    publish(1);
+    await waitUntil(() => first.results.length === 1 && joiner.results.length === 1, 'the event at the others');
+  });
+
+  it('HTTP’s rules apply before joining: a cross-site text/plain POST for a live subscription is refused and joins nothing', async () => {
+    const { gw, publish } = await gateway();
+    const url = gw.gateway.url;
+    const first = subscriber(url, READER);
+    await warmUp(publish, [first]);
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept: 'text/event-stream', authorization: `Bearer ${READER}` },
+      body: JSON.stringify({ query: EVENTS }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('CSRF_REJECTED');
+    expect(gw.gateway.shared.stats()).toEqual([{ members: 1, joinedLive: 0, executions: expect.any(Number) }]);
   });
 });

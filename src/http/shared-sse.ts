@@ -53,7 +53,7 @@ function untrack(body: Readable): void {
   }
 }
 
-function wantsEventStream(request: Request): boolean {
+export function wantsEventStream(request: Request): boolean {
   return (request.headers.get('accept') ?? '').includes('text/event-stream');
 }
 

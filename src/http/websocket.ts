@@ -11,19 +11,18 @@
 // The upgrade follows the browser rules of HTTP: Host (open gateway) and Origin (CORS allow-list).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { SubscribePayload } from 'graphql-ws';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayYoga } from '../app.js';
 import type { ApiKeyAuthenticator, Principal } from '../auth.js';
 import type { SecurityConfig } from '../config.js';
-import { lazyChild, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { schema } from '../schema/index.js';
 import type { RateLimits } from '../security/rate-limits.js';
-import { guardRefusal } from '../security/use-request-guards.js';
-import { DIRECT_SINK, REQUEST_KEY, requestKey, type DirectSink, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
+import { joinLiveSubscription, keyOf } from '../subscriptions/live-join.js';
+import { DIRECT_SINK, REQUEST_KEY, type DirectSink, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
 import { publicResult } from './public-result.js';
 
@@ -117,6 +116,7 @@ const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown
 
 export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, limits, security, logger }: WebSocketDeps): WebSocketGateway {
   const log = logger.child({ transport: 'graphql-ws' });
+  const joining = { shared, limits, metrics, logger: log };
   const open = authenticator.open;
   const states = new Map<WebSocket, SocketState>();
   const unauthenticatedByAddress = new Map<string, number>();
@@ -167,45 +167,6 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
     await limits.authFailed(state.address).catch(() => {});
     log.info({ address: state.address, code: 'UNAUTHENTICATED' }, 'WebSocket closed: the API key is not valid');
     socket.close(WS_CLOSE.forbidden, 'Forbidden: the API key is not valid');
-  };
-
-  /**
-   * A subscription equal to a live shared one (same scopes, operation name, query text and variables: the
-   * request key) joins it without going through yoga's envelop, whose outcome for equal inputs is the one
-   * the live execution already had (shared-execution.ts joinLive). What the envelop does per operation and
-   * not per document is done here: the per-key rate limit (with its refusal as the same single result) and
-   * the operation metrics. Null when nothing live matches: the envelop handles it, and registers its key.
-   */
-  const joinLive = async (socket: WebSocket, state: SocketState, id: string, params: SubscribePayload, principal: Principal, key: string): Promise<ExecutionArgs | null> => {
-    const document = shared.liveDocument(key);
-    if (!document) return null;
-    const refusal = await guardRefusal({ principal, authFailure: null, clientAddress: state.address, logger: lazyChild(log, { principal: principal.id }) }, limits);
-    const ended = metrics.subscriptionJoined(params.operationName);
-    let subscribe: EnvelopedRoot['subscribe'];
-    if (refusal) {
-      ended();
-      subscribe = () => ({ errors: [refusal] }) satisfies ExecutionResult;
-    } else {
-      const principalId = principal.id;
-      const member = shared.joinLive(key, {
-        sink: nextMessageSink(socket, state.tcp, id),
-        onDrop: (reason, field) => log.warn({ principal: principalId, reason, shared: true }, `${field} subscription ended`),
-        onLeave: ended,
-      });
-      if (!member) {
-        // It ended while the rate limit was read: the envelop starts a new one (and counts the operation again).
-        ended();
-        return null;
-      }
-      subscribe = () => member;
-    }
-    return {
-      schema,
-      document,
-      operationName: params.operationName ?? null,
-      variableValues: params.variables ?? null,
-      rootValue: { execute: subscribe, subscribe } satisfies EnvelopedRoot,
-    };
   };
 
   wsServer.on('connection', (socket, req) => {
@@ -268,11 +229,21 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
           }
           if (!bind(socket, state, auth.principal, own)) return [new GraphQLError('Too many connections for this API key', { extensions: { code: 'RATE_LIMITED' } })];
         }
+        // Equal to a live shared subscription: it joins it without the envelop (src/subscriptions/live-join.ts).
         const principal = own === undefined || own === state.authorization ? state.principal : authenticator.authenticate(own).principal;
-        const key = principal ? requestKey(principal.scopes, params.operationName, params.query, params.variables) : undefined;
-        if (principal && key) {
-          const joined = await joinLive(socket, state, id, params, principal, key);
-          if (joined) return joined;
+        const request = principal && { principal, clientAddress: state.address, operationName: params.operationName, query: params.query, variables: params.variables };
+        if (request) {
+          const joined = await joinLiveSubscription(joining, { ...request, sink: nextMessageSink(socket, state.tcp, id) });
+          if (joined) {
+            const answer = () => joined.result;
+            return {
+              schema,
+              document: joined.document,
+              operationName: params.operationName ?? null,
+              variableValues: params.variables ?? null,
+              rootValue: { execute: answer, subscribe: answer } satisfies EnvelopedRoot,
+            };
+          }
         }
         try {
           // Same plugins (auth, armor, masking, limits) as HTTP: the operation goes through yoga's envelop.
@@ -286,7 +257,7 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
             // A shared subscription's events are written straight to this socket (shared-execution.ts).
             [DIRECT_SINK]: nextMessageSink(socket, state.tcp, id),
             // If it starts a shared execution, or joins one, later equal subscriptions can joinLive it.
-            [REQUEST_KEY]: key,
+            [REQUEST_KEY]: request ? keyOf(request) : undefined,
           });
           const document = parse(params.query);
           const args: ExecutionArgs = {

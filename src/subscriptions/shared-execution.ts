@@ -322,6 +322,8 @@ export interface LiveJoin {
   onDrop: (reason: string, field: string) => void;
   /** Called once when the member ends, however it ends. */
   onLeave?: () => void;
+  /** The HTTP request it came in (SSE): memberFor finds the member by it. */
+  request?: object;
 }
 
 export interface SharedSubscriptions {
@@ -393,11 +395,13 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
   return {
     plugin,
     liveDocument: (requestKey) => byRequestKey.get(requestKey)?.document ?? null,
-    joinLive(requestKey, { sink, onDrop, onLeave }) {
+    joinLive(requestKey, { sink, onDrop, onLeave, request }) {
       const execution = byRequestKey.get(requestKey);
       if (!execution) return null;
       const drop = () => onDrop(overflowError(capacity).message, execution.field);
-      return member(execution, { capacity, onDrop: drop, sink, bare: true, onLeave });
+      const m = member(execution, { capacity, onDrop: drop, sink, bare: true, onLeave });
+      if (request) byRequest.set(request, m);
+      return m;
     },
     memberFor: (request) => byRequest.get(request),
     stats: () => [...registry.values()].map((e) => ({ members: e.members.size, joinedLive: e.bareMembers, executions: e.executions })),

@@ -1,0 +1,30 @@
+// SSE subscriptions (on /graphql, and graphql-sse's distinct-connections mode on /graphql/stream, which yoga
+// serves the same way) equal to a live shared one join it without the envelop
+// (src/subscriptions/live-join.ts). yoga's onParams hook runs once the request passed every HTTP rule
+// (Host, CORS, CSRF, body size) and was parsed, and before any envelop is built: a joiner's result is set
+// there, and the shared-SSE writer (shared-sse.ts) streams it as it streams every shared member. Requests
+// that do not join get their request key on their context, so the execution they start or join is found by
+// the next equal request.
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+import type { ApiKeyAuthenticator } from '../auth.js';
+import { joinLiveSubscription, keyOf, type LiveJoinDeps } from '../subscriptions/live-join.js';
+import { REQUEST_KEY } from '../subscriptions/shared-execution.js';
+import { wantsEventStream } from './shared-sse.js';
+
+export function useSseLiveJoin(deps: LiveJoinDeps & { authenticator: ApiKeyAuthenticator }): Plugin {
+  return {
+    async onParams({ request, params, context, setResult }) {
+      if (typeof params.query !== 'string' || !wantsEventStream(request)) return;
+      // Only where the shared-SSE writer streams (node:http), as for every shared member.
+      const { req, res } = context as { req?: IncomingMessage; res?: unknown };
+      if (!(res instanceof ServerResponse)) return;
+      const { principal } = deps.authenticator.authenticate(request.headers.get('authorization') ?? undefined);
+      if (!principal) return;
+      const joining = { principal, clientAddress: req?.socket.remoteAddress ?? 'unknown', operationName: params.operationName, query: params.query, variables: params.variables };
+      const joined = await joinLiveSubscription(deps, { ...joining, sink: null, request });
+      if (joined) setResult(joined.result);
+      else (context as { [REQUEST_KEY]?: string })[REQUEST_KEY] = keyOf(joining);
+    },
+  };
+}
