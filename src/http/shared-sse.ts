@@ -18,7 +18,8 @@ import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
-import type { SharedMember, SharedSubscriptions } from '../subscriptions/shared-execution.js';
+import type { SharedSubscriptions } from '../subscriptions/shared-execution.js';
+import type { SharedMember } from '../subscriptions/shared-member.js';
 import { DISTINCT_CONTENT_TYPE, isDistinctStreamRequest } from './graphql-sse-distinct.js';
 
 const PING_INTERVAL_MS = 12_000;

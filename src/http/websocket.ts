@@ -22,7 +22,8 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { schema } from '../schema/index.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { joinLiveSubscription, keyOf } from '../subscriptions/live-join.js';
-import { DIRECT_SINK, REQUEST_KEY, type DirectSink, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
+import { DIRECT_SINK, REQUEST_KEY, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
+import type { DirectSink } from '../subscriptions/shared-member.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
 import { publicResult } from './public-result.js';
 

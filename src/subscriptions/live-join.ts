@@ -11,7 +11,8 @@ import { lazyChild } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { guardRefusal } from '../security/use-request-guards.js';
-import { requestKey, type DirectSink, type SharedMember, type SharedSubscriptions } from './shared-execution.js';
+import { requestKey, type SharedSubscriptions } from './shared-execution.js';
+import type { DirectSink, SharedMember } from './shared-member.js';
 
 export interface LiveJoinDeps {
   shared: SharedSubscriptions;

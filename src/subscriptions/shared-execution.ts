@@ -1,52 +1,31 @@
 // One execution per event for subscribers that asked the same thing: subscriptions whose document,
 // operation name, variables and scopes are equal join one shared execution; each event is executed (and
-// its result built) once and handed to every member, whatever its transport (graphql-ws or SSE, both go
-// through yoga's envelop); SSE members also share its serialisation.
+// its result built and serialised) once and handed to every member, whatever its transport (graphql-ws or
+// SSE). Each member (shared-member.ts) keeps its own bounded queue and has error-free events written
+// straight to its socket by its transport's `DirectSink` (graphql-ws: src/http/websocket.ts; SSE:
+// src/http/shared-sse.ts) from the event's one serialisation (`SharedEvent`).
 //
-// Each member keeps its own bounded queue with the policy of bounded-subscription.ts: a member that falls
-// `capacity` results behind is dropped with a final SUBSCRIPTION_OVERFLOW error; the execution and the
-// other members go on. A member joining later receives the events published after it joined, as a fresh
-// subscription would; so only fields that are plain live streams are shared (not, e.g., remediationUpdates,
-// which starts with the current status and shares its upstream poll itself). Subscriptions that replay
-// history (a root field given `after`) are never shared: each needs its own replay. The shared execution runs with the context of the member that started it
-// (same scopes by construction); it ends when its last member leaves.
+// A member joining later receives the events published after it joined, as a fresh subscription would; so
+// only fields that are plain live streams are shared (not, e.g., remediationUpdates, which starts with the
+// current status and shares its upstream poll itself). Subscriptions that replay history (a root field
+// given `after`) are never shared: each needs its own replay. The shared execution runs with the context of
+// the member that started it (same scopes by construction); it ends when its last member leaves.
 //
-// Direct delivery: a member whose transport gave it a `DirectSink` (graphql-ws: src/http/websocket.ts; SSE on
-// /graphql: src/http/shared-sse.ts) has each error-free result written by the sink from the one
-// serialisation of the event (`SharedEvent`), inside the fan-out loop: no per-member envelop mapping, promise
-// hops or JSON.stringify, which is what a fan-out to thousands cost. Anything else (results with errors, which
-// the envelop masks per member; the overflow error) and anything while the member's own queue is not empty
-// or a queued result is still being sent goes through the queue and the transport's usual pipeline, so
-// order is kept. A sink refuses (returns false) when its peer is behind; the result is then queued, so a
-// slow peer is dropped under the same overflow policy instead of buffering without bound.
-//
-// Joining without the envelop (`joinLive`): a request that names a live shared execution by its request key
-// (the principal's scopes, operation name, query text as sent and variables) joins it directly. The key
-// holds everything parsing, validation, the operation limits and scope checks depend on, and the execution
-// it names already passed them with equal inputs, so their outcome is known; what remains per request (the
-// rate limit, metrics) is the transport's to do (src/http/websocket.ts). Such members have no envelop
-// around them: results with errors reach them masked here, once per event. This is what keeps an idle
-// subscriber small: about 12 KB of per-operation envelop state (context, hooks, mapped iterators) is never
-// built for the thousands who join.
+// Joining without the envelop (`joinLive`, src/subscriptions/live-join.ts): a request that names a live
+// shared execution by its request key (the principal's scopes, operation name, query text as sent and
+// variables) joins it directly. The key holds everything parsing, validation, the operation limits and
+// scope checks depend on, and the execution it names already passed them with equal inputs, so their
+// outcome is known; what remains per request (the rate limit, metrics) live-join.ts does. Such members have
+// no envelop around them: results with errors reach them masked here, once per event. This is what keeps an
+// idle subscriber small: the per-operation envelop state (context, hooks, mapped iterators: about 7 KB over
+// graphql-ws, 8 KB over SSE) is never built for the thousands who join.
 import { maskError, type Plugin } from 'graphql-yoga';
 import { Kind, print, type DocumentNode, type GraphQLError, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../context.js';
 import { overflowError } from './bounded-subscription.js';
+import { SharedMemberStream, type DirectSink, type Member, type MemberHost, type SharedEvent, type SharedMember } from './shared-member.js';
 
 type Result = ExecutionResult;
-
-/** One shared event as its transports write it: serialised once, and anything built from that once too. */
-export interface SharedEvent {
-  /** JSON.stringify of the (error-free) result: graphql-ws's `payload`, graphql-sse's `data`. */
-  readonly json: string;
-  /** `build(json)` computed once per event for all members asking with the same key. */
-  once<T>(key: symbol, build: (json: string) => T): T;
-}
-
-/** A transport's writer for a member: false when it cannot take the event now (closed, peer behind). */
-export interface DirectSink {
-  next(event: SharedEvent): boolean;
-}
 
 /** Where a transport puts a member's sink: on the context of the subscription (graphql-ws). */
 export const DIRECT_SINK = Symbol('secgraph.directSink');
@@ -61,12 +40,6 @@ export function requestKey(scopes: Iterable<string>, operationName: string | nul
   return JSON.stringify([[...scopes].sort().join('+'), operationName ?? null, query, variables ?? null]);
 }
 
-interface Member {
-  /** `masked`: the result with its errors masked, for members without an envelop (joinLive). */
-  push(result: Result, event: SharedEvent | null, masked: () => Result): void;
-  end(error?: unknown): void;
-}
-
 /**
  * yoga's default masking (app.ts leaves `maskedErrors` at its default), which its envelop applies to every
  * other member. The original error is logged once, by the envelop of the member that started the execution.
@@ -74,7 +47,7 @@ interface Member {
 const maskErrors = (result: Result): Result =>
   result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e, 'Unexpected error.') as GraphQLError) } : result;
 
-class SharedExecution {
+class SharedExecution implements MemberHost {
   readonly members = new Set<Member>();
   private source: AsyncIterator<Result> | null = null;
   /** How many results the execution produced: what tests and benches count. */
@@ -183,108 +156,6 @@ function sharedEvent(result: Result): SharedEvent {
   };
 }
 
-/** One member's write; a sink that throws is treated as one that refused, never as the fan-out's failure. */
-function written(sink: DirectSink, event: SharedEvent): boolean {
-  try {
-    return sink.next(event);
-  } catch {
-    return false;
-  }
-}
-
-/** A member's stream, and where a transport attaches its sink once it has one (SSE: at response time). */
-export interface SharedMember extends AsyncIterableIterator<Result> {
-  attach(sink: DirectSink): void;
-}
-
-interface MemberOptions {
-  capacity: number;
-  /** Logs the member's drop for overflow. */
-  onDrop: () => void;
-  sink: DirectSink | null;
-  /** No envelop around this member (joinLive): it queues results with their errors masked. */
-  bare?: boolean;
-  /** Called once when the member leaves or the execution ends it. */
-  onLeave?: () => void;
-}
-
-function member(execution: SharedExecution, { capacity, onDrop, sink: initialSink, bare = false, onLeave }: MemberOptions): SharedMember {
-  const queue: Result[] = [];
-  let sink = initialSink;
-  let left = false;
-  const leave = () => {
-    if (left) return;
-    left = true;
-    if (bare) execution.bareMembers -= 1;
-    onLeave?.();
-  };
-  /** A queued result was handed to the transport and it has not asked for the next yet (still sending it). */
-  let handedOut = false;
-  let done = false;
-  let failure: unknown = undefined;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  const m: Member = {
-    push(result, event, masked) {
-      if (done) return;
-      if (event && sink && queue.length === 0 && !handedOut && written(sink, event)) return;
-      if (queue.length >= capacity) {
-        // Same outcome as an unshared subscriber overflowing: what was queued, then the error, then the end.
-        queue.push({ errors: [overflowError(capacity)] });
-        onDrop();
-        done = true;
-        execution.leave(m);
-        leave();
-      } else queue.push(bare && !event ? masked() : result);
-      notify();
-    },
-    end(error) {
-      failure = error;
-      done = true;
-      leave();
-      notify();
-    },
-  };
-  execution.members.add(m);
-  if (bare) execution.bareMembers += 1;
-  const self: SharedMember = {
-    attach(s) {
-      sink = s;
-    },
-    async next() {
-      handedOut = false;
-      for (;;) {
-        if (queue.length) {
-          handedOut = true;
-          return { done: false, value: queue.shift()! };
-        }
-        if (failure !== undefined) {
-          const f = failure;
-          failure = undefined;
-          throw f;
-        }
-        if (done) return { done: true, value: undefined };
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-    async return() {
-      done = true;
-      queue.length = 0;
-      execution.leave(m);
-      leave();
-      notify();
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return self;
-    },
-  };
-  return self;
-}
-
 const printed = new WeakMap<DocumentNode, string>();
 function documentText(doc: DocumentNode): string {
   let text = printed.get(doc);
@@ -367,7 +238,7 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
         const sink = (ctx as { [DIRECT_SINK]?: DirectSink } | undefined)?.[DIRECT_SINK] ?? null;
         const requestKeyOfCtx = (ctx as { [REQUEST_KEY]?: string } | undefined)?.[REQUEST_KEY];
         const join = (execution: SharedExecution) => {
-          const m = member(execution, { capacity, onDrop, sink });
+          const m = new SharedMemberStream(execution, { capacity, onDrop, sink });
           const request = (ctx as { request?: object } | undefined)?.request;
           if (request) byRequest.set(request, m);
           if (requestKeyOfCtx) execution.alias(requestKeyOfCtx);
@@ -399,7 +270,7 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
       const execution = byRequestKey.get(requestKey);
       if (!execution) return null;
       const drop = () => onDrop(overflowError(capacity).message, execution.field);
-      const m = member(execution, { capacity, onDrop: drop, sink, bare: true, onLeave });
+      const m = new SharedMemberStream(execution, { capacity, onDrop: drop, sink, bare: true, onLeave });
       if (request) byRequest.set(request, m);
       return m;
     },
