@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
 import type { SharedSubscriptions } from '../subscriptions/shared-execution.js';
-import type { SharedMember } from '../subscriptions/shared-member.js';
+import type { DirectSink, SharedEvent, SharedMember } from '../subscriptions/shared-member.js';
 import { DISTINCT_CONTENT_TYPE, isDistinctStreamRequest } from './graphql-sse-distinct.js';
 
 const PING_INTERVAL_MS = 12_000;
@@ -61,6 +61,83 @@ export function wantsEventStream(request: Request): boolean {
 const nextFrame = (json: string) => Buffer.from(`event: next\ndata: ${json}\n\n`);
 const asChunk = (bytes: Buffer) => Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
 
+/**
+ * One shared member's SSE body, and its direct sink. A class (a Readable subclass) rather than closures:
+ * thousands of these stay open, idle, for hours.
+ */
+class SharedSseBody extends Readable implements DirectSink {
+  private wantMore: (() => void) | null = null;
+  private ended = false;
+  private readonly results: AsyncIterator<ExecutionResult>;
+
+  constructor(
+    stream: AsyncIterable<ExecutionResult>,
+    private readonly res: ServerResponse,
+    private readonly fetchAPI: { Response: typeof Response },
+  ) {
+    super();
+    this.results = stream[Symbol.asyncIterator]();
+    track(this);
+    // Always start with a comment: some browsers wait for a first chunk before exposing the stream.
+    this.push(PING);
+    void this.pump();
+  }
+
+  override _read(): void {
+    const wantMore = this.wantMore;
+    this.wantMore = null;
+    wantMore?.();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.finish();
+    void this.results.return?.();
+    callback(error);
+  }
+
+  /** A shared event, written in the fan-out loop (see the top of this file). */
+  next(event: SharedEvent): boolean {
+    if (this.ended) return false;
+    const socket = this.res.socket;
+    // Flowing with nothing buffered: everything pushed so far (the first comment at least, hence the
+    // headers) has been handed to the response, so a whole chunk written to the socket comes next in order.
+    if (socket && this.readableFlowing && this.readableLength === 0 && typeof this.res.chunkedEncoding === 'boolean') {
+      if (socket.destroyed || socket.writableLength > DIRECT_HIGH_WATER_BYTES) return false;
+      const frame = event.once(NEXT_FRAME, nextFrame);
+      socket.write(this.res.chunkedEncoding ? event.once(NEXT_CHUNK, () => asChunk(frame)) : frame);
+      return true;
+    }
+    if (this.readableLength > DIRECT_HIGH_WATER_BYTES) return false;
+    this.push(event.once(NEXT_FRAME, nextFrame));
+    return true;
+  }
+
+  private finish(): void {
+    this.ended = true;
+    untrack(this);
+  }
+
+  /** What the member queues (results with errors, backlog): in order, at the pace the socket takes them. */
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        const r = await this.results.next();
+        if (this.ended) return;
+        if (r.done) break;
+        const data = await processRegularResult(r.value, this.fetchAPI as never, 'application/json').text();
+        if (this.ended) return;
+        if (!this.push(`event: next\ndata: ${data}\n\n`)) await new Promise<void>((resolve) => (this.wantMore = resolve));
+      }
+      if (this.ended) return;
+      this.push(COMPLETE);
+      this.finish();
+      this.push(null);
+    } catch (error) {
+      this.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
+
 function sharedSseResponse(
   stream: AsyncIterable<ExecutionResult>,
   member: SharedMember,
@@ -68,63 +145,8 @@ function sharedSseResponse(
   fetchAPI: { Response: typeof Response },
   headers: Record<string, string>,
 ): Response {
-  const iterator = stream[Symbol.asyncIterator]();
-  let wantMore: (() => void) | null = null;
-  let ended = false;
-  const body = new Readable({
-    read() {
-      wantMore?.();
-      wantMore = null;
-    },
-    destroy(error, callback) {
-      finish();
-      void iterator.return?.();
-      callback(error);
-    },
-  });
-  const finish = () => {
-    ended = true;
-    untrack(body);
-  };
-  track(body);
-  // Always start with a comment: some browsers wait for a first chunk before exposing the stream.
-  body.push(PING);
-  member.attach({
-    next(event) {
-      if (ended) return false;
-      const socket = res.socket;
-      // Flowing with nothing buffered: everything pushed so far (the first comment at least, hence the
-      // headers) has been handed to the response, so a whole chunk written to the socket comes next in order.
-      if (socket && body.readableFlowing && body.readableLength === 0 && typeof res.chunkedEncoding === 'boolean') {
-        if (socket.destroyed || socket.writableLength > DIRECT_HIGH_WATER_BYTES) return false;
-        const frame = event.once(NEXT_FRAME, nextFrame);
-        socket.write(res.chunkedEncoding ? event.once(NEXT_CHUNK, () => asChunk(frame)) : frame);
-        return true;
-      }
-      if (body.readableLength > DIRECT_HIGH_WATER_BYTES) return false;
-      body.push(event.once(NEXT_FRAME, nextFrame));
-      return true;
-    },
-  });
-  // What the member queues (results with errors, backlog): in order, at the pace the socket takes them.
-  void (async () => {
-    try {
-      for (;;) {
-        const r = await iterator.next();
-        if (ended) return;
-        if (r.done) break;
-        const data = await processRegularResult(r.value, fetchAPI as never, 'application/json').text();
-        if (ended) return;
-        if (!body.push(`event: next\ndata: ${data}\n\n`)) await new Promise<void>((resolve) => (wantMore = resolve));
-      }
-      if (ended) return;
-      body.push(COMPLETE);
-      finish();
-      body.push(null);
-    } catch (error) {
-      body.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
-  })();
+  const body = new SharedSseBody(stream, res, fetchAPI);
+  member.attach(body);
   return new fetchAPI.Response(body as never, { status: 200, headers });
 }
 

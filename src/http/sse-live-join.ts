@@ -23,7 +23,13 @@ export function useSseLiveJoin(deps: LiveJoinDeps & { authenticator: ApiKeyAuthe
       if (!principal) return;
       const joining = { principal, clientAddress: req?.socket.remoteAddress ?? 'unknown', operationName: params.operationName, query: params.query, variables: params.variables };
       const joined = await joinLiveSubscription(deps, { ...joining, sink: null, request });
-      if (joined) setResult(joined.result);
+      if (joined) {
+        setResult(joined.result);
+        // whatwg-node reads the body with a 'data' listener it never removes; on a stream that stays open
+        // for hours it keeps the whole fetch Request (headers, body chunks, parsed JSON) alive: about 2 KB
+        // per subscriber. The body was read to its end (yoga parsed it), so no 'data' event can follow.
+        if (req?.complete) req.removeAllListeners('data');
+      }
       else (context as { [REQUEST_KEY]?: string })[REQUEST_KEY] = keyOf(joining);
     },
   };
