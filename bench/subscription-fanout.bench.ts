@@ -8,18 +8,24 @@
 // RSS per idle subscriber. The subscribers speak graphql-ws and graphql-sse's distinct-connections mode (SSE
 // on /graphql) by hand and check each message cheaply, so the one subscriber process keeps up and the server
 // is what is measured. BENCH_SUBSCRIBERS sets the shared size (default 5000); the distinct anchor uses 1000
-// for both sides.
+// for both sides. The "bare" rows are the machine's floor at the same size: a node:http + `ws` server with no
+// GraphQL writing the same message to every subscriber (bench/servers/bare-fanout.ts), each run right after the
+// gateway's row of its transport, so the gateway/bare ratio shows how much of the p99 is the gateway's and how
+// much this machine's loopback (on this 2-core VM most of a write's cost is the kernel's). BENCH_FANOUT_ONLY=1
+skips the 1,000-subscriber rows.
 import { startChild, type Child } from './child.js';
 
 const N = Number(process.env['BENCH_SUBSCRIBERS'] ?? 5000);
 const EVENTS = 20;
 // SSE on /graphql is yoga's (graphql-sse's distinct-connections mode); /graphql/stream's distinct-connections
 // requests are handed to the same handling (src/http/graphql-sse-distinct.ts; graphql-sse's own handler before).
-const SCENARIOS: Array<{ transport: 'ws' | 'sse'; n: number; distinct: boolean; path?: string }> = [
+const SCENARIOS: Array<{ transport: 'ws' | 'sse'; n: number; distinct: boolean; path?: string; bare?: boolean }> = [
   { transport: 'ws', n: 1000, distinct: true },
   { transport: 'ws', n: 1000, distinct: false },
   { transport: 'ws', n: N, distinct: false },
+  { transport: 'ws', n: N, distinct: false, bare: true },
   { transport: 'sse', n: N, distinct: false },
+  { transport: 'sse', n: N, distinct: false, bare: true },
   { transport: 'sse', n: N, distinct: false, path: '/graphql/stream' },
 ];
 
@@ -39,8 +45,8 @@ export async function run(): Promise<void> {
   const rows: Array<{ label: string; p50: number; p99: number; kb: number }> = [];
   try {
     console.log('transport  subscribers  documents   p50 ms   p99 ms   server RSS/idle subscriber');
-    for (const s of SCENARIOS) {
-      server = await startChild('bench/servers/fanout-gateway.ts', {}, ['--expose-gc']);
+    for (const s of SCENARIOS.filter((x) => !process.env['BENCH_FANOUT_ONLY'] || x.n === N)) {
+      server = await startChild(s.bare ? 'bench/servers/bare-fanout.ts' : 'bench/servers/fanout-gateway.ts', {}, ['--expose-gc']);
       const gateway = server;
       const publish = (id: number, measured = true) => ask(gateway, { cmd: 'publish', id, measured });
       const rss = async () => {
@@ -84,7 +90,7 @@ export async function run(): Promise<void> {
       }
       const report = await ask<{ latencies: number[] }>(subscribers, { cmd: 'report', latencies: true });
       const sorted = report.latencies.sort((a, b) => a - b);
-      const name = s.path === '/graphql/stream' ? 'sse /graphql/stream' : s.transport;
+      const name = s.path === '/graphql/stream' ? 'sse /graphql/stream' : s.bare ? `${s.transport} bare` : s.transport;
       const row = { label: `${name}-${s.n}-${s.distinct ? 'distinct' : 'identical'}`, p50: percentile(sorted, 50), p99: percentile(sorted, 99), kb };
       rows.push(row);
       console.log(
@@ -98,6 +104,10 @@ export async function run(): Promise<void> {
     console.log(`RATIO fan-out p99, 1000 graphql-ws subscribers, shared/distinct: ${(get('ws-1000-identical').p99 / get('ws-1000-distinct').p99).toFixed(2)}`);
     console.log(`RATIO fan-out p99 / 100 ms target, ${N} graphql-ws: ${(get(`ws-${N}-identical`).p99 / 100).toFixed(2)} (target < 1)`);
     console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE: ${(get(`sse-${N}-identical`).p99 / 100).toFixed(2)} (target < 1)`);
+    for (const t of ['ws', 'sse']) {
+      const [gw, bare] = [get(`${t}-${N}-identical`), get(`${t} bare-${N}-identical`)];
+      console.log(`RATIO fan-out p99, ${N} ${t === 'ws' ? 'graphql-ws' : 'SSE'}, gateway / bare node server: ${(gw.p99 / bare.p99).toFixed(2)} (${gw.p99.toFixed(1)} vs ${bare.p99.toFixed(1)} ms)`);
+    }
     console.log(`RATIO fan-out RSS / 20 KB target, ${N} graphql-ws: ${(get(`ws-${N}-identical`).kb / 20).toFixed(2)}; SSE: ${(get(`sse-${N}-identical`).kb / 20).toFixed(2)} (target < 1)`);
     const stream = get(`sse /graphql/stream-${N}-identical`);
     console.log(`RATIO fan-out p99 / 100 ms target, ${N} SSE on /graphql/stream (distinct-connections mode): ${(stream.p99 / 100).toFixed(2)}; RSS / 20 KB: ${(stream.kb / 20).toFixed(2)}`);
