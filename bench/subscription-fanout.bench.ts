@@ -12,7 +12,7 @@
 // GraphQL writing the same message to every subscriber (bench/servers/bare-fanout.ts), each run right after the
 // gateway's row of its transport, so the gateway/bare ratio shows how much of the p99 is the gateway's and how
 // much this machine's loopback (on this 2-core VM most of a write's cost is the kernel's). BENCH_FANOUT_ONLY=1
-skips the 1,000-subscriber rows.
+// skips the 1,000-subscriber rows.
 import { startChild, type Child } from './child.js';
 
 const N = Number(process.env['BENCH_SUBSCRIBERS'] ?? 5000);
