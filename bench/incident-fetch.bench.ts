@@ -14,7 +14,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../src/emulators/saa
 import { IncidentStore } from '../src/fetch/incident-store.js';
 import { IncidentSync } from '../src/fetch/incident-sync.js';
 import { createLogger } from '../src/logger.js';
-import { createGatewayPubSub } from '../src/pubsub.js';
+import { createInProcessPubSub } from '../src/pubsub.js';
 import { openDatabase } from '../src/store/database.js';
 import { startChild } from './child.js';
 
@@ -44,7 +44,7 @@ async function drain(INCIDENTS: number): Promise<void> {
   const logger = createLogger('silent');
   const saas = config.saasSecurity as { url: string; clientId: string; clientSecret: string; http: typeof config.saasSecurity.http };
   const client = new SaasSecurityClient({ baseUrl: url, clientId: saas.clientId, clientSecret: saas.clientSecret, http: saas.http, logger, clock: systemClock });
-  const { pubsub } = createGatewayPubSub(null);
+  const { pubsub } = createInProcessPubSub();
   let published = 0;
   const counting = (async () => {
     for await (const _ of pubsub.subscribe('incident:event')) published += 1;

@@ -164,6 +164,8 @@ export interface Config {
   databaseUrl: string | null;
   /** How long a background-job lease lasts without a heartbeat (SECGRAPH_LEADER_LEASE_MS). */
   leaderLeaseMs: number;
+  /** How often each instance delivers from the event logs what the pub/sub between instances lost (SECGRAPH_PUBSUB_CATCH_UP). */
+  pubsubCatchUpMs: number;
   saasSecurity: SaasSecurityConfig;
   incidentFetch: IncidentFetchConfig;
   remediationUpdates: RemediationUpdatesConfig;
@@ -452,6 +454,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     databaseUrl: parseDatabaseUrl(env),
     leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
+    pubsubCatchUpMs: parseDurationVar(env, 'SECGRAPH_PUBSUB_CATCH_UP', 5_000, 100, 600_000),
     saasSecurity: parseSaasSecurity(env, warnings),
     sta: parseSta(env, warnings, loaded.staInstances),
     samlDetection: parseSamlDetection(env),

@@ -56,7 +56,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   }
   const leases = new Leases(database, newInstanceId(), config.leaderLeaseMs);
   const lease = leaseHolder(leases, logger, closers);
-  const { pubsub, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger);
+  const { pubsub, follow, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger, config.pubsubCatchUpMs);
   closers.push(closePubSub);
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
@@ -137,6 +137,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
   closers.push(() => incidentSync.stop());
+  // What the pub/sub between instances loses (an outage, a failed publish) is delivered from the logs.
+  await follow('incident:event', incidentSync.store.events);
+  await follow('sta-alert:event', staAlerts.store.events);
+  await follow('saml:detection', saml.service.eventLog);
   incidentSync.start();
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 

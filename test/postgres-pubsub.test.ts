@@ -18,7 +18,7 @@ const event = (id: number, assetName = `file-${id}`): IncidentEvent => ({ id, ki
 it('every instance receives each event once, in order, large ones too', async () => {
   const where = await databaseLocation('postgres');
   const logger = createLogger('silent');
-  const instances = await Promise.all([0, 1].map(async () => createDeploymentPubSub(null, await open(where), where.databaseUrl, logger)));
+  const instances = await Promise.all([0, 1].map(async () => createDeploymentPubSub(null, await open(where), where.databaseUrl, logger, 60_000)));
   handles.push(...instances);
   const received: IncidentEvent[][] = [[], []];
   instances.forEach((h, i) => {

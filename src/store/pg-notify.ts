@@ -22,7 +22,13 @@ export interface PgEventTarget {
   close(): Promise<void>;
 }
 
-export async function createPgEventTarget(database: Database, url: string, onError: (message: string) => void): Promise<PgEventTarget> {
+export async function createPgEventTarget(
+  database: Database,
+  url: string,
+  onError: (message: string) => void,
+  /** A publish that could not be sent (the catch-up delivers it from the event log). */
+  onPublishFailed: (topic: string, detail: unknown) => void = () => {},
+): Promise<PgEventTarget> {
   const callbacks = new Map<string, Set<Callback>>();
   let client: pg.Client | null = null;
   let closed = false;
@@ -107,7 +113,10 @@ export async function createPgEventTarget(database: Database, url: string, onErr
       // In publish order, like the in-process and Redis targets.
       sending = sending
         .then(() => publish(event.type, event.detail))
-        .catch((e: unknown) => onError(`a pub/sub notification could not be sent: ${(e as Error).message}`));
+        .catch((e: unknown) => {
+          onError(`a pub/sub notification could not be sent: ${(e as Error).message}`);
+          onPublishFailed(event.type, event.detail);
+        });
       return true;
     },
     async close() {

@@ -12,7 +12,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import { IncidentStore } from '../../src/fetch/incident-store.js';
 import { IncidentSync } from '../../src/fetch/incident-sync.js';
 import { createLogger } from '../../src/logger.js';
-import { createGatewayPubSub } from '../../src/pubsub.js';
+import { createInProcessPubSub } from '../../src/pubsub.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { FAST_RETRY_ENV, LogCapture } from './gateway.js';
 
@@ -75,7 +75,7 @@ export async function startSyncHarness(env: Record<string, string> = {}, inciden
   const config = makeConfig({});
   const saas = config.saasSecurity as Extract<Config['saasSecurity'], { mode: 'upstream' }>;
   const client = new SaasSecurityClient({ baseUrl: url, clientId: saas.clientId, clientSecret: saas.clientSecret, http: saas.http, logger, clock });
-  const { pubsub } = createGatewayPubSub(null);
+  const { pubsub } = createInProcessPubSub();
   const events: IncidentEvent[] = [];
   // A plain listener on the topic, like any subscriber: records what was published, in order.
   void (async () => {
