@@ -1,14 +1,18 @@
-// Live events that the pub/sub between instances lost are delivered from the event log. Redis pub/sub and
-// PostgreSQL LISTEN/NOTIFY deliver only to connections that are up: a Redis restart, a dropped LISTEN
-// connection or a publish that failed loses every event sent meanwhile, for the subscribers of every
-// instance. Every event is in its stream's log (src/store/event-log.ts) before it is published, with an id
-// that is gapless and in commit order per stream, so each instance can tell what it has not seen: it tracks,
-// per followed topic, the highest id below which it has delivered everything (its floor), and every interval
-// delivers to its own subscribers the logged events between its floor and the log's newest id of the previous
-// interval (one interval of grace, so an event committed but not yet published is left to the pub/sub).
-// Events delivered this way are not delivered again when the pub/sub brings them late. A publish that fails
-// is delivered to this instance's own subscribers at once. So an outage delays live events by at most two
-// intervals and loses none (beyond what the log keeps), and the gateway keeps running through it.
+// Live events that the pub/sub between instances lost are delivered from the event log, in id order. Redis
+// pub/sub and PostgreSQL LISTEN/NOTIFY deliver only to connections that are up: a Redis restart, a dropped
+// LISTEN connection, a failed publish or an instance killed between its commit and its publish loses events,
+// for the subscribers of every instance. Every event is in its stream's log (src/store/event-log.ts) before it
+// is published, with an id that is gapless and in commit order per stream, so each instance can tell what it
+// has not seen. Per followed topic it keeps a floor (every event up to it has been delivered here) and:
+// - delivers an event at once when it is the next one (floor + 1), and holds one that comes after a gap until
+//   the gap is filled, so subscribers see each stream in id order even when two instances publish at once;
+// - every interval, delivers from the log the events between its floor and the log's newest id of the
+//   previous check (one interval of grace: an event committed but not yet published is the pub/sub's), with
+//   what it held in between, then anything held since before the previous check whatever the gap;
+// - does not deliver again what the pub/sub brings late; a publish that failed reaches this instance's own
+//   subscribers at once (after the events before it).
+// So an outage delays live events by at most two intervals and loses none the log still keeps, and the gateway
+// keeps running through it.
 //
 // Written here rather than taken from a library: graphql-yoga's event targets have no notion of a log, and the
 // log (ids, streams) is this gateway's own.
@@ -27,16 +31,25 @@ export interface EventTargetLike {
 
 type LoggedEvent = { id: number; at: string };
 
-/** Ids delivered above the floor, and ids the catch-up delivered (to skip when the pub/sub brings them). */
-const MAX_TRACKED_IDS = 10_000;
+/** At most this many caught-up ids (to skip when the pub/sub brings them late) and held events. */
+const MAX_TRACKED = 10_000;
+/**
+ * Events delivered in one turn of the event loop. A filled gap or a replay can release thousands at once, and
+ * graphql-yoga's pub/sub refuses more than 1024 pushes its subscriber has not consumed (its Repeater):
+ * subscribers consume between turns, so the rest waits for the next turns.
+ */
+const DELIVERIES_PER_TURN = 100;
 
 class FollowedTopic {
   /** Every logged event with id ≤ floor has been delivered here (or is older than this instance). */
   floor: number;
   /** The log's newest id at the previous check: what the pub/sub has had a whole interval to bring. */
   settled: number;
-  readonly above = new Set<number>();
+  /** Ids delivered from the log or by a failed publish: a copy the pub/sub brings later is not delivered. */
   readonly caughtUp = new Set<number>();
+  /** Events that came after a gap, by id, with the number of the check they arrived before. */
+  readonly held = new Map<number, { event: CustomEvent; check: number }>();
+  checks = 0;
 
   constructor(
     readonly log: EventLog<LoggedEvent>,
@@ -46,34 +59,10 @@ class FollowedTopic {
     this.settled = start;
   }
 
-  /** Records a delivery; false if the catch-up already delivered this id (the pub/sub brought it late). */
-  delivered(id: number, byCatchUp: boolean): boolean {
-    if (!byCatchUp && this.caughtUp.delete(id)) return false;
-    if (byCatchUp) bounded(this.caughtUp).add(id);
-    if (id === this.floor + 1) {
-      this.floor = id;
-      while (this.above.delete(this.floor + 1)) this.floor += 1;
-    } else if (id > this.floor) bounded(this.above).add(id);
-    return true;
+  markCaughtUp(id: number): void {
+    if (this.caughtUp.size >= MAX_TRACKED) for (const old of [...this.caughtUp].slice(0, MAX_TRACKED / 10)) this.caughtUp.delete(old);
+    this.caughtUp.add(id);
   }
-
-  /** Everything up to `id` is settled, delivered or not (the log no longer has what was not). */
-  skipTo(id: number): void {
-    if (id <= this.floor) return;
-    this.floor = id;
-    for (const a of this.above) if (a <= id) this.above.delete(a);
-    while (this.above.delete(this.floor + 1)) this.floor += 1;
-  }
-
-  seen(id: number): boolean {
-    return id <= this.floor || this.above.has(id);
-  }
-}
-
-/** Keeps a set of ids from growing without end (ids published outside the log, say): the oldest go first. */
-function bounded(ids: Set<number>): Set<number> {
-  if (ids.size >= MAX_TRACKED_IDS) for (const id of [...ids].slice(0, MAX_TRACKED_IDS / 10)) ids.delete(id);
-  return ids;
 }
 
 const callbackOf = (l: Listener): Callback | null => (l === null ? null : typeof l === 'function' ? l : l.handleEvent);
@@ -84,6 +73,10 @@ export class CatchUpEventTarget implements EventTargetLike {
   private readonly topics = new Map<string, FollowedTopic>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
+  /** Deliveries in order, across topics, at most DELIVERIES_PER_TURN a turn. */
+  private readonly outbox: Array<[string, CustomEvent]> = [];
+  private budget = DELIVERIES_PER_TURN;
+  private refillScheduled = false;
 
   constructor(
     private readonly inner: EventTargetLike,
@@ -106,12 +99,7 @@ export class CatchUpEventTarget implements EventTargetLike {
     let set = this.callbacks.get(topic);
     if (!set) {
       this.callbacks.set(topic, (set = new Set()));
-      const onInner: Callback = (event) => {
-        const id = (event.detail as Partial<LoggedEvent> | null)?.id;
-        const followed = this.topics.get(topic);
-        if (followed && typeof id === 'number' && !followed.delivered(id, false)) return;
-        this.deliverLocally(topic, event);
-      };
+      const onInner: Callback = (event) => this.arrived(topic, event, false);
       this.onInner.set(topic, onInner);
       this.inner.addEventListener(topic, onInner);
     }
@@ -138,13 +126,7 @@ export class CatchUpEventTarget implements EventTargetLike {
    * instances' from their catch-up.
    */
   publishFailed(topic: string, detail: unknown): void {
-    const id = (detail as Partial<LoggedEvent> | null)?.id;
-    const followed = this.topics.get(topic);
-    if (followed && typeof id === 'number') {
-      if (followed.seen(id)) return;
-      followed.delivered(id, true);
-    }
-    this.deliverLocally(topic, new CustomEvent(topic, { detail }));
+    this.arrived(topic, new CustomEvent(topic, { detail }), true);
   }
 
   /** One check of every followed topic (the timer runs it; tests may call it). */
@@ -152,7 +134,9 @@ export class CatchUpEventTarget implements EventTargetLike {
     for (const [topic, followed] of this.topics) {
       try {
         const newest = await followed.log.lastId();
+        followed.checks += 1;
         if (followed.floor < followed.settled) await this.replay(topic, followed, followed.settled);
+        this.releaseStale(topic, followed);
         followed.settled = newest;
       } catch (e) {
         this.logger.warn({ topic, err: e instanceof Error ? e.message : String(e) }, 'catching up missed events failed; trying again at the next interval');
@@ -166,22 +150,96 @@ export class CatchUpEventTarget implements EventTargetLike {
     await this.checking;
   }
 
+  /** An event from the pub/sub (or a failed publish of this instance's): delivered in id order, once. */
+  private arrived(topic: string, event: CustomEvent, publishFailed: boolean): void {
+    const id = (event.detail as Partial<LoggedEvent> | null)?.id;
+    const followed = this.topics.get(topic);
+    if (!followed || typeof id !== 'number') return this.deliverLocally(topic, event);
+    if (publishFailed) {
+      if (id <= followed.floor || followed.held.has(id)) return;
+      followed.markCaughtUp(id);
+    } else if (followed.caughtUp.delete(id)) return; // delivered already, from the log
+    // At or below the floor: a copy the pub/sub sent twice, or one passed over at a check: not this layer's
+    // to drop. Beyond the next id: held until the gap is filled.
+    if (id <= followed.floor + 1) {
+      this.deliverLocally(topic, event);
+      if (id === followed.floor + 1) followed.floor = id;
+      return this.releaseContiguous(topic, followed);
+    }
+    if (followed.held.size >= MAX_TRACKED) this.releaseStale(topic, followed, true);
+    followed.held.set(id, { event, check: followed.checks });
+  }
+
+  private releaseContiguous(topic: string, followed: FollowedTopic): void {
+    for (let next = followed.held.get(followed.floor + 1); next; next = followed.held.get(followed.floor + 1)) {
+      followed.held.delete(followed.floor + 1);
+      followed.floor += 1;
+      this.deliverLocally(topic, next.event);
+    }
+  }
+
+  /**
+   * Delivers, in id order, what has been held since before the previous check (or all of it): the check
+   * between has read the log, so its gap is not coming.
+   */
+  private releaseStale(topic: string, followed: FollowedTopic, all = false): void {
+    const stale = [...followed.held].filter(([, h]) => all || h.check < followed.checks - 1).sort(([x], [y]) => x - y);
+    for (const [id, h] of stale) {
+      followed.held.delete(id);
+      followed.floor = Math.max(followed.floor, id);
+      this.deliverLocally(topic, h.event);
+    }
+    this.releaseContiguous(topic, followed);
+  }
+
   private async replay(topic: string, followed: FollowedTopic, upTo: number): Promise<void> {
     const from = followed.floor;
     let count = 0;
     for await (const e of followed.log.replay(from, upTo)) {
-      if (followed.seen(e.id)) continue;
-      followed.delivered(e.id, true);
-      this.deliverLocally(topic, new CustomEvent(topic, { detail: e }));
-      count += 1;
+      if (e.id <= followed.floor) continue;
+      // Ids between the floor and this one are no longer kept by the log: passed over.
+      const held = followed.held.get(e.id);
+      followed.held.delete(e.id);
+      followed.floor = e.id;
+      if (held) this.deliverLocally(topic, held.event);
+      else {
+        followed.markCaughtUp(e.id);
+        this.deliverLocally(topic, new CustomEvent(topic, { detail: e }));
+        count += 1;
+      }
     }
-    // What the log no longer keeps (pruned, or older than this instance) cannot be delivered: move on past it.
-    followed.skipTo(upTo);
+    // What the log no longer keeps cannot be delivered: move on past it.
+    followed.floor = Math.max(followed.floor, upTo);
+    this.releaseContiguous(topic, followed);
     if (count > 0) this.logger.warn({ topic, events: count, after: from, upTo }, 'delivered events the pub/sub had lost, from the event log');
   }
 
+  /** In order; within this turn's budget at once (a live event goes out now), the rest in later turns. */
   private deliverLocally(topic: string, event: CustomEvent): void {
-    const set = this.callbacks.get(topic);
-    if (set) for (const cb of [...set]) cb(event);
+    this.outbox.push([topic, event]);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.outbox.length > 0 && this.budget > 0) {
+      const [topic, event] = this.outbox.shift()!;
+      this.budget -= 1;
+      const set = this.callbacks.get(topic);
+      for (const cb of set ? [...set] : []) {
+        try {
+          cb(event);
+        } catch (e) {
+          // One subscriber's failure (a full queue) must not keep the event from the others.
+          this.logger.warn({ topic, err: e instanceof Error ? e.message : String(e) }, 'a subscriber could not take a pub/sub event');
+        }
+      }
+    }
+    if (this.refillScheduled) return;
+    this.refillScheduled = true;
+    setImmediate(() => {
+      this.refillScheduled = false;
+      this.budget = DELIVERIES_PER_TURN;
+      if (this.outbox.length > 0) this.drain();
+    });
   }
 }
