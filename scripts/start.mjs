@@ -23,7 +23,7 @@ function newest(dir) {
 function stale() {
   if (!existsSync(entry) || !existsSync(stamp)) return true;
   const built = statSync(stamp).mtimeMs;
-  const sources = Math.max(newest(path.join(root, 'src')), ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(root, f)).mtimeMs));
+  const sources = Math.max(newest(path.join(root, 'src')), ...['package.json', 'tsconfig.json', 'scripts/build-server.mjs'].map((f) => statSync(path.join(root, f)).mtimeMs));
   return sources > built;
 }
 

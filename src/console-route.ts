@@ -6,19 +6,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'graphql-yoga';
+import { PACKAGE_ROOT } from './package-root.js';
 
 export const CONSOLE_PATH = '/console';
 
-/** The package root: the nearest folder above this module holding package.json (src/ in dev, a build dir otherwise). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-}
-
-export const CONSOLE_DIST = path.join(packageRoot(), 'dist', 'console');
+export const CONSOLE_DIST = path.join(PACKAGE_ROOT, 'dist', 'console');
 
 const ASSET_NAME = /^[A-Za-z0-9_.-]+\.(js|css|svg|png|woff2)$/;
 const TYPES: Record<string, string> = {

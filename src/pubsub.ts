@@ -4,9 +4,7 @@
 // dates travel as ISO strings. Between instances, what the pub/sub loses (an outage, a failed publish) is
 // delivered from the event logs (src/pubsub-catch-up.ts).
 import { setMaxListeners } from 'node:events';
-import { createRequire } from 'node:module';
 import { createPubSub, type PubSub } from 'graphql-yoga';
-import type * as RedisEventTarget from '@graphql-yoga/redis-event-target';
 import type * as IoRedis from 'ioredis';
 import type { IncidentEvent } from './domain/incident-event.js';
 import type { Logger } from './logger.js';
@@ -43,7 +41,7 @@ export async function createDeploymentPubSub(
 ): Promise<PubSubHandle> {
   // The catch-up needs the event log every instance writes to, so PostgreSQL: instances on SQLite (one each)
   // have logs of their own, whose ids say nothing about another instance's events.
-  if (redisUrl) return createRedisPubSub(redisUrl, logger, database.engine === 'postgres' ? catchUpMs : null);
+  if (redisUrl) return await createRedisPubSub(redisUrl, logger, database.engine === 'postgres' ? catchUpMs : null);
   if (database.engine !== 'postgres' || !databaseUrl) return createInProcessPubSub();
   let catchUp: CatchUpEventTarget | null = null;
   const target = await createPgEventTarget(database, databaseUrl, (message) => logger.warn(message), (topic, detail) => catchUp?.publishFailed(topic, detail));
@@ -62,11 +60,10 @@ export function createInProcessPubSub(): PubSubHandle {
   return { pubsub: createPubSub<Topics>({ eventTarget }), follow: async () => {}, close: async () => {} };
 }
 
-function createRedisPubSub(redisUrl: string, logger: Logger, catchUpMs: number | null): PubSubHandle {
-  // The Redis client is loaded only with REDIS_URL (a single instance starts without it); require keeps this sync.
-  const require = createRequire(import.meta.url);
-  const { Redis } = require('ioredis') as typeof IoRedis;
-  const { createRedisEventTarget } = require('@graphql-yoga/redis-event-target') as typeof RedisEventTarget;
+async function createRedisPubSub(redisUrl: string, logger: Logger, catchUpMs: number | null): Promise<PubSubHandle> {
+  // The Redis client is loaded only with REDIS_URL (a single instance starts without it).
+  const { Redis } = await import('ioredis');
+  const { createRedisEventTarget } = await import('@graphql-yoga/redis-event-target');
   // A publish gives up after two reconnection attempts (a fraction of a second; the catch-up delivers it), not
   // ioredis's default 20 (about 10 s, with publishes piling up); a subscribe waits for the reconnection, after
   // which ioredis subscribes again to every channel by itself.
