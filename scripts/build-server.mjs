@@ -23,6 +23,9 @@ const result = await build({
   outdir: out,
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
+  // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size that
+  // --enable-source-maps reads at start.
+  sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
   // Native addons stay in node_modules (pg-native is pg's optional native driver, never installed here), and so
