@@ -5,9 +5,9 @@
 // dropped; a permanent failure (no such user or group) ends the run FAILED until an analyst retries it.
 // Everything that changes a run (tick, retry, cancel) goes through one queue, so no two touch a run at once.
 import type { Clock } from '../clock.js';
-import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError, StaStepName } from '../domain/sta-alert.js';
+import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError } from '../domain/sta-alert.js';
 import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '../errors.js';
-import { scrub, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { StaAlertMail } from '../mail/sta-alert-mail.js';
 import { StaleAlertError, staAlertId, type StaAlertChange, type StaAlertStore } from './sta-alert-store.js';
 import {
@@ -24,6 +24,7 @@ import {
   type StepOutcome,
 } from './sta-playbooks.js';
 import type { StaResponder } from './sta-responder.js';
+import { closeAlert, currentStep, endRun, parksUser, resumeForRetry, startWaiting, succeed, toStepError } from './sta-run-state.js';
 
 /** The longest the timer sleeps, so a changed system clock or a missed wake-up costs at most this. */
 const MAX_SLEEP_MS = 60_000;
@@ -134,27 +135,7 @@ export class StaPlaybookRunner {
       const alert = await this.alertWithRun(alertId);
       const run = alert.run;
       const now = this.iso();
-      if (run.state === 'RETRYING') {
-        const step = currentStep(run);
-        if (step) step.nextAttemptAt = now;
-      } else if (run.state === 'FAILED') {
-        const step = currentStep(run);
-        if (step) {
-          step.status = 'PENDING';
-          step.nextAttemptAt = null;
-        }
-      } else if (run.state === 'CANCELLED') {
-        for (const step of run.steps) {
-          if (step.status !== 'CANCELLED') continue;
-          // A cancelled stay keeps its original end: resuming does not restart the N hours.
-          step.status = step.name === 'WAIT' && step.startedAt ? 'WAITING' : 'PENDING';
-        }
-        run.finishedAt = null;
-        alert.state = 'OPEN';
-        alert.closedAt = alert.closeReason = alert.closeNotes = null;
-      } else {
-        throw badInput(`The run is ${run.state}: only a failing (RETRYING or FAILED) or CANCELLED run can be retried`, 'id');
-      }
+      resumeForRetry(alert, run, now);
       run.state = 'RUNNING';
       run.dueAt = now;
       run.updatedAt = now;
@@ -199,13 +180,8 @@ export class StaPlaybookRunner {
         removed = true;
       }
       const now = this.iso();
-      for (const step of run.steps) {
-        if (!isSettled(step)) step.status = 'CANCELLED';
-      }
-      run.state = 'CANCELLED';
-      run.finishedAt = run.updatedAt = now;
-      run.dueAt = null;
-      this.close(alert, now, 'Cancelled', [
+      endRun(run, 'CANCELLED', now);
+      closeAlert(alert, now, 'Cancelled', [
         `Playbook run cancelled by ${by ?? 'an analyst'}.`,
         removed
           ? `The user was removed from "${run.groupName}".`
@@ -307,18 +283,13 @@ export class StaPlaybookRunner {
         return;
       }
       if (step.name === 'WAIT') {
-        if (!step.nextAttemptAt) {
-          step.status = 'WAITING';
-          step.attempts = 1;
-          step.startedAt = now;
-          step.nextAttemptAt = new Date(this.clock.now() + waitMs(run)).toISOString();
-        }
-        if (Date.parse(step.nextAttemptAt) > this.clock.now()) {
+        const until = step.nextAttemptAt ?? startWaiting(step, now, new Date(this.clock.now() + waitMs(run)).toISOString());
+        if (Date.parse(until) > this.clock.now()) {
           // Subscribers learn of the run's new state from an event; a run already WAITING (a restart
           // re-reading it) publishes nothing new.
           const events: StaAlertChange['events'] = run.state === 'WAITING' ? [] : [{ type: 'WAITING', step: 'WAIT' }];
           run.state = 'WAITING';
-          run.dueAt = step.nextAttemptAt;
+          run.dueAt = until;
           run.updatedAt = now;
           await this.store.save([{ alert, events }], now);
           return;
@@ -401,10 +372,7 @@ export class StaPlaybookRunner {
     if (next?.name === 'WAIT' && !next.nextAttemptAt) {
       // Counted from the moment the user is in the group, as the reference sleeps right after adding (or,
       // taking over from an earlier run, right after finding them there); the lockout's pause after terminating.
-      next.status = 'WAITING';
-      next.attempts = 1;
-      next.startedAt = done;
-      next.nextAttemptAt = new Date(this.clock.now() + waitMs(run)).toISOString();
+      startWaiting(next, done, new Date(this.clock.now() + waitMs(run)).toISOString());
       // The run waits from this write on, so the WAITING event carries a WAITING run (not RUNNING until the
       // next pass of advance).
       run.state = 'WAITING';
@@ -427,13 +395,9 @@ export class StaPlaybookRunner {
     for (const other of await this.store.openRunsOf(alert.userName, 'PUSH_REJECTION')) {
       if (other.id === alert.id || !isOpen(other.run)) continue;
       if (other.recordedAt.localeCompare(alert.recordedAt) > 0) continue;
-      const run = other.run;
-      for (const step of run.steps) if (!isSettled(step)) step.status = 'CANCELLED';
-      run.state = 'SUPERSEDED';
-      run.supersededBy = alert.id;
-      run.finishedAt = run.updatedAt = now;
-      run.dueAt = null;
-      this.close(other, now, 'Duplicate', `Duplicate alert. New alert ID - ${alert.id}`);
+      endRun(other.run, 'SUPERSEDED', now);
+      other.run.supersededBy = alert.id;
+      closeAlert(other, now, 'Duplicate', `Duplicate alert. New alert ID - ${alert.id}`);
       changes.push({ alert: other, events: [{ type: 'SUPERSEDED' }, { type: 'CLOSED' }] });
       this.logger.info({ alertId: other.id, supersededBy: alert.id }, 'STA push-rejection run superseded by a newer alert for the same user');
     }
@@ -450,49 +414,9 @@ export class StaPlaybookRunner {
     run.finishedAt = run.updatedAt = now;
     run.dueAt = null;
     const text = closeText(run);
-    this.close(alert, now, text.reason, text.notes);
+    closeAlert(alert, now, text.reason, text.notes);
     await this.store.save([{ alert, events: [...(closeStep ? [{ type: 'STEP_SUCCEEDED' as const, step: closeStep.name }] : []), { type: 'CLOSED' }] }], now);
     this.logger.info({ alertId: alert.id, playbook: run.playbook }, 'STA playbook run completed');
   }
 
-  private close(alert: StaAlert, now: string, reason: string, notes: string): void {
-    alert.state = 'CLOSED';
-    alert.closedAt = now;
-    alert.closeReason = reason;
-    alert.closeNotes = notes;
-  }
-}
-
-/**
- * The run has put the user in the group (or, taking over from an earlier run, holds them there) and has not
- * yet removed them: its own removal is still to come.
- */
-function parksUser(run: StaPlaybookRun): boolean {
-  const status = (name: StaStepName) => run.steps.find((s) => s.name === name)?.status;
-  const holds = status('ADD_TO_GROUP') === 'SUCCEEDED' || (status('ADD_TO_GROUP') === 'SKIPPED' && status('CHECK_MEMBERSHIP') === 'SUCCEEDED');
-  const removal = status('REMOVE_FROM_GROUP');
-  return holds && removal !== undefined && removal !== 'SUCCEEDED' && removal !== 'SKIPPED';
-}
-
-/** Done with, one way or the other: a cancel leaves it as it is, a resume does not run it again. */
-function isSettled(step: StaPlaybookStep): boolean {
-  return step.status === 'SUCCEEDED' || step.status === 'SKIPPED';
-}
-
-/** The first step not yet done. */
-function currentStep(run: StaPlaybookRun): StaPlaybookStep | undefined {
-  return run.steps.find((s) => !isSettled(s) && s.status !== 'CANCELLED');
-}
-
-/** What the step record shows of a failure; secrets scrubbed. */
-function toStepError(e: unknown): StaStepError {
-  if (e instanceof StepFailure) return { code: e.code, message: scrub(e.message), detail: e.detail === null ? null : scrub(e.detail) };
-  return { code: errorCodeOf(e) ?? 'INTERNAL', message: scrub(e instanceof Error ? e.message : String(e)), detail: null };
-}
-
-function succeed(step: StaPlaybookStep, now: string): void {
-  step.status = 'SUCCEEDED';
-  step.finishedAt = now;
-  step.nextAttemptAt = null;
-  step.error = null;
 }
