@@ -46,7 +46,7 @@ export async function createDeploymentPubSub(
   let catchUp: CatchUpEventTarget | null = null;
   const target = await createPgEventTarget(database, databaseUrl, (message) => logger.warn(message), (topic, detail) => catchUp?.publishFailed(topic, detail));
   catchUp = new CatchUpEventTarget(target, catchUpMs, logger);
-  return caughtUp(catchUp, async () => {
+  return catchUpHandle(catchUp, async () => {
     await catchUp.close();
     await target.close();
   });
@@ -101,12 +101,13 @@ async function createRedisPubSub(redisUrl: string, logger: Logger, catchUpMs: nu
   const quit = async () => void (await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]));
   if (catchUpMs === null) return { pubsub: createPubSub<Topics>({ eventTarget: redisTarget }), follow: async () => {}, close: quit };
   catchUp = new CatchUpEventTarget(redisTarget as EventTargetLike, catchUpMs, logger);
-  return caughtUp(catchUp, async () => {
+  return catchUpHandle(catchUp, async () => {
     await catchUp.close();
     await quit();
   });
 }
 
-function caughtUp(target: CatchUpEventTarget, close: () => Promise<void>): PubSubHandle {
+/** The handle of a pub/sub whose lost events are delivered from the logs it follows. */
+function catchUpHandle(target: CatchUpEventTarget, close: () => Promise<void>): PubSubHandle {
   return { pubsub: createPubSub<Topics>({ eventTarget: target as never }), follow: (topic, log) => target.follow(topic, log), close };
 }
