@@ -2,9 +2,11 @@
 // dist/chunks/), and puts the files the code reads at run time (the detection rule's YAML, the raw
 // prefilter's WebAssembly) beside the output file that reads them, so `node dist/server.js` needs nothing
 // from src/. A bundle, not tsc's file per module: Node's ESM loader resolved, read and compiled some 1,500
-// files at every start (about 60% of start-up); one bundle starts in about half the time. The optional
-// connectors' clients (Redis, IMAP, mail parsing, PostgreSQL) are not bundled and load only when configured. Type checking is `npm run typecheck`'s (esbuild only strips types). dist/console (the
-// console's build) is left alone.
+// files at every start (about 60% of start-up); one bundle starts in about half the time. The clients of
+// Redis, IMAP, mail parsing and PostgreSQL are not bundled (Node loads them from node_modules); Redis, IMAP
+// and mail parsing only when configured, pg at every start (src/store/database.ts imports it statically).
+// Type checking is `npm run typecheck`'s (esbuild only strips types). dist/console (the console's build) is
+// left alone.
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
