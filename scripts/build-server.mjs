@@ -3,8 +3,8 @@
 // prefilter's WebAssembly) beside the output file that reads them, so `node dist/server.js` needs nothing
 // from src/. A bundle, not tsc's file per module: Node's ESM loader resolved, read and compiled some 1,500
 // files at every start (about 60% of start-up); one bundle starts in about half the time. The clients of
-// Redis, IMAP, mail parsing and PostgreSQL are not bundled (Node loads them from node_modules); Redis, IMAP
-// and mail parsing only when configured, pg at every start (src/store/database.ts imports it statically).
+// Redis, IMAP, mail parsing and PostgreSQL are not bundled: Node loads them from node_modules, each only when
+// its connector is configured (dynamic imports; test/compiled-start.test.ts records what the bundle resolves).
 // Type checking is `npm run typecheck`'s (esbuild only strips types). dist/console (the console's build) is
 // left alone.
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

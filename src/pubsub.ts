@@ -13,7 +13,6 @@ import type { SamlDetectionEvent } from './domain/saml-detection.js';
 import type { StaAlertEvent } from './domain/sta-alert.js';
 import type { Database } from './store/database.js';
 import type { EventLog } from './store/event-log.js';
-import { createPgEventTarget } from './store/pg-notify.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
@@ -44,6 +43,8 @@ export async function createDeploymentPubSub(
   if (redisUrl) return await createRedisPubSub(redisUrl, logger, database.engine === 'postgres' ? catchUpMs : null);
   if (database.engine !== 'postgres' || !databaseUrl) return createInProcessPubSub();
   let catchUp: CatchUpEventTarget | null = null;
+  // Loaded only here, with the PostgreSQL driver it needs, so SQLite and Redis deployments never load pg.
+  const { createPgEventTarget } = await import('./store/pg-notify.js');
   const target = await createPgEventTarget(database, databaseUrl, (message) => logger.warn(message), (topic, detail) => catchUp?.publishFailed(topic, detail));
   catchUp = new CatchUpEventTarget(target, catchUpMs, logger);
   return catchUpHandle(catchUp, async () => {

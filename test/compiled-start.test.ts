@@ -1,7 +1,8 @@
 // `npm start` runs the compiled gateway (building dist/, an esbuild bundle, first when it is missing or
 // stale), and SIGTERM or SIGINT sent to the npm process stops everything it started: no process is left
 // behind. The bundle also runs with the optional connectors configured (PostgreSQL, Redis): those clients
-// are loaded from node_modules, not bundled, and the tests otherwise run src/ under tsx.
+// are loaded from node_modules, not bundled, and the tests otherwise run src/ under tsx. Those clients load
+// only when configured: the packages the gateway process resolves are recorded (test/helpers/record-imports.mjs).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,13 +35,34 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The optional connectors' clients, each to be loaded only when its connector is configured. */
+const OPTIONAL_CLIENTS = ['pg', 'ioredis', '@keyv/redis', 'imapflow', 'mailparser'];
+
+/** Bare package specifiers (not node: builtins) that dist/server.js resolved, from the recording. */
+function packagesResolvedByGateway(recording: string): string[] {
+  const lines = readFileSync(recording, 'utf8').trim().split('\n');
+  const resolved = lines.map((l) => JSON.parse(l) as { main: string; specifier: string });
+  return [...new Set(resolved.filter((r) => /dist\/server\.js$/.test(r.main) && !/^(node:|file:|\.)/.test(r.specifier)).map((r) => r.specifier))];
+}
+
 /** `npm start` with `env`, until it prints its listening line. */
 async function npmStart(env: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'secgraph-start-'));
   const marker = `SECGRAPH_DATA_DIR=${dataDir}`;
+  const recording = path.join(dataDir, 'resolved-imports.jsonl');
+  const recorder = `--import=${path.join(root, 'test/helpers/record-imports.mjs')}`;
   const npm = spawn('npm', ['start'], {
     cwd: root,
-    env: { ...process.env, SECGRAPH_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', SAAS_SECURITY_FETCH: 'false', ...env },
+    env: {
+      ...process.env,
+      SECGRAPH_DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SAAS_SECURITY_FETCH: 'false',
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, recorder].filter(Boolean).join(' '),
+      SECGRAPH_RECORD_IMPORTS: recording,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -54,7 +76,7 @@ async function npmStart(env: Record<string, string>) {
     return url !== '' || npm.exitCode !== null;
   });
   if (!url) throw new Error(`npm start ended before listening:\n${out}`);
-  return { npm, marker, url, exited, out: () => out };
+  return { npm, marker, url, exited, out: () => out, resolved: () => packagesResolvedByGateway(recording) };
 }
 
 let redis: TestRedis | null = null;
@@ -79,10 +101,20 @@ describe('npm start', () => {
     }, 240_000);
   }
 
+  it('loads none of the optional connectors\' clients when none is configured', async () => {
+    const { npm, url, exited, resolved } = await npmStart({});
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const packages = resolved();
+    expect(packages).toContain('better-sqlite3'); // the recording works: the store's driver is there
+    expect(packages.filter((p) => OPTIONAL_CLIENTS.includes(p))).toEqual([]);
+    npm.kill('SIGTERM');
+    await exited;
+  }, 240_000);
+
   it('the bundle runs with PostgreSQL and Redis configured', async () => {
     redis = await startRedis();
     const databaseUrl = await (await postgresCluster()).freshDatabase();
-    const { npm, marker, url, exited, out } = await npmStart({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url });
+    const { npm, marker, url, exited, out, resolved } = await npmStart({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url });
     const r = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -94,6 +126,8 @@ describe('npm start', () => {
     expect(body.data!.gateway.leases.map((l) => l.job)).toContain('incident-fetch');
     expect(body.data!.apps.length).toBeGreaterThan(0);
     expect(out()).toMatch(/"engine":"postgres"/);
+    expect(resolved()).toEqual(expect.arrayContaining(['pg', 'ioredis', '@keyv/redis']));
+    expect(resolved()).not.toContain('imapflow'); // no mailbox configured
     npm.kill('SIGTERM');
     await exited;
     await until('every started process to end', () => processesWith(marker).length === 0);

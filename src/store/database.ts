@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
-import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Tables } from './tables.js';
 
@@ -48,7 +47,7 @@ export function redactUrl(url: string): string {
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  const database = opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);
+  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);
   try {
     await checkNotNewer(database);
     if (opts.migrate !== false) database.migrated = (await migrateToLatest(database)).results?.map((r) => r.migrationName) ?? [];
@@ -74,7 +73,9 @@ function openSqlite(dataDir: string): Database {
   return { db, engine: 'sqlite', location: file, migrated: [], close: () => db.destroy() };
 }
 
-function openPostgres(url: string): Database {
+// pg is loaded here, not at the top: a gateway on SQLite never loads the PostgreSQL driver (start-up time).
+async function openPostgres(url: string): Promise<Database> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
