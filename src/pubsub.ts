@@ -100,12 +100,15 @@ async function createRedisPubSub(redisUrl: string, logger: Logger, catchUpMs: nu
   };
   const redisTarget = createRedisEventTarget({ publishClient: publisher as unknown as IoRedis.Redis, subscribeClient: subscriber as unknown as IoRedis.Redis });
   const quit = async () => void (await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]));
-  if (catchUpMs === null) return { pubsub: createPubSub<Topics>({ eventTarget: redisTarget }), follow: async () => {}, close: quit };
-  catchUp = new CatchUpEventTarget(redisTarget as EventTargetLike, catchUpMs, logger);
-  return catchUpHandle(catchUp, async () => {
+  // Without a shared log (instances on SQLite) nothing is caught up, but a failed publish still reaches this
+  // instance's own subscribers: the wrapper follows no topic and delivers such an event at once.
+  catchUp = new CatchUpEventTarget(redisTarget as EventTargetLike, catchUpMs ?? 0, logger);
+  const close = async () => {
     await catchUp.close();
     await quit();
-  });
+  };
+  if (catchUpMs === null) return { pubsub: createPubSub<Topics>({ eventTarget: catchUp as never }), follow: async () => {}, close };
+  return catchUpHandle(catchUp, close);
 }
 
 /** The handle of a pub/sub whose lost events are delivered from the logs it follows. */

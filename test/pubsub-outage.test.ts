@@ -3,7 +3,8 @@
 // the subscribers of both (each instance delivers what the pub/sub lost from the log), the mutation and
 // reads keep working, and once the Redis is back events flow through it again; every event arrives once
 // and in order. On PostgreSQL alone, events sent while an instance's LISTEN connection is being re-opened
-// reach it too.
+// reach it too. An instance on SQLite with a Redis has no shared log to catch up from, but while the Redis is
+// down its own subscribers still get what it publishes.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { IncidentEvent } from '../src/domain/incident-event.js';
@@ -112,5 +113,24 @@ describe('live events across a pub/sub outage', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // the connections are back, and any late copy would have come
     expect(summary(onA)).toEqual(summary(onB));
     expect(onB.map((e) => e.incident.incidentId)).toEqual([6, 7]);
+  }, 60_000);
+
+  it('on SQLite with Redis down, an instance\'s own subscribers still get what it publishes', async () => {
+    const gateway = await startTestGateway({ sharedEmulator: emulator, env: { REDIS_URL: redis.url, ...CATCH_UP } });
+    gateways.push(gateway);
+    const received = collect(gateway);
+    await new Promise((r) => setTimeout(r, 300));
+    await closeIncident(gateway, '8');
+    await waitUntil(() => received.length === 1, 'the event through Redis');
+
+    await redis.down();
+    try {
+      await closeIncident(gateway, '9');
+      await waitUntil(() => received.length === 2, 'the event closed while Redis is down', 10_000);
+      expect(logged(gateway, /cannot be published to Redis/)).toBe(1);
+    } finally {
+      await redis.start();
+    }
+    expect(received.map((e) => e.incident.incidentId)).toEqual([8, 9]);
   }, 60_000);
 });
