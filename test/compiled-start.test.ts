@@ -3,12 +3,14 @@
 // behind. The bundle also runs with the optional connectors configured (PostgreSQL, Redis): those clients
 // are loaded from node_modules, not bundled, and the tests otherwise run src/ under tsx. Those clients load
 // only when configured: the packages the gateway process resolves are recorded (test/helpers/record-imports.mjs).
+// The mail listener runs from the bundle too: an alert email in a real IMAP mailbox (Dovecot) is recorded.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresCluster } from './helpers/databases.js';
+import { startDovecot } from './helpers/dovecot.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -132,5 +134,39 @@ describe('npm start', () => {
     await exited;
     await until('every started process to end', () => processesWith(marker).length === 0);
     expect(out()).not.toMatch(/"level":(50|60)/);
+  }, 240_000);
+
+  it('the bundle records an STA alert email from a real IMAP mailbox (imapflow and mailparser loaded)', async () => {
+    const dovecot = await startDovecot();
+    try {
+      const raw = readFileSync(path.join(root, 'test/fixtures/sta-alerts/push-rejection.eml'), 'utf8').replace(/\r?\n/g, '\r\n');
+      await dovecot.append('INBOX', raw);
+      const { npm, url, exited, out, resolved } = await npmStart({
+        STA_ALERTS_IMAP_HOST: dovecot.host,
+        STA_ALERTS_IMAP_PORT: String(dovecot.port),
+        STA_ALERTS_IMAP_USER: dovecot.user,
+        STA_ALERTS_IMAP_PASSWORD: dovecot.password,
+        STA_ALERTS_IMAP_TLS: 'false',
+        STA_SANDBOX_ALERTS: 'false',
+      });
+      let alerts: Array<{ kind: string; messageId: string | null }> = [];
+      await until('the alert email to be recorded', async () => {
+        const r = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ staAlerts(first: 10) { edges { node { kind messageId } } } }' }),
+        });
+        const body = (await r.json()) as { data?: { staAlerts: { edges: Array<{ node: { kind: string; messageId: string | null } }> } } };
+        alerts = body.data?.staAlerts.edges.map((e) => e.node) ?? [];
+        return alerts.length > 0;
+      });
+      expect(alerts).toEqual([{ kind: 'PUSH_REJECTION', messageId: '<push-rejection-0001@mail.safenetid.example>' }]);
+      expect(resolved()).toEqual(expect.arrayContaining(['imapflow', 'mailparser']));
+      npm.kill('SIGTERM');
+      await exited;
+      expect(out()).not.toMatch(/"level":(50|60)/);
+    } finally {
+      await dovecot.stop();
+    }
   }, 240_000);
 });
