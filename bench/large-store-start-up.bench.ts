@@ -1,5 +1,5 @@
 // Start-up with a large store: 1,000,000 incidents written straight into a SQLite database in a temp folder
-// (never ./data), then the gateway started on it as `npm start` does (scripts/start.mjs, compiled), timed
+// (never ./data), then the gateway started on it through `npm start` itself (npm, scripts/start.mjs, compiled), timed
 // until /health answers (three rounds after a first that may build dist/). Nothing is read whole at start
 // (the old JSON-lines store replayed everything), so this should not grow with the store. Target < 2 s.
 // BENCH_STARTUP_INCIDENTS sets the count.

@@ -1,10 +1,12 @@
 // `npm start`: runs the compiled gateway, `node dist/server.js` with NODE_ENV=production, building first
-// when dist/ is missing or older than any source. SIGTERM and SIGINT are passed on to the server, and this
+// when dist/ is missing or older than any source, and building the console first when it is stale (with tsx
+// and Vite, loaded only then: the check itself is plain JavaScript, see console-sources.mjs). SIGTERM and SIGINT are passed on to the server, and this
 // launcher exits with the server's own status once it has stopped, so no process is left behind.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleIsStale } from './console-sources.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
@@ -31,6 +33,13 @@ if (stale()) {
   process.stderr.write('secgraph: dist/ is missing or older than the sources; building (npm run build:server)\n');
   const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-server.mjs')], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+if (consoleIsStale()) {
+  // Soft: without devDependencies (no tsx, no Vite) the gateway starts anyway and /console says how to build it.
+  const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+  if (existsSync(tsx)) spawnSync(tsx, [path.join(root, 'scripts', 'build-console.ts'), '--if-stale', '--soft'], { cwd: root, stdio: 'inherit' });
+  else process.stderr.write('secgraph: the console is not built and tsx is not installed (npm install without --omit=dev builds it)\n');
 }
 
 const child = spawn(process.execPath, ['--enable-source-maps', entry, ...process.argv.slice(2)], {
