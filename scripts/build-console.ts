@@ -18,9 +18,8 @@ export async function buildConsole(opts: { ifStale?: boolean } = {}): Promise<bo
 }
 
 // `npm run build:console` builds; `npm start`'s launcher (start.mjs), finding the console stale, runs
-// `--if-stale --soft`: build when stale, and if that
-// is impossible (an install without devDependencies, so no Vite) warn and let the gateway start anyway (it then
-// answers /console with a page saying how to build it).
+// `--if-stale --soft`: build when stale, and if that is impossible (an install without devDependencies, so no
+// Vite) warn and let the gateway start anyway (it then answers /console with a page saying how to build it).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const ifStale = process.argv.includes('--if-stale');
   const soft = process.argv.includes('--soft');

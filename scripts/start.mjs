@@ -1,7 +1,8 @@
 // `npm start`: runs the compiled gateway, `node dist/server.js` with NODE_ENV=production, building first
 // when dist/ is missing or older than any source, and building the console first when it is stale (with tsx
-// and Vite, loaded only then: the check itself is plain JavaScript, see console-sources.mjs). SIGTERM and SIGINT are passed on to the server, and this
-// launcher exits with the server's own status once it has stopped, so no process is left behind.
+// and Vite, loaded only then: the check itself is plain JavaScript, see console-sources.mjs). SIGTERM and
+// SIGINT are passed on to the server, and this launcher exits with the server's own status once it has
+// stopped, so no process is left behind.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -107,8 +107,8 @@ async function createRedisPubSub(redisUrl: string, logger: Logger, catchUpMs: nu
     await catchUp.close();
     await quit();
   };
-  if (catchUpMs === null) return { pubsub: createPubSub<Topics>({ eventTarget: catchUp as never }), follow: async () => {}, close };
-  return catchUpHandle(catchUp, close);
+  const handle = catchUpHandle(catchUp, close);
+  return catchUpMs === null ? { ...handle, follow: async () => {} } : handle;
 }
 
 /** The handle of a pub/sub whose lost events are delivered from the logs it follows. */
