@@ -28,7 +28,8 @@ export function consoleSourcesHash() {
   return h.digest('hex');
 }
 
-/** True when dist/console is missing or was built from other sources. */
+/** True when dist/console is missing or was built from other sources; false where there are no sources to build. */
 export function consoleIsStale() {
+  if (!existsSync(consoleDir)) return false;
   return !existsSync(path.join(consoleDist, 'index.html')) || !existsSync(consoleStampFile) || readFileSync(consoleStampFile, 'utf8') !== consoleSourcesHash();
 }
