@@ -23,6 +23,8 @@ export interface RunningGateway {
   services: Services;
   /** The shared subscription executions (their stats), for the same harnesses. */
   shared: SharedSubscriptions;
+  /** Settles when the sandbox data prepared after listening is in (see RunningServices.seedSandboxes). */
+  seeded: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // After listening, so /health answers while the sandbox's CloudTrail tree is still being ingested.
+  const seeded = running.seedSandboxes().catch((e: unknown) => logger.error({ err: e }, 'preparing the sandbox data failed'));
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -71,7 +75,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await running.close();
       await limits.close();
     })());
-  return { server, url, services: running.services, shared, stop };
+  return { server, url, services: running.services, shared, seeded, stop };
 }
 
 async function main(): Promise<void> {

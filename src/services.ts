@@ -35,6 +35,11 @@ const SANDBOX_INCIDENTS = 300;
 
 export interface RunningServices {
   services: Services;
+  /**
+   * Prepares the sandbox data too slow to make before listening (the CloudTrail tree and its detections).
+   * The server runs it once its port is open; in-process harnesses await it before asserting on that data.
+   */
+  seedSandboxes(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -149,6 +154,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   metrics.watch(services);
   return {
     services,
+    seedSandboxes: () => saml.seedSandbox(),
     close: async () => {
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },

@@ -350,7 +350,7 @@ describe('SAML ingest raw prefilter: identical to full evaluation', () => {
   });
 
   it('agrees on every file of the generated sandbox tree', async () => {
-    const tree = writeSampleCloudTrailTree(path.join(root, 'tree'));
+    const tree = await writeSampleCloudTrailTree(path.join(root, 'tree'));
     let matched = 0;
     for (const rel of tree.files) {
       const body = gunzipSync(readFileSync(path.join(tree.root, rel)));

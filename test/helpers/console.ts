@@ -39,8 +39,11 @@ export async function startConsoleGateway(env: Record<string, string> = {}, inci
     ...env,
   });
   const logs = new LogCapture();
+  const gateway = await startGateway(config, createLogger('debug', logs));
+  // The SAML view shows the sandbox's detections, ingested just after the server listens.
+  await gateway.seeded;
   const served: ConsoleGateway = {
-    gateway: await startGateway(config, createLogger('debug', logs)),
+    gateway,
     emulator,
     logs,
     async restart(whileDown) {
@@ -48,6 +51,7 @@ export async function startConsoleGateway(env: Record<string, string> = {}, inci
       await served.gateway.stop();
       await whileDown?.();
       served.gateway = await startGateway({ ...config, port }, createLogger('debug', logs));
+      await served.gateway.seeded;
     },
     async close() {
       await served.gateway.stop();

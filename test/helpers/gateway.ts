@@ -113,6 +113,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const running = await startServices(config, logger, clock, opts.staResponder === undefined ? {} : { staResponder: opts.staResponder });
+  // The server seeds after listening; a harness without one seeds before the test asserts on the data.
+  await running.seedSandboxes();
   const services = running.services;
   const yoga = createApp({ services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
   return {

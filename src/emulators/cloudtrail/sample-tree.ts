@@ -2,9 +2,11 @@
 // AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz files as AWS delivers them, plus a digest and
 // an Insights file the reader must skip. Seeded, so every start writes the same tree (and the same alerts).
 // Among the background noise, a handful of SAML-provider changes exercise each branch of the rule.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { SANDBOX_PEOPLE } from '../sandbox-people.js';
 import { SeededRandom } from '../random.js';
 
@@ -184,8 +186,13 @@ export interface SampleTree {
 
 const fileStamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
 
-/** Writes the tree under `root` (files already there are left alone) and says what it holds. */
-export function writeSampleCloudTrailTree(root: string, noiseRecords = 320): SampleTree {
+const gzip = promisify(gzipCallback);
+
+/**
+ * Writes the tree under `root` (files already there are left alone) and says what it holds. Asynchronous
+ * (compression on libuv's pool) because the gateway writes it after it starts listening, while serving.
+ */
+export async function writeSampleCloudTrailTree(root: string, noiseRecords = 320): Promise<SampleTree> {
   const rng = new SeededRandom(0x5a41);
   const actors = SANDBOX_ACCOUNTS.map((account) => SANDBOX_PEOPLE.slice(0, 6).map((p) => federated(rng, account, p)));
   const records: Array<{ at: number; account: string; region: string; rec: Rec }> = [];
@@ -214,15 +221,17 @@ export function writeSampleCloudTrailTree(root: string, noiseRecords = 320): Sam
   let n = 0;
   for (const [key, recs] of files) {
     const rel = `${key}_${(n++).toString(16).padStart(16, '0')}.json.gz`;
-    write(root, rel, () => gzipSync(JSON.stringify({ Records: shuffle(rng, recs) })));
+    // Shuffled here, in file order, so the seeded sequence stays the same whichever files exist already.
+    const body = JSON.stringify({ Records: shuffle(rng, recs) });
+    await write(root, rel, () => gzip(body));
     written.push(rel);
   }
   // What a real bucket also holds, and a CloudTrail reader must skip.
   const [account] = SANDBOX_ACCOUNTS;
-  write(root, path.join('AWSLogs', account, 'CloudTrail-Digest', 'us-east-1', '2026', '03', '02', `${account}_CloudTrail-Digest_us-east-1_management_us-east-1_20260302T080000Z.json.gz`),
-    () => gzipSync(JSON.stringify({ awsAccountId: account, digestStartTime: '2026-03-02T07:00:00Z', digestEndTime: '2026-03-02T08:00:00Z', logFiles: [] })));
-  write(root, path.join('AWSLogs', account, 'CloudTrail-Insight', 'us-east-1', '2026', '03', '02', `${account}_CloudTrail-Insight_us-east-1_20260302T0800Z_${'0'.repeat(16)}.json.gz`),
-    () => gzipSync(JSON.stringify({ Records: [{ eventVersion: '1.07', eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight', eventName: 'CreateSAMLProvider', eventSource: 'iam.amazonaws.com' }] })));
+  await write(root, path.join('AWSLogs', account, 'CloudTrail-Digest', 'us-east-1', '2026', '03', '02', `${account}_CloudTrail-Digest_us-east-1_management_us-east-1_20260302T080000Z.json.gz`),
+    () => gzip(JSON.stringify({ awsAccountId: account, digestStartTime: '2026-03-02T07:00:00Z', digestEndTime: '2026-03-02T08:00:00Z', logFiles: [] })));
+  await write(root, path.join('AWSLogs', account, 'CloudTrail-Insight', 'us-east-1', '2026', '03', '02', `${account}_CloudTrail-Insight_us-east-1_20260302T0800Z_${'0'.repeat(16)}.json.gz`),
+    () => gzip(JSON.stringify({ Records: [{ eventVersion: '1.07', eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight', eventName: 'CreateSAMLProvider', eventSource: 'iam.amazonaws.com' }] })));
   return { root, files: written, records: records.length };
 }
 
@@ -234,9 +243,9 @@ function shuffle<T>(rng: SeededRandom, items: T[]): T[] {
   return items;
 }
 
-function write(root: string, rel: string, data: () => Buffer): void {
+async function write(root: string, rel: string, data: () => Promise<Buffer>): Promise<void> {
   const full = path.join(root, rel);
   if (existsSync(full)) return;
-  mkdirSync(path.dirname(full), { recursive: true });
-  writeFileSync(full, data());
+  await mkdir(path.dirname(full), { recursive: true });
+  await writeFile(full, await data());
 }
