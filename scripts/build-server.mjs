@@ -25,8 +25,8 @@ const result = await build({
   outdir: out,
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
-  // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size that
-  // --enable-source-maps reads at start.
+  // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size
+  // (read by source-map-support at the first stack trace, scripts/server-node-flags.mjs).
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { consoleIsStale } from './console-sources.mjs';
+import { serverNodeFlags } from './server-node-flags.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
@@ -43,7 +44,7 @@ if (consoleIsStale()) {
   else process.stderr.write('secgraph: the console is not built and tsx is not installed (npm install without --omit=dev builds it)\n');
 }
 
-const child = spawn(process.execPath, ['--enable-source-maps', entry, ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [...serverNodeFlags(), entry, ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
 });

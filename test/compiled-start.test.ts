@@ -4,11 +4,12 @@
 // are loaded from node_modules, not bundled, and the tests otherwise run src/ under tsx. Those clients load
 // only when configured: the packages the gateway process resolves are recorded (test/helpers/record-imports.mjs).
 // The mail listener runs from the bundle too: an alert email in a real IMAP mailbox (Dovecot) is recorded.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serverNodeFlags } from '../scripts/server-node-flags.mjs';
 import { postgresCluster } from './helpers/databases.js';
 import { startDovecot } from './helpers/dovecot.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -111,6 +112,23 @@ describe('npm start', () => {
     expect(packages.filter((p) => OPTIONAL_CLIENTS.includes(p))).toEqual([]);
     npm.kill('SIGTERM');
     await exited;
+  }, 240_000);
+
+  it('maps a stack trace from the bundle back to src/ with the node flags the launcher uses', async () => {
+    const { npm, exited } = await npmStart({}); // dist/ is built (or rebuilt when stale) by npm start
+    npm.kill('SIGTERM');
+    await exited;
+    // startGateway with a config missing its API keys throws a TypeError inside src/server.ts.
+    const script = `import(${JSON.stringify(path.join(root, 'dist/server.js'))}).then((m) => m.startGateway({}, null)).catch((e) => console.log(e.stack))`;
+    const stackWith = (flags: string[]) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).stdout;
+    expect(serverNodeFlags()[1]).toMatch(/source-map-support\/register\.js$/);
+    const mapped = stackWith(serverNodeFlags());
+    expect(mapped).toMatch(/TypeError/);
+    expect(mapped).toMatch(/src\/server\.ts:\d+:\d+/);
+    // Without them the same frame is a position in the bundle: the check above would catch a lost mapping.
+    const unmapped = stackWith([]);
+    expect(unmapped).toMatch(/dist\/server\.js:\d+:\d+/);
+    expect(unmapped).not.toMatch(/src\/server\.ts/);
   }, 240_000);
 
   it('the bundle runs with PostgreSQL and Redis configured', async () => {
