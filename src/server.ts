@@ -1,7 +1,7 @@
 // Entry point: HTTP and WebSocket wiring only. GraphiQL and SSE on /graphql, graphql-ws on the same path,
 // /health and /ready. SIGTERM stops accepting, lets in-flight requests finish, then closes every socket.
 import { createServer, type Server } from 'node:http';
-import { createApp, createSharedSubscriptions } from './app.js';
+import { createApp, createSharedSubscriptions, loadCompiledQueries } from './app.js';
 import { ApiKeyAuthenticator } from './auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Services } from './context.js';
@@ -34,7 +34,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const authenticator = new ApiKeyAuthenticator(config.apiKeys);
   const limits = await connectRateLimits(config.security, config.redisUrl);
   const shared = createSharedSubscriptions(running.services);
-  const yoga = createApp({ services: running.services, authenticator, limits, shared });
+  const yoga = createApp({ services: running.services, authenticator, limits, shared, compiledQueries: await loadCompiledQueries(config) });
 
   const server = createServer((req, res) => {
     // DNS rebinding: an open gateway answers only to loopback names, before anything else runs.
