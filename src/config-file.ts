@@ -4,7 +4,8 @@
 // so a value is validated the same way wherever it was written. `sta.instances` lists several STA tenants.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { z } from 'zod';
+// A namespace import, as zod 4's docs write it: esbuild keeps only what is used (`{ z }` kept all of zod's locales, 0.6 MB).
+import * as z from 'zod';
 
 const StaInstanceFile = z
   .object({
