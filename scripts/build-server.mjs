@@ -26,7 +26,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
   // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size
-  // (read by source-map-support at the first stack trace, scripts/server-node-flags.mjs).
+  // (read by source-map-support at the first stack trace, scripts/stack-trace-mapping.mjs).
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',

@@ -109,9 +109,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** The command line's entry: `node dist/server.js`, or scripts/start.mjs (`npm start`) in its own process. */
+export function runServer(): void {
   main().catch((error: unknown) => {
     process.stderr.write(`secgraph failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) runServer();

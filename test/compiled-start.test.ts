@@ -9,7 +9,6 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serverNodeFlags } from '../scripts/server-node-flags.mjs';
 import { postgresCluster } from './helpers/databases.js';
 import { startDovecot } from './helpers/dovecot.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -41,11 +40,15 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 /** The optional connectors' clients, each to be loaded only when its connector is configured. */
 const OPTIONAL_CLIENTS = ['pg', 'ioredis', '@keyv/redis', 'imapflow', 'mailparser'];
 
-/** Bare package specifiers (not node: builtins) that dist/server.js resolved, from the recording. */
-function packagesResolvedByGateway(recording: string): string[] {
+/** What the gateway process (npm start's launcher, which runs the bundle in-process) resolved, from the recording. */
+function resolvedByGateway(recording: string): Array<{ specifier: string; url: string }> {
   const lines = readFileSync(recording, 'utf8').trim().split('\n');
-  const resolved = lines.map((l) => JSON.parse(l) as { main: string; specifier: string });
-  return [...new Set(resolved.filter((r) => /dist\/server\.js$/.test(r.main) && !/^(node:|file:|\.)/.test(r.specifier)).map((r) => r.specifier))];
+  return lines.map((l) => JSON.parse(l) as { main: string; specifier: string; url: string }).filter((r) => /scripts\/start\.mjs$/.test(r.main));
+}
+
+/** Bare package specifiers (not node: builtins) the gateway process resolved. */
+function packagesResolvedByGateway(recording: string): string[] {
+  return [...new Set(resolvedByGateway(recording).filter((r) => !/^(node:|file:|\.)/.test(r.specifier)).map((r) => r.specifier))];
 }
 
 /** `npm start` with `env`, until it prints its listening line. */
@@ -79,7 +82,7 @@ async function npmStart(env: Record<string, string>) {
     return url !== '' || npm.exitCode !== null;
   });
   if (!url) throw new Error(`npm start ended before listening:\n${out}`);
-  return { npm, marker, url, exited, out: () => out, resolved: () => packagesResolvedByGateway(recording) };
+  return { npm, marker, url, exited, out: () => out, resolved: () => packagesResolvedByGateway(recording), loaded: () => resolvedByGateway(recording).map((r) => r.url) };
 }
 
 let redis: TestRedis | null = null;
@@ -90,11 +93,13 @@ afterAll(async () => {
 describe('npm start', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`serves /health from dist/server.js and leaves no process after ${signal} to npm`, async () => {
-      const { npm, marker, url, exited, out } = await npmStart({});
+      const { npm, marker, url, exited, out, loaded } = await npmStart({});
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const tree = processesWith(marker);
       const commands = tree.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-      expect(commands.some((c) => /dist\/server\.js/.test(c))).toBe(true);
+      // The launcher runs the bundle in its own process: one node under npm, and it loaded dist/server.js.
+      expect(commands.filter((c) => /scripts\/start\.mjs/.test(c) && !/^(sh|\/bin\/sh) /.test(c))).toHaveLength(1);
+      expect(loaded().some((u) => u === `file://${path.join(root, 'dist/server.js')}`)).toBe(true);
       expect(commands.some((c) => /tsx/.test(c))).toBe(false);
 
       npm.kill(signal);
@@ -114,19 +119,24 @@ describe('npm start', () => {
     await exited;
   }, 240_000);
 
-  it('maps a stack trace from the bundle back to src/ with the node flags the launcher uses', async () => {
+  it('maps a stack trace from the bundle back to src/ as the launcher installs it', async () => {
     const { npm, exited } = await npmStart({}); // dist/ is built (or rebuilt when stale) by npm start
     npm.kill('SIGTERM');
     await exited;
     // startGateway with a config missing its API keys throws a TypeError inside src/server.ts.
-    const script = `import(${JSON.stringify(path.join(root, 'dist/server.js'))}).then((m) => m.startGateway({}, null)).catch((e) => console.log(e.stack))`;
-    const stackWith = (flags: string[]) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).stdout;
-    expect(serverNodeFlags()[1]).toMatch(/source-map-support\/register\.js$/);
-    const mapped = stackWith(serverNodeFlags());
+    const stackWith = (install: boolean) => {
+      const script = [
+        install ? `const { installStackTraceMapping } = await import(${JSON.stringify(path.join(root, 'scripts/stack-trace-mapping.mjs'))}); console.log('mapping:', installStackTraceMapping());` : '',
+        `await import(${JSON.stringify(path.join(root, 'dist/server.js'))}).then((m) => m.startGateway({}, null)).catch((e) => console.log(e.stack));`,
+      ].join('\n');
+      return spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).stdout;
+    };
+    const mapped = stackWith(true);
+    expect(mapped).toMatch(/mapping: source-map-support/);
     expect(mapped).toMatch(/TypeError/);
     expect(mapped).toMatch(/src\/server\.ts:\d+:\d+/);
-    // Without them the same frame is a position in the bundle: the check above would catch a lost mapping.
-    const unmapped = stackWith([]);
+    // Without it the same frame is a position in the bundle: the check above would catch a lost mapping.
+    const unmapped = stackWith(false);
     expect(unmapped).toMatch(/dist\/server\.js:\d+:\d+/);
     expect(unmapped).not.toMatch(/src\/server\.ts/);
   }, 240_000);
