@@ -7,9 +7,10 @@
 // its connector is configured (dynamic imports; test/compiled-start.test.ts records what the bundle resolves).
 // Type checking is `npm run typecheck`'s (esbuild only strips types). dist/console (the console's build) is
 // left alone.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 
 const out = 'dist';
 mkdirSync(out, { recursive: true });
@@ -49,6 +50,13 @@ const beside = (source, file, name) => {
   for (const dir of dirs) cpSync(file, path.join(dir, name), { recursive: true });
 };
 beside('src/detection/rule-spec.ts', 'src/detection/rules', 'rules');
+// Each rule's YAML also as JSON (rule-spec.ts's compiledRuleFile), read instead of the YAML at start.
+for (const dir of outputsOf('src/detection/rule-spec.ts')) {
+  for (const file of readdirSync(path.join(dir, 'rules')).filter((f) => /\.ya?ml$/.test(f))) {
+    const yamlFile = path.join(dir, 'rules', file);
+    writeFileSync(yamlFile.replace(/\.ya?ml$/, '.json'), JSON.stringify(parse(readFileSync(yamlFile, 'utf8'))));
+  }
+}
 beside('src/ingest/raw-json-object.ts', 'src/ingest/raw-json-object.wasm', 'raw-json-object.wasm');
 if (!existsSync(path.join(out, 'server.js'))) throw new Error('build-server: dist/server.js was not written');
 // The launcher compares this stamp with the sources to know whether dist/ is stale.

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compiledRuleFile, parseRuleSpec, ruleSpecFrom, SAML_RULE_FILE } from '../src/detection/rule-spec.js';
 import { postgresCluster } from './helpers/databases.js';
 import { startDovecot } from './helpers/dovecot.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -139,6 +140,17 @@ describe('npm start', () => {
     const unmapped = stackWith(false);
     expect(unmapped).toMatch(/dist\/server\.js:\d+:\d+/);
     expect(unmapped).not.toMatch(/src\/server\.ts/);
+  }, 240_000);
+
+  it("reads the rule from the JSON the build wrote of its YAML, which says the same", async () => {
+    const { npm, exited } = await npmStart({}); // dist/ is built (or rebuilt when stale) by npm start
+    npm.kill('SIGTERM');
+    await exited;
+    const compiled = path.join(root, 'dist/rules/aws_saml_activity.json');
+    expect(compiledRuleFile(path.join(root, 'dist/rules/aws_saml_activity.yml'))).toBe(compiled);
+    const fromJson = ruleSpecFrom(JSON.parse(readFileSync(compiled, 'utf8')), compiled);
+    expect(fromJson).toEqual(parseRuleSpec(readFileSync(SAML_RULE_FILE, 'utf8')));
+    expect(fromJson.tests).toHaveLength(5); // the rule file's five Panther tests came through
   }, 240_000);
 
   it('the bundle runs with PostgreSQL and Redis configured', async () => {
