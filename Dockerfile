@@ -28,5 +28,4 @@ EXPOSE 4000
 # HOST=0.0.0.0 needs SECGRAPH_API_KEYS: an open gateway refuses to listen beyond loopback.
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node itself is PID 1's only child of interest: `docker stop` sends SIGTERM straight to it (graceful drain).
-# source-map-support maps stack traces to src/ lazily (see scripts/server-node-flags.mjs).
-CMD ["node", "--import", "./node_modules/source-map-support/register.js", "dist/server.js"]
+CMD ["node", "--enable-source-maps", "dist/server.js"]

@@ -26,8 +26,8 @@ const result = await build({
   outdir: out,
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
-  // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size
-  // (read by source-map-support at the first stack trace, scripts/stack-trace-mapping.mjs).
+  // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size that
+  // Node's source-map support reads at start.
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',

@@ -112,7 +112,8 @@ async function main(): Promise<void> {
 /** The command line's entry: `node dist/server.js`, or scripts/start.mjs (`npm start`) in its own process. */
 export function runServer(): void {
   main().catch((error: unknown) => {
-    process.stderr.write(`secgraph failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    // The stack too: where in src/ it failed (mapped by Node's source maps, as npm start runs the bundle).
+    process.stderr.write(`secgraph failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });
 }

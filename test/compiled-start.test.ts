@@ -5,7 +5,7 @@
 // only when configured: the packages the gateway process resolves are recorded (test/helpers/record-imports.mjs).
 // The mail listener runs from the bundle too: an alert email in a real IMAP mailbox (Dovecot) is recorded.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,26 +120,22 @@ describe('npm start', () => {
     await exited;
   }, 240_000);
 
-  it('maps a stack trace from the bundle back to src/ as the launcher installs it', async () => {
+  it('says where in src/ a start failed: the launcher maps the bundle\'s stack trace to the sources', async () => {
     const { npm, exited } = await npmStart({}); // dist/ is built (or rebuilt when stale) by npm start
     npm.kill('SIGTERM');
     await exited;
-    // startGateway with a config missing its API keys throws a TypeError inside src/server.ts.
-    const stackWith = (install: boolean) => {
-      const script = [
-        install ? `const { installStackTraceMapping } = await import(${JSON.stringify(path.join(root, 'scripts/stack-trace-mapping.mjs'))}); console.log('mapping:', installStackTraceMapping());` : '',
-        `await import(${JSON.stringify(path.join(root, 'dist/server.js'))}).then((m) => m.startGateway({}, null)).catch((e) => console.log(e.stack));`,
-      ].join('\n');
-      return spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).stdout;
-    };
-    const mapped = stackWith(true);
-    expect(mapped).toMatch(/mapping: source-map-support/);
-    expect(mapped).toMatch(/TypeError/);
-    expect(mapped).toMatch(/src\/server\.ts:\d+:\d+/);
-    // Without it the same frame is a position in the bundle: the check above would catch a lost mapping.
-    const unmapped = stackWith(false);
-    expect(unmapped).toMatch(/dist\/server\.js:\d+:\d+/);
-    expect(unmapped).not.toMatch(/src\/server\.ts/);
+    // A data directory that is a file: opening the store fails inside src/store/database.ts.
+    const notADir = path.join(mkdtempSync(path.join(tmpdir(), 'secgraph-start-')), 'a-file');
+    writeFileSync(notADir, '');
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, SECGRAPH_DATA_DIR: notADir, PORT: '0' } });
+    const launched = run(['scripts/start.mjs']);
+    expect(launched.status).toBe(1);
+    expect(launched.stderr).toMatch(/secgraph failed to start: Error: EEXIST/);
+    expect(launched.stderr).toMatch(/at openSqlite \(.*src\/store\/database\.ts:\d+:\d+\)/);
+    // The bundle run bare (no source maps) names its own lines: the check above would catch a lost mapping.
+    const bare = run(['dist/server.js']);
+    expect(bare.stderr).toMatch(/at openSqlite \(.*dist\/server\.js:\d+:\d+\)/);
   }, 240_000);
 
   it("reads the rule from the JSON the build wrote of its YAML, which says the same", async () => {
