@@ -25,6 +25,10 @@ const result = await build({
   target: 'node20',
   outdir: out,
   chunkNames: 'chunks/[name]-[hash]',
+  // Whitespace and syntax minified, names kept (stack frames and class names read as in src/): a third less
+  // for V8 to compile and for Node's source maps to index at every start, about 0.05 s of it (issue 12).
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   // Stack traces need the mappings, not the sources: without them the maps are a fraction of the size that
   // Node's source-map support reads at start.
