@@ -4,6 +4,8 @@
 // are loaded from node_modules, not bundled, and the tests otherwise run src/ under tsx. Those clients load
 // only when configured: the packages the gateway process resolves are recorded (test/helpers/record-imports.mjs).
 // The mail listener runs from the bundle too: an alert email in a real IMAP mailbox (Dovecot) is recorded.
+// The launcher runs the bundle in its own process with Node's source maps on (a failed start names src/),
+// and the bundle reads the rule from the JSON the build wrote of its YAML.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
