@@ -221,9 +221,10 @@ export async function writeSampleCloudTrailTree(root: string, noiseRecords = 320
   let n = 0;
   for (const [key, recs] of files) {
     const rel = `${key}_${(n++).toString(16).padStart(16, '0')}.json.gz`;
-    // Shuffled here, in file order, so the seeded sequence stays the same whichever files exist already.
-    const body = JSON.stringify({ Records: shuffle(rng, recs) });
-    await write(root, rel, () => gzip(body));
+    // Shuffled here, in file order, so the seeded sequence stays the same whichever files exist already;
+    // serialised only for a file not yet written (a later start finds them all).
+    const shuffled = shuffle(rng, recs);
+    await write(root, rel, () => gzip(JSON.stringify({ Records: shuffled })));
     written.push(rel);
   }
   // What a real bucket also holds, and a CloudTrail reader must skip.
