@@ -5,14 +5,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { SCOPES, type Scope } from './config.js';
 
 export interface Principal {
-  /** Non-secret label for logs: `key:<8 hex of sha256>`, or `open` when no keys are configured. */
+  /** OPEN (no keys configured), API_KEY, or USER (an identity provider's token; src/identity/). */
+  kind: 'OPEN' | 'API_KEY' | 'USER';
+  /** Non-secret label for logs: `key:<8 hex of sha256>` (or the key's label), a token's `sub`, or `open`. */
   id: string;
+  /** Display name and email (a token's standard claims); null for keys. */
+  name: string | null;
+  email: string | null;
   scopes: ReadonlySet<Scope>;
 }
 
 export type AuthResult = { principal: Principal } | { principal: null; reason: 'missing' | 'invalid' };
 
-const OPEN: Principal = { id: 'open', scopes: new Set(SCOPES) };
+const OPEN: Principal = { kind: 'OPEN', id: 'open', name: null, email: null, scopes: new Set(SCOPES) };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -22,7 +27,7 @@ export class ApiKeyAuthenticator {
   constructor(apiKeys: ReadonlyMap<string, ReadonlySet<Scope>>) {
     this.keys = [...apiKeys].map(([key, scopes]) => {
       const hash = digest(key);
-      return { hash, principal: { id: `key:${hash.toString('hex').slice(0, 8)}`, scopes } };
+      return { hash, principal: { kind: 'API_KEY' as const, id: `key:${hash.toString('hex').slice(0, 8)}`, name: null, email: null, scopes } };
     });
   }
 

@@ -28,7 +28,7 @@ import {
 
 export { ConfigError, type ConfigWarning } from './config-vars.js';
 
-export const SCOPES = ['read', 'respond', 'ingest'] as const;
+export const SCOPES = ['read', 'respond', 'ingest', 'audit'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SAAS_SECURITY_REGIONS = {

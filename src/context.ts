@@ -1,5 +1,6 @@
 // The per-operation context and the long-lived services it carries. One fresh Context per HTTP request or
 // per WebSocket operation: Pothos's dataloader caches are keyed on its identity.
+import type { AuditLog } from './audit/audit-log.js';
 import type { AuthResult, Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -41,6 +42,8 @@ export interface Services {
   leases: Leases;
   /** The gateway's Prometheus registry and the counters connectors report to. */
   metrics: GatewayMetrics;
+  /** The append-only audit log every action is recorded in (src/audit/). */
+  audit: AuditLog;
 }
 
 export interface Context {

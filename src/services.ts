@@ -1,5 +1,6 @@
 // The composition root: turns a validated Config into running Services. With no SaaS Security credentials it
 // starts the emulator in-process (the sandbox) and points the connector at it.
+import { NO_AUDIT } from './audit/audit-log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
@@ -150,7 +151,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
 
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases };
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT };
   metrics.watch(services);
   return {
     services,

@@ -14,6 +14,7 @@ export interface AuthScopes {
   read: boolean;
   respond: boolean;
   ingest: boolean;
+  audit: boolean;
 }
 
 export const builder = new SchemaBuilder<{
@@ -34,6 +35,7 @@ export const builder = new SchemaBuilder<{
       read: ctx.principal?.scopes.has('read') ?? false,
       respond: ctx.principal?.scopes.has('respond') ?? false,
       ingest: ctx.principal?.scopes.has('ingest') ?? false,
+      audit: ctx.principal?.scopes.has('audit') ?? false,
     }),
     unauthorizedError: (_parent, ctx) =>
       ctx.principal
