@@ -1,6 +1,7 @@
 // Imports every domain's types and prints the schema. Nothing is defined here.
 import { builder } from './builder.js';
 import './scalars.js';
+import './actor.js';
 import './app.js';
 import './incident.js';
 import './incident-fetch.js';
