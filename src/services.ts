@@ -153,7 +153,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 
 
   // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
-  const authenticator = createAuthenticator(config, logger, clock);
+  const authenticator = await createAuthenticator(config, logger, clock);
   authenticator.warm();
   const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator };
   metrics.watch(services);

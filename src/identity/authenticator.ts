@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { SCOPES, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { ApiKeys } from './api-keys.js';
-import { OidcVerifier } from './oidc-verifier.js';
+import type { OidcVerifier } from './oidc-verifier.js';
 
 export const OPEN_PRINCIPAL: Principal = { kind: 'OPEN', id: 'open', name: null, email: null, scopes: new Set(SCOPES) };
 
@@ -57,7 +57,8 @@ export class Authenticator {
   }
 }
 
-export function createAuthenticator(config: Pick<Config, 'apiKeys' | 'oidc'>, logger: Logger, clock: Clock): Authenticator {
-  const oidc = config.oidc ? new OidcVerifier(config.oidc, logger.child({ component: 'oidc' }), clock) : null;
+/** The verifier (jose, oauth4webapi) is imported only when an identity provider is configured: nothing to load at start otherwise. */
+export async function createAuthenticator(config: Pick<Config, 'apiKeys' | 'oidc'>, logger: Logger, clock: Clock): Promise<Authenticator> {
+  const oidc = config.oidc ? new (await import('./oidc-verifier.js')).OidcVerifier(config.oidc, logger.child({ component: 'oidc' }), clock) : null;
   return new Authenticator(new ApiKeys(config.apiKeys), oidc);
 }
