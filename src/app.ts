@@ -19,6 +19,8 @@ import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useReadiness } from './http/readiness.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
+import { executeThroughYoga } from './mcp/execute.js';
+import { useMcp } from './mcp/route.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
 import { useOperationLimits } from './security/operation-limits.js';
@@ -69,7 +71,7 @@ export function createApp({ services, authenticator = services.authenticator, li
   const { security } = services.config;
   const rateLimits = limits ?? createRateLimits(security, null);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
-  return createYoga<ServerContext, Context>({
+  const yoga: GatewayYoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     // The same limit, from useBodySizeLimit (last plugin): yoga's own keeps ~10 KB per open SSE stream.
@@ -102,6 +104,8 @@ export function createApp({ services, authenticator = services.authenticator, li
       useGraphiQLAssets(),
       useConsole(),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
+      // MCP for AI assistants: tools are trusted operations run through this same pipeline (src/mcp/).
+      useMcp({ services, schema, authenticator, limits: rateLimits, oidcIssuer: services.config.oidc?.issuer ?? null, execute: (body, caller) => executeThroughYoga(yoga, body, caller) }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
@@ -139,4 +143,5 @@ export function createApp({ services, authenticator = services.authenticator, li
       useBodySizeLimit(),
     ],
   });
+  return yoga;
 }

@@ -181,6 +181,13 @@ export interface Config {
   cacheMaxBytes: number;
   /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); null: no tracing. */
   otlpEndpoint: string | null;
+  /** The MCP endpoint (/mcp, src/mcp/). */
+  mcp: McpConfig;
+}
+
+export interface McpConfig {
+  /** SECGRAPH_MCP_ARBITRARY_QUERIES: offer `graphql_query`, any read-only query, beside the trusted operations. */
+  arbitraryQueries: boolean;
 }
 
 /** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
@@ -446,6 +453,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     security: parseSecurity(env, open),
     cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
     otlpEndpoint: parseUrlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? null,
+    mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
   };
 }
 
