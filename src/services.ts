@@ -1,6 +1,7 @@
 // The composition root: turns a validated Config into running Services. With no SaaS Security credentials it
 // starts the emulator in-process (the sandbox) and points the connector at it.
 import { NO_AUDIT } from './audit/audit-log.js';
+import { createAuthenticator } from './identity/authenticator.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
@@ -161,7 +162,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
 
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, triage };
+  // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
+  const authenticator = await createAuthenticator(config, logger, clock);
+  authenticator.warm();
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage };
   metrics.watch(services);
   return {
     services,
