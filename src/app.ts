@@ -17,6 +17,7 @@ import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit
 import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useReadiness } from './http/readiness.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
+import { useAuditJsonl } from './audit/audit-jsonl-http.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
@@ -97,6 +98,7 @@ export function createApp({ services, authenticator, limits, shared = createShar
       useGraphiQLAssets(),
       useConsole(),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
+      useAuditJsonl({ services, authenticator, limits: rateLimits }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).

@@ -179,6 +179,13 @@ export interface Config {
   cacheMaxBytes: number;
   /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); null: no tracing. */
   otlpEndpoint: string | null;
+  /** The audit trail (src/audit/). */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** SECGRAPH_AUDIT_RETENTION: entries begun longer ago are pruned; null keeps all. */
+  retentionMs: number | null;
 }
 
 /** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
@@ -469,6 +476,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     security: parseSecurity(env, apiKeys.size === 0),
     cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
     otlpEndpoint: parseUrlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? null,
+    audit: { retentionMs: parseRetention(env, 'SECGRAPH_AUDIT_RETENTION') },
   };
 }
 

@@ -13,6 +13,7 @@ import { lazyChild, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
+import type { AuditEntries } from './store/audit-entries.js';
 import type { Leases } from './store/leases.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 
@@ -44,6 +45,8 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The append-only audit log every action is recorded in (src/audit/). */
   audit: AuditLog;
+  /** The stored trail Query.auditLog, auditEvents and /audit.jsonl read; null in harnesses without one. */
+  auditTrail: AuditEntries | null;
 }
 
 export interface Context {

@@ -1,6 +1,8 @@
 // The composition root: turns a validated Config into running Services. With no SaaS Security credentials it
 // starts the emulator in-process (the sandbox) and points the connector at it.
-import { NO_AUDIT } from './audit/audit-log.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { AuditRetention } from './audit/audit-retention.js';
+import { StoreAuditLog } from './audit/store-audit-log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
@@ -13,6 +15,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import { sandboxStaAlerts } from './emulators/sta/sample-alerts.js';
 import { IncidentStore } from './fetch/incident-store.js';
+import { systemActor } from './identity/actor.js';
 import { DIRECT } from './connectors/transport.js';
 import { StaInstances } from './connectors/sta/instances.js';
 import { StepFailure } from './playbooks/sta-playbooks.js';
@@ -28,6 +31,7 @@ import { GatewayMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
+import { AuditEntries } from './store/audit-entries.js';
 import { importJsonlStores } from './store/import-jsonl.js';
 import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 
@@ -61,9 +65,18 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
     logger.warn(imported, 'imported a JSON-lines store of an earlier version into the database; the file is renamed .imported');
   }
   const leases = new Leases(database, newInstanceId(), config.leaderLeaseMs);
-  const lease = leaseHolder(leases, logger, closers);
   const { pubsub, follow, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger, config.pubsubCatchUpMs);
   closers.push(closePubSub);
+  // The audit trail, before anything that acts: every background job's lease change is recorded in it too.
+  const auditTrail = new AuditEntries(database.db);
+  const audit = new StoreAuditLog({ entries: auditTrail, pubsub, clock, logger: logger.child({ component: 'audit' }), instance: leases.instanceId });
+  await follow('audit:event', auditTrail);
+  const lease = leaseHolder(leases, logger, closers, audit);
+  if (config.audit.retentionMs !== null) {
+    const retention = new AuditRetention(auditTrail, config.audit.retentionMs, clock, logger.child({ job: 'audit-retention' }));
+    closers.push(() => retention.stop());
+    await lease(new LeaseKeeper(leases, 'audit-retention'), { onAcquired: () => retention.start(), onLost: () => retention.stop() });
+  }
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
   const tracing = await startTracing(config.otlpEndpoint, logger);
@@ -151,7 +164,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
 
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT };
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail };
   metrics.watch(services);
   return {
     services,
@@ -212,16 +225,23 @@ async function startStaAlerts(
 }
 
 
-function leaseHolder(leases: Leases, logger: Logger, closers: Array<() => Promise<void>>): LeaseHolder {
+/** Starts lease keepers whose changes are logged and audited (`lease.acquired` / `lease.lost`, SYSTEM, `job:<name>`). */
+function leaseHolder(leases: Leases, logger: Logger, closers: Array<() => Promise<void>>, audit: AuditLog): LeaseHolder {
   const hold = async (keeper: LeaseKeeper, hooks: Omit<LeaseKeeperOptions, 'onError'> = {}) => {
     const log = logger.child({ job: keeper.job, instance: leases.instanceId });
+    const recordChange = (action: string) =>
+      audit
+        .record({ actor: systemActor(keeper.job), action, target: `job:${keeper.job}`, requestId: null, outcome: 'SUCCEEDED' })
+        .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, `audit entry ${action} could not be written`));
     await keeper.start({
       onAcquired: async () => {
         log.info('this instance took the job lease: running the job here');
+        await recordChange('lease.acquired');
         await hooks.onAcquired?.();
       },
       onLost: async () => {
         log.warn('this instance no longer holds the job lease: the job runs elsewhere');
+        await recordChange('lease.lost');
         await hooks.onLost?.();
       },
       onError: (e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'job lease could not be renewed'),

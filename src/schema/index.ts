@@ -14,5 +14,6 @@ import './sta-access-log.js';
 import './saml-detection.js';
 import './sta-alert.js';
 import './sta-joins.js';
+import './audit.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -20,7 +20,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { Tables } from './tables.js';
 
-export const LEASED_JOBS = ['incident-fetch', 'sta-playbook-timers', 'cloudtrail-folder-watcher', 'sta-alert-mail'] as const;
+export const LEASED_JOBS = ['incident-fetch', 'sta-playbook-timers', 'cloudtrail-folder-watcher', 'sta-alert-mail', 'audit-retention'] as const;
 export type LeasedJob = (typeof LEASED_JOBS)[number];
 
 export interface LeaseInfo {

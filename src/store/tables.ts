@@ -108,6 +108,26 @@ export interface SamlSuppressedTable {
   recorded_at: string;
 }
 
+/** See migrations/006-audit-log.ts and src/store/audit-entries.ts. */
+export interface AuditEntriesTable {
+  id: number;
+  seq: number;
+  at: string;
+  completed_at: string | null;
+  actor_kind: string;
+  actor_id: string;
+  actor_name: string | null;
+  actor_email: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  error_code: string | null;
+  request_id: string | null;
+  instance: string;
+  /** JSON text, or null. */
+  details: string | null;
+}
+
 export interface Tables {
   incidents: IncidentsTable;
   fetch_state: FetchStateTable;
@@ -122,4 +142,5 @@ export interface Tables {
   mail_seen: MailSeenTable;
   leases: LeasesTable;
   pubsub_overflow: PubsubOverflowTable;
+  audit_entries: AuditEntriesTable;
 }
