@@ -129,12 +129,12 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease);
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, audit);
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers, audit);
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
@@ -193,6 +193,7 @@ async function startStaAlerts(
   /** The STA instances (each alert acts on the one its email names), or one responder for every alert (tests). */
   responder: StaInstances | StaResponder | null,
   closers: Array<() => Promise<void>>,
+  audit: AuditLog,
 ): Promise<StaPlaybookRunner> {
   const store = StaAlertStore.open(database, pubsub);
   const timersLease = new LeaseKeeper(lease.leases, 'sta-playbook-timers');
@@ -203,6 +204,7 @@ async function startStaAlerts(
     clock,
     logger,
     settings: { groupName: config.staPlaybooks.unusualActivityGroup, hours: config.staPlaybooks.unusualActivityHours },
+    audit,
   });
   runner.start();
   closers.push(() => runner.stop());

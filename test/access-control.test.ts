@@ -74,6 +74,6 @@ describe('access control', () => {
   it('with no keys configured the gateway is open (all scopes)', () => {
     const auth = new ApiKeyAuthenticator(new Map());
     expect(auth.open).toBe(true);
-    expect([...auth.authenticate(undefined).principal!.scopes]).toEqual(['read', 'respond', 'ingest']);
+    expect([...auth.authenticate(undefined).principal!.scopes]).toEqual(['read', 'respond', 'ingest', 'audit']);
   });
 });

@@ -130,6 +130,7 @@ builder.mutationField('closeIncident', (t) =>
       id: t.arg.id({ required: true }),
       category: t.arg({ type: CloseCategoryRef, required: true }),
     },
+    audit: { target: (args) => `incident:${String(args.id)}`, details: (args) => ({ category: args.category }) },
     resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category }, ctx),
   }),
 );

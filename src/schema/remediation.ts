@@ -44,6 +44,7 @@ builder.mutationField('remediateAsset', (t) =>
       type: t.arg({ type: RemediationTypeRef, required: true }),
       removeInheritedSharing: t.arg.boolean({ defaultValue: false }),
     },
+    audit: { target: (args) => `asset:${String(args.assetId)}`, details: (args) => ({ type: args.type, removeInheritedSharing: args.removeInheritedSharing }) },
     resolve: (_root, args, ctx) =>
       remediateAsset({ assetId: String(args.assetId), type: args.type, removeInheritedSharing: args.removeInheritedSharing }, ctx),
   }),
