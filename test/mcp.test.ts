@@ -257,6 +257,24 @@ describe('/mcp over Streamable HTTP', () => {
     expect((await fetch(`${served.url}/.well-known/oauth-protected-resource/mcp`)).status).toBe(404);
   });
 
+  it('refuses a cross-site browser Origin, and GET (no server-initiated stream)', async () => {
+    const initialize = (headers: Record<string, string>) =>
+      fetch(`${served.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${READER}`, ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+    const crossSite = await initialize({ origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get('mcp-session-id')).toBeNull();
+    const sameOrigin = await initialize({ origin: served.url });
+    expect(sameOrigin.status).toBe(200);
+    const get = await fetch(`${served.url}/mcp`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${READER}`, 'mcp-session-id': sameOrigin.headers.get('mcp-session-id')! },
+    });
+    expect(get.status).toBe(405);
+  });
+
   it('runs two sessions at once, each bound to its own credential', async () => {
     const [a, b] = await Promise.all([connect(READER, 'assistant-a'), connect(RESPONDER, 'assistant-b')]);
     const [ra, rb] = await Promise.all([callTool(a, 'get_incident', { id: '6' }), callTool(b, 'get_incident', { id: '7' })]);
