@@ -16,6 +16,7 @@ import type { GatewayPubSub } from './pubsub.js';
 import type { Leases } from './store/leases.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
+import type { AlertIndex } from './triage/alert-index.js';
 
 /** Built once at start and shared by every operation. */
 export interface Services {
@@ -45,6 +46,8 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The append-only audit log every action is recorded in (src/audit/). */
   audit: AuditLog;
+  /** The one alert queue across the sources: its index, triage records and live updates (src/triage/). */
+  triage: AlertIndex;
   /** API keys and the identity provider's tokens, for every transport (src/identity/). */
   authenticator: Authenticator;
 }

@@ -26,6 +26,8 @@ import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { AlertIndex } from './triage/alert-index.js';
+import { backfillAlerts } from './triage/backfill.js';
 import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -117,12 +119,15 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease);
+  // The queue's index: every source keeps it in the transactions that write its alerts.
+  const triage = new AlertIndex(database, pubsub, clock, config.incidentFetch.eventLogSize);
+
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, triage.syncSamlDetections);
   closers.push(saml.close);
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers, triage);
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
@@ -135,6 +140,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
       sandbox: sandboxes.includes('SaaS Security'),
       maxEvents: config.incidentFetch.eventLogSize,
       fence: (trx) => leases.fence(trx, 'incident-fetch'),
+      alerts: { sync: triage.syncIncidents, clear: (trx) => triage.clearSaasAlerts(trx) },
     }),
     pubsub,
     clock,
@@ -148,6 +154,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await follow('incident:event', incidentSync.store.events);
   await follow('sta-alert:event', staAlerts.store.events);
   await follow('saml:detection', saml.service.eventLog);
+  await follow('alert:update', triage.log);
+  // Alerts the sources stored before the queue existed (or while an older version ran) join it now.
+  const backfilled = await backfillAlerts(database, triage, saml.service.spec.threshold);
+  if (backfilled) logger.info({ alerts: backfilled }, 'alerts stored before the triage queue were added to it');
   incidentSync.start();
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
 
@@ -155,7 +165,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
   const authenticator = await createAuthenticator(config, logger, clock);
   authenticator.warm();
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator };
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage };
   metrics.watch(services);
   return {
     services,
@@ -184,8 +194,9 @@ async function startStaAlerts(
   /** The STA instances (each alert acts on the one its email names), or one responder for every alert (tests). */
   responder: StaInstances | StaResponder | null,
   closers: Array<() => Promise<void>>,
+  triage: AlertIndex,
 ): Promise<StaPlaybookRunner> {
-  const store = StaAlertStore.open(database, pubsub);
+  const store = StaAlertStore.open(database, pubsub, triage.syncStaAlerts);
   const timersLease = new LeaseKeeper(lease.leases, 'sta-playbook-timers');
   const runner = new StaPlaybookRunner({
     isLeader: () => timersLease.held,
