@@ -11,6 +11,7 @@ import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
 import { readConfigFile, type DestinationFileEntry, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
 import type { AlertEventKind, AlertSeverity, AlertSource } from './domain/alert.js';
+import { parseApiKeys, parseOidc, type ApiKeyGrant, type OidcConfig } from './config-identity.js';
 import {
   ConfigError,
   envValue,
@@ -29,8 +30,7 @@ import {
 
 export { ConfigError, type ConfigWarning } from './config-vars.js';
 
-export const SCOPES = ['read', 'respond', 'ingest', 'audit'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, parseApiKeys, type ApiKeyGrant, type OidcConfig, type Scope } from './config-identity.js';
 
 export const SAAS_SECURITY_REGIONS = {
   US: 'https://api.aperture.paloaltonetworks.com',
@@ -218,8 +218,10 @@ export interface Config {
   /** Compile queries with graphql-jit (SECGRAPH_GRAPHQL_JIT); subscriptions and mutations always use graphql-js. */
   graphqlJit: boolean;
   dataDir: string;
-  /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
-  apiKeys: Map<string, ReadonlySet<Scope>>;
+  /** API key → its label and scopes. No keys and no OIDC: the gateway is open (only allowed on a loopback HOST). */
+  apiKeys: Map<string, ApiKeyGrant>;
+  /** The identity provider whose bearer tokens are accepted beside the keys (SECGRAPH_OIDC_*); null: keys only. */
+  oidc: OidcConfig | null;
   redisUrl: string | null;
   /** postgres://… : keep the state in PostgreSQL (several instances); null: SQLite under dataDir. */
   databaseUrl: string | null;
@@ -242,6 +244,13 @@ export interface Config {
   otlpEndpoint: string | null;
   /** Where alerts are sent (SECGRAPH_CONFIG `destinations`). */
   destinations: DestinationsConfig;
+  /** The MCP endpoint (/mcp, src/mcp/). */
+  mcp: McpConfig;
+}
+
+export interface McpConfig {
+  /** SECGRAPH_MCP_ARBITRARY_QUERIES: offer `graphql_query`, any read-only query, beside the trusted operations. */
+  arbitraryQueries: boolean;
 }
 
 /** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
@@ -270,35 +279,6 @@ export interface StaPlaybooksConfig {
   unusualActivityHours: number;
   /** With STA and the mailbox both unconfigured, record two sample alerts so the sandbox has runs to show. */
   sandboxAlerts: boolean;
-}
-
-/** `key=scope+scope,key2=scope` → Map. Keys are secrets: they never appear in error messages. */
-export function parseApiKeys(raw: string | undefined): Map<string, ReadonlySet<Scope>> {
-  const keys = new Map<string, ReadonlySet<Scope>>();
-  if (!raw) return keys;
-  raw.split(',').forEach((entry, index) => {
-    const trimmed = entry.trim();
-    if (!trimmed) return;
-    const eq = trimmed.indexOf('=');
-    const where = `entry ${index + 1}`;
-    if (eq <= 0) throw new ConfigError('SECGRAPH_API_KEYS', `${where} must look like key=scope+scope`);
-    const key = trimmed.slice(0, eq).trim();
-    if (key.length < 8) throw new ConfigError('SECGRAPH_API_KEYS', `${where}: a key must be at least 8 characters`);
-    const scopes = trimmed
-      .slice(eq + 1)
-      .split('+')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
-    if (scopes.length === 0) throw new ConfigError('SECGRAPH_API_KEYS', `${where} has no scope`);
-    for (const s of scopes) {
-      if (!(SCOPES as readonly string[]).includes(s)) {
-        throw new ConfigError('SECGRAPH_API_KEYS', `${where}: unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
-      }
-    }
-    if (keys.has(key)) throw new ConfigError('SECGRAPH_API_KEYS', `${where} repeats a key`);
-    keys.set(key, new Set(scopes as Scope[]));
-  });
-  return keys;
 }
 
 function parseUpstreamHttp(env: Env, prefix: string, warnings: ConfigWarning[] = []): UpstreamHttpConfig {
@@ -498,11 +478,14 @@ export function loadConfig(processEnv: Env = process.env): Config {
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
-  if (apiKeys.size === 0 && !isLoopbackHost(host)) {
+  const oidc = parseOidc(env);
+  // With OIDC configured and no keys the gateway is NOT open: callers need a token.
+  const open = apiKeys.size === 0 && !oidc;
+  if (open && !isLoopbackHost(host)) {
     throw new ConfigError(
       'HOST',
-      `"${host}" is not a loopback address and SECGRAPH_API_KEYS is empty: an open gateway may only listen on loopback. ` +
-        'Set SECGRAPH_API_KEYS (key=read+respond,...) or HOST=127.0.0.1.',
+      `"${host}" is not a loopback address and neither SECGRAPH_API_KEYS nor SECGRAPH_OIDC_ISSUER is set: an open gateway may only listen on loopback. ` +
+        'Set SECGRAPH_API_KEYS (key=read+respond,...), SECGRAPH_OIDC_ISSUER, or HOST=127.0.0.1.',
     );
   }
   const warnings: ConfigWarning[] = [];
@@ -515,6 +498,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     graphqlJit: parseBoolVar(env, 'SECGRAPH_GRAPHQL_JIT', false),
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
+    oidc,
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     databaseUrl: parseDatabaseUrl(env),
     leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
@@ -530,7 +514,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
       pollMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_POLL', 30_000, 10, 3_600_000),
       timeoutMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_TIMEOUT', 600_000, 10, 86_400_000),
     },
-    security: parseSecurity(env, apiKeys.size === 0),
+    security: parseSecurity(env, open),
     cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
     otlpEndpoint: parseUrlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? null,
     destinations: {
@@ -542,6 +526,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
         cooldownMs: parseIntVar(env, 'SECGRAPH_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
       },
     },
+    mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
   };
 }
 

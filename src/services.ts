@@ -1,6 +1,7 @@
 // The composition root: turns a validated Config into running Services. With no SaaS Security credentials it
 // starts the emulator in-process (the sandbox) and points the connector at it.
 import { NO_AUDIT } from './audit/audit-log.js';
+import { createAuthenticator } from './identity/authenticator.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
@@ -25,6 +26,8 @@ import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { AlertIndex } from './triage/alert-index.js';
+import { backfillAlerts } from './triage/backfill.js';
 import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -129,13 +132,16 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease);
+  // The queue's index: every source keeps it in the transactions that write its alerts.
+  const triage = new AlertIndex(database, pubsub, clock, config.incidentFetch.eventLogSize);
+
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, triage.syncSamlDetections);
   closers.push(saml.close);
   saml.service.eventLog.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, samlNotices(events, saml.service.spec)));
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers, triage);
   staAlerts.store.events.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, staNotices(events)));
 
 
@@ -149,6 +155,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
       sandbox: sandboxes.includes('SaaS Security'),
       maxEvents: config.incidentFetch.eventLogSize,
       fence: (trx) => leases.fence(trx, 'incident-fetch'),
+      alerts: { sync: triage.syncIncidents, clear: (trx) => triage.clearSaasAlerts(trx) },
     }),
     pubsub,
     clock,
@@ -164,6 +171,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await follow('incident:event', incidentSync.store.events);
   await follow('sta-alert:event', staAlerts.store.events);
   await follow('saml:detection', saml.service.eventLog);
+  await follow('alert:update', triage.log);
+  // Alerts the sources stored before the queue existed (or while an older version ran) join it now.
+  const backfilled = await backfillAlerts(database, triage, saml.service.spec.threshold);
+  if (backfilled) logger.info({ alerts: backfilled }, 'alerts stored before the triage queue were added to it');
   incidentSync.start();
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
   destinations.start(pubsub);
@@ -171,7 +182,11 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   closers.push(() => destinations.stop());
   if (config.destinations.list.length) logger.info({ destinations: config.destinations.list.map((d) => `${d.name} (${d.type})`) }, 'alert destinations configured');
 
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, destinations };
+
+  // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
+  const authenticator = await createAuthenticator(config, logger, clock);
+  authenticator.warm();
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage, destinations };
   metrics.watch(services);
   return {
     services,
@@ -200,8 +215,9 @@ async function startStaAlerts(
   /** The STA instances (each alert acts on the one its email names), or one responder for every alert (tests). */
   responder: StaInstances | StaResponder | null,
   closers: Array<() => Promise<void>>,
+  triage: AlertIndex,
 ): Promise<StaPlaybookRunner> {
-  const store = StaAlertStore.open(database, pubsub);
+  const store = StaAlertStore.open(database, pubsub, triage.syncStaAlerts);
   const timersLease = new LeaseKeeper(lease.leases, 'sta-playbook-timers');
   const runner = new StaPlaybookRunner({
     isLeader: () => timersLease.held,
