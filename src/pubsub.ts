@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { CatchUpEventTarget, type EventTargetLike } from './pubsub-catch-up.js';
 import type { SamlDetectionEvent } from './domain/saml-detection.js';
 import type { StaAlertEvent } from './domain/sta-alert.js';
+import type { AlertUpdateEvent } from './domain/triage.js';
 import type { Database } from './store/database.js';
 import type { EventLog } from './store/event-log.js';
 
@@ -19,6 +20,8 @@ export type Topics = {
   'saml:detection': [SamlDetectionEvent];
   /** An STA alert was recorded, or its playbook run or one of its steps changed. */
   'sta-alert:event': [StaAlertEvent];
+  /** An alert of any source was created or its triage (status, assignee, comments) or source record changed. */
+  'alert:update': [AlertUpdateEvent];
 };
 
 export type GatewayPubSub = PubSub<Topics>;

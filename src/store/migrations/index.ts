@@ -6,6 +6,8 @@ import { pubsubOverflow } from './002-pubsub-overflow.js';
 import { incidentActivity } from './003-incident-activity.js';
 import { samlSuppressed } from './004-saml-suppressed.js';
 import { incidentOpen } from './005-incident-open.js';
+import { triage } from './007-triage.js';
+import { destinations } from './008-destinations.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -13,4 +15,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003-incident-activity': incidentActivity,
   '004-saml-suppressed': samlSuppressed,
   '005-incident-open': incidentOpen,
+  '007-triage': triage,
+  '008-destinations': destinations,
 };
