@@ -68,6 +68,15 @@ export function describeProxy(proxy: string): string {
  * request's header after got has queued it and sends the header twice when a body follows (every POST).
  */
 function absoluteFormThrough(proxy: string): RequestFunction {
+  let fn = absoluteFormByProxy.get(proxy);
+  if (!fn) absoluteFormByProxy.set(proxy, (fn = absoluteFormRequest(proxy)));
+  return fn;
+}
+
+/** One request function (and pool of connections to the proxy) per proxy URL: destinations ask per POST. */
+const absoluteFormByProxy = new Map<string, RequestFunction>();
+
+function absoluteFormRequest(proxy: string): RequestFunction {
   const p = new URL(proxy);
   const viaTls = p.protocol === 'https:';
   // Connections to the proxy, kept alive and shared by every target it forwards to.
