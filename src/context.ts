@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import type { StaConnector } from './connectors/sta/connector.js';
 import type { StaInstances } from './connectors/sta/instances.js';
+import type { AlertDestinations } from './destinations/alert-destinations.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { IncidentSync } from './fetch/incident-sync.js';
 import { lazyChild, type Logger } from './logger.js';
@@ -46,6 +47,8 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The append-only audit log every action is recorded in (src/audit/). */
   audit: AuditLog;
+  /** Where alerts are sent, through the outbox (src/destinations/). */
+  destinations: AlertDestinations;
   /** The one alert queue across the sources: its index, triage records and live updates (src/triage/). */
   triage: AlertIndex;
   /** API keys and the identity provider's tokens, for every transport (src/identity/). */

@@ -33,6 +33,9 @@ import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
 import { importJsonlStores } from './store/import-jsonl.js';
 import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
+import { OutboxRows } from './store/outbox.js';
+import { AlertDestinations } from './destinations/alert-destinations.js';
+import { incidentNotices, samlNotices, staNotices } from './destinations/notices.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -69,6 +72,16 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   closers.push(closePubSub);
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
+  // The alert outbox: deliveries are written by the sources' event logs (hooks below), in their transactions.
+  const destinations = new AlertDestinations({
+    config: config.destinations,
+    outbox: new OutboxRows(database, leases),
+    clock,
+    logger,
+    breaker: config.destinations.breaker,
+    leaseMs: config.leaderLeaseMs,
+    observer: metrics,
+  });
   const tracing = await startTracing(config.otlpEndpoint, logger);
   // Closed near the end (closers run in reverse), after the workers: their last spans are flushed too.
   if (tracing) closers.push(() => tracing.close());
@@ -124,10 +137,12 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 
   const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, triage.syncSamlDetections);
   closers.push(saml.close);
+  saml.service.eventLog.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, samlNotices(events, saml.service.spec)));
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
   const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers, triage);
+  staAlerts.store.events.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, staNotices(events)));
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
@@ -150,6 +165,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
   closers.push(() => incidentSync.stop());
+  // The sandbox's incidents are generated anew at every start: sending them would page someone 300 times a restart.
+  if (incidentSync.store.scope === 'saas') incidentSync.store.events.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, incidentNotices(events)));
   // What the pub/sub between instances loses (an outage, a failed publish) is delivered from the logs.
   await follow('incident:event', incidentSync.store.events);
   await follow('sta-alert:event', staAlerts.store.events);
@@ -160,12 +177,16 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   if (backfilled) logger.info({ alerts: backfilled }, 'alerts stored before the triage queue were added to it');
   incidentSync.start();
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
+  destinations.start(pubsub);
+  // Stopped before the pub/sub and the database (closers run in reverse).
+  closers.push(() => destinations.stop());
+  if (config.destinations.list.length) logger.info({ destinations: config.destinations.list.map((d) => `${d.name} (${d.type})`) }, 'alert destinations configured');
 
 
   // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
   const authenticator = await createAuthenticator(config, logger, clock);
   authenticator.warm();
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage };
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage, destinations };
   metrics.watch(services);
   return {
     services,

@@ -17,7 +17,13 @@ const INSERT_CHUNK = 200;
 
 type Db = Kysely<Tables> | Transaction<Tables>;
 
+/** Runs inside an append's transaction with the events logged (the alert outbox enqueues there). */
+export type AppendHook<E> = (trx: Transaction<Tables>, logged: readonly E[]) => Promise<unknown>;
+
 export class EventLog<E extends { id: number; at: string }> {
+  // `any`: a log of some event type must still be usable where a log of `{ id, at }` is (pub/sub catch-up).
+  private readonly hooks: Array<AppendHook<any>> = [];
+
   constructor(
     private readonly db: Kysely<Tables>,
     readonly stream: string,
@@ -47,7 +53,16 @@ export class EventLog<E extends { id: number; at: string }> {
         .execute();
     }
     await trx.deleteFrom('events').where('stream', '=', this.stream).where('id', '<=', Number(row.last_id) - this.maxEvents).execute();
+    for (const hook of this.hooks) await hook(trx, logged);
     return logged;
+  }
+
+  /**
+   * Also runs `hook` in every append's transaction: what must be written with the events or not at all (the
+   * alert deliveries they cause, src/destinations/).
+   */
+  onAppend(hook: AppendHook<E>): void {
+    this.hooks.push(hook);
   }
 
   /** The id of the newest event ever logged (0 before the first). */

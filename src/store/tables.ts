@@ -108,6 +108,32 @@ export interface SamlSuppressedTable {
   recorded_at: string;
 }
 
+/** See migrations/008-destinations.ts and outbox.ts. */
+export interface AlertDeliveriesTable {
+  id: string;
+  destination: string;
+  alert_id: string;
+  /** The AlertEventKind, or TEST for testDestination. */
+  event: string;
+  /** PENDING, RETRYING, DELIVERED, FAILED. */
+  status: string;
+  /** Attempts made so far. */
+  attempt: number;
+  created_ms: number;
+  /** When the next attempt is due (epoch ms). */
+  next_at_ms: number;
+  updated_at: string;
+  /** The instance sending it now, until claim_expires_ms (a row lease, see leases.ts claimRows). */
+  claimed_by: string | null;
+  claim_expires_ms: number | null;
+  response_status: number | null;
+  /** A short excerpt of the last answer. */
+  response: string | null;
+  last_error: string | null;
+  /** The alert notice (JSON) the message is made from. */
+  body: string;
+}
+
 /** See migrations/007-triage.ts: one row per alert of any source, with its triage record. */
 export interface AlertsTable {
   /** `saas:<instance>:<incidentId>`, `sta:<id>`, `saml:<id>` (src/domain/alert.ts). */
@@ -176,6 +202,7 @@ export interface Tables {
   mail_seen: MailSeenTable;
   leases: LeasesTable;
   pubsub_overflow: PubsubOverflowTable;
+  alert_deliveries: AlertDeliveriesTable;
   alerts: AlertsTable;
   alert_comments: AlertCommentsTable;
   alert_activity: AlertActivityTable;
