@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { CatchUpEventTarget, type EventTargetLike } from './pubsub-catch-up.js';
 import type { SamlDetectionEvent } from './domain/saml-detection.js';
 import type { StaAlertEvent } from './domain/sta-alert.js';
+import type { AlertUpdateEvent } from './domain/triage.js';
 import type { Database } from './store/database.js';
 import type { ReplayableLog } from './store/event-log.js';
 
@@ -22,6 +23,8 @@ export type Topics = {
   'sta-alert:event': [StaAlertEvent];
   /** An audit entry was begun, recorded or completed (src/audit/). */
   'audit:event': [AuditEvent];
+  /** An alert of any source was created or its triage (status, assignee, comments) or source record changed. */
+  'alert:update': [AlertUpdateEvent];
 };
 
 export type GatewayPubSub = PubSub<Topics>;

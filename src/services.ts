@@ -3,6 +3,7 @@
 import type { AuditLog } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
 import { StoreAuditLog } from './audit/store-audit-log.js';
+import { createAuthenticator } from './identity/authenticator.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
@@ -28,12 +29,17 @@ import { StaAlertStore } from './playbooks/sta-alert-store.js';
 import { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { StaResponder } from './playbooks/sta-responder.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { AlertIndex } from './triage/alert-index.js';
+import { backfillAlerts } from './triage/backfill.js';
 import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
 import { AuditEntries } from './store/audit-entries.js';
 import { importJsonlStores } from './store/import-jsonl.js';
 import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
+import { OutboxRows } from './store/outbox.js';
+import { AlertDestinations } from './destinations/alert-destinations.js';
+import { incidentNotices, samlNotices, staNotices } from './destinations/notices.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -79,6 +85,16 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   }
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
   const metrics = new GatewayMetrics();
+  // The alert outbox: deliveries are written by the sources' event logs (hooks below), in their transactions.
+  const destinations = new AlertDestinations({
+    config: config.destinations,
+    outbox: new OutboxRows(database, leases),
+    clock,
+    logger,
+    breaker: config.destinations.breaker,
+    leaseMs: config.leaderLeaseMs,
+    observer: metrics,
+  });
   const tracing = await startTracing(config.otlpEndpoint, logger);
   // Closed near the end (closers run in reverse), after the workers: their last spans are flushed too.
   if (tracing) closers.push(() => tracing.close());
@@ -129,12 +145,17 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
-  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, audit);
+  // The queue's index: every source keeps it in the transactions that write its alerts.
+  const triage = new AlertIndex(database, pubsub, clock, config.incidentFetch.eventLogSize);
+
+  const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, triage.syncSamlDetections, audit);
   closers.push(saml.close);
+  saml.service.eventLog.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, samlNotices(events, saml.service.spec)));
   if (saml.sandbox) sandboxes.push('AWS CloudTrail');
 
   // The playbooks act on STA through the connector (tests may pass a fake responder instead).
-  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers, audit);
+  const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers, triage, audit);
+  staAlerts.store.events.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, staNotices(events)));
 
 
   // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
@@ -147,6 +168,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
       sandbox: sandboxes.includes('SaaS Security'),
       maxEvents: config.incidentFetch.eventLogSize,
       fence: (trx) => leases.fence(trx, 'incident-fetch'),
+      alerts: { sync: triage.syncIncidents, clear: (trx) => triage.clearSaasAlerts(trx) },
     }),
     pubsub,
     clock,
@@ -156,15 +178,28 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   });
   // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
   closers.push(() => incidentSync.stop());
+  // The sandbox's incidents are generated anew at every start: sending them would page someone 300 times a restart.
+  if (incidentSync.store.scope === 'saas') incidentSync.store.events.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, incidentNotices(events)));
   // What the pub/sub between instances loses (an outage, a failed publish) is delivered from the logs.
   await follow('incident:event', incidentSync.store.events);
   await follow('sta-alert:event', staAlerts.store.events);
   await follow('saml:detection', saml.service.eventLog);
+  await follow('alert:update', triage.log);
+  // Alerts the sources stored before the queue existed (or while an older version ran) join it now.
+  const backfilled = await backfillAlerts(database, triage, saml.service.spec.threshold);
+  if (backfilled) logger.info({ alerts: backfilled }, 'alerts stored before the triage queue were added to it');
   incidentSync.start();
   await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
+  destinations.start(pubsub);
+  // Stopped before the pub/sub and the database (closers run in reverse).
+  closers.push(() => destinations.stop());
+  if (config.destinations.list.length) logger.info({ destinations: config.destinations.list.map((d) => `${d.name} (${d.type})`) }, 'alert destinations configured');
 
 
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail };
+  // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
+  const authenticator = await createAuthenticator(config, logger, clock);
+  authenticator.warm();
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail, authenticator, triage, destinations };
   metrics.watch(services);
   return {
     services,
@@ -193,9 +228,10 @@ async function startStaAlerts(
   /** The STA instances (each alert acts on the one its email names), or one responder for every alert (tests). */
   responder: StaInstances | StaResponder | null,
   closers: Array<() => Promise<void>>,
+  triage: AlertIndex,
   audit: AuditLog,
 ): Promise<StaPlaybookRunner> {
-  const store = StaAlertStore.open(database, pubsub);
+  const store = StaAlertStore.open(database, pubsub, triage.syncStaAlerts);
   const timersLease = new LeaseKeeper(lease.leases, 'sta-playbook-timers');
   const runner = new StaPlaybookRunner({
     isLeader: () => timersLease.held,

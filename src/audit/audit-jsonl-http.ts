@@ -5,7 +5,7 @@
 // trail. Same credentials as GraphQL and the same failed-authentication throttle; the caller needs the
 // `audit` scope.
 import type { Plugin } from 'graphql-yoga';
-import type { ApiKeyAuthenticator } from '../auth.js';
+import type { Authenticator } from '../identity/authenticator.js';
 import type { Services } from '../context.js';
 import type { ErrorCode } from '../errors.js';
 import type { RateLimits } from '../security/rate-limits.js';
@@ -14,7 +14,7 @@ export const AUDIT_JSONL_PATH = '/audit.jsonl';
 
 interface AuditJsonlDeps {
   services: Services;
-  authenticator: ApiKeyAuthenticator;
+  authenticator: Authenticator;
   limits: RateLimits;
 }
 
@@ -34,17 +34,16 @@ export function useAuditJsonl(deps: AuditJsonlDeps): Plugin {
 
 async function handle(request: Request, url: URL, address: string, { services, authenticator, limits }: AuditJsonlDeps): Promise<Response> {
   if (request.method !== 'GET') return failure(405, 'BAD_USER_INPUT', `use GET to read ${AUDIT_JSONL_PATH}`, { allow: 'GET' });
-  const auth = authenticator.authenticate(request.headers.get('authorization') ?? undefined);
+  const auth = await authenticator.authenticate(request.headers.get('authorization') ?? undefined);
   if (!authenticator.open) {
     const blocked = await limits.authBlocked(address);
     if (blocked !== null) return failure(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { 'retry-after': String(blocked) });
   }
   if (!auth.principal && auth.reason === 'invalid') await limits.authFailed(address);
   if (!auth.principal) {
-    const message = auth.reason === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>';
-    return failure(401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer' });
+    return failure(401, 'UNAUTHENTICATED', auth.message, { 'www-authenticate': 'Bearer' });
   }
-  if (!auth.principal.scopes.has('audit')) return failure(403, 'FORBIDDEN', 'This API key does not have the audit scope');
+  if (!auth.principal.scopes.has('audit')) return failure(403, 'FORBIDDEN', `This ${auth.principal.kind === 'USER' ? "user's roles do not grant" : 'API key does not have'} the audit scope`);
   const trail = services.auditTrail;
   if (!trail) return failure(503, 'NOT_CONFIGURED', 'The audit trail is not kept on this gateway');
   const sinceRaw = url.searchParams.get('since');

@@ -1,7 +1,8 @@
 // Every action attributed: a Pothos plugin that audits every Mutation root field, so a mutation added later
 // (triage, destinations, ...) is audited like the ones there today without anyone remembering to.
 //
-// Each mutation declares `audit: { target(args), details?(args), action? }` next to `authScopes`:
+// Each mutation declares `audit: { target(args), details?(args), action? }` next to `authScopes` (or, when its
+// resolver records its own entries — one per alert of a bulk update — `audit: { recordedByResolver: '<where>' }`):
 //
 //   builder.mutationField('closeIncident', (t) => t.field({
 //     ...,
@@ -23,7 +24,7 @@ import type { Context } from '../context.js';
 import { actorOf } from '../identity/actor.js';
 import { audited } from './audit-log.js';
 
-export interface AuditFieldOptions<Args> {
+export interface AuditedByWrapper<Args> {
   /** `<kind>:<id>` of what the mutation acts on (`incident:1042`, `staUser:alice`); null when nothing in particular. */
   target: (args: Args) => string | null;
   /** The arguments that matter (default: all of them). Never a secret (safeDetails redacts credential keys anyway). */
@@ -31,6 +32,16 @@ export interface AuditFieldOptions<Args> {
   /** Default: the mutation's field name. */
   action?: string;
 }
+
+/**
+ * The resolver records its own entries through `ctx.services.audit` (e.g. one per alert of a bulk update, each
+ * begun before and completed after its upstream call); the reason says where, for reviewers.
+ */
+export interface AuditedByResolver {
+  recordedByResolver: string;
+}
+
+export type AuditFieldOptions<Args> = AuditedByWrapper<Args> | AuditedByResolver;
 
 declare global {
   export namespace PothosSchemaTypes {
@@ -58,8 +69,9 @@ export class PothosAuditPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
   }
 
   override wrapResolve(resolver: GraphQLFieldResolver<unknown, Types['Context'], object>, fieldConfig: PothosOutputFieldConfig<Types>): GraphQLFieldResolver<unknown, Types['Context'], object> {
-    const options = fieldConfig.kind === 'Mutation' ? auditOptionsOf(fieldConfig) : null;
-    if (!options) return resolver;
+    const declared = fieldConfig.kind === 'Mutation' ? auditOptionsOf(fieldConfig) : null;
+    if (!declared || !('target' in declared)) return resolver;
+    const options = declared;
     const action = options.action ?? fieldConfig.name;
     return (parent, args, context, info) => {
       const ctx = context as Context;
@@ -78,8 +90,10 @@ export class PothosAuditPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
 }
 
 function auditOptionsOf<Types extends SchemaTypes>(fieldConfig: PothosOutputFieldConfig<Types>): AuditFieldOptions<Record<string, unknown>> | null {
-  const audit = (fieldConfig.pothosOptions as { audit?: AuditFieldOptions<Record<string, unknown>> }).audit;
-  return audit && typeof audit.target === 'function' ? audit : null;
+  const audit = (fieldConfig.pothosOptions as { audit?: Partial<AuditedByWrapper<Record<string, unknown>> & AuditedByResolver> }).audit;
+  if (audit && typeof audit.target === 'function') return audit as AuditedByWrapper<Record<string, unknown>>;
+  if (audit && typeof audit.recordedByResolver === 'string' && audit.recordedByResolver.trim()) return { recordedByResolver: audit.recordedByResolver };
+  return null;
 }
 
 /** The plugin's name, for the builder's plugin list (as Pothos's own plugins export theirs). */

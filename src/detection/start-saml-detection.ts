@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
 import type { Database } from '../store/database.js';
 import { FileMarks } from '../store/file-marks.js';
+import type { SamlAlertSync } from '../store/saml-alerts.js';
 import { LeaseKeeper, type LeaseHolder } from '../store/leases.js';
 import { samlRuleSpec } from './rule-spec.js';
 import { SamlDetectionService } from './saml-detection-service.js';
@@ -35,10 +36,11 @@ export async function startSamlDetection(
   pubsub: GatewayPubSub,
   database: Database,
   lease: LeaseHolder,
+  alerts?: SamlAlertSync,
   audit: AuditLog = NO_AUDIT,
 ): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
-  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals });
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals, alerts });
   const sandbox = cfg.cloudtrailDir === null;
   const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
   const marks = new FileMarks(database.db);

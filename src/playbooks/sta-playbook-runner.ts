@@ -11,7 +11,7 @@ import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '..
 import { systemActor } from '../identity/actor.js';
 import type { Logger } from '../logger.js';
 import type { StaAlertMail } from '../mail/sta-alert-mail.js';
-import { StaleAlertError, staAlertId, type StaAlertChange, type StaAlertStore } from './sta-alert-store.js';
+import { StaleAlertError, staAlertId, type StaAlertChange, type StaAlertStore, type StaTriageIntent } from './sta-alert-store.js';
 import {
   closeText,
   isActive,
@@ -164,7 +164,7 @@ export class StaPlaybookRunner {
    * REMOVE_FROM_GROUP step. If STA refuses the removal the cancel fails with its code and the run is left as
    * it was (still waiting to remove them at the end of the stay).
    */
-  cancel(alertId: string, by: string | null, opts: { removeUserFromGroup?: boolean } = {}): Promise<StaAlert> {
+  cancel(alertId: string, by: string | null, opts: { removeUserFromGroup?: boolean; triage?: StaTriageIntent } = {}): Promise<StaAlert> {
     return this.enqueue(async () => {
       const alert = await this.alertWithRun(alertId);
       const run = alert.run;
@@ -201,7 +201,7 @@ export class StaPlaybookRunner {
             ? `The user was added to "${run.groupName}" and stays there until removed by hand.`
             : '',
       ].filter(Boolean).join(' '));
-      await this.store.save([{ alert, events: [...events, { type: 'CANCELLED' }, { type: 'CLOSED' }] }], now);
+      await this.store.save([{ alert, events: [...events, { type: 'CANCELLED' }, { type: 'CLOSED' }] }], now, { triage: opts.triage });
       this.logger.info({ alertId, by, removedFromGroup: removed }, 'STA playbook run cancelled');
       return alert;
     });

@@ -41,11 +41,13 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, ctx) =>
       ctx.principal
-        ? new GatewayError('FORBIDDEN', 'This API key does not have the scope this field needs')
-        : new GatewayError(
-            'UNAUTHENTICATED',
-            ctx.authFailure === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>',
-          ),
+        ? new GatewayError(
+            'FORBIDDEN',
+            ctx.principal.kind === 'USER'
+              ? "Your roles do not grant the scope this field needs (SECGRAPH_OIDC_ROLE_SCOPES)"
+              : 'This API key does not have the scope this field needs',
+          )
+        : new GatewayError('UNAUTHENTICATED', ctx.authMessage ?? 'An API key is required: send Authorization: Bearer <key>'),
   },
   errors: { defaultTypes: [] },
   relay: { clientMutationId: 'omit', cursorType: 'String' },

@@ -15,5 +15,8 @@ import './saml-detection.js';
 import './sta-alert.js';
 import './sta-joins.js';
 import './audit.js';
+import './triage.js';
+import './alert.js';
+import './alert-mutations.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

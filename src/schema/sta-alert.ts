@@ -22,6 +22,7 @@ import {
   staAlertEventStream,
 } from '../resolvers/sta-alerts.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { AlertRef } from './alert.js';
 import { builder } from './builder.js';
 
 const StaAlertKindRef = builder.enumType('StaAlertKind', {
@@ -101,6 +102,7 @@ const StaPlaybookRunRef = builder.objectRef<StaPlaybookRun>('StaPlaybookRun').im
 });
 
 export const StaAlertRef = builder.objectRef<StaAlert>('StaAlert').implement({
+  interfaces: [AlertRef],
   description: 'An STA alert email, as the reference mapper reads it, and the playbook run it started.',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -45,7 +45,13 @@ export interface ReplayableLog<E extends { id: number; at: string }> {
   replay(after: number, upTo: number): AsyncGenerator<E>;
 }
 
+/** Runs inside an append's transaction with the events logged (the alert outbox enqueues there). */
+export type AppendHook<E> = (trx: Transaction<Tables>, logged: readonly E[]) => Promise<unknown>;
+
 export class EventLog<E extends { id: number; at: string }> implements ReplayableLog<E> {
+  // `any`: a log of some event type must still be usable where a log of `{ id, at }` is (pub/sub catch-up).
+  private readonly hooks: Array<AppendHook<any>> = [];
+
   constructor(
     private readonly db: Kysely<Tables>,
     readonly stream: string,
@@ -70,7 +76,16 @@ export class EventLog<E extends { id: number; at: string }> implements Replayabl
         .execute();
     }
     await trx.deleteFrom('events').where('stream', '=', this.stream).where('id', '<=', last - this.maxEvents).execute();
+    for (const hook of this.hooks) await hook(trx, logged);
     return logged;
+  }
+
+  /**
+   * Also runs `hook` in every append's transaction: what must be written with the events or not at all (the
+   * alert deliveries they cause, src/destinations/).
+   */
+  onAppend(hook: AppendHook<E>): void {
+    this.hooks.push(hook);
   }
 
   /** The id of the newest event ever logged (0 before the first). */

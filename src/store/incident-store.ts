@@ -6,6 +6,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { WireIncident } from '../connectors/saas-security/wire.js';
 import type { IncidentEvent, NewIncidentEvent } from '../domain/incident-event.js';
+import type { Actor } from '../identity/actor.js';
 import { mirrorsIncoming, type GatewayIncidentFields } from '../domain/incident-record.js';
 import type { Database } from './database.js';
 import { EventLog } from './event-log.js';
@@ -29,6 +30,16 @@ export interface FetchState {
   lastError: string | null;
 }
 
+/**
+ * The triage queue's index (src/triage/alert-index.ts), kept in the same transactions as the incidents:
+ * `sync` returns what publishes its updates once the transaction has committed.
+ */
+export interface IncidentAlertSync {
+  sync(trx: Transaction<Tables>, records: readonly StoredIncident[], actor: Actor | null): Promise<() => void>;
+  /** Drops the queue's SaaS Security alerts (the sandbox's incidents are regenerated at every start). */
+  clear(trx: Transaction<Tables>): Promise<void>;
+}
+
 /** The configured upstream's incidents, and the sandbox's (regenerated on every start, so kept apart). */
 export type IncidentScope = 'saas' | 'sandbox';
 
@@ -45,6 +56,7 @@ export class IncidentStore {
     maxEvents?: number,
     /** Checked inside every commit that writes the fetch state: the job's lease (see leases.ts). */
     private readonly fence?: (trx: Transaction<Tables>) => Promise<void>,
+    private readonly alerts?: IncidentAlertSync,
   ) {
     this.events = new EventLog<IncidentEvent>(db, scope === 'saas' ? 'incident' : 'incident:sandbox', 'incident events', maxEvents);
   }
@@ -55,14 +67,15 @@ export class IncidentStore {
    */
   static async open(
     database: Database,
-    opts: { sandbox?: boolean; maxEvents?: number; fence?: (trx: Transaction<Tables>) => Promise<void> } = {},
+    opts: { sandbox?: boolean; maxEvents?: number; fence?: (trx: Transaction<Tables>) => Promise<void>; alerts?: IncidentAlertSync } = {},
   ): Promise<IncidentStore> {
-    const store = new IncidentStore(database.db, opts.sandbox ? 'sandbox' : 'saas', opts.maxEvents, opts.fence);
+    const store = new IncidentStore(database.db, opts.sandbox ? 'sandbox' : 'saas', opts.maxEvents, opts.fence, opts.alerts);
     if (opts.sandbox) {
       await database.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('incidents').where('scope', '=', 'sandbox').execute();
         await trx.deleteFrom('fetch_state').where('scope', '=', 'sandbox').execute();
         await store.events.clear(trx);
+        await opts.alerts?.clear(trx);
       });
     }
     return store;
@@ -140,8 +153,15 @@ export class IncidentStore {
    * the events with their ids, to be published by the caller. A commit with a state is the fetch job's and
    * is fenced by its lease: it throws LeaseLostError (writing nothing) once another instance runs the job.
    */
-  async commit(records: readonly StoredIncident[], state?: FetchState, events: readonly NewIncidentEvent[] = []): Promise<IncidentEvent[]> {
-    return this.db.transaction().execute(async (trx) => {
+  async commit(
+    records: readonly StoredIncident[],
+    state?: FetchState,
+    events: readonly NewIncidentEvent[] = [],
+    /** Who closed the incidents, when an analyst did (closeIncident): their triage status change names them. */
+    opts: { actor?: Actor | null } = {},
+  ): Promise<IncidentEvent[]> {
+    let publishAlerts: (() => void) | undefined;
+    const logged = await this.db.transaction().execute(async (trx) => {
       if (state && this.fence) await this.fence(trx);
       for (let i = 0; i < records.length; i += ID_CHUNK) {
         const rows = records.slice(i, i + ID_CHUNK).map((r) => incidentRow(this.scope, r));
@@ -166,8 +186,13 @@ export class IncidentStore {
           .onConflict((oc) => oc.column('scope').doUpdateSet((eb) => ({ body: eb.ref('excluded.body') })))
           .execute();
       }
-      return this.events.append(trx, events);
+      const appended = await this.events.append(trx, events);
+      // After the incident stream's row: every transaction takes the alert stream's last (no lock cycle).
+      if (records.length) publishAlerts = await this.alerts?.sync(trx, records, opts.actor ?? null);
+      return appended;
     });
+    publishAlerts?.();
+    return logged;
   }
 
   /**
