@@ -2,14 +2,17 @@
 // starts the emulator in-process (the sandbox) and points the connector at it.
 import { NO_AUDIT } from './audit/audit-log.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
-import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
+import type { Config, SaasInstanceConfig } from './config.js';
+import { memoryCacheFactory, redisCacheFactory, type CacheFactory } from './connectors/cache.js';
+import { SaasInstances, type SaasInstance } from './connectors/saas-security/instances.js';
+import { DEFAULT_SAAS_INSTANCE } from './domain/alert.js';
 import { SaasSecurityClient } from './connectors/saas-security/client.js';
 import { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import { StaClient } from './connectors/sta/client.js';
 import { StaConnector } from './connectors/sta/connector.js';
 import type { Services } from './context.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from './emulators/saas-security/emulator.js';
+import { SANDBOX_SEED, sandboxTenantName } from './emulators/saas-security/seed.js';
 import { STA_EMULATOR_API_KEY, STA_SANDBOX_TENANT, StaEmulator } from './emulators/sta/emulator.js';
 import { sandboxStaAlerts } from './emulators/sta/sample-alerts.js';
 import { IncidentStore } from './fetch/incident-store.js';
@@ -29,7 +32,7 @@ import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
 import { openDatabase, type Database } from './store/database.js';
 import { importJsonlStores } from './store/import-jsonl.js';
-import { LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
+import { incidentFetchJob, LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -72,28 +75,31 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   metrics.cacheBytes = () => cacheFactory.memoryBytes;
   closers.push(() => cacheFactory.close());
 
-  let saas = config.saasSecurity.mode === 'upstream' ? config.saasSecurity : null;
-  if (!saas) {
-    const emulator = new SaasSecurityEmulator({ generatedIncidents: SANDBOX_INCIDENTS, remediationDelayMs: 5_000, clock });
-    const url = await emulator.start(0, '127.0.0.1');
-    closers.push(() => emulator.stop());
+  // The SaaS Security tenants: the configured ones, or the sandbox's emulated ones (in-process on loopback,
+  // never through a proxy; SAAS_SECURITY_SANDBOX_TENANTS of them, each with its own generated incidents).
+  let saasTenants: SaasInstanceConfig[] = config.saasSecurity.instances;
+  const saasSandbox = config.saasSecurity.mode === 'sandbox';
+  if (config.saasSecurity.mode === 'sandbox') {
+    saasTenants = [];
+    for (let n = 0; n < config.saasSecurity.sandboxTenants; n++) {
+      const emulator = new SaasSecurityEmulator({ generatedIncidents: SANDBOX_INCIDENTS, remediationDelayMs: 5_000, clock, seed: SANDBOX_SEED + n });
+      const url = await emulator.start(0, '127.0.0.1');
+      closers.push(() => emulator.stop());
+      const name = sandboxTenantName(n);
+      saasTenants.push({ name, url, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, http: { ...config.saasSecurity.http, transport: DIRECT }, fetch: config.incidentFetch });
+      logger.warn({ url, saasInstance: name }, 'SaaS Security is not configured: serving SANDBOX data from the built-in emulator');
+    }
     sandboxes.push('SaaS Security');
-    logger.warn({ url }, 'SaaS Security is not configured: serving SANDBOX data from the built-in emulator');
-    // The built-in emulator is in-process on loopback: never through a proxy.
-    saas = { mode: 'upstream', url, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, http: { ...config.saasSecurity.http, transport: DIRECT } };
   }
-  const saasClient = new SaasSecurityClient({
-    baseUrl: saas.url,
-    clientId: saas.clientId,
-    clientSecret: saas.clientSecret,
-    http: saas.http,
-    logger,
-    clock,
-    observer: metrics,
-  });
-  const saasSecurity = new SaasSecurityConnector(saasClient, cacheFactory);
-  const remediationUpdates = new RemediationUpdates(saasSecurity, { ...config.remediationUpdates, logger: logger.child({ job: 'remediation-updates' }) });
-  closers.push(async () => remediationUpdates.stop());
+  const fetchLeases = new Map<string, LeaseKeeper>();
+  const started: SaasInstance[] = [];
+  for (const [n, tenant] of saasTenants.entries()) {
+    const { instance, fetchLease } = await startSaasTenant(tenant, { sandbox: saasSandbox, clearSandbox: n === 0, config, logger, clock, metrics, cacheFactory, database, leases, pubsub, closers });
+    started.push(instance);
+    fetchLeases.set(tenant.name, fetchLease);
+  }
+  const saasInstances = new SaasInstances(started);
+  const { connector: saasSecurity, remediationUpdates, sync: incidentSync } = saasInstances.default;
 
   let staInstanceConfigs = config.sta.instances;
   let staHttp = config.sta.http;
@@ -124,34 +130,18 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const staAlerts = await startStaAlerts(config, logger, clock, pubsub, database, lease, options.staResponder === undefined ? staInstances : options.staResponder, closers);
 
 
-  // Opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
-  // Fetch + incoming mirror run on the instance holding the incident-fetch lease; its cursor commits are
-  // fenced by it, so a holder that stalled cannot write over its successor.
-  const fetchLease = new LeaseKeeper(leases, 'incident-fetch');
-  const incidentSync = new IncidentSync({
-    source: saasClient,
-    store: await IncidentStore.open(database, {
-      sandbox: sandboxes.includes('SaaS Security'),
-      maxEvents: config.incidentFetch.eventLogSize,
-      fence: (trx) => leases.fence(trx, 'incident-fetch'),
-    }),
-    pubsub,
-    clock,
-    logger: logger.child({ job: 'incident-fetch' }),
-    config: config.incidentFetch,
-    isLeader: () => fetchLease.held,
-  });
-  // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
-  closers.push(() => incidentSync.stop());
-  // What the pub/sub between instances loses (an outage, a failed publish) is delivered from the logs.
+  // What the pub/sub between instances loses (an outage, a failed publish) is delivered from the logs. Every
+  // SaaS Security tenant's events are in one log (the default tenant's store's).
   await follow('incident:event', incidentSync.store.events);
   await follow('sta-alert:event', staAlerts.store.events);
   await follow('saml:detection', saml.service.eventLog);
-  incidentSync.start();
-  await lease(fetchLease, { onAcquired: () => incidentSync.kick() });
+  // Each tenant's fetch runs on the instance holding that tenant's lease.
+  for (const tenant of saasInstances.list) {
+    tenant.sync.start();
+    await lease(fetchLeases.get(tenant.name)!, { onAcquired: () => tenant.sync.kick() });
+  }
 
-
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT };
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, saasInstances, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT };
   metrics.watch(services);
   return {
     services,
@@ -160,6 +150,65 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
       for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'error while closing'));
     },
   };
+}
+
+interface SaasTenantDeps {
+  /** The built-in emulators' tenants: their stores start empty (the first one opened clears them all). */
+  sandbox: boolean;
+  clearSandbox: boolean;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: GatewayMetrics;
+  cacheFactory: CacheFactory;
+  database: Database;
+  leases: Leases;
+  pubsub: GatewayPubSub;
+  closers: Array<() => Promise<void>>;
+}
+
+/**
+ * One SaaS Security tenant: its client (token, breaker), connector (caches), remediation pollers, and its
+ * fetch + incoming mirror, which run on the instance holding the tenant's own lease; the tenant's cursor
+ * commits are fenced by that lease, so a holder that stalled cannot write over its successor. The store is
+ * opened even with fetching off: closeIncident and the Incident's gateway fields read the stored records.
+ */
+async function startSaasTenant(tenant: SaasInstanceConfig, deps: SaasTenantDeps): Promise<{ instance: SaasInstance; fetchLease: LeaseKeeper }> {
+  const { config, logger, clock, leases } = deps;
+  const client = new SaasSecurityClient({
+    instance: tenant.name,
+    baseUrl: tenant.url,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
+    http: tenant.http,
+    logger,
+    clock,
+    observer: deps.metrics,
+  });
+  const connector = new SaasSecurityConnector(client, deps.cacheFactory, tenant.name);
+  const tenantLog = tenant.name === DEFAULT_SAAS_INSTANCE ? {} : { saasInstance: tenant.name };
+  const remediationUpdates = new RemediationUpdates(connector, { ...config.remediationUpdates, logger: logger.child({ job: 'remediation-updates', ...tenantLog }) });
+  deps.closers.push(async () => remediationUpdates.stop());
+  const job = incidentFetchJob(tenant.name);
+  const fetchLease = new LeaseKeeper(leases, job);
+  const sync = new IncidentSync({
+    source: client,
+    store: await IncidentStore.open(deps.database, {
+      instance: tenant.name,
+      sandbox: deps.sandbox,
+      clearSandbox: deps.clearSandbox,
+      maxEvents: config.incidentFetch.eventLogSize,
+      fence: (trx) => leases.fence(trx, job),
+    }),
+    pubsub: deps.pubsub,
+    clock,
+    logger: logger.child({ job, ...tenantLog }),
+    config: tenant.fetch,
+    isLeader: () => fetchLease.held,
+  });
+  // Stopped before the pub/sub and the sandbox it talks to (closers run in reverse).
+  deps.closers.push(() => sync.stop());
+  return { instance: { name: tenant.name, connector, sync, remediationUpdates }, fetchLease };
 }
 
 /** The connector an alert's playbook acts on; an instance name no tenant has fails the run with the reason. */

@@ -65,7 +65,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const where = await databaseLocation(engine);
       const first = await open(where);
       expect(first.engine).toBe(engine);
-      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity', '004-saml-suppressed', '005-incident-open']);
+      expect(first.migrated).toEqual(['001-initial', '002-pubsub-overflow', '003-incident-activity', '004-saml-suppressed', '005-incident-open', '009-saas-tenants']);
       await first.close();
       const second = await open(where);
       expect(second.migrated).toEqual([]);
@@ -75,6 +75,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const where = await databaseLocation(engine);
       const db = await open(where);
       expect((await migrateTo(db, '002-pubsub-overflow')).results?.map((r) => [r.migrationName, r.direction])).toEqual([
+        ['009-saas-tenants', 'Down'],
         ['005-incident-open', 'Down'],
         ['004-saml-suppressed', 'Down'],
         ['003-incident-activity', 'Down'],
@@ -89,12 +90,14 @@ describe.each(ENGINES)('store on %s', (engine) => {
       }
       await db.close();
       const upgraded = await open(where);
-      expect(upgraded.migrated).toEqual(['003-incident-activity', '004-saml-suppressed', '005-incident-open']);
+      expect(upgraded.migrated).toEqual(['003-incident-activity', '004-saml-suppressed', '005-incident-open', '009-saas-tenants']);
       const rows = await upgraded.db.selectFrom('incidents').select(['incident_id', 'last_activity_at', 'open']).orderBy('incident_id').execute();
       expect(rows).toEqual([
         { incident_id: 7, last_activity_at: '2026-01-01T00:00:00.000Z', open: 0 },
         { incident_id: 8, last_activity_at: '2026-01-01T00:00:00.000Z', open: 1 },
       ]);
+      // 009: the one tenant's rows ('saas') are the default tenant's now.
+      expect((await IncidentStore.open(upgraded)).scope).toBe('saas:default');
       expect((await (await IncidentStore.open(upgraded)).pruneBefore('2026-02-01T00:00:00.000Z')).incidents).toBe(1);
     });
 
@@ -103,7 +106,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
       const db = await open(where);
       await sql`insert into secgraph_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(db.db);
       await db.close();
-      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 005-incident-open\)/);
+      await expect(open(where)).rejects.toThrow(/newer schema than this secgraph knows \(it has run migration 999-from-the-future; this build knows up to 009-saas-tenants\)/);
     });
   });
 

@@ -5,6 +5,7 @@
 // key or an index.
 import type { Kysely, Transaction } from 'kysely';
 import type { WireIncident } from '../connectors/saas-security/wire.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { IncidentEvent, NewIncidentEvent } from '../domain/incident-event.js';
 import { mirrorsIncoming, type GatewayIncidentFields } from '../domain/incident-record.js';
 import type { Database } from './database.js';
@@ -29,8 +30,16 @@ export interface FetchState {
   lastError: string | null;
 }
 
-/** The configured upstream's incidents, and the sandbox's (regenerated on every start, so kept apart). */
-export type IncidentScope = 'saas' | 'sandbox';
+/**
+ * Whose incidents a store holds: a tenant (configured instance) of the configured upstream, or of the built-in
+ * sandbox (regenerated on every start, so kept apart). Incident ids are unique per tenant only.
+ */
+export function incidentScope(instance: string, sandbox = false): string {
+  return `${sandbox ? 'sandbox' : 'saas'}:${instance}`;
+}
+
+/** Every tenant's events go to one log per kind of upstream, so one `after` id resumes across all tenants. */
+const EVENT_STREAM = { saas: 'incident', sandbox: 'incident:sandbox' } as const;
 
 const ID_CHUNK = 500;
 const LIST_PAGE = 1000;
@@ -39,29 +48,39 @@ export class IncidentStore {
   /** Every incident event, with its id; written in the same transactions as the changes that cause them. */
   readonly events: EventLog<IncidentEvent>;
 
+  /** The incidents' and fetch state's `scope`: see incidentScope. */
+  readonly scope: string;
+
   private constructor(
     private readonly db: Kysely<Tables>,
-    readonly scope: IncidentScope,
+    /** The tenant whose incidents these are. */
+    readonly instance: string,
+    sandbox: boolean,
     maxEvents?: number,
     /** Checked inside every commit that writes the fetch state: the job's lease (see leases.ts). */
     private readonly fence?: (trx: Transaction<Tables>) => Promise<void>,
   ) {
-    this.events = new EventLog<IncidentEvent>(db, scope === 'saas' ? 'incident' : 'incident:sandbox', 'incident events', maxEvents);
+    this.scope = incidentScope(instance, sandbox);
+    this.events = new EventLog<IncidentEvent>(db, EVENT_STREAM[sandbox ? 'sandbox' : 'saas'], 'incident events', maxEvents);
   }
 
   /**
-   * The store of `scope`. The sandbox starts empty, but its event ids go on from the last run's: a client
-   * resuming with an id from before the restart must not receive different events under ids it has seen.
+   * The store of one tenant (`instance`, default DEFAULT_SAAS_INSTANCE). The sandbox starts empty (every
+   * sandbox tenant: with `clearSandbox`, which the first sandbox tenant opened passes), but its event ids go
+   * on from the last run's: a client resuming with an id from before the restart must not receive different
+   * events under ids it has seen.
    */
   static async open(
     database: Database,
-    opts: { sandbox?: boolean; maxEvents?: number; fence?: (trx: Transaction<Tables>) => Promise<void> } = {},
+    opts: { instance?: string; sandbox?: boolean; clearSandbox?: boolean; maxEvents?: number; fence?: (trx: Transaction<Tables>) => Promise<void> } = {},
   ): Promise<IncidentStore> {
-    const store = new IncidentStore(database.db, opts.sandbox ? 'sandbox' : 'saas', opts.maxEvents, opts.fence);
-    if (opts.sandbox) {
+    const sandbox = opts.sandbox ?? false;
+    const store = new IncidentStore(database.db, opts.instance ?? DEFAULT_SAAS_INSTANCE, sandbox, opts.maxEvents, opts.fence);
+    if (sandbox && (opts.clearSandbox ?? true)) {
       await database.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('incidents').where('scope', '=', 'sandbox').execute();
-        await trx.deleteFrom('fetch_state').where('scope', '=', 'sandbox').execute();
+        // Every sandbox tenant's, also those of a run that had more sandbox tenants than this one.
+        await trx.deleteFrom('incidents').where('scope', 'like', 'sandbox:%').execute();
+        await trx.deleteFrom('fetch_state').where('scope', 'like', 'sandbox:%').execute();
         await store.events.clear(trx);
       });
     }

@@ -6,6 +6,7 @@ import { pubsubOverflow } from './002-pubsub-overflow.js';
 import { incidentActivity } from './003-incident-activity.js';
 import { samlSuppressed } from './004-saml-suppressed.js';
 import { incidentOpen } from './005-incident-open.js';
+import { saasTenants } from './009-saas-tenants.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003-incident-activity': incidentActivity,
   '004-saml-suppressed': samlSuppressed,
   '005-incident-open': incidentOpen,
+  '009-saas-tenants': saasTenants,
 };
