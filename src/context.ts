@@ -8,14 +8,18 @@ import type { SaasSecurityConnector } from './connectors/saas-security/connector
 import type { SaasInstances } from './connectors/saas-security/instances.js';
 import type { StaConnector } from './connectors/sta/connector.js';
 import type { StaInstances } from './connectors/sta/instances.js';
+import type { AlertDestinations } from './destinations/alert-destinations.js';
 import type { SamlDetectionService } from './detection/saml-detection-service.js';
 import type { IncidentSync } from './fetch/incident-sync.js';
 import { lazyChild, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
+import type { AuditEntries } from './store/audit-entries.js';
 import type { Leases } from './store/leases.js';
+import type { Authenticator } from './identity/authenticator.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
+import type { AlertIndex } from './triage/alert-index.js';
 
 /** Built once at start and shared by every operation. */
 export interface Services {
@@ -47,6 +51,14 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The append-only audit log every action is recorded in (src/audit/). */
   audit: AuditLog;
+  /** The stored trail Query.auditLog, auditEvents and /audit.jsonl read; null in harnesses without one. */
+  auditTrail: AuditEntries | null;
+  /** Where alerts are sent, through the outbox (src/destinations/). */
+  destinations: AlertDestinations;
+  /** The one alert queue across the sources: its index, triage records and live updates (src/triage/). */
+  triage: AlertIndex;
+  /** API keys and the identity provider's tokens, for every transport (src/identity/). */
+  authenticator: Authenticator;
 }
 
 export interface Context {
@@ -54,6 +66,8 @@ export interface Context {
   principal: Principal | null;
   /** Why there is no principal: no credentials or wrong ones. */
   authFailure: 'missing' | 'invalid' | null;
+  /** What UNAUTHENTICATED says: why the credentials were refused (never the credential). */
+  authMessage: string | null;
   logger: Logger;
   requestId: string;
   /** The client's IP address (null in-process), for throttling failed authentication. */
@@ -65,6 +79,7 @@ export function createContext(services: Services, auth: AuthResult, requestId: s
     services,
     principal: auth.principal,
     authFailure: auth.principal ? null : auth.reason,
+    authMessage: auth.principal ? null : auth.message,
     requestId,
     clientAddress,
     logger: lazyChild(services.logger, { requestId, principal: auth.principal?.id ?? null }),

@@ -14,6 +14,7 @@ import type { SamlDetectionService } from '../detection/saml-detection-service.j
 import type { BreakerState, UpstreamObserver } from '../connectors/upstream-guard.js';
 import { STA_RUN_STATES } from '../domain/sta-alert.js';
 import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
+import type { DeliveryObserver, DeliveryResult } from '../destinations/worker.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -26,11 +27,12 @@ export interface MetricsSources {
   saasInstances?: { list: ReadonlyArray<{ name: string; sync: Pick<IncidentSync, 'status'> }> } | null;
   staAlerts: { store: { rows: Pick<StaPlaybookRunner['store']['rows'], 'countByRunState'> } };
   samlDetection: Pick<SamlDetectionService, 'totals' | 'detectionCount'> | null;
+  destinations?: { backlog(): Promise<Map<string, number>> } | null;
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-export class GatewayMetrics implements UpstreamObserver {
+export class GatewayMetrics implements UpstreamObserver, DeliveryObserver {
   readonly registry = new Registry();
   private services: MetricsSources | null = null;
   /** Set by the cache factory owner: bytes held by the in-memory cache (null: Redis). */
@@ -64,6 +66,13 @@ export class GatewayMetrics implements UpstreamObserver {
   private readonly subscriptions = new Gauge({
     name: 'secgraph_subscriptions_open',
     help: 'GraphQL subscriptions being served now (WebSocket and SSE)',
+    registers: [this.registry],
+  });
+  // Labelled by the destination's configured name only: never its URL or key.
+  private readonly deliveries = new Counter({
+    name: 'secgraph_destination_deliveries_total',
+    help: 'Alert delivery attempts by destination and result (delivered, retrying, failed)',
+    labelNames: ['destination', 'result'] as const,
     registers: [this.registry],
   });
   /** Request count, execute time and HTTP time for the Prometheus plugin, with cheaper labels (operation-metrics.ts). */
@@ -128,6 +137,15 @@ export class GatewayMetrics implements UpstreamObserver {
       },
     });
     new Gauge({
+      name: 'secgraph_destination_backlog',
+      help: 'Alert deliveries waiting to be sent (pending or retrying) per destination',
+      labelNames: ['destination'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const [destination, n] of (await metrics.services?.destinations?.backlog()) ?? []) this.set({ destination }, n);
+      },
+    });
+    new Gauge({
       name: 'secgraph_cache_memory_bytes',
       help: 'Bytes held by the in-memory cache (its own accounting; absent with Redis)',
       registers: [this.registry],
@@ -159,6 +177,10 @@ export class GatewayMetrics implements UpstreamObserver {
   call(upstream: string, operation: string, status: string, seconds: number): void {
     this.upstreamRequests.inc({ upstream, operation, status });
     this.upstreamDuration.observe({ upstream, operation }, seconds);
+  }
+
+  delivery(destination: string, result: DeliveryResult): void {
+    this.deliveries.inc({ destination, result });
   }
 
   retry(upstream: string): void {

@@ -7,6 +7,7 @@ import type { CloseCategory, Incident, IncidentQuery } from '../domain/saas-secu
 import { badInput, notFound } from '../errors.js';
 import { publishAll } from '../fetch/incident-fetcher.js';
 import { closeFetchedIncident } from '../fetch/outgoing-close.js';
+import { actorOf } from '../identity/actor.js';
 import { saasInstance, saasInstancesOf, saasSecurity } from './connectors.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
 
@@ -144,7 +145,7 @@ export async function closeIncident(args: { id: string; category: CloseCategory;
   const record = await sync.store.get(id);
   if (record) {
     // A fetched incident: closed upstream, then its gateway record.
-    return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger }, record, args.category);
+    return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger, actor: ctx.principal ? actorOf(ctx.principal) : null }, record, args.category);
   }
   // Not fetched (before the fetch window, filtered out, or fetching off): no gateway record, so close upstream.
   const before = await connector.getIncident(id);

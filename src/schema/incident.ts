@@ -12,6 +12,7 @@ import { appKey, loadAppsById } from '../resolvers/apps.js';
 import { incidentEventStream, listIncidentEvents } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { AlertRef } from './alert.js';
 import { AppRef } from './app.js';
 import { builder } from './builder.js';
 
@@ -30,6 +31,7 @@ export const IncidentStatusRef = builder.enumType('IncidentStatus', {
 });
 
 export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
+  interfaces: [AlertRef],
   description: 'A SaaS Security incident. Fields are the camelCase of the upstream fields.',
   fields: (t) => ({
     id: t.id({ description: 'The incident id: unique within its tenant (`instance`) only.', resolve: (i) => String(i.incidentId) }),
@@ -65,7 +67,8 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
     policyName: t.exposeString('policyName', { nullable: true }),
     policyVersion: t.exposeInt('policyVersion', { nullable: true }),
     policyPageUri: t.exposeString('policyPageUri', { nullable: true }),
-    severity: t.field({ type: SeverityRef, nullable: true, description: 'Normalised from severityRaw.', resolve: (i) => i.severity }),
+    // severity (on Panther's scale) and createdAt come from the Alert interface (alert.ts).
+    saasSeverity: t.field({ type: SeverityRef, nullable: true, description: "Normalised from severityRaw, on SaaS Security's scale (severity is it on Panther's).", resolve: (i) => i.severity }),
     severityRaw: t.exposeString('severityRaw', { nullable: true, description: 'As the upstream sent it: High, Low, 1.0, …' }),
     status: t.exposeString('status', { nullable: true, description: 'As the upstream sent it, e.g. Closed-Business Justified.' }),
     statusName: t.field({ type: IncidentStatusRef, nullable: true, resolve: (i) => i.statusName }),
@@ -78,7 +81,6 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
     category: t.exposeString('category', { nullable: true }),
     resolvedBy: t.exposeString('resolvedBy', { nullable: true }),
     resolutionDate: t.expose('resolutionDate', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
     assignedTo: t.exposeString('assignedTo', { nullable: true }),
     groupIds: t.expose('groupIds', { type: 'JSON' }),
@@ -143,6 +145,7 @@ builder.mutationField('closeIncident', (t) =>
       category: t.arg({ type: CloseCategoryRef, required: true }),
       instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
+    audit: { target: (args) => `incident:${String(args.id)}`, details: (args) => ({ category: args.category, ...(args.instance ? { instance: args.instance } : {}) }) },
     resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category, instance: args.instance }, ctx),
   }),
 );

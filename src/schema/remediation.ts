@@ -47,6 +47,7 @@ builder.mutationField('remediateAsset', (t) =>
       removeInheritedSharing: t.arg.boolean({ defaultValue: false }),
       instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
+    audit: { target: (args) => `asset:${String(args.assetId)}`, details: (args) => ({ type: args.type, removeInheritedSharing: args.removeInheritedSharing }) },
     resolve: (_root, args, ctx) =>
       remediateAsset({ assetId: String(args.assetId), type: args.type, removeInheritedSharing: args.removeInheritedSharing, instance: args.instance }, ctx),
   }),

@@ -4,7 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** Panther's alert severities, INFO < LOW < MEDIUM < HIGH < CRITICAL. */
+/** Panther's alert severities, INFO < LOW < MEDIUM < HIGH < CRITICAL. SaaS Security's INFORMATIONAL is INFO (an incident without one too). STA alert emails carry none: a push rejection is HIGH (a possible MFA-fatigue attack in progress), an account lockout MEDIUM (STA's own protection has acted). SAML detections have their rule's severity. */
 export type AlertSeverity =
   | 'CRITICAL'
   | 'HIGH'
@@ -49,14 +49,6 @@ export type SamlAlertType =
 export type SamlDetectionEventKind =
   | 'CREATED'
   | 'UPDATED';
-
-/** Normalised severity. The API filter values 1..5 map to INFORMATIONAL..CRITICAL. */
-export type Severity =
-  | 'CRITICAL'
-  | 'HIGH'
-  | 'INFORMATIONAL'
-  | 'LOW'
-  | 'MEDIUM';
 
 /** STEP_SKIPPED: a check made the step unnecessary. RUN_FAILED: the run stopped on a permanent failure and waits for an analyst. */
 export type StaAlertEventType =
@@ -128,9 +120,9 @@ export type GatewayStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type GatewayStatusQuery = { gateway: { version: string, sandboxes: Array<string> }, incidentFetchStatus: { enabled: boolean, running: boolean, intervalSeconds: number, lastRunAt: string | null, lastError: string | null, lastRunFetched: number, lastRunMirrored: number, nextRunAt: string | null, cursor: string, mirrorCursor: string, fetchedTotal: number, storedIncidents: number } };
 
-export type QueueIncidentFragment = { incidentId: number, assetName: string | null, assetId: string | null, severity: Severity | null, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string | null, updatedAt: string | null };
+export type QueueIncidentFragment = { incidentId: number, assetName: string | null, assetId: string | null, severity: AlertSeverity, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string, updatedAt: string | null };
 
-export type QueueEventFragment = { id: string, kind: IncidentEventKind, at: string, changedFields: Array<string>, incident: { incidentId: number, assetName: string | null, assetId: string | null, severity: Severity | null, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string | null, updatedAt: string | null } };
+export type QueueEventFragment = { id: string, kind: IncidentEventKind, at: string, changedFields: Array<string>, incident: { incidentId: number, assetName: string | null, assetId: string | null, severity: AlertSeverity, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string, updatedAt: string | null } };
 
 export type IncidentEventLogQueryVariables = Exact<{
   after?: string | number | null | undefined;
@@ -138,14 +130,14 @@ export type IncidentEventLogQueryVariables = Exact<{
 }>;
 
 
-export type IncidentEventLogQuery = { incidentEvents: Array<{ id: string, kind: IncidentEventKind, at: string, changedFields: Array<string>, incident: { incidentId: number, assetName: string | null, assetId: string | null, severity: Severity | null, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string | null, updatedAt: string | null } }> };
+export type IncidentEventLogQuery = { incidentEvents: Array<{ id: string, kind: IncidentEventKind, at: string, changedFields: Array<string>, incident: { incidentId: number, assetName: string | null, assetId: string | null, severity: AlertSeverity, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string, updatedAt: string | null } }> };
 
 export type IncidentStreamSubscriptionVariables = Exact<{
   after?: string | number | null | undefined;
 }>;
 
 
-export type IncidentStreamSubscription = { incidentEvents: { id: string, kind: IncidentEventKind, at: string, changedFields: Array<string>, incident: { incidentId: number, assetName: string | null, assetId: string | null, severity: Severity | null, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string | null, updatedAt: string | null } } };
+export type IncidentStreamSubscription = { incidentEvents: { id: string, kind: IncidentEventKind, at: string, changedFields: Array<string>, incident: { incidentId: number, assetName: string | null, assetId: string | null, severity: AlertSeverity, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string, updatedAt: string | null } } };
 
 export type IncidentDetailQueryVariables = Exact<{
   id: string | number;
@@ -153,7 +145,7 @@ export type IncidentDetailQueryVariables = Exact<{
 }>;
 
 
-export type IncidentDetailQuery = { incident: { assetPageUri: string | null, assetCloudUri: string | null, assetOwnerName: string | null, policyId: string | null, policyVersion: number | null, policyPageUri: string | null, exposureType: number | null, dataPatterns: unknown, collaborators: unknown, resolvedBy: string | null, resolutionDate: string | null, fetchedAt: string | null, lastMirroredAt: string | null, mirrorDirection: MirrorDirection | null, incidentId: number, assetName: string | null, assetId: string | null, severity: Severity | null, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string | null, updatedAt: string | null, app: { appName: string, appType: string } | null, assetOwner: { userName: string, firstName: string | null, lastName: string | null, email: string | null, state: string | null, groups: Array<{ id: string, name: string }>, sessions: Array<{ id: string, start: string | null, expiry: string | null, applicationNames: Array<string> }>, accessLogs: Array<{ id: string | null, timeStamp: string | null, actionText: string | null, resultText: string | null, applicationName: string | null, ip: string | null, credentialType: string | null }> } | null } | null };
+export type IncidentDetailQuery = { incident: { assetPageUri: string | null, assetCloudUri: string | null, assetOwnerName: string | null, policyId: string | null, policyVersion: number | null, policyPageUri: string | null, exposureType: number | null, dataPatterns: unknown, collaborators: unknown, resolvedBy: string | null, resolutionDate: string | null, fetchedAt: string | null, lastMirroredAt: string | null, mirrorDirection: MirrorDirection | null, incidentId: number, assetName: string | null, assetId: string | null, severity: AlertSeverity, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string, updatedAt: string | null, app: { appName: string, appType: string } | null, assetOwner: { userName: string, firstName: string | null, lastName: string | null, email: string | null, state: string | null, groups: Array<{ id: string, name: string }>, sessions: Array<{ id: string, start: string | null, expiry: string | null, applicationNames: Array<string> }>, accessLogs: Array<{ id: string | null, timeStamp: string | null, actionText: string | null, resultText: string | null, applicationName: string | null, ip: string | null, credentialType: string | null }> } | null } | null };
 
 export type CloseIncidentMutationVariables = Exact<{
   id: string | number;
@@ -161,7 +153,7 @@ export type CloseIncidentMutationVariables = Exact<{
 }>;
 
 
-export type CloseIncidentMutation = { closeIncident: { incidentId: number, assetName: string | null, assetId: string | null, severity: Severity | null, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string | null, updatedAt: string | null } };
+export type CloseIncidentMutation = { closeIncident: { incidentId: number, assetName: string | null, assetId: string | null, severity: AlertSeverity, state: IncidentState | null, gatewayState: IncidentState | null, status: string | null, category: string | null, closeReason: string | null, mirrorError: string | null, appId: string | null, appName: string | null, assetOwnerEmail: string | null, policyName: string | null, exposureLevel: string | null, createdAt: string, updatedAt: string | null } };
 
 export type RemediateAssetMutationVariables = Exact<{
   assetId: string | number;

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Badge } from '../components/Badge.js';
 import { TimeChart } from '../components/TimeChart.js';
 import { SEVERITIES, time } from '../format.js';
-import type { Severity } from '../gql/graphql.js';
+import type { AlertSeverity as Severity } from '../gql/graphql.js';
 import { useIncidentQueue, type QueueIncident } from '../queue.js';
 
 const ROW = 34;
@@ -44,7 +44,7 @@ export function Queue({ open }: { open(id: number): void }) {
   );
   const counts = useMemo(() => {
     const c = new Map<string, number>();
-    for (const i of withoutSeverity) c.set(i.severity ?? 'INFORMATIONAL', (c.get(i.severity ?? 'INFORMATIONAL') ?? 0) + 1);
+    for (const i of withoutSeverity) c.set(i.severity ?? 'INFO', (c.get(i.severity ?? 'INFO') ?? 0) + 1);
     return c;
   }, [withoutSeverity]);
 

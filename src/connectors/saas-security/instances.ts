@@ -39,6 +39,11 @@ export class SaasInstances {
     return hit;
   }
 
+  /** The tenant named `name` (an alert id's, a stored event's), or undefined when none is configured by that name. */
+  find(name: string): SaasInstance | undefined {
+    return this.list.find((i) => i.name === name);
+  }
+
   /** The tenants a filter's `instances` names (each checked), in configured order; all of them without one. */
   select(names?: readonly string[] | null, argument = 'instances'): SaasInstance[] {
     if (!names?.length) return [...this.list];
