@@ -15,6 +15,7 @@ import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 import type { Leases } from './store/leases.js';
 import type { Authenticator } from './identity/authenticator.js';
+import type { TrustedDocuments } from './trusted-documents/trusted-documents.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 import type { AlertIndex } from './triage/alert-index.js';
 
@@ -50,6 +51,8 @@ export interface Services {
   triage: AlertIndex;
   /** API keys and the identity provider's tokens, for every transport (src/identity/). */
   authenticator: Authenticator;
+  /** The documents clients may name by id, and that SECGRAPH_ARBITRARY_DOCUMENTS lets through (src/trusted-documents/). */
+  trustedDocuments: TrustedDocuments;
 }
 
 export interface Context {

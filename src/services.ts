@@ -2,6 +2,7 @@
 // starts the emulator in-process (the sandbox) and points the connector at it.
 import { NO_AUDIT } from './audit/audit-log.js';
 import { createAuthenticator } from './identity/authenticator.js';
+import { loadTrustedDocuments } from './trusted-documents/load.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
@@ -165,7 +166,9 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
   const authenticator = await createAuthenticator(config, logger, clock);
   authenticator.warm();
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage };
+  // The console's documents and SECGRAPH_TRUSTED_DOCUMENTS; rooms add theirs (the MCP tools) with register().
+  const trustedDocuments = loadTrustedDocuments(config, logger);
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit: NO_AUDIT, authenticator, triage, trustedDocuments };
   metrics.watch(services);
   return {
     services,
