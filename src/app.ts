@@ -18,6 +18,7 @@ import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit
 import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useReadiness } from './http/readiness.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
+import { useAuditJsonl } from './audit/audit-jsonl-http.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { executeThroughYoga } from './mcp/execute.js';
 import { useMcp } from './mcp/route.js';
@@ -108,6 +109,7 @@ export function createApp({ services, authenticator = services.authenticator, li
       useGraphiQLAssets(),
       useConsole(),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
+      useAuditJsonl({ services, authenticator, limits: rateLimits }),
       // MCP for AI assistants: tools are trusted operations run through this same pipeline (src/mcp/).
       useMcp({ services, schema, authenticator, limits: rateLimits, oidcIssuer: services.config.oidc?.issuer ?? null, execute: (body, caller) => executeThroughYoga(yoga, body, caller) }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
