@@ -11,7 +11,7 @@ import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
 import { readConfigFile, type DestinationFileEntry, type LoadedConfigFile, type SaasInstanceFileEntry, type StaInstanceFileEntry } from './config-file.js';
 import { DEFAULT_SAAS_INSTANCE, type AlertEventKind, type AlertSeverity, type AlertSource } from './domain/alert.js';
-import { parseApiKeys, parseOidc, type ApiKeyGrant, type OidcConfig } from './config-identity.js';
+import { parseApiKeys, parseOidc, parseTrustedDocuments, type ApiKeyGrant, type OidcConfig, type TrustedDocumentsConfig } from './config-identity.js';
 import {
   ConfigError,
   envValue,
@@ -30,7 +30,7 @@ import {
 
 export { ConfigError, type ConfigWarning } from './config-vars.js';
 
-export { SCOPES, parseApiKeys, type ApiKeyGrant, type OidcConfig, type Scope } from './config-identity.js';
+export { SCOPES, parseApiKeys, type ApiKeyGrant, type ArbitraryDocuments, type OidcConfig, type Scope, type TrustedDocumentsConfig } from './config-identity.js';
 
 export const SAAS_SECURITY_REGIONS = {
   US: 'https://api.aperture.paloaltonetworks.com',
@@ -240,6 +240,8 @@ export interface Config {
   apiKeys: Map<string, ApiKeyGrant>;
   /** The identity provider whose bearer tokens are accepted beside the keys (SECGRAPH_OIDC_*); null: keys only. */
   oidc: OidcConfig | null;
+  /** SECGRAPH_TRUSTED_DOCUMENTS and SECGRAPH_ARBITRARY_DOCUMENTS. */
+  trustedDocuments: TrustedDocumentsConfig;
   redisUrl: string | null;
   /** postgres://… : keep the state in PostgreSQL (several instances); null: SQLite under dataDir. */
   databaseUrl: string | null;
@@ -599,6 +601,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     oidc,
+    trustedDocuments: parseTrustedDocuments(env),
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     databaseUrl: parseDatabaseUrl(env),
     leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),

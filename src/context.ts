@@ -18,6 +18,7 @@ import type { GatewayPubSub } from './pubsub.js';
 import type { AuditEntries } from './store/audit-entries.js';
 import type { Leases } from './store/leases.js';
 import type { Authenticator } from './identity/authenticator.js';
+import type { TrustedDocuments } from './trusted-documents/trusted-documents.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 import type { AlertIndex } from './triage/alert-index.js';
 
@@ -59,6 +60,8 @@ export interface Services {
   triage: AlertIndex;
   /** API keys and the identity provider's tokens, for every transport (src/identity/). */
   authenticator: Authenticator;
+  /** The documents clients may name by id, and that SECGRAPH_ARBITRARY_DOCUMENTS lets through (src/trusted-documents/). */
+  trustedDocuments: TrustedDocuments;
 }
 
 export interface Context {

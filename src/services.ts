@@ -4,6 +4,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
 import { StoreAuditLog } from './audit/store-audit-log.js';
 import { createAuthenticator } from './identity/authenticator.js';
+import { loadTrustedDocuments } from './trusted-documents/load.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config, SaasInstanceConfig } from './config.js';
 import { memoryCacheFactory, redisCacheFactory, type CacheFactory } from './connectors/cache.js';
@@ -197,7 +198,9 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
   const authenticator = await createAuthenticator(config, logger, clock);
   authenticator.warm();
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, saasInstances, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail, authenticator, triage, destinations };
+  // The console's documents and SECGRAPH_TRUSTED_DOCUMENTS; rooms add theirs (the MCP tools) with register().
+  const trustedDocuments = loadTrustedDocuments(config, logger);
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, saasInstances, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail, authenticator, triage, destinations, trustedDocuments };
   metrics.watch(services);
   return {
     services,
