@@ -2,7 +2,7 @@
 // JSON text in `body`; the columns beside it are what queries filter, order and page by, each indexed.
 // Times used for ordering are ISO-8601 strings (they sort as text) or epoch milliseconds (bigint).
 export interface IncidentsTable {
-  /** 'saas' for the configured upstream, 'sandbox' for the built-in emulator's generated incidents. */
+  /** The tenant: `saas:<instance>` for a configured upstream, `sandbox:<instance>` for a built-in emulator's generated incidents. */
   scope: string;
   incident_id: number;
   /** 1 when the stamped mirror direction pulls changes in (Incoming, Both). */
@@ -16,6 +16,7 @@ export interface IncidentsTable {
 }
 
 export interface FetchStateTable {
+  /** As IncidentsTable.scope: one fetch state (cursors) per tenant. */
   scope: string;
   body: string;
 }

@@ -75,6 +75,8 @@ export type IncidentFilter = {
   appIds?: Array<string> | null | undefined;
   /** updated_at ≥ from */
   from?: unknown;
+  /** SaaS Security tenants (instance names); every tenant without it. */
+  instances?: Array<string> | null | undefined;
   severities?: Array<Severity> | null | undefined;
   /** Omit for both states. */
   state?: IncidentState | null | undefined;

@@ -9,6 +9,7 @@ import { incidentOpen } from './005-incident-open.js';
 import { auditLog } from './006-audit-log.js';
 import { triage } from './007-triage.js';
 import { destinations } from './008-destinations.js';
+import { saasTenants } from './009-saas-tenants.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '006-audit-log': auditLog,
   '007-triage': triage,
   '008-destinations': destinations,
+  '009-saas-tenants': saasTenants,
 };
