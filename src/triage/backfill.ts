@@ -1,4 +1,4 @@
-// At start, the alerts the sources stored before the queue existed (an upgrade past migration 007) join it,
+// At start (in the background), the alerts the sources stored before the queue existed (an upgrade past migration 007) join it,
 // a page at a time, each page through the same source hook as a live write (so a closed incident starts
 // RESOLVED/CLOSED, an ended STA run RESOLVED). Cheap when there is nothing to add: one indexed anti-join per
 // source. The sandbox's incidents are regenerated and indexed as they are fetched, so only the live scope is read.
@@ -12,13 +12,14 @@ import type { Tables } from '../store/tables.js';
 import { unindexedBodies } from '../store/alerts.js';
 import type { AlertIndex } from './alert-index.js';
 import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
+import { incidentScope } from '../store/incident-store.js';
 
 const PAGE = 500;
 
-export async function backfillAlerts(database: Database, index: AlertIndex, samlThreshold: number): Promise<number> {
+export async function backfillAlerts(database: Database, index: AlertIndex, samlThreshold: number, stopped: () => boolean = () => false): Promise<number> {
   let added = 0;
   const pages = async (read: () => Promise<string[]>, write: (bodies: string[]) => Promise<void>) => {
-    for (;;) {
+    while (!stopped()) {
       const bodies = await read();
       if (!bodies.length) return;
       await write(bodies);
@@ -31,7 +32,7 @@ export async function backfillAlerts(database: Database, index: AlertIndex, saml
     publish();
   };
   await pages(
-    () => unindexedBodies(database.db, { table: 'incidents', scope: 'saas' }, `saas:${DEFAULT_SAAS_INSTANCE}:`, PAGE),
+    () => unindexedBodies(database.db, { table: 'incidents', scope: incidentScope(DEFAULT_SAAS_INSTANCE) }, `saas:${DEFAULT_SAAS_INSTANCE}:`, PAGE),
     (bodies) => inTransaction((trx) => index.syncIncidents(trx, bodies.map((b) => JSON.parse(b) as StoredIncident), null)),
   );
   await pages(

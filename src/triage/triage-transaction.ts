@@ -8,6 +8,11 @@ import type { Actor } from '../identity/actor.js';
 import type { AlertRows } from '../store/alerts.js';
 import type { EventLog } from '../store/event-log.js';
 import type { Tables } from '../store/tables.js';
+import type { AlertNotice } from '../domain/alert-delivery.js';
+import { statusNotice } from './status-notice.js';
+
+/** The destinations outbox's enqueue: writes the notice's deliveries in the transaction it is given. */
+export type EnqueueNotice = (trx: Transaction<Tables>, notice: AlertNotice) => Promise<unknown>;
 
 export class TriageTransaction {
   private readonly pending: NewAlertUpdateEvent[] = [];
@@ -18,6 +23,7 @@ export class TriageTransaction {
     private readonly log: EventLog<AlertUpdateEvent>,
     /** ISO time of the change. */
     readonly at: string,
+    private readonly enqueue: EnqueueNotice | null = null,
   ) {}
 
   /** A live update about `record` as it now is. */
@@ -57,8 +63,8 @@ export class TriageTransaction {
     });
     await this.rows.addActivity(this.trx, record.alertId, [{ at: this.at, actor, field: 'status', from: record.status, to, note }]);
     this.update('STATUS_CHANGED', next);
-    // Destinations: the outbox's enqueue(this.trx, notice) belongs here, so a STATUS_CHANGED notice is
-    // written in the same transaction as the change (see docs/triage.md).
+    // The destinations outbox: the STATUS_CHANGED notice is written in the same transaction as the change.
+    await this.enqueue?.(this.trx, statusNotice(next, record.status, actor, note, this.at));
     return next;
   }
 
