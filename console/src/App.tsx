@@ -1,15 +1,17 @@
 // The console shell: asks for an API key when the gateway has keys, shows the sandbox banner on every view,
-// and routes on the URL hash (#/queue, #/incident/<id>, #/alerts, #/saml, #/status).
+// and routes on the URL hash (#/work, #/alert/<alertId>, #/queue, #/incident/<id>, #/alerts, #/saml, #/status).
 import { useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { client, describeError, errorCode, keyStore, resetConnections } from './api.js';
 import { GatewayInfoDocument, type GatewayInfoQuery } from './gql/graphql.js';
 import { disposeIncidentQueue } from './queue.js';
+import { AlertDetail } from './views/AlertDetail.js';
 import { Alerts } from './views/Alerts.js';
 import { IncidentDetail } from './views/IncidentDetail.js';
 import { Queue } from './views/Queue.js';
 import { Saml } from './views/Saml.js';
 import { Status } from './views/Status.js';
+import { Workbench } from './views/Workbench.js';
 
 type Gate =
   | { kind: 'checking' }
@@ -101,6 +103,7 @@ function KeyForm({ message, done }: { message: string | null; done(): void }) {
 }
 
 const VIEWS = [
+  { path: '/work', name: 'Alert queue' },
   { path: '/queue', name: 'Incidents' },
   { path: '/alerts', name: 'STA alerts' },
   { path: '/saml', name: 'SAML detections' },
@@ -111,7 +114,8 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
   const [route, go] = useRoute();
   const canRespond = gateway.viewer.scopes.includes('respond');
   const incident = /^\/incident\/(\d+)$/.exec(route);
-  const current = incident ? '/queue' : route;
+  const alert = /^\/alert\/(.+)$/.exec(route);
+  const current = incident ? '/queue' : alert ? '/work' : route;
   useEffect(() => {
     document.title = `secgraph console${gateway.sandboxes.length ? ' (SANDBOX)' : ''}`;
   }, [gateway.sandboxes.length]);
@@ -136,7 +140,11 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
         </span>
       </header>
       <main>
-        {incident ? (
+        {alert ? (
+          <AlertDetail alertId={decodeURIComponent(alert[1]!)} canRespond={canRespond} back={() => go('/work')} />
+        ) : current === '/work' ? (
+          <Workbench canRespond={canRespond} open={(id) => go(`/alert/${encodeURIComponent(id)}`)} />
+        ) : incident ? (
           <IncidentDetail id={Number(incident[1])} canRespond={canRespond} back={() => go('/queue')} />
         ) : current === '/alerts' ? (
           <Alerts canRespond={canRespond} />
