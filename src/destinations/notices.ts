@@ -23,7 +23,7 @@ export function incidentNotices(events: readonly IncidentEvent[]): AlertNotice[]
 export function incidentNotice(i: Incident, at: string): AlertNotice {
   const title = [i.policyName, i.assetName].filter(Boolean).join(': ') || `SaaS Security incident ${i.incidentId}`;
   return {
-    alertId: alertIdOf({ source: 'SAAS_INCIDENT', instance: DEFAULT_SAAS_INSTANCE, id: String(i.incidentId) }),
+    alertId: alertIdOf({ source: 'SAAS_INCIDENT', instance: i.instance ?? DEFAULT_SAAS_INSTANCE, id: String(i.incidentId) }),
     source: 'SAAS_INCIDENT',
     event: 'ALERT_CREATED',
     severity: i.severity === null || i.severity === 'INFORMATIONAL' ? 'INFO' : i.severity,
