@@ -17,5 +17,6 @@ import './sta-joins.js';
 import './triage.js';
 import './alert.js';
 import './alert-mutations.js';
+import './destination.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
