@@ -1,7 +1,7 @@
 // The alert notices each source's events cause (see domain/alert-delivery.ts). Pure functions of the event as
 // logged, called inside the transaction that logs it. Ids, severity and title are the triage queue's reading of
 // each source (src/triage/source-alerts.ts), so a message names the alert as the queue does.
-import { parseAlertId, type AlertSource } from '../domain/alert.js';
+import { DEFAULT_SAAS_INSTANCE, parseAlertId, type AlertSource } from '../domain/alert.js';
 import type { AlertNotice } from '../domain/alert-delivery.js';
 import type { IncidentEvent } from '../domain/incident-event.js';
 import type { Incident } from '../domain/saas-security.js';
@@ -20,7 +20,7 @@ export function incidentNotices(events: readonly IncidentEvent[]): AlertNotice[]
 
 export function incidentNotice(i: Incident, at: string): AlertNotice {
   return {
-    alertId: incidentAlertId(i.incidentId),
+    alertId: incidentAlertId(i.incidentId, i.instance ?? DEFAULT_SAAS_INSTANCE),
     source: 'SAAS_INCIDENT',
     event: 'ALERT_CREATED',
     severity: saasSeverity(i.severity),

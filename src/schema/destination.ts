@@ -81,6 +81,7 @@ builder.mutationField('redeliverAlert', (t) =>
       "Sends an alert to a destination again, as a new delivery (the alert as its latest delivery carried it), whatever the destination's filters. Needs the respond scope.",
     authScopes: { respond: true },
     args: { alertId: t.arg.id({ required: true }), destination: t.arg.string({ required: true }) },
+    audit: { target: (args) => `alert:${String(args.alertId)}`, details: (args) => ({ destination: args.destination }) },
     resolve: (_root, args, ctx) => redeliverAlert({ alertId: String(args.alertId), destination: args.destination }, ctx),
   }),
 );
@@ -91,6 +92,8 @@ builder.mutationField('testDestination', (t) =>
     description: 'Sends a test message to a destination and answers with its first attempt (DELIVERED, or why not). Needs the respond scope.',
     authScopes: { respond: true },
     args: { name: t.arg.string({ required: true }) },
+    // Begun before the message is sent, completed after its first attempt; the outcome is in the answer.
+    audit: { target: (args) => `destination:${args.name}`, details: () => null },
     resolve: (_root, args, ctx) => testDestination(args, ctx),
   }),
 );

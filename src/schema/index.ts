@@ -14,6 +14,7 @@ import './sta-access-log.js';
 import './saml-detection.js';
 import './sta-alert.js';
 import './sta-joins.js';
+import './audit.js';
 import './triage.js';
 import './alert.js';
 import './alert-mutations.js';

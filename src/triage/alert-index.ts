@@ -15,7 +15,7 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { AlertUpdateEvent, AlertRecord, SourceAlert } from '../domain/triage.js';
 import { isClosedStatus } from '../domain/triage.js';
-import type { TriageStatus } from '../domain/alert.js';
+import { DEFAULT_SAAS_INSTANCE, type TriageStatus } from '../domain/alert.js';
 import type { SamlDetectionEvent } from '../domain/saml-detection.js';
 import type { StaAlert } from '../domain/sta-alert.js';
 import { systemActor, type Actor } from '../identity/actor.js';
@@ -107,10 +107,10 @@ export class AlertIndex {
   }
 
   /** IncidentStore.commit's hook: the incidents it writes, in its transaction. `actor`: who closed them (closeIncident). */
-  syncIncidents = (trx: Transaction<Tables>, records: readonly StoredIncident[], actor: Actor | null): Promise<AfterCommit> =>
+  syncIncidents = (trx: Transaction<Tables>, records: readonly StoredIncident[], actor: Actor | null, instance: string = DEFAULT_SAAS_INSTANCE): Promise<AfterCommit> =>
     this.within(trx, async (t) => {
       if (!records.length) return;
-      const alerts = records.map((r) => ({ r, a: incidentSourceAlert(storedIncident(r), r.gateway.fetchedAt) }));
+      const alerts = records.map((r) => ({ r, a: incidentSourceAlert(storedIncident(r, instance), r.gateway.fetchedAt) }));
       const existing = await this.rows.getMany(alerts.map((x) => x.a.alertId), trx);
       for (const { r, a } of alerts.sort((x, y) => x.a.alertId.localeCompare(y.a.alertId))) {
         const before = existing.get(a.alertId);
