@@ -6,6 +6,7 @@ import { useMutation, useQuery } from 'urql';
 import { describeError, liveStream } from '../api.js';
 import { Badge } from '../components/Badge.js';
 import { label, time } from '../format.js';
+import { incidentKey } from '../queue.js';
 import {
   AddAlertCommentDocument,
   AlertDetailDocument,
@@ -227,7 +228,7 @@ function SourceCard({ a }: { a: Detail }) {
             ) : '—'}
           </dd>
         </dl>
-        <p><a href={`#/incident/${a.incidentId}`}>Open the incident</a></p>
+        <p><a href={`#/incident/${incidentKey(a)}`}>Open the incident</a></p>
       </article>
     );
   if (a.__typename === 'StaAlert')
