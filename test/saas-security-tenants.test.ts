@@ -119,6 +119,19 @@ describe('two tenants from SECGRAPH_CONFIG', () => {
     expect(apps.body.data.us.length).toBeGreaterThan(1);
   });
 
+  it('the triage queue holds each tenant\'s incidents under saas:<instance>:<id>, and closes an alert at its own tenant', async () => {
+    const { body } = await gw.gql(`{ alerts(first: 50, filter: { sources: [SAAS_INCIDENT] }) { edges { node { alertId } } } }`);
+    expect(body.errors).toBeUndefined();
+    const ids = body.data.alerts.edges.map((e: { node: { alertId: string } }) => e.node.alertId).sort();
+    expect(ids).toEqual(expect.arrayContaining(['saas:eu:1', 'saas:eu:2', 'saas:eu:3', 'saas:us:1', 'saas:us:2', 'saas:us:3']));
+    const one = await gw.gql(`{ alert(alertId: "saas:eu:2") { alertId ... on Incident { instance assetName } } }`);
+    expect(one.body.data.alert).toEqual({ alertId: 'saas:eu:2', instance: 'eu', assetName: 'eu-file-2' });
+    const closed = await gw.gql(`mutation { updateAlertStatus(alertIds: ["saas:us:3"], status: CLOSED) { alertId error { code } } }`);
+    expect(closed.body.data.updateAlertStatus).toEqual([{ alertId: 'saas:us:3', error: null }]);
+    expect(us.incidents.get(3)!.state).toBe('closed');
+    expect(eu.incidents.get(3)!.state).toBe('open');
+  });
+
   it('one event log for both tenants: a client resumes across them with one id, and filter.instances narrows the stream', async () => {
     const log = await gw.gql(`{ incidentEvents(after: "0", first: 100) { id kind incident { instance incidentId } } }`);
     const events = log.body.data.incidentEvents as Array<{ id: string; kind: string; incident: { instance: string; incidentId: number } }>;

@@ -1,12 +1,12 @@
 // The console shell: offers "Sign in" through the identity provider when the gateway names one, and API-key
 // entry when it has keys; shows who is signed in, the sandbox banner on every view, and routes on the URL
-// hash (#/queue, #/incident/<id>, #/alerts, #/saml, #/status).
+// hash (#/queue, #/incident/<id> or #/incident/<instance>/<id>, #/alerts, #/saml, #/status).
 import { useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { client, describeError, errorCode, keyStore, resetConnections } from './api.js';
 import * as signIn from './sign-in.js';
 import { GatewayInfoDocument, type GatewayInfoQuery } from './gql/graphql.js';
-import { disposeIncidentQueue } from './queue.js';
+import { DEFAULT_INSTANCE, disposeIncidentQueue } from './queue.js';
 import { Alerts } from './views/Alerts.js';
 import { IncidentDetail } from './views/IncidentDetail.js';
 import { Queue } from './views/Queue.js';
@@ -157,7 +157,8 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
   const [endsAt, setEndsAt] = useState<number | null>(null);
   useEffect(() => signIn.onExpiring(setEndsAt), []);
   const canRespond = gateway.viewer.scopes.includes('respond');
-  const incident = /^\/incident\/(\d+)$/.exec(route);
+  // An incident of the default SaaS Security tenant by its id; another tenant's as <instance>/<id>.
+  const incident = /^\/incident\/(?:([A-Za-z0-9_-]+)\/)?(\d+)$/.exec(route);
   const current = incident ? '/queue' : route;
   useEffect(() => {
     document.title = `secgraph console${gateway.sandboxes.length ? ' (SANDBOX)' : ''}`;
@@ -203,7 +204,7 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
       </header>
       <main>
         {incident ? (
-          <IncidentDetail id={Number(incident[1])} canRespond={canRespond} back={() => go('/queue')} />
+          <IncidentDetail id={Number(incident[2])} instance={incident[1] ?? DEFAULT_INSTANCE} canRespond={canRespond} back={() => go('/queue')} />
         ) : current === '/alerts' ? (
           <Alerts canRespond={canRespond} />
         ) : current === '/saml' ? (
