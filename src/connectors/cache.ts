@@ -3,7 +3,7 @@
 import Keyv from 'keyv';
 import { isGatewayError } from '../errors.js';
 import { currentScope } from '../request-scope.js';
-import { SharedLru } from './lru-store.js';
+import { NamespaceStore, SharedLru } from './lru-store.js';
 import { CLAIM_POLL_MS, MissClaims, type ClaimRedis } from './miss-claim.js';
 
 /** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
@@ -56,6 +56,21 @@ export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory>
     },
     memoryBytes: null,
   });
+}
+
+/**
+ * The value cached under `key` when the cache is in memory and holds it now, read synchronously; undefined
+ * otherwise (a miss, an expired entry, or a Redis cache, which only answers asynchronously). For joins: a
+ * field whose answer is already in memory is answered without a promise, a DataLoader tick or Keyv's
+ * asynchronous get; a caller that gets undefined takes its usual (batched, asynchronous) path.
+ */
+export function peekCached<T>(cache: Keyv, key: string): T | undefined {
+  const store: unknown = cache.store;
+  if (!(store instanceof NamespaceStore)) return undefined;
+  // Keyv keeps `{ value, expires }` under `namespace:key` (no serialisation in memory: memoryCacheFactory).
+  const raw = store.get(`${cache.namespace}:${key}`) as { value?: T; expires?: number } | undefined;
+  if (raw === undefined || (typeof raw.expires === 'number' && Date.now() > raw.expires)) return undefined;
+  return raw.value;
 }
 
 /** Misses being computed, per cache and key: concurrent misses of one key make one upstream call. */

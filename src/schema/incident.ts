@@ -7,7 +7,7 @@ import {
   SEVERITIES,
   type Incident,
 } from '../domain/saas-security.js';
-import { loadAppsById } from '../resolvers/apps.js';
+import { incidentApp } from '../resolvers/apps.js';
 import { incidentEventStream, listIncidentEvents } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
@@ -37,12 +37,11 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
     appId: t.exposeString('appId', { nullable: true }),
     appName: t.exposeString('appName', { nullable: true }),
     appType: t.exposeString('appType', { nullable: true }),
-    app: t.loadable({
+    app: t.field({
       type: AppRef,
       nullable: true,
       description: 'The app, from the cached app list (one upstream call for any number of incidents).',
-      load: (ids: string[], ctx) => loadAppsById(ids, ctx),
-      resolve: (i) => i.appId,
+      resolve: (i, _args, ctx) => incidentApp(i, ctx),
     }),
     cloudId: t.exposeString('cloudId', { nullable: true }),
     assetId: t.exposeString('assetId', { nullable: true }),

@@ -12,7 +12,7 @@ import type {
   Remediation,
   RemediationType,
 } from '../../domain/saas-security.js';
-import { cached, type CacheFactory } from '../cache.js';
+import { cached, peekCached, type CacheFactory } from '../cache.js';
 import type { SaasSecurityClient } from './client.js';
 import { toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
 import type { WireApp, WireDeltaResponse, WireIncident } from './wire.js';
@@ -32,6 +32,17 @@ export interface IncidentPage {
 
 /** Mapped pages, by the cached wire page they were mapped from (dropped with it). */
 const mappedPages = new WeakMap<WireDeltaResponse, IncidentPage>();
+/** Apps by id, by the cached wire list they were mapped from: one Map per fetched list, however many joins read it. */
+const appsByIdOf = new WeakMap<WireApp[], ReadonlyMap<string, App>>();
+
+function appsById(wire: WireApp[]): ReadonlyMap<string, App> {
+  let byId = appsByIdOf.get(wire);
+  if (!byId) {
+    byId = new Map(wire.map((w) => [w.app_id, toApp(w)]));
+    appsByIdOf.set(wire, byId);
+  }
+  return byId;
+}
 
 export class SaasSecurityConnector {
   private readonly apps: Keyv;
@@ -63,6 +74,17 @@ export class SaasSecurityConnector {
   async listApps(): Promise<App[]> {
     const wire = await cached<WireApp[]>(this.apps, 'all', () => this.client.listApps());
     return wire.map(toApp);
+  }
+
+  /** Apps by id, from the cached list (fetched on a miss). */
+  async appsById(): Promise<ReadonlyMap<string, App>> {
+    return appsById(await cached<WireApp[]>(this.apps, 'all', () => this.client.listApps()));
+  }
+
+  /** Apps by id when the list is in the in-memory cache now, synchronously; undefined otherwise (see appsById). */
+  appsByIdNow(): ReadonlyMap<string, App> | undefined {
+    const wire = peekCached<WireApp[]>(this.apps, 'all');
+    return wire && appsById(wire);
   }
 
   async getIncident(id: number): Promise<Incident | null> {

@@ -1,0 +1,10 @@
+import autocannon from 'autocannon';
+import { startChild } from './child.js';
+import { READ_QUERIES } from './servers/incidents-50.js';
+const q = READ_QUERIES.find((x) => x.name === (process.env['Q'] ?? 'assetOwner'))!;
+const s = await startChild(process.env['S'] ?? 'bench/servers/read-gateway.ts', { NODE_ENV: 'production' }, ['--cpu-prof', '--cpu-prof-dir=' + (process.env['D'] ?? '/tmp/perf-prof')]);
+const body = JSON.stringify({ query: q.query });
+await autocannon({ url: `${s.url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 20, duration: 3 });
+const r = await autocannon({ url: `${s.url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 20, duration: 8 });
+console.log('rps', r.requests.average);
+await s.stop();
