@@ -3,14 +3,14 @@
 // or forged cursors can neither grow memory past the cap nor keep it after the TTL.
 // Keyv takes it as a Map-like store; a namespace's clear() removes only that namespace's keys.
 import { LRUCache } from 'lru-cache';
+import { heapSize } from './heap-size.js';
 
-/** What one value costs, measured as its JSON length (a fair, cheap proxy for the heap it holds). */
-function sizeOf(value: unknown): number {
-  try {
-    return Math.max(1, JSON.stringify(value)?.length ?? 1);
-  } catch {
-    return 1024;
-  }
+/** lru-cache's own bookkeeping per entry (its key, value, TTL and list slots), and the key string's header. */
+const ENTRY_OVERHEAD = 96;
+
+/** What an entry costs on the heap (heap-size.ts), its key included, times the namespace's factor. */
+function sizeOf(key: string, value: unknown, factor: number): number {
+  return Math.max(1, Math.ceil((heapSize(value) + key.length + ENTRY_OVERHEAD) * factor));
 }
 
 export class SharedLru {
@@ -21,7 +21,8 @@ export class SharedLru {
       maxSize: maxBytes,
       // One entry may take a quarter of the cap at most: a single huge page cannot flush everything else.
       maxEntrySize: Math.max(1, Math.floor(maxBytes / 4)),
-      sizeCalculation: (value) => sizeOf(value),
+      // Every set passes its size (NamespaceStore.set); this stands in for any that does not.
+      sizeCalculation: (value, key) => sizeOf(key, value, 1),
       ttlAutopurge: true,
     });
   }
@@ -31,8 +32,9 @@ export class SharedLru {
     return this.lru.calculatedSize;
   }
 
-  store(namespace: string): NamespaceStore {
-    return new NamespaceStore(this.lru, namespace);
+  /** `heldFactor`: what an entry costs in all, over its own heap size (see CacheOptions.heldFactor). */
+  store(namespace: string, heldFactor = 1): NamespaceStore {
+    return new NamespaceStore(this.lru, namespace, heldFactor);
   }
 }
 
@@ -41,6 +43,7 @@ export class NamespaceStore {
   constructor(
     private readonly lru: LRUCache<string, object>,
     private readonly namespace: string,
+    private readonly heldFactor: number,
   ) {}
 
   get(key: string): object | undefined {
@@ -48,7 +51,8 @@ export class NamespaceStore {
   }
 
   set(key: string, value: object, ttl?: number): boolean {
-    this.lru.set(key, value, ttl ? { ttl } : {});
+    const size = sizeOf(key, value, this.heldFactor);
+    this.lru.set(key, value, ttl ? { ttl, size } : { size });
     return true;
   }
 

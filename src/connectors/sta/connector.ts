@@ -96,7 +96,11 @@ export class StaConnector {
     cacheNamespace = 'sta',
   ) {
     this.caches = Object.fromEntries(
-      Object.entries(STA_CACHE_TTL_MS).map(([name, ttl]) => [name, cacheFactory(`${cacheNamespace}:${name}`, ttl)]),
+      Object.entries(STA_CACHE_TTL_MS).map(([name, ttl]) => [
+        name,
+        // The user listing and users' groups keep a mapped copy beside them while cached (usersByEmailOf, mappedGroupsOf).
+        cacheFactory(`${cacheNamespace}:${name}`, ttl, { heldFactor: name === 'users' || name === 'userGroups' ? 2 : 1 }),
+      ]),
     ) as StaConnector['caches'];
   }
 

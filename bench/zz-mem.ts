@@ -1,0 +1,15 @@
+import { generateIncidents } from '../src/emulators/saas-security/seed.js';
+import { toIncident } from '../src/connectors/saas-security/map.js';
+const wire = generateIncidents(500, Date.now());
+const json = JSON.stringify({ resources: wire, nextPath: '/x', limit: 500 });
+console.log('json chars', json.length);
+const gc = (globalThis as any).gc as () => void;
+gc(); const h0 = process.memoryUsage().heapUsed;
+const keep: unknown[] = [];
+for (let i = 0; i < 50; i++) keep.push(JSON.parse(json));
+gc(); const h1 = process.memoryUsage().heapUsed;
+console.log('wire heap per page', ((h1 - h0) / 50 / 1024).toFixed(0), 'KB; ratio to json', ((h1 - h0) / 50 / json.length).toFixed(2));
+const mapped: unknown[] = keep.map((p: any) => p.resources.map(toIncident));
+gc(); const h2 = process.memoryUsage().heapUsed;
+console.log('mapped heap per page', ((h2 - h1) / 50 / 1024).toFixed(0), 'KB; ratio to json', ((h2 - h1) / 50 / json.length).toFixed(2));
+console.log(keep.length, mapped.length);

@@ -1,0 +1,12 @@
+import { generateIncidents } from '../src/emulators/saas-security/seed.js';
+import { heapSize } from '../src/connectors/heap-size.js';
+const wire = generateIncidents(500, Date.now());
+const json = JSON.stringify({ resources: wire, nextPath: '/x', limit: 500 });
+const gc = (globalThis as any).gc as () => void;
+gc(); const h0 = process.memoryUsage().heapUsed;
+const keep: unknown[] = [];
+for (let i = 0; i < 50; i++) keep.push(JSON.parse(json));
+gc(); const h1 = process.memoryUsage().heapUsed;
+console.log('measured', ((h1 - h0) / 50 / 1024).toFixed(0), 'KB; estimate', (heapSize(keep[0]) / 1024).toFixed(0), 'KB; json', (json.length/1024).toFixed(0));
+const t = performance.now(); for (let i = 0; i < 20; i++) heapSize(keep[i]); console.log('estimate ms', ((performance.now() - t) / 20).toFixed(2));
+const t2 = performance.now(); for (let i = 0; i < 20; i++) JSON.stringify(keep[i]); console.log('stringify ms', ((performance.now() - t2) / 20).toFixed(2));
