@@ -4,7 +4,6 @@ import { NO_AUDIT } from './audit/audit-log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { memoryCacheFactory, redisCacheFactory } from './connectors/cache.js';
-import { boundHeapGrowth } from './heap-growth.js';
 import { SaasSecurityClient } from './connectors/saas-security/client.js';
 import { SaasSecurityConnector } from './connectors/saas-security/connector.js';
 import { StaClient } from './connectors/sta/client.js';
@@ -66,8 +65,6 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const { pubsub, follow, close: closePubSub } = await createDeploymentPubSub(config.redisUrl, database, config.databaseUrl, logger, config.pubsubCatchUpMs);
   closers.push(closePubSub);
   const cacheFactory = config.redisUrl ? await redisCacheFactory(config.redisUrl) : memoryCacheFactory(config.cacheMaxBytes);
-  // So the in-memory cache's cap holds in resident memory, not only in its own accounting (src/heap-growth.ts).
-  if (!config.redisUrl) boundHeapGrowth();
   const metrics = new GatewayMetrics();
   const tracing = await startTracing(config.otlpEndpoint, logger);
   // Closed near the end (closers run in reverse), after the workers: their last spans are flushed too.
