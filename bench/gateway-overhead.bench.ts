@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
-import { ApiKeyAuthenticator } from '../src/auth.js';
 import { loadConfig } from '../src/config.js';
 import { deltaPath, toDeltaQuery } from '../src/connectors/saas-security/map.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
@@ -32,7 +31,7 @@ export async function run(): Promise<void> {
     SAAS_SECURITY_FETCH: 'false',
   });
   const running = await startServices(config, createLogger('silent'));
-  const yoga = createApp({ services: running.services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
+  const yoga = createApp({ services: running.services });
   const client = running.services.saasSecurity!.client;
   const path = deltaPath(toDeltaQuery({}, PAGE));
   const query = `{ incidents(first: ${PAGE}) { edges { node { incidentId assetName severity state updatedAt app { appName } } } } }`;

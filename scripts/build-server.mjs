@@ -1,6 +1,6 @@
 // `npm run build:server`: bundles src/ into dist/ with esbuild (dist/server.js and its chunks in
 // dist/chunks/), and puts the files the code reads at run time (the detection rule's YAML, the raw
-// prefilter's WebAssembly) beside the output file that reads them, so `node dist/server.js` needs nothing
+// prefilter's WebAssembly, the MCP tools' documents) beside the output file that reads them, so `node dist/server.js` needs nothing
 // from src/. A bundle, not tsc's file per module: Node's ESM loader resolved, read and compiled some 1,500
 // files at every start (about 60% of start-up); one bundle starts in about half the time. The clients of
 // Redis, IMAP, mail parsing and PostgreSQL are not bundled: Node loads them from node_modules, each only when
@@ -62,6 +62,8 @@ for (const dir of outputsOf('src/detection/rule-spec.ts')) {
   }
 }
 beside('src/ingest/raw-json-object.ts', 'src/ingest/raw-json-object.wasm', 'raw-json-object.wasm');
+// The MCP tools' GraphQL documents (src/mcp/tool-documents.ts reads tools/ beside itself).
+beside('src/mcp/tool-documents.ts', 'src/mcp/tools', 'tools');
 if (!existsSync(path.join(out, 'server.js'))) throw new Error('build-server: dist/server.js was not written');
 // The launcher compares this stamp with the sources to know whether dist/ is stale.
 writeFileSync(path.join(out, '.build-stamp'), `${new Date().toISOString()}\n`);

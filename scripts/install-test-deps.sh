@@ -2,7 +2,8 @@
 # Installs the real services the test suite runs against, from Debian's packages, when they are missing:
 # Redis (shared cache and pub/sub tests), Dovecot (the IMAP server behind the STA alert-mail tests) and
 # Chromium (GraphiQL and the console in a real browser), PostgreSQL (the store tests run on both engines) and
-# openssl (self-signed certificates for the HTTPS emulators of the proxy and TLS tests).
+# openssl (self-signed certificates for the HTTPS emulators of the proxy and TLS tests) and Squid (the real
+# forward proxy of test/forward-proxy.test.ts, with its basic_ncsa_auth helper).
 # `npm test` runs this first (the `pretest` script), so a fresh clone needs no other step.
 # The tests start their own throwaway instances on loopback; nothing is started here.
 set -euo pipefail
@@ -13,9 +14,10 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/sbin/squid ] && [ -x /usr/lib/squid/basic_ncsa_auth ] || need+=(squid)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test services present: redis-server, dovecot, chromium, postgresql, openssl"
+  echo "test services present: redis-server, dovecot, chromium, postgresql, openssl, squid"
   exit 0
 fi
 

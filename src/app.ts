@@ -2,7 +2,8 @@
 // server.ts hands the same app to node:http and graphql-ws.
 import type { IncomingMessage } from 'node:http';
 import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { ApiKeyAuthenticator } from './auth.js';
+import type { AuthResult } from './auth.js';
+import type { Authenticator } from './identity/authenticator.js';
 import type { Config } from './config.js';
 import { useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
@@ -17,12 +18,16 @@ import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit
 import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useReadiness } from './http/readiness.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
+import { useAuditJsonl } from './audit/audit-jsonl-http.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
+import { executeThroughYoga } from './mcp/execute.js';
+import { useMcp } from './mcp/route.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
+import { useTrustedDocuments } from './trusted-documents/use-trusted-documents.js';
 import { sharedSubscriptions, type SharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -39,7 +44,8 @@ export type GatewayYoga = YogaServerInstance<ServerContext, Context>;
 
 export interface AppDeps {
   services: Services;
-  authenticator: ApiKeyAuthenticator;
+  /** Default: the services' own (services.authenticator). */
+  authenticator?: Authenticator;
   /** Rate limits shared with the WebSocket server; in-memory ones when not given (in-process tests). */
   limits?: RateLimits;
   /** Shared subscription executions, which the WebSocket server joins too; made here when not given. */
@@ -62,12 +68,12 @@ export function createSharedSubscriptions(services: Services): SharedSubscriptio
 }
 
 
-export function createApp({ services, authenticator, limits, shared = createSharedSubscriptions(services), compiledQueries = [] }: AppDeps): GatewayYoga {
+export function createApp({ services, authenticator = services.authenticator, limits, shared = createSharedSubscriptions(services), compiledQueries = [] }: AppDeps): GatewayYoga {
   const { logger } = services;
   const { security } = services.config;
   const rateLimits = limits ?? createRateLimits(security, null);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
-  return createYoga<ServerContext, Context>({
+  const yoga: GatewayYoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     // The same limit, from useBodySizeLimit (last plugin): yoga's own keeps ~10 KB per open SSE stream.
@@ -87,16 +93,25 @@ export function createApp({ services, authenticator, limits, shared = createShar
       // Over WebSocket there is no per-operation request: the server passes the operation's key as connectionParams.
       const authorization = request ? request.headers.get('authorization') : connectionParams?.['authorization'];
       const requestId = request ? requestIdOf(request) : requestIdFrom(null);
-      return createContext(services, authenticator.authenticate(authorization ?? undefined), requestId, req?.socket?.remoteAddress ?? null);
+      const make = (auth: AuthResult) => createContext(services, auth, requestId, req?.socket?.remoteAddress ?? null);
+      // A key is answered at once; a token is verified asynchronously (yoga awaits a context promise).
+      const auth = authenticator.authenticate(authorization ?? undefined);
+      return auth instanceof Promise ? auth.then(make) : make(auth);
     },
     plugins: [
       useRequestId(),
+      // Documents named by id become their text before anything reads the query; SECGRAPH_ARBITRARY_DOCUMENTS
+      // is applied at parse, on every transport (src/trusted-documents/).
+      useTrustedDocuments(services.trustedDocuments, services.config.trustedDocuments.arbitrary),
       ...services.metrics.plugins(),
       // Queries compiled with graphql-jit (src/graphql-jit.ts); subscriptions and mutations on graphql-js.
       ...compiledQueries,
       useGraphiQLAssets(),
       useConsole(),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
+      useAuditJsonl({ services, authenticator, limits: rateLimits }),
+      // MCP for AI assistants: tools are trusted operations run through this same pipeline (src/mcp/).
+      useMcp({ services, schema, authenticator, limits: rateLimits, oidcIssuer: services.config.oidc?.issuer ?? null, execute: (body, caller) => executeThroughYoga(yoga, body, caller) }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
@@ -110,7 +125,7 @@ export function createApp({ services, authenticator, limits, shared = createShar
       // Its distinct-connections requests are served by yoga's SSE, as on /graphql (src/http/graphql-sse-distinct.ts).
       useDistinctStreamsOnYoga(GRAPHQL_SSE_PATH),
       // The rest (single-connection mode) by graphql-sse's own handler (src/http/graphql-sse-handler.ts).
-      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES),
+      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES, services.trustedDocuments),
       ...useOperationLimits(security),
       useRequestGuards({ limits: rateLimits, security }),
       useErrorHandler(({ errors, context }) => {
@@ -134,4 +149,5 @@ export function createApp({ services, authenticator, limits, shared = createShar
       useBodySizeLimit(),
     ],
   });
+  return yoga;
 }

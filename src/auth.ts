@@ -1,13 +1,12 @@
-// API-key authentication. Keys come from SECGRAPH_API_KEYS; clients send `Authorization: Bearer <key>` (HTTP)
-// or the same value in graphql-ws `connectionParams.authorization`. Keys are compared in constant time and
-// never logged: a principal is named by a short hash of its key.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { SCOPES, type Scope } from './config.js';
+// Who is calling: the contract every room reads (context, limits, the audit log's actor). Principals are made
+// in src/identity/: API keys (api-keys.ts), an identity provider's bearer tokens (oidc-verifier.ts), both
+// behind one Authenticator (authenticator.ts).
+import type { Scope } from './config.js';
 
 export interface Principal {
-  /** OPEN (no keys configured), API_KEY, or USER (an identity provider's token; src/identity/). */
+  /** OPEN (no keys and no identity provider configured), API_KEY, or USER (an identity provider's token). */
   kind: 'OPEN' | 'API_KEY' | 'USER';
-  /** Non-secret label for logs: `key:<8 hex of sha256>` (or the key's label), a token's `sub`, or `open`. */
+  /** Non-secret label for logs and limits: the key's label (or `key:<8 hex of sha256>`), a token's `sub`, or `open`. */
   id: string;
   /** Display name and email (a token's standard claims); null for keys. */
   name: string | null;
@@ -15,35 +14,13 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
 }
 
-export type AuthResult = { principal: Principal } | { principal: null; reason: 'missing' | 'invalid' };
+/** Why a request has no principal: `missing` (no credentials) or `invalid`, with a message that says why (never the credential). */
+export type AuthFailure = { principal: null; reason: 'missing' | 'invalid'; message: string; /** A token that was valid and has expired: renew it. */ expired?: boolean };
 
-const OPEN: Principal = { kind: 'OPEN', id: 'open', name: null, email: null, scopes: new Set(SCOPES) };
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-export class ApiKeyAuthenticator {
-  private readonly keys: Array<{ hash: Buffer; principal: Principal }>;
-
-  constructor(apiKeys: ReadonlyMap<string, ReadonlySet<Scope>>) {
-    this.keys = [...apiKeys].map(([key, scopes]) => {
-      const hash = digest(key);
-      return { hash, principal: { kind: 'API_KEY' as const, id: `key:${hash.toString('hex').slice(0, 8)}`, name: null, email: null, scopes } };
-    });
-  }
-
-  get open(): boolean {
-    return this.keys.length === 0;
-  }
-
-  /** `authorization` is the raw header or connectionParams value: `Bearer <key>` (the bare key is accepted too). */
-  authenticate(authorization: unknown): AuthResult {
-    if (this.open) return { principal: OPEN };
-    if (typeof authorization !== 'string' || !authorization.trim()) return { principal: null, reason: 'missing' };
-    const key = authorization.trim().replace(/^Bearer\s+/i, '');
-    const hash = digest(key);
-    // Compare against every key so the time taken says nothing about which one nearly matched.
-    let found: Principal | null = null;
-    for (const k of this.keys) if (timingSafeEqual(k.hash, hash)) found = k.principal;
-    return found ? { principal: found } : { principal: null, reason: 'invalid' };
-  }
-}
+export type AuthResult =
+  | {
+      principal: Principal;
+      /** Epoch ms after which the credential is no longer accepted (a token's exp plus the clock tolerance); absent for keys. */
+      expiresAt?: number;
+    }
+  | AuthFailure;

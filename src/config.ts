@@ -9,7 +9,9 @@ import { isLoopbackHost } from './net.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
-import { readConfigFile, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
+import { readConfigFile, type DestinationFileEntry, type LoadedConfigFile, type SaasInstanceFileEntry, type StaInstanceFileEntry } from './config-file.js';
+import { DEFAULT_SAAS_INSTANCE, type AlertEventKind, type AlertSeverity, type AlertSource } from './domain/alert.js';
+import { parseApiKeys, parseOidc, parseTrustedDocuments, type ApiKeyGrant, type OidcConfig, type TrustedDocumentsConfig } from './config-identity.js';
 import {
   ConfigError,
   envValue,
@@ -28,8 +30,7 @@ import {
 
 export { ConfigError, type ConfigWarning } from './config-vars.js';
 
-export const SCOPES = ['read', 'respond', 'ingest', 'audit'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, parseApiKeys, type ApiKeyGrant, type ArbitraryDocuments, type OidcConfig, type Scope, type TrustedDocumentsConfig } from './config-identity.js';
 
 export const SAAS_SECURITY_REGIONS = {
   US: 'https://api.aperture.paloaltonetworks.com',
@@ -53,9 +54,27 @@ export interface UpstreamHttpConfig {
   breaker?: BreakerConfig;
 }
 
-export type SaasSecurityConfig =
-  | { mode: 'sandbox'; http: UpstreamHttpConfig }
-  | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
+/** One SaaS Security tenant the gateway talks to (SECGRAPH_CONFIG saasSecurity.instances, or the SAAS_SECURITY_* shorthand). */
+export interface SaasInstanceConfig {
+  /** Names the tenant in `instance` arguments, incident and alert ids; DEFAULT_SAAS_INSTANCE for the shorthand. */
+  name: string;
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  /** Its own timeout, retries, proxy and TLS trust (the SAAS_SECURITY_* ones unless the file gives its own). */
+  http: UpstreamHttpConfig;
+  /** Its own fetch and mirroring settings (likewise). */
+  fetch: IncidentFetchConfig;
+}
+
+/**
+ * The first (default) SaaS Security tenant, or the sandbox; `instances` lists every configured tenant (empty
+ * for the sandbox, which runs `sandboxTenants` emulated tenants with the SAAS_SECURITY_* settings).
+ */
+export type SaasSecurityConfig = { http: UpstreamHttpConfig; instances: SaasInstanceConfig[] } & (
+  | { mode: 'sandbox'; sandboxTenants: number }
+  | ({ mode: 'upstream' } & Pick<SaasInstanceConfig, 'name' | 'url' | 'clientId' | 'clientSecret'>)
+);
 
 /** One STA tenant the gateway talks to. */
 export interface StaInstanceConfig {
@@ -148,6 +167,66 @@ export interface BreakerConfig {
   cooldownMs: number;
 }
 
+export const DESTINATION_TYPES = ['webhook', 'slack', 'teams', 'pagerduty', 'email'] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+
+/** PagerDuty's Events API v2 enqueue URL (the EU service has its own host: set `url`). */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
+/** Which alert events a destination is sent; null: all. */
+export interface DestinationFilters {
+  sources: AlertSource[] | null;
+  minSeverity: AlertSeverity | null;
+  events: AlertEventKind[] | null;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (465). */
+  tls: boolean;
+  /** Require the STARTTLS upgrade (587). */
+  starttls: boolean;
+  user: string | null;
+  password: string | null;
+  /** PEM of an extra CA to trust (smtp.caFile). */
+  ca: string | null;
+}
+
+/** One alert destination of SECGRAPH_CONFIG's `destinations` (src/destinations/). Secrets live in the target. */
+export type DestinationConfig = {
+  name: string;
+  filters: DestinationFilters;
+  maxAttempts: number;
+  maxAgeMs: number;
+  /** First retry wait; doubles per attempt, capped at MAX_RETRY_GAP_MS. */
+  retryBaseDelayMs: number;
+  /** One attempt's timeout. */
+  timeoutMs: number;
+  concurrency: number;
+  /** The system proxy (HTTPS_PROXY/NO_PROXY) for the HTTP types. */
+  transport: UpstreamTransport;
+} & (
+  | { type: 'webhook'; url: string; secret: string | null; headers: Record<string, string> }
+  | { type: 'slack'; url: string }
+  | { type: 'teams'; url: string }
+  | { type: 'pagerduty'; url: string; routingKey: string }
+  | { type: 'email'; smtp: SmtpConfig; from: string; to: string[]; assetOwner: boolean }
+);
+
+/** The longest wait between two attempts of one delivery (Panther's retries are 15 minutes apart). */
+export const MAX_RETRY_GAP_MS = 15 * 60_000;
+
+export interface DestinationsConfig {
+  list: DestinationConfig[];
+  /** How often each instance looks for due deliveries besides being woken by new alerts (SECGRAPH_DESTINATION_POLL). */
+  pollMs: number;
+  /** The console's public address (SECGRAPH_PUBLIC_URL), for links in messages; null: no links. */
+  publicUrl: string | null;
+  /** Per-destination circuit breaker (SECGRAPH_BREAKER_FAILURES, SECGRAPH_BREAKER_COOLDOWN_MS). */
+  breaker: BreakerConfig;
+}
+
 export interface Config {
   /** Values adjusted instead of refused, e.g. a max fetch clamped into range. */
   warnings: ConfigWarning[];
@@ -157,8 +236,12 @@ export interface Config {
   /** Compile queries with graphql-jit (SECGRAPH_GRAPHQL_JIT); subscriptions and mutations always use graphql-js. */
   graphqlJit: boolean;
   dataDir: string;
-  /** API key → scopes. Empty: the gateway is open (only allowed on a loopback HOST). */
-  apiKeys: Map<string, ReadonlySet<Scope>>;
+  /** API key → its label and scopes. No keys and no OIDC: the gateway is open (only allowed on a loopback HOST). */
+  apiKeys: Map<string, ApiKeyGrant>;
+  /** The identity provider whose bearer tokens are accepted beside the keys (SECGRAPH_OIDC_*); null: keys only. */
+  oidc: OidcConfig | null;
+  /** SECGRAPH_TRUSTED_DOCUMENTS and SECGRAPH_ARBITRARY_DOCUMENTS. */
+  trustedDocuments: TrustedDocumentsConfig;
   redisUrl: string | null;
   /** postgres://… : keep the state in PostgreSQL (several instances); null: SQLite under dataDir. */
   databaseUrl: string | null;
@@ -167,6 +250,7 @@ export interface Config {
   /** How often each instance delivers from the event logs what the pub/sub between instances lost (SECGRAPH_PUBSUB_CATCH_UP). */
   pubsubCatchUpMs: number;
   saasSecurity: SaasSecurityConfig;
+  /** The SAAS_SECURITY_* fetch settings: the shorthand tenant's and the sandbox's, and every file tenant's defaults. */
   incidentFetch: IncidentFetchConfig;
   remediationUpdates: RemediationUpdatesConfig;
   sta: StaConfig;
@@ -179,6 +263,22 @@ export interface Config {
   cacheMaxBytes: number;
   /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); null: no tracing. */
   otlpEndpoint: string | null;
+  /** Where alerts are sent (SECGRAPH_CONFIG `destinations`). */
+  destinations: DestinationsConfig;
+  /** The MCP endpoint (/mcp, src/mcp/). */
+  mcp: McpConfig;
+  /** The audit trail (src/audit/). */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** SECGRAPH_AUDIT_RETENTION: entries begun longer ago are pruned; null keeps all. */
+  retentionMs: number | null;
+}
+
+export interface McpConfig {
+  /** SECGRAPH_MCP_ARBITRARY_QUERIES: offer `graphql_query`, any read-only query, beside the trusted operations. */
+  arbitraryQueries: boolean;
 }
 
 /** Subscription.remediationUpdates: how often the status is polled, and how long a subscriber waits. */
@@ -207,35 +307,6 @@ export interface StaPlaybooksConfig {
   unusualActivityHours: number;
   /** With STA and the mailbox both unconfigured, record two sample alerts so the sandbox has runs to show. */
   sandboxAlerts: boolean;
-}
-
-/** `key=scope+scope,key2=scope` → Map. Keys are secrets: they never appear in error messages. */
-export function parseApiKeys(raw: string | undefined): Map<string, ReadonlySet<Scope>> {
-  const keys = new Map<string, ReadonlySet<Scope>>();
-  if (!raw) return keys;
-  raw.split(',').forEach((entry, index) => {
-    const trimmed = entry.trim();
-    if (!trimmed) return;
-    const eq = trimmed.indexOf('=');
-    const where = `entry ${index + 1}`;
-    if (eq <= 0) throw new ConfigError('SECGRAPH_API_KEYS', `${where} must look like key=scope+scope`);
-    const key = trimmed.slice(0, eq).trim();
-    if (key.length < 8) throw new ConfigError('SECGRAPH_API_KEYS', `${where}: a key must be at least 8 characters`);
-    const scopes = trimmed
-      .slice(eq + 1)
-      .split('+')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
-    if (scopes.length === 0) throw new ConfigError('SECGRAPH_API_KEYS', `${where} has no scope`);
-    for (const s of scopes) {
-      if (!(SCOPES as readonly string[]).includes(s)) {
-        throw new ConfigError('SECGRAPH_API_KEYS', `${where}: unknown scope "${s}" (scopes: ${SCOPES.join(', ')})`);
-      }
-    }
-    if (keys.has(key)) throw new ConfigError('SECGRAPH_API_KEYS', `${where} repeats a key`);
-    keys.set(key, new Set(scopes as Scope[]));
-  });
-  return keys;
 }
 
 function parseUpstreamHttp(env: Env, prefix: string, warnings: ConfigWarning[] = []): UpstreamHttpConfig {
@@ -299,7 +370,12 @@ function parseTransport(env: Env, prefix: string, warnings: ConfigWarning[]): Up
   return { proxy: parseProxyVar(env, `${prefix}_PROXY`), system: parseSystemProxy(env), ca, insecure };
 }
 
-function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityConfig {
+/**
+ * SAAS_SECURITY_CLIENT_ID and _CLIENT_SECRET (with _URL or _REGION) are the one-tenant shorthand, named
+ * DEFAULT_SAAS_INSTANCE; none of them and no `saasSecurity.instances` in SECGRAPH_CONFIG means the sandbox.
+ * As for STA, the environment's shorthand wins over the file's list.
+ */
+function parseSaasSecurity(env: Env, warnings: ConfigWarning[], fetch: IncidentFetchConfig, fileInstances: readonly SaasInstanceFileEntry[] = []): SaasSecurityConfig {
   const http = parseUpstreamHttp(env, 'SAAS_SECURITY', warnings);
   const clientId = envValue(env, 'SAAS_SECURITY_CLIENT_ID');
   const clientSecret = envValue(env, 'SAAS_SECURITY_CLIENT_SECRET');
@@ -308,17 +384,100 @@ function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityCon
   if (explicitUrl && region) {
     throw new ConfigError('SAAS_SECURITY_REGION', 'set either SAAS_SECURITY_URL or SAAS_SECURITY_REGION, not both');
   }
+  let instances: SaasInstanceConfig[];
   if (!clientId && !clientSecret) {
     if (explicitUrl || region) {
       throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'a URL or region is set but no client credentials');
     }
-    return { mode: 'sandbox', http };
+    instances = fileInstances.map((i, n) => checkSaasInstance(env, i, `SECGRAPH_CONFIG saasSecurity.instances.${n}`, warnings));
+    const names = instances.map((i) => i.name);
+    const repeated = names.find((name, n) => names.indexOf(name) !== n);
+    if (repeated) throw new ConfigError('SECGRAPH_CONFIG', `saasSecurity.instances: the name "${repeated}" is used twice`);
+    if (instances.length === 0) {
+      return { mode: 'sandbox', http, instances: [], sandboxTenants: parseIntVar(env, 'SAAS_SECURITY_SANDBOX_TENANTS', 1, 1, MAX_SANDBOX_TENANTS) };
+    }
+  } else {
+    if (!clientId) throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'is required when SAAS_SECURITY_CLIENT_SECRET is set');
+    if (!clientSecret) throw new ConfigError('SAAS_SECURITY_CLIENT_SECRET', 'is required when SAAS_SECURITY_CLIENT_ID is set');
+    const regionName = parseEnumVar(env, 'SAAS_SECURITY_REGION', ['US', 'EU', 'APAC'] as const, 'US');
+    const url = explicitUrl ?? SAAS_SECURITY_REGIONS[regionName];
+    instances = [{ name: DEFAULT_SAAS_INSTANCE, url, clientId, clientSecret, http, fetch }];
   }
-  if (!clientId) throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'is required when SAAS_SECURITY_CLIENT_SECRET is set');
-  if (!clientSecret) throw new ConfigError('SAAS_SECURITY_CLIENT_SECRET', 'is required when SAAS_SECURITY_CLIENT_ID is set');
-  const regionName = parseEnumVar(env, 'SAAS_SECURITY_REGION', ['US', 'EU', 'APAC'] as const, 'US');
-  const url = explicitUrl ?? SAAS_SECURITY_REGIONS[regionName];
-  return { mode: 'upstream', url, clientId, clientSecret, http };
+  // The first tenant stands for "the" SaaS Security instance (lookups without `instance`).
+  const { name, url, clientId: firstId, clientSecret: firstSecret } = instances[0]!;
+  return { mode: 'upstream', name, url, clientId: firstId, clientSecret: firstSecret, http, instances };
+}
+
+/** The sandbox's emulated tenants at most (SAAS_SECURITY_SANDBOX_TENANTS). */
+export const MAX_SANDBOX_TENANTS = 4;
+
+/** A SaaS Security file instance's own settings and the SAAS_SECURITY_* variable each stands for. */
+const SAAS_INSTANCE_HTTP = { proxy: 'SAAS_SECURITY_PROXY', caFile: 'SAAS_SECURITY_CA_FILE', insecure: 'SAAS_SECURITY_INSECURE', timeoutMs: 'SAAS_SECURITY_TIMEOUT_MS', retries: 'SAAS_SECURITY_RETRIES' } as const;
+const SAAS_INSTANCE_FETCH = {
+  'fetch.enabled': 'SAAS_SECURITY_FETCH',
+  'fetch.interval': 'SAAS_SECURITY_FETCH_INTERVAL',
+  'fetch.firstFetch': 'SAAS_SECURITY_FIRST_FETCH',
+  'fetch.maxFetch': 'SAAS_SECURITY_MAX_FETCH',
+  'fetch.state': 'SAAS_SECURITY_FETCH_STATE',
+  'fetch.severity': 'SAAS_SECURITY_FETCH_SEVERITY',
+  'fetch.status': 'SAAS_SECURITY_FETCH_STATUS',
+  'fetch.appIds': 'SAAS_SECURITY_FETCH_APP_IDS',
+  mirrorDirection: 'SAAS_SECURITY_MIRROR_DIRECTION',
+  closeMirrored: 'SAAS_SECURITY_CLOSE_MIRRORED',
+} as const;
+
+function checkSaasInstance(env: Env, i: SaasInstanceFileEntry, where: string, warnings: ConfigWarning[]): SaasInstanceConfig {
+  if (i.url !== undefined && i.region !== undefined) throw new ConfigError(`${where}.region`, 'set either url or region, not both');
+  const url =
+    i.url !== undefined
+      ? parseUrlVar({ [`${where}.url`]: i.url }, `${where}.url`)!
+      : SAAS_SECURITY_REGIONS[parseEnumVar({ [`${where}.region`]: i.region }, `${where}.region`, ['US', 'EU', 'APAC'] as const, 'US')];
+  const text = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
+  const fileValues: Record<string, unknown> = {
+    ...Object.fromEntries(Object.keys(SAAS_INSTANCE_HTTP).map((k) => [k, i[k as keyof typeof SAAS_INSTANCE_HTTP]])),
+    ...Object.fromEntries(Object.keys(SAAS_INSTANCE_FETCH).map((k) => [k, k.startsWith('fetch.') ? i.fetch?.[k.slice(6) as keyof NonNullable<typeof i.fetch>] : i[k as 'mirrorDirection' | 'closeMirrored']])),
+  };
+  const own = (variables: Record<string, string>) =>
+    Object.fromEntries(Object.entries(variables).filter(([k]) => fileValues[k] !== undefined).map(([k, variable]) => [k, { variable, value: text(fileValues[k]) }]));
+  return {
+    name: i.name,
+    url,
+    clientId: i.clientId,
+    clientSecret: i.clientSecret,
+    http: withFileValues(env, where, own(SAAS_INSTANCE_HTTP), warnings, (e, w) => parseUpstreamHttp(e, 'SAAS_SECURITY', w)),
+    fetch: withFileValues(env, where, own(SAAS_INSTANCE_FETCH), warnings, parseIncidentFetch),
+  };
+}
+
+/**
+ * Parses with a file instance's own values over the environment's, through the very parsers of the variables
+ * they stand for; errors and warnings about them then name the file's key (`SECGRAPH_CONFIG
+ * saasSecurity.instances.1.fetch.interval: …`), not the variable. The environment's own warnings were given
+ * once already, by the environment's parse.
+ */
+function withFileValues<T>(
+  env: Env,
+  where: string,
+  own: Record<string, { variable: string; value: string }>,
+  warnings: ConfigWarning[],
+  parse: (env: Env, warnings: ConfigWarning[]) => T,
+): T {
+  const keyOf = (variable: string) => Object.keys(own).find((k) => own[k]!.variable === variable);
+  const merged: Env = { ...env, ...Object.fromEntries(Object.values(own).map((o) => [o.variable, o.value])) };
+  const mine: ConfigWarning[] = [];
+  let parsed: T;
+  try {
+    parsed = parse(merged, mine);
+  } catch (e) {
+    const key = e instanceof ConfigError ? keyOf(e.variable) : undefined;
+    if (key) throw new ConfigError(`${where}.${key}`, e instanceof Error ? e.message.replace(/^[^:]+: /, '') : String(e));
+    throw e;
+  }
+  for (const w of mine) {
+    const key = keyOf(w.variable);
+    if (key) warnings.push({ ...w, variable: `${where}.${key}` });
+  }
+  return parsed;
 }
 
 /**
@@ -365,23 +524,8 @@ function checkStaInstance(env: Env, i: StaInstanceFileEntry, where: string, warn
   const instance: StaInstanceConfig = { name: i.name, url, tenantCode: i.tenantCode, apiKey: i.apiKey };
   const own = (Object.keys(STA_INSTANCE_HTTP) as Array<keyof typeof STA_INSTANCE_HTTP>).filter((k) => i[k] !== undefined);
   if (own.length === 0) return instance;
-  // The instance's values over the environment's, through the very parsers of the STA_* variables; errors
-  // and warnings then name the file's key, not the variable.
-  const keyOf = (variable: string) => own.find((k) => STA_INSTANCE_HTTP[k] === variable);
-  const merged: Env = { ...env, ...Object.fromEntries(own.map((k) => [STA_INSTANCE_HTTP[k], String(i[k])])) };
-  const mine: ConfigWarning[] = [];
-  try {
-    instance.http = parseUpstreamHttp(merged, 'STA', mine);
-  } catch (e) {
-    const key = e instanceof ConfigError ? keyOf(e.variable) : undefined;
-    if (key) throw new ConfigError(`${where}.${key}`, e instanceof Error ? e.message.replace(/^[^:]+: /, '') : String(e));
-    throw e;
-  }
-  // The environment's own warnings were given once already, by parseSta.
-  for (const w of mine) {
-    const key = keyOf(w.variable);
-    if (key) warnings.push({ ...w, variable: `${where}.${key}` });
-  }
+  const values = Object.fromEntries(own.map((k) => [k, { variable: STA_INSTANCE_HTTP[k], value: String(i[k]) }]));
+  instance.http = withFileValues(env, where, values, warnings, (e, w) => parseUpstreamHttp(e, 'STA', w));
   return instance;
 }
 
@@ -421,10 +565,11 @@ function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
  */
 export function loadConfig(processEnv: Env = process.env): Config {
   const file = envValue(processEnv, 'SECGRAPH_CONFIG');
-  let loaded: LoadedConfigFile = { settings: {}, staInstances: [] };
+  let loaded: LoadedConfigFile = { settings: {}, staInstances: [], saasInstances: [], destinations: [] };
   if (file !== undefined) {
     try {
-      loaded = readConfigFile(file);
+      // `${NAME}` in the destinations: the real environment (an empty value counts as unset, as below).
+      loaded = readConfigFile(file, (name) => envValue(processEnv, name));
     } catch (e) {
       throw new ConfigError('SECGRAPH_CONFIG', e instanceof Error ? e.message : String(e));
     }
@@ -434,14 +579,18 @@ export function loadConfig(processEnv: Env = process.env): Config {
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
-  if (apiKeys.size === 0 && !isLoopbackHost(host)) {
+  const oidc = parseOidc(env);
+  // With OIDC configured and no keys the gateway is NOT open: callers need a token.
+  const open = apiKeys.size === 0 && !oidc;
+  if (open && !isLoopbackHost(host)) {
     throw new ConfigError(
       'HOST',
-      `"${host}" is not a loopback address and SECGRAPH_API_KEYS is empty: an open gateway may only listen on loopback. ` +
-        'Set SECGRAPH_API_KEYS (key=read+respond,...) or HOST=127.0.0.1.',
+      `"${host}" is not a loopback address and neither SECGRAPH_API_KEYS nor SECGRAPH_OIDC_ISSUER is set: an open gateway may only listen on loopback. ` +
+        'Set SECGRAPH_API_KEYS (key=read+respond,...), SECGRAPH_OIDC_ISSUER, or HOST=127.0.0.1.',
     );
   }
   const warnings: ConfigWarning[] = [];
+  const incidentFetch = parseIncidentFetch(env, warnings);
   return {
     warnings,
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
@@ -451,25 +600,118 @@ export function loadConfig(processEnv: Env = process.env): Config {
     graphqlJit: parseBoolVar(env, 'SECGRAPH_GRAPHQL_JIT', false),
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
+    oidc,
+    trustedDocuments: parseTrustedDocuments(env),
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     databaseUrl: parseDatabaseUrl(env),
     leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
     pubsubCatchUpMs: parseDurationVar(env, 'SECGRAPH_PUBSUB_CATCH_UP', 5_000, 100, 600_000),
-    saasSecurity: parseSaasSecurity(env, warnings),
+    saasSecurity: parseSaasSecurity(env, warnings, incidentFetch, loaded.saasInstances),
     sta: parseSta(env, warnings, loaded.staInstances),
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),
-    incidentFetch: parseIncidentFetch(env, warnings),
+    incidentFetch,
     remediationUpdates: {
       // The reference's playbook: GenericPolling every minute, for 10 minutes.
       pollMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_POLL', 30_000, 10, 3_600_000),
       timeoutMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_TIMEOUT', 600_000, 10, 86_400_000),
     },
-    security: parseSecurity(env, apiKeys.size === 0),
+    security: parseSecurity(env, open),
     cacheMaxBytes: parseIntVar(env, 'SECGRAPH_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
     otlpEndpoint: parseUrlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? null,
+    destinations: {
+      list: parseDestinations(env, loaded.destinations),
+      pollMs: parseDurationVar(env, 'SECGRAPH_DESTINATION_POLL', 5_000, 50, 600_000),
+      publicUrl: parseUrlVar(env, 'SECGRAPH_PUBLIC_URL')?.replace(/\/+$/, '') ?? null,
+      breaker: {
+        consecutiveFailures: parseIntVar(env, 'SECGRAPH_BREAKER_FAILURES', 5, 1, 1000),
+        cooldownMs: parseIntVar(env, 'SECGRAPH_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
+      },
+    },
+    mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
+    audit: { retentionMs: parseRetention(env, 'SECGRAPH_AUDIT_RETENTION') },
   };
+}
+
+const SPAN_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A destination span: seconds as a number, or `500ms`, `30s`, `15 minutes`, `3 days`. */
+function parseSpan(raw: string | number | undefined, where: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  let ms: number;
+  if (typeof raw === 'number') ms = raw * 1000;
+  else {
+    const m = /^(\d+(?:\.\d+)?) ?(ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)$/.exec(raw.toLowerCase().replace(/\s+/g, ' '));
+    if (!m) throw new ConfigError(where, `expected a span such as 30s, 15 minutes or 3 days, got "${raw}"`);
+    const unit = m[2] === 'ms' ? 'ms' : m[2]![0]!;
+    ms = Number(m[1]) * SPAN_MS[unit]!;
+  }
+  if (ms < minMs || ms > maxMs) throw new ConfigError(where, `must be between ${minMs} ms and ${maxMs} ms, got ${ms} ms`);
+  return Math.round(ms);
+}
+
+/** An http(s) URL; the error never repeats it (a webhook URL is a secret). */
+function destinationUrl(raw: string, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(where, 'is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(where, `must be an http:// or https:// URL, got "${url.protocol}"`);
+  return url.toString();
+}
+
+function parseDestinations(env: Env, entries: readonly DestinationFileEntry[]): DestinationConfig[] {
+  const seen = new Set<string>();
+  const transport: UpstreamTransport = { proxy: null, system: parseSystemProxy(env), ca: null, insecure: false };
+  return entries.map((d, i) => {
+    const where = `SECGRAPH_CONFIG destinations[${i}]`;
+    if (seen.has(d.name)) throw new ConfigError(where, `the name "${d.name}" is used twice`);
+    seen.add(d.name);
+    const common = {
+      name: d.name,
+      filters: { sources: d.filters?.sources ?? null, minSeverity: d.filters?.minSeverity ?? null, events: d.filters?.events ?? null },
+      maxAttempts: d.maxAttempts ?? 10,
+      maxAgeMs: parseSpan(d.maxAge, `${where}.maxAge`, 3 * 86_400_000, 1000, 365 * 86_400_000),
+      retryBaseDelayMs: parseSpan(d.retryBaseDelay, `${where}.retryBaseDelay`, 30_000, 10, MAX_RETRY_GAP_MS),
+      timeoutMs: parseSpan(d.timeout, `${where}.timeout`, 10_000, 100, 120_000),
+      concurrency: d.concurrency ?? 4,
+      transport,
+    };
+    switch (d.type) {
+      case 'webhook':
+        return { ...common, type: d.type, url: destinationUrl(d.url, `${where}.url`), secret: d.secret ?? null, headers: d.headers ?? {} };
+      case 'slack':
+      case 'teams':
+        return { ...common, type: d.type, url: destinationUrl(d.url, `${where}.url`) };
+      case 'pagerduty':
+        return { ...common, type: d.type, url: destinationUrl(d.url ?? PAGERDUTY_EVENTS_URL, `${where}.url`), routingKey: d.routingKey };
+      case 'email': {
+        const tls = d.smtp.tls ?? false;
+        if (tls && d.smtp.starttls) throw new ConfigError(`${where}.smtp`, 'set either tls (implicit, port 465) or starttls (port 587), not both');
+        if (!d.to?.length && !d.assetOwner) throw new ConfigError(`${where}.to`, 'an email destination needs recipients (to) or assetOwner: true');
+        if ((d.smtp.user === undefined) !== (d.smtp.password === undefined)) throw new ConfigError(`${where}.smtp`, 'user and password come together');
+        let ca: string | null = null;
+        if (d.smtp.caFile) {
+          try {
+            ca = readFileSync(d.smtp.caFile, 'utf8');
+          } catch (e) {
+            throw new ConfigError(`${where}.smtp.caFile`, `cannot read "${d.smtp.caFile}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+          }
+        }
+        return {
+          ...common,
+          type: d.type,
+          smtp: { host: d.smtp.host, port: d.smtp.port ?? (tls ? 465 : 587), tls, starttls: d.smtp.starttls ?? !tls, user: d.smtp.user ?? null, password: d.smtp.password ?? null, ca },
+          from: d.from,
+          to: d.to ?? [],
+          assetOwner: d.assetOwner ?? false,
+        };
+      }
+    }
+  });
 }
 
 /** `https://a.example,http://localhost:3000` → origins, each checked to be scheme://host[:port] only. */

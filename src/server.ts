@@ -2,7 +2,6 @@
 // /health and /ready. SIGTERM stops accepting, lets in-flight requests finish, then closes every socket.
 import { createServer, type Server } from 'node:http';
 import { createApp, createSharedSubscriptions, loadCompiledQueries } from './app.js';
-import { ApiKeyAuthenticator } from './auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Services } from './context.js';
 import { rejectHost } from './http/browser-rules.js';
@@ -31,10 +30,10 @@ export interface RunningGateway {
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   for (const key of config.apiKeys.keys()) registerSecret(key);
   const running = await startServices(config, logger);
-  const authenticator = new ApiKeyAuthenticator(config.apiKeys);
+  const { authenticator } = running.services;
   const limits = await connectRateLimits(config.security, config.redisUrl);
   const shared = createSharedSubscriptions(running.services);
-  const yoga = createApp({ services: running.services, authenticator, limits, shared, compiledQueries: await loadCompiledQueries(config) });
+  const yoga = createApp({ services: running.services, limits, shared, compiledQueries: await loadCompiledQueries(config) });
 
   const server = createServer((req, res) => {
     // DNS rebinding: an open gateway answers only to loopback names, before anything else runs.
@@ -48,7 +47,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     req.headers['x-request-id'] = requestId;
     runInScope({ requestId }, () => void yoga(req, res));
   });
-  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, limits, security: config.security, logger });
+  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, trustedDocuments: running.services.trustedDocuments, limits, security: config.security, logger });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -78,6 +77,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   return { server, url, services: running.services, shared, seeded, stop };
 }
 
+/** How callers authenticate, for the start-up line: `api-keys`, `oidc`, both, or open. */
+function authModes(config: Config): string {
+  const modes = [config.apiKeys.size ? 'api-keys' : null, config.oidc ? `oidc (${config.oidc.issuer})` : null].filter(Boolean);
+  return modes.length ? modes.join(' + ') : 'open (loopback only)';
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway(config, logger);
   logger.info(
-    { url: gateway.url, graphiql: `${gateway.url}/graphql`, auth: config.apiKeys.size ? 'api-keys' : 'open (loopback only)' },
+    { url: gateway.url, graphiql: `${gateway.url}/graphql`, auth: authModes(config) },
     'secgraph is listening',
   );
   const shutdown = (signal: string) => {

@@ -1,8 +1,9 @@
 // API keys and scopes: UNAUTHENTICATED without (or with a wrong) key, FORBIDDEN without the scope, and the
 // upstream never called in either case.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiKeyAuthenticator } from '../src/auth.js';
 import { parseApiKeys } from '../src/config.js';
+import { Authenticator } from '../src/identity/authenticator.js';
+import { ApiKeys } from '../src/identity/api-keys.js';
 import { AppsDocument, CloseIncidentDocument, RemediateAssetDocument } from './gql/graphql.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 
@@ -64,16 +65,17 @@ describe('access control', () => {
   });
 
   it('accepts the bare key as well as Bearer, case-insensitively on the scheme', () => {
-    const auth = new ApiKeyAuthenticator(parseApiKeys(`${READER}=read`));
-    expect(auth.authenticate(`bearer ${READER}`).principal?.scopes.has('read')).toBe(true);
-    expect(auth.authenticate(READER).principal?.id).toMatch(/^key:[0-9a-f]{8}$/);
-    expect(auth.authenticate(`Bearer ${READER}x`)).toEqual({ principal: null, reason: 'invalid' });
-    expect(auth.authenticate('')).toEqual({ principal: null, reason: 'missing' });
+    const auth = new Authenticator(new ApiKeys(parseApiKeys(`${READER}=read`)));
+    expect(auth.authenticate(`bearer ${READER}`)).toMatchObject({ principal: { kind: 'API_KEY', name: null, email: null } });
+    expect((auth.authenticate(`bearer ${READER}`) as any).principal.scopes.has('read')).toBe(true);
+    expect((auth.authenticate(READER) as any).principal?.id).toMatch(/^key:[0-9a-f]{8}$/);
+    expect(auth.authenticate(`Bearer ${READER}x`)).toEqual({ principal: null, reason: 'invalid', message: 'The API key is not valid' });
+    expect(auth.authenticate('')).toMatchObject({ principal: null, reason: 'missing' });
   });
 
   it('with no keys configured the gateway is open (all scopes)', () => {
-    const auth = new ApiKeyAuthenticator(new Map());
+    const auth = new Authenticator(new ApiKeys(new Map()));
     expect(auth.open).toBe(true);
-    expect([...auth.authenticate(undefined).principal!.scopes]).toEqual(['read', 'respond', 'ingest']);
+    expect([...(auth.authenticate(undefined) as any).principal.scopes]).toEqual(['read', 'respond', 'ingest', 'audit']);
   });
 });

@@ -45,7 +45,8 @@ describe('configuration', () => {
 
   it('parses API keys and refuses malformed entries without echoing the key', () => {
     const c = loadConfig({ SECGRAPH_API_KEYS: 'aaaaaaaa1=read+respond, bbbbbbbb2=ingest' });
-    expect([...c.apiKeys.get('aaaaaaaa1')!]).toEqual(['read', 'respond']);
+    expect([...c.apiKeys.get('aaaaaaaa1')!.scopes]).toEqual(['read', 'respond']);
+    expect(c.apiKeys.get('aaaaaaaa1')!.label).toBeNull();
     fails({ SECGRAPH_API_KEYS: 'secretkey123' }, 'SECGRAPH_API_KEYS', /entry 1/);
     fails({ SECGRAPH_API_KEYS: 'secretkey123=admin' }, 'SECGRAPH_API_KEYS', /unknown scope "admin"/);
     fails({ SECGRAPH_API_KEYS: 'short=read' }, 'SECGRAPH_API_KEYS', /at least 8/);
@@ -55,6 +56,34 @@ describe('configuration', () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('secretkey123');
     }
+  });
+
+  it('labels an API key with the part before its first colon, and refuses repeated or reserved labels', () => {
+    const c = loadConfig({ SECGRAPH_API_KEYS: 'ci-shipper:ingestkey123=ingest, readkey-0001=read' });
+    expect(c.apiKeys.get('ingestkey123')).toEqual({ label: 'ci-shipper', scopes: new Set(['ingest']) });
+    expect(c.apiKeys.get('readkey-0001')!.label).toBeNull();
+    fails({ SECGRAPH_API_KEYS: 'a:secretkey123=read,a:secretkey456=read' }, 'SECGRAPH_API_KEYS', /repeats the label "a"/);
+    fails({ SECGRAPH_API_KEYS: 'open:secretkey123=read' }, 'SECGRAPH_API_KEYS', /reserved/);
+    fails({ SECGRAPH_API_KEYS: 'ci:short=read' }, 'SECGRAPH_API_KEYS', /at least 8/);
+  });
+
+  it('OIDC: issuer, audience and role mapping together; https unless loopback; the roles claim may be a dotted path', () => {
+    const base = { SECGRAPH_OIDC_ISSUER: 'https://idp.example.com/realms/soc', SECGRAPH_OIDC_AUDIENCE: 'secgraph', SECGRAPH_OIDC_ROLE_SCOPES: 'soc-analysts=read+respond, soc-leads=read+respond+audit' };
+    const c = loadConfig({ ...base, SECGRAPH_OIDC_ROLES_CLAIM: 'realm_access.roles', SECGRAPH_OIDC_CLIENT_ID: 'secgraph-console' });
+    expect(c.oidc).toMatchObject({ issuer: 'https://idp.example.com/realms/soc', audience: ['secgraph'], rolesClaim: ['realm_access', 'roles'], clientId: 'secgraph-console', clockToleranceSec: 30 });
+    expect([...c.oidc!.roleScopes.get('soc-leads')!]).toEqual(['read', 'respond', 'audit']);
+    expect(loadConfig(base).oidc!.rolesClaim).toEqual(['groups']);
+    expect(loadConfig({}).oidc).toBeNull();
+    fails({ ...base, SECGRAPH_OIDC_ISSUER: 'http://idp.example.com' }, 'SECGRAPH_OIDC_ISSUER', /https/);
+    expect(loadConfig({ ...base, SECGRAPH_OIDC_ISSUER: 'http://127.0.0.1:8080' }).oidc!.issuer).toBe('http://127.0.0.1:8080');
+    fails({ ...base, SECGRAPH_OIDC_AUDIENCE: '' }, 'SECGRAPH_OIDC_AUDIENCE', /required/);
+    fails({ ...base, SECGRAPH_OIDC_ROLE_SCOPES: '' }, 'SECGRAPH_OIDC_ROLE_SCOPES', /required/);
+    fails({ ...base, SECGRAPH_OIDC_ROLE_SCOPES: 'soc=admin' }, 'SECGRAPH_OIDC_ROLE_SCOPES', /unknown scope "admin"/);
+    fails({ ...base, SECGRAPH_OIDC_ROLES_CLAIM: 'realm_access..roles' }, 'SECGRAPH_OIDC_ROLES_CLAIM');
+    fails({ SECGRAPH_OIDC_AUDIENCE: 'secgraph' }, 'SECGRAPH_OIDC_AUDIENCE', /SECGRAPH_OIDC_ISSUER is not/);
+    // With OIDC and no keys the gateway is not open: it may listen beyond loopback, introspection is off.
+    const closed = loadConfig({ ...base, HOST: '0.0.0.0' });
+    expect(closed.security.introspection).toBe(false);
   });
 
   it('refuses an open gateway on a non-loopback host, and allows it with keys', () => {

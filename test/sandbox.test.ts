@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { ApiKeyAuthenticator } from '../src/auth.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startServices } from '../src/services.js';
@@ -16,7 +15,7 @@ describe('sandbox start', () => {
     const logs = new LogCapture();
     const running = await startServices(config, createLogger('info', logs));
     try {
-      const yoga = createApp({ services: running.services, authenticator: new ApiKeyAuthenticator(config.apiKeys) });
+      const yoga = createApp({ services: running.services });
       const res = await yoga.fetch('http://yoga/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

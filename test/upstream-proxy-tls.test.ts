@@ -44,14 +44,15 @@ async function httpsSta(): Promise<{ sta: StaEmulator; env: Record<string, strin
 }
 
 describe('proxies', () => {
-  it('sends SaaS Security calls through HTTP_PROXY (a CONNECT tunnel) and logs the proxy without credentials', async () => {
+  it('sends calls to an http:// SaaS Security through HTTP_PROXY in absolute form, not a tunnel, and logs the proxy without credentials', async () => {
     proxy = await startConnectProxy();
     gw = await startTestGateway({ fixtures: true, env: { HTTP_PROXY: proxy.url } });
     const { body } = await gw.gql(INCIDENTS);
     expect(body.errors).toBeUndefined();
     expect(body.data.incidents.edges).toHaveLength(5);
-    expect(proxy.tunnels.length).toBeGreaterThan(0);
-    expect(new Set(proxy.tunnels)).toEqual(new Set([hostOf(gw.emulator.url)]));
+    expect(proxy.forwarded.length).toBeGreaterThan(0);
+    expect(new Set(proxy.forwarded.map((u) => new URL(u).origin))).toEqual(new Set([new URL(gw.emulator.url).origin]));
+    expect(proxy.tunnels).toEqual([]);
     expect(gw.logs.text).toContain('SaaS Security: connecting through a proxy');
   });
 
@@ -61,6 +62,7 @@ describe('proxies', () => {
     const { body } = await gw.gql(INCIDENTS);
     expect(body.errors).toBeUndefined();
     expect(proxy.tunnels).toEqual([]);
+    expect(proxy.forwarded).toEqual([]);
   });
 
   it('STA_PROXY applies to STA only, with credentials that never reach the logs', async () => {
@@ -69,17 +71,19 @@ describe('proxies', () => {
     gw = await startTestGateway({ fixtures: true, sta: true, env: { STA_PROXY: withAuth } });
     expect((await gw.gql(STA_USER)).body.data.staUser).toEqual({ userName: 'alice.moreau' });
     expect((await gw.gql(INCIDENTS)).body.errors).toBeUndefined();
-    expect(new Set(proxy.tunnels)).toEqual(new Set([hostOf(gw.sta!.url)]));
+    expect(new Set(proxy.forwarded.map((u) => new URL(u).host))).toEqual(new Set([hostOf(gw.sta!.url)]));
     expect(proxy.refused).toBe(0);
     expect(gw.logs.text).not.toContain('pr0xy-s3cret');
   });
 
-  it('a proxy that refuses the tunnel is UPSTREAM_UNAVAILABLE', async () => {
+  it('a proxy that refuses the credentials is UPSTREAM_UNAVAILABLE, for a forwarded request (407) as for a tunnel', async () => {
     proxy = await startConnectProxy({ user: 'gateway', password: 'right' });
-    gw = await startTestGateway({ fixtures: true, env: { SAAS_SECURITY_PROXY: proxy.url.replace('http://', 'http://gateway:wrong@') } });
+    gw = await startTestGateway({ fixtures: true, env: { SAAS_SECURITY_PROXY: proxy.url.replace('http://', 'http://gateway:wr0ng-pa55@') } });
     const { body } = await gw.gql(INCIDENTS);
     expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(body.errors?.[0]?.message).toContain('proxy refused');
     expect(proxy.refused).toBeGreaterThan(0);
+    expect(gw.logs.text).not.toContain('wr0ng-pa55');
   });
 
   it.each([

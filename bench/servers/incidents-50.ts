@@ -29,4 +29,4 @@ export function wireIncidents50(): WireIncident[] {
   return generateIncidents(50, FIXED_NOW).sort((a, b) => t(a) - t(b) || a.incident_id - b.incident_id);
 }
 
-export const incidents50 = () => wireIncidents50().map(toIncident);
+export const incidents50 = () => wireIncidents50().map((w) => toIncident(w));

@@ -1,10 +1,10 @@
 // The console shell: asks for an API key when the gateway has keys, shows the sandbox banner on every view,
-// and routes on the URL hash (#/queue, #/incident/<id>, #/alerts, #/saml, #/status).
+// and routes on the URL hash (#/queue, #/incident/<id> or #/incident/<instance>/<id>, #/alerts, #/saml, #/status).
 import { useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { client, describeError, errorCode, keyStore, resetConnections } from './api.js';
 import { GatewayInfoDocument, type GatewayInfoQuery } from './gql/graphql.js';
-import { disposeIncidentQueue } from './queue.js';
+import { DEFAULT_INSTANCE, disposeIncidentQueue } from './queue.js';
 import { Alerts } from './views/Alerts.js';
 import { IncidentDetail } from './views/IncidentDetail.js';
 import { Queue } from './views/Queue.js';
@@ -110,7 +110,8 @@ const VIEWS = [
 function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; signOut(): void }) {
   const [route, go] = useRoute();
   const canRespond = gateway.viewer.scopes.includes('respond');
-  const incident = /^\/incident\/(\d+)$/.exec(route);
+  // An incident of the default SaaS Security tenant by its id; another tenant's as <instance>/<id>.
+  const incident = /^\/incident\/(?:([A-Za-z0-9_-]+)\/)?(\d+)$/.exec(route);
   const current = incident ? '/queue' : route;
   useEffect(() => {
     document.title = `secgraph console${gateway.sandboxes.length ? ' (SANDBOX)' : ''}`;
@@ -137,7 +138,7 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
       </header>
       <main>
         {incident ? (
-          <IncidentDetail id={Number(incident[1])} canRespond={canRespond} back={() => go('/queue')} />
+          <IncidentDetail id={Number(incident[2])} instance={incident[1] ?? DEFAULT_INSTANCE} canRespond={canRespond} back={() => go('/queue')} />
         ) : current === '/alerts' ? (
           <Alerts canRespond={canRespond} />
         ) : current === '/saml' ? (

@@ -1,7 +1,7 @@
 // Small display helpers shared by the views.
-import type { Severity } from './gql/graphql.js';
+import type { AlertSeverity as Severity } from './gql/graphql.js';
 
-export const SEVERITIES: Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
+export const SEVERITIES: Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 
 export function time(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -1,11 +1,17 @@
-// How an upstream connection leaves the gateway: directly or through an HTTP CONNECT proxy (the reference's
+// How an upstream connection leaves the gateway: directly or through a forward proxy (the reference's
 // "Use system proxy": HTTPS_PROXY / HTTP_PROXY / NO_PROXY, or the upstream's own SAAS_SECURITY_PROXY /
 // STA_PROXY), trusting the system CAs plus an optional extra bundle (SAAS_SECURITY_CA_FILE / STA_CA_FILE), or,
 // with SAAS_SECURITY_INSECURE / STA_INSECURE (the reference's "Trust any certificate"), no verification.
+// Through a proxy, an https:// upstream is reached in a CONNECT tunnel (hpagent), and an http:// one is requested
+// in absolute form (`GET http://host/path` sent to the proxy), as curl and Python's requests do: proxies allow
+// CONNECT to TLS ports only (Squid's default rules refuse it to any port but 443), so a tunnel to a plain-HTTP
+// upstream fails where a forwarded request works.
 // http.ts calls transportOptions() for the got options; this module holds no other HTTP behaviour.
+import http from 'node:http';
+import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import type { ExtendOptions } from 'got';
+import { HttpsProxyAgent } from 'hpagent';
+import type { ExtendOptions, RequestFunction } from 'got';
 
 /** The process-wide proxy variables, as read (once) by config.ts. */
 export interface SystemProxy {
@@ -55,20 +61,55 @@ export function describeProxy(proxy: string): string {
   return `${u.protocol}//${u.host}`;
 }
 
-/** The got options for an upstream at `baseUrl`: agents (proxy or keep-alive default) and TLS trust. */
-export function transportOptions(baseUrl: string, t: UpstreamTransport = DIRECT): Pick<ExtendOptions, 'agent' | 'https'> {
+/**
+ * got's request function through a forward proxy: https:// as got would (its agent, a CONNECT tunnel), http:// in
+ * absolute form. Node's own http.request does the latter when it is pointed at the proxy with the whole URL as
+ * the path; no agent is involved. Hand-written because the library for it, http-proxy-agent (9.0.0), rewrites a
+ * request's header after got has queued it and sends the header twice when a body follows (every POST).
+ */
+function absoluteFormThrough(proxy: string): RequestFunction {
+  let fn = absoluteFormByProxy.get(proxy);
+  if (!fn) absoluteFormByProxy.set(proxy, (fn = absoluteFormRequest(proxy)));
+  return fn;
+}
+
+/** One request function (and pool of connections to the proxy) per proxy URL: destinations ask per POST. */
+const absoluteFormByProxy = new Map<string, RequestFunction>();
+
+function absoluteFormRequest(proxy: string): RequestFunction {
+  const p = new URL(proxy);
+  const viaTls = p.protocol === 'https:';
+  // Connections to the proxy, kept alive and shared by every target it forwards to.
+  const agent = viaTls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const credentials =
+    p.username || p.password ? `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}` : null;
+  return (url, options, callback) => {
+    if (url.protocol !== 'http:') return https.request(url, options, callback);
+    const { ca: _ca, rejectUnauthorized: _r, checkServerIdentity: _c, servername: _s, ...rest } = options as https.RequestOptions;
+    return (viaTls ? https : http).request(
+      {
+        ...rest,
+        agent,
+        protocol: p.protocol,
+        host: p.hostname.replace(/^\[|\]$/g, ''),
+        port: p.port || (viaTls ? 443 : 80),
+        path: url.href,
+        // The target's Host, as the origin would have received it; the credentials are the proxy's (it strips them).
+        headers: { ...rest.headers, host: url.host, ...(credentials ? { 'proxy-authorization': credentials } : {}) },
+      },
+      callback,
+    );
+  };
+}
+
+/** The got options for an upstream at `baseUrl`: agents and request function (proxy or keep-alive default), TLS trust. */
+export function transportOptions(baseUrl: string, t: UpstreamTransport = DIRECT): Pick<ExtendOptions, 'agent' | 'https' | 'request'> {
   const url = new URL(baseUrl);
   const proxy = proxyFor(url, t);
-  const https: NonNullable<ExtendOptions['https']> = {
+  const trust: NonNullable<ExtendOptions['https']> = {
     ...(t.ca ? { certificateAuthority: [...rootCertificates, t.ca] } : {}),
     ...(t.insecure ? { rejectUnauthorized: false } : {}),
   };
-  if (!proxy) return { https };
-  return {
-    https,
-    agent: {
-      http: new HttpProxyAgent({ proxy, keepAlive: true }),
-      https: new HttpsProxyAgent({ proxy, keepAlive: true }),
-    },
-  };
+  if (!proxy) return { https: trust };
+  return { https: trust, agent: { https: new HttpsProxyAgent({ proxy, keepAlive: true }) }, request: absoluteFormThrough(proxy) };
 }

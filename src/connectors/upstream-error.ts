@@ -38,6 +38,11 @@ export function toGatewayError(upstream: string, error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
+    // Only a forward proxy answers 407 (to an http:// upstream requested in absolute form through it): the
+    // upstream was never reached, as when the proxy refuses a CONNECT tunnel (a RequestError below).
+    if (status === 407) {
+      return new GatewayError('UPSTREAM_UNAVAILABLE', `${upstream} could not be reached: the proxy refused its credentials (HTTP 407)`, { upstream, upstreamStatus: status });
+    }
     const reason = upstreamReason(error.response.body);
     const text = `${upstream} answered HTTP ${status}${reason ? `: ${reason}` : ''}`;
     if (status === 429) {

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
 import type { RawPrefilter } from '../ingest/record-reader.js';
 import type { Database } from '../store/database.js';
-import { SamlAlertTables, type DetectionQuery } from '../store/saml-alerts.js';
+import { SamlAlertTables, type DetectionQuery, type SamlAlertSync } from '../store/saml-alerts.js';
 import { SuppressedMatches } from '../store/saml-suppressed.js';
 import { AlertGrouper, matchKeyOf, type Match } from './alerting.js';
 import { checkCloudTrailRecord } from './cloudtrail-record.js';
@@ -49,6 +49,8 @@ export interface SamlDetectionServiceOptions {
   logger: Logger;
   /** SAML_IGNORE_PRINCIPALS: ARNs or `*` globs whose matches raise no alert. */
   ignorePrincipals?: readonly string[];
+  /** The triage queue's index, kept in each grouping's transaction. */
+  alerts?: SamlAlertSync;
 }
 
 /** A rule evaluation plus the gateway's triage: whether an ignored principal's match is suppressed. */
@@ -65,7 +67,7 @@ export class SamlDetectionService {
   constructor(private readonly opts: SamlDetectionServiceOptions) {
     this.spec = opts.spec;
     this.ignoreList = new PrincipalIgnoreList(opts.ignorePrincipals ?? []);
-    this.grouper = new AlertGrouper(opts.spec, new SamlAlertTables(opts.database));
+    this.grouper = new AlertGrouper(opts.spec, new SamlAlertTables(opts.database, opts.alerts));
     this.suppressed = new SuppressedMatches(opts.database.db);
   }
 

@@ -3,6 +3,7 @@
 // tree is written, ingested and then watched by seedSandbox(), which the server runs once it listens:
 // about a third of a second of start-up otherwise (issue 12); its detections appear just after.
 import path from 'node:path';
+import { NO_AUDIT, type AuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { writeSampleCloudTrailTree } from '../emulators/cloudtrail/sample-tree.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayPubSub } from '../pubsub.js';
 import type { Database } from '../store/database.js';
 import { FileMarks } from '../store/file-marks.js';
+import type { SamlAlertSync } from '../store/saml-alerts.js';
 import { LeaseKeeper, type LeaseHolder } from '../store/leases.js';
 import { samlRuleSpec } from './rule-spec.js';
 import { SamlDetectionService } from './saml-detection-service.js';
@@ -34,9 +36,11 @@ export async function startSamlDetection(
   pubsub: GatewayPubSub,
   database: Database,
   lease: LeaseHolder,
+  alerts?: SamlAlertSync,
+  audit: AuditLog = NO_AUDIT,
 ): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
-  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals });
+  const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals, alerts });
   const sandbox = cfg.cloudtrailDir === null;
   const root = cfg.cloudtrailDir ?? path.join(config.dataDir, 'sandbox-cloudtrail');
   const marks = new FileMarks(database.db);
@@ -53,6 +57,7 @@ export async function startSamlDetection(
     wallClock: systemClock,
     logger,
     isLeader: () => watcherLease.held,
+    audit,
   });
   const watch = async () => {
     watcher.start();

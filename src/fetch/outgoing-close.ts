@@ -8,12 +8,17 @@ import type { SaasSecurityConnector } from '../connectors/saas-security/connecto
 import { toWireCloseCategory } from '../connectors/saas-security/map.js';
 import type { CloseCategory, Incident } from '../domain/saas-security.js';
 import { errorCodeOf, notFound } from '../errors.js';
+import type { Actor } from '../identity/actor.js';
 import { iso } from './delta-cursor.js';
 import { publishAll, type SyncDeps } from './incident-fetcher.js';
 import { changedMirroredFields } from './incoming-mirror.js';
 import { storedIncident, type StoredIncident } from './incident-store.js';
 
-export type CloseDeps = Pick<SyncDeps, 'store' | 'pubsub' | 'clock' | 'logger'> & { connector: SaasSecurityConnector };
+export type CloseDeps = Pick<SyncDeps, 'store' | 'pubsub' | 'clock' | 'logger'> & {
+  connector: SaasSecurityConnector;
+  /** Who closes it: the triage status change this close makes names them. */
+  actor?: Actor | null;
+};
 
 export async function closeFetchedIncident(deps: CloseDeps, before: StoredIncident, category: CloseCategory): Promise<Incident> {
   const id = before.wire.incident_id;
@@ -35,8 +40,8 @@ export async function closeFetchedIncident(deps: CloseDeps, before: StoredIncide
   if (before.gateway.gatewayState !== 'CLOSED') changed.push('gatewayState');
   if (before.gateway.closeReason !== closed.gateway.closeReason) changed.push('closeReason');
   if (before.gateway.mirrorError !== closed.gateway.mirrorError) changed.push('mirrorError');
-  const incident = storedIncident(closed);
-  publishAll(deps.pubsub, await deps.store.commit([closed], undefined, [{ kind: 'CLOSED', incident, changedFields: changed, at: now }]));
+  const incident = storedIncident(closed, deps.store.instance);
+  publishAll(deps.pubsub, await deps.store.commit([closed], undefined, [{ kind: 'CLOSED', incident, changedFields: changed, at: now }], { actor: deps.actor ?? null }));
   deps.logger.info({ incidentId: id, category, direction: before.gateway.mirrorDirection }, 'incident closed');
   return incident;
 }

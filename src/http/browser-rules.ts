@@ -60,9 +60,10 @@ export function corsOptions(allowList: readonly string[]): CORSOptions {
   return {
     origin: [...allowList],
     credentials: false,
-    allowedHeaders: ['content-type', 'authorization', 'x-request-id', CSRF_HEADER],
-    methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    // The mcp-* headers and DELETE: a browser-based MCP client on /mcp (src/mcp/).
+    allowedHeaders: ['content-type', 'authorization', 'x-request-id', CSRF_HEADER, 'mcp-session-id', 'mcp-protocol-version'],
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'mcp-session-id', 'www-authenticate'],
   };
 }
 

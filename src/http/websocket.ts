@@ -1,9 +1,11 @@
 // graphql-ws on the GraphQL path, with the same envelop (auth, limits, masking) as HTTP, and the rules a
 // socket must follow when API keys are configured:
-// - the key comes in connectionParams.authorization, or in the first subscribe message's
+// - the key or token comes in connectionParams.authorization, or in the first subscribe message's
 //   payload.extensions.headers.authorization (what stock GraphiQL sends); a socket that has shown no valid key
-//   within SECGRAPH_WS_AUTH_TIMEOUT_MS is closed (4401), a wrong key closes it at once (4403), and until then
-//   it is served nothing;
+//   within SECGRAPH_WS_AUTH_TIMEOUT_MS is closed (4401), a wrong key closes it at once (4403, with the reason),
+//   an expired token too (4401), and until then it is served nothing;
+// - a socket authenticated by a token is closed (4401) when the token expires: its client reconnects with a
+//   fresh token and resumes its subscriptions with `after`;
 // - sockets not yet authenticated count against a small per-address cap (the upgrade is refused with 429);
 // - one key holds at most SECGRAPH_MAX_CONNECTIONS_PER_KEY sockets (4429 past that);
 // - messages are at most SECGRAPH_WS_MAX_PAYLOAD bytes (ws closes 1009 past that);
@@ -15,7 +17,8 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayYoga } from '../app.js';
-import type { ApiKeyAuthenticator, Principal } from '../auth.js';
+import type { AuthFailure, Principal } from '../auth.js';
+import { OPEN_PRINCIPAL, type Authenticator } from '../identity/authenticator.js';
 import type { SecurityConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -25,6 +28,8 @@ import { joinLiveSubscription, keyOf } from '../subscriptions/live-join.js';
 import { DIRECT_SINK, REQUEST_KEY, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
 import type { DirectSink } from '../subscriptions/shared-member.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
+import type { TrustedDocuments } from '../trusted-documents/trusted-documents.js';
+import { withTrustedDocument } from '../trusted-documents/use-trusted-documents.js';
 import { publicResult } from './public-result.js';
 
 type EnvelopedRoot = Pick<ReturnType<GatewayYoga['getEnveloped']>, 'execute' | 'subscribe'>;
@@ -42,6 +47,8 @@ interface SocketState {
   /** The raw Authorization value that authenticated the socket: operations without their own use it. */
   authorization: string | undefined;
   timer: NodeJS.Timeout | null;
+  /** Closes the socket when the token that authenticated it expires. */
+  expiry: NodeJS.Timeout | null;
 }
 
 export interface WebSocketDeps {
@@ -50,7 +57,9 @@ export interface WebSocketDeps {
   /** The app's shared subscription executions: equal subscriptions join a live one directly (joinLive). */
   shared: SharedSubscriptions;
   metrics: GatewayMetrics;
-  authenticator: ApiKeyAuthenticator;
+  authenticator: Authenticator;
+  /** Subscribe payloads may name a trusted document by id (`documentId` with an empty query, or Apollo's hash). */
+  trustedDocuments: TrustedDocuments;
   limits: RateLimits;
   security: SecurityConfig;
   logger: Logger;
@@ -115,7 +124,13 @@ function authorizationIn(record: unknown): string | undefined {
 
 const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
 
-export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, limits, security, logger }: WebSocketDeps): WebSocketGateway {
+/** A close frame's reason holds at most 123 bytes. */
+const closeReason = (s: string) => (Buffer.byteLength(s) <= 123 ? s : `${Buffer.from(s).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`);
+
+/** setTimeout's longest delay (about 24.8 days); a token living longer is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, trustedDocuments, limits, security, logger }: WebSocketDeps): WebSocketGateway {
   const log = logger.child({ transport: 'graphql-ws' });
   const joining = { shared, limits, metrics, logger: log };
   const open = authenticator.open;
@@ -147,12 +162,24 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
     },
   });
 
-  /** Marks the socket authenticated by `principal`; false (and the socket closed) past the per-key cap. */
-  const bind = (socket: WebSocket, state: SocketState, principal: Principal, authorization: string | undefined): boolean => {
+  /** Marks the socket authenticated by `principal`; false (and the socket closed) past the per-principal cap. */
+  const bind = (socket: WebSocket, state: SocketState, principal: Principal, authorization: string | undefined, expiresAt: number | undefined): boolean => {
     if ((socketsByKey.get(principal.id) ?? 0) >= security.maxConnectionsPerKey) {
-      log.warn({ principal: principal.id }, 'WebSocket closed: too many connections for this API key');
-      socket.close(WS_CLOSE.tooMany, 'Too many connections for this API key');
+      log.warn({ principal: principal.id }, 'WebSocket closed: too many connections for this caller');
+      socket.close(WS_CLOSE.tooMany, `Too many connections for this ${principal.kind === 'USER' ? 'user' : 'API key'}`);
       return false;
+    }
+    if (expiresAt !== undefined) {
+      const expire = () => {
+        const left = expiresAt - Date.now();
+        if (left > 0) {
+          state.expiry = setTimeout(expire, Math.min(left, MAX_TIMER_MS));
+          return;
+        }
+        log.info({ principal: principal.id }, 'WebSocket closed: its token expired');
+        socket.close(WS_CLOSE.unauthorized, 'Unauthorized: the token has expired');
+      };
+      state.expiry = setTimeout(expire, Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
     }
     if (state.timer) clearTimeout(state.timer);
     state.timer = null;
@@ -163,18 +190,19 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
     return true;
   };
 
-  /** A wrong key: counted against the address, and the socket closed. */
-  const refuse = async (socket: WebSocket, state: SocketState) => {
+  /** A wrong key or token: counted against the address, and the socket closed (4401 for an expired token, to be renewed). */
+  const refuse = async (socket: WebSocket, state: SocketState, failure: AuthFailure) => {
     await limits.authFailed(state.address).catch(() => {});
-    log.info({ address: state.address, code: 'UNAUTHENTICATED' }, 'WebSocket closed: the API key is not valid');
-    socket.close(WS_CLOSE.forbidden, 'Forbidden: the API key is not valid');
+    log.info({ address: state.address, code: 'UNAUTHENTICATED' }, `WebSocket closed: ${failure.message}`);
+    if (failure.expired) socket.close(WS_CLOSE.unauthorized, closeReason(`Unauthorized: ${failure.message}`));
+    else socket.close(WS_CLOSE.forbidden, closeReason(`Forbidden: ${failure.message}`));
   };
 
   wsServer.on('connection', (socket, req) => {
-    const state: SocketState = { tcp: req.socket, address: addressOf(req), principal: null, authorization: undefined, timer: null };
+    const state: SocketState = { tcp: req.socket, address: addressOf(req), principal: null, authorization: undefined, timer: null, expiry: null };
     states.set(socket, state);
     if (open) {
-      state.principal = authenticator.authenticate(undefined).principal;
+      state.principal = OPEN_PRINCIPAL;
     } else {
       bump(unauthenticatedByAddress, state.address, 1);
       state.timer = setTimeout(() => {
@@ -185,6 +213,7 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
     }
     socket.once('close', () => {
       if (state.timer) clearTimeout(state.timer);
+      if (state.expiry) clearTimeout(state.expiry);
       if (!open) {
         if (state.principal) bump(socketsByKey, state.principal.id, -1);
         else bump(unauthenticatedByAddress, state.address, -1);
@@ -209,29 +238,36 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
         const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(ctx.connectionParams?.['headers']);
         // No key yet: acknowledged, but nothing is served until a subscribe message brings one.
         if (authorization === undefined) return true;
-        const auth = authenticator.authenticate(authorization);
+        const auth = await authenticator.authenticate(authorization);
         if (!auth.principal) {
-          await refuse(ctx.extra.socket, state);
+          await refuse(ctx.extra.socket, state, auth);
           return false;
         }
-        return bind(ctx.extra.socket, state, auth.principal, authorization);
+        return bind(ctx.extra.socket, state, auth.principal, authorization, auth.expiresAt);
       },
-      onSubscribe: async (ctx, id, params) => {
+      onSubscribe: async (ctx, id, named) => {
         const socket = ctx.extra.socket;
+        let params = named;
+        try {
+          params = withTrustedDocument(trustedDocuments, named as typeof named & { documentId?: unknown });
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const state = states.get(socket);
         if (!state) return [new GraphQLError('connection closed', { extensions: { code: 'UNAUTHENTICATED' } })];
         const own = authorizationIn((params.extensions as Record<string, unknown> | undefined)?.['headers']);
         if (!state.principal) {
-          const auth = own === undefined ? null : authenticator.authenticate(own);
+          const auth = own === undefined ? null : await authenticator.authenticate(own);
           if (!auth?.principal) {
-            if (own === undefined) socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key');
-            else await refuse(socket, state);
-            return [new GraphQLError('An API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
+            if (!auth) socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key');
+            else await refuse(socket, state, auth);
+            return [new GraphQLError(auth?.message ?? 'An API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
           }
-          if (!bind(socket, state, auth.principal, own)) return [new GraphQLError('Too many connections for this API key', { extensions: { code: 'RATE_LIMITED' } })];
+          if (!bind(socket, state, auth.principal, own, auth.expiresAt)) return [new GraphQLError('Too many connections for this caller', { extensions: { code: 'RATE_LIMITED' } })];
         }
         // Equal to a live shared subscription: it joins it without the envelop (src/subscriptions/live-join.ts).
-        const principal = own === undefined || own === state.authorization ? state.principal : authenticator.authenticate(own).principal;
+        const principal = own === undefined || own === state.authorization ? state.principal : (await authenticator.authenticate(own)).principal;
         const request = principal && { principal, clientAddress: state.address, operationName: params.operationName, query: params.query, variables: params.variables };
         if (request) {
           const joined = await joinLiveSubscription(joining, { ...request, sink: nextMessageSink(socket, state.tcp, id) });

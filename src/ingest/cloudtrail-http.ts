@@ -1,11 +1,13 @@
 // POST /ingest/cloudtrail: a CloudTrail log file as S3 stores it ({"Records":[…]}, plain or gzipped), a
-// single record, or JSON lines. Same API keys as GraphQL; the key needs the `ingest` scope. The body is
+// single record, or JSON lines. Same API keys and tokens as GraphQL; the caller needs the `ingest` scope. The body is
 // streamed into the detection engine, so its size is bounded by the limit, not by memory.
 import type { Plugin } from 'graphql-yoga';
-import type { ApiKeyAuthenticator } from '../auth.js';
+import type { Authenticator } from '../identity/authenticator.js';
 import type { Services } from '../context.js';
 import type { IngestSummary } from '../detection/saml-detection-service.js';
 import type { ErrorCode } from '../errors.js';
+import { requestIdOf } from '../http/request-id.js';
+import { actorOf } from '../identity/actor.js';
 import { isSimpleCrossSiteRequest } from '../http/browser-rules.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { BodyTooLargeError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
@@ -15,7 +17,7 @@ export const CLOUDTRAIL_INGEST_PATH = '/ingest/cloudtrail';
 
 interface IngestDeps {
   services: Services;
-  authenticator: ApiKeyAuthenticator;
+  authenticator: Authenticator;
   /** The same failed-authentication throttle as GraphQL's, so keys cannot be guessed here either. */
   limits: RateLimits;
 }
@@ -49,7 +51,7 @@ async function handleIngest(request: Request, address: string, { services, authe
   if (authenticator.open && isSimpleCrossSiteRequest(request)) {
     return failure(403, 'CSRF_REJECTED', 'send the body as application/json or application/gzip, or with Authorization or x-graphql-csrf');
   }
-  const auth = authenticator.authenticate(request.headers.get('authorization') ?? undefined);
+  const auth = await authenticator.authenticate(request.headers.get('authorization') ?? undefined);
   if (!authenticator.open) {
     const blocked = await limits.authBlocked(address);
     if (blocked !== null) {
@@ -59,15 +61,40 @@ async function handleIngest(request: Request, address: string, { services, authe
   }
   if (!auth.principal && auth.reason === 'invalid') await limits.authFailed(address);
   if (!auth.principal) {
-    return failure(401, 'UNAUTHENTICATED', auth.reason === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>', {}, {
+    return failure(401, 'UNAUTHENTICATED', auth.message, {}, {
       'www-authenticate': 'Bearer',
     });
   }
-  if (!auth.principal.scopes.has('ingest')) return failure(403, 'FORBIDDEN', 'This API key does not have the ingest scope');
+  if (!auth.principal.scopes.has('ingest')) return failure(403, 'FORBIDDEN', `This ${auth.principal.kind === 'USER' ? "user's roles do not grant" : 'API key does not have'} the ingest scope`);
   const detection = services.samlDetection;
   if (!detection) return failure(503, 'NOT_CONFIGURED', 'SAML detection is not running on this gateway');
 
-  const log = logger.child({ route: CLOUDTRAIL_INGEST_PATH, principal: auth.principal.id });
+  // Recorded as `ingest.cloudtrail` (begun before the body is read, completed with its counts or its code).
+  const entry = await services.audit.begin({
+    actor: actorOf(auth.principal),
+    action: 'ingest.cloudtrail',
+    target: null,
+    requestId: requestIdOf(request),
+    details: { source: 'http', ...(request.headers.get('content-length') ? { bytes: Number(request.headers.get('content-length')) } : {}) },
+  });
+  let response: Response;
+  try {
+    response = await ingestBody(request, services, auth.principal.id);
+  } catch (e) {
+    await entry.failed('INTERNAL');
+    throw e;
+  }
+  const result = (await response.clone().json().catch(() => null)) as (Partial<IngestSummary> & { error?: { code?: string } }) | null;
+  if (response.ok) await entry.succeeded({ accepted: result?.accepted, rejected: result?.rejected, matched: result?.matched });
+  else await entry.failed(result?.error?.code ?? `HTTP_${response.status}`);
+  return response;
+}
+
+/** Streams the body into the detection engine; the answer says what it gave or why it was refused. */
+async function ingestBody(request: Request, services: Services, principalId: string): Promise<Response> {
+  const { logger } = services;
+  const detection = services.samlDetection!;
+  const log = logger.child({ route: CLOUDTRAIL_INGEST_PATH, principal: principalId });
   const limit = services.config.samlDetection.maxBodyBytes;
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {

@@ -1,6 +1,10 @@
 // The STA alerts and their playbook runs, kept in the sta_alerts table (src/store/sta-alerts.ts). A write is
 // committed before its events are published, so a subscriber never sees a state a crash could undo.
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { TriageStatus } from '../domain/alert.js';
+import type { Actor } from '../identity/actor.js';
+import type { Tables } from '../store/tables.js';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaStepName } from '../domain/sta-alert.js';
 import type { GatewayPubSub } from '../pubsub.js';
 import type { Database } from '../store/database.js';
@@ -19,6 +23,15 @@ export function staAlertId(messageId: string | null, source: string): string {
   return `sta-${createHash('sha256').update(basis).digest('hex').slice(0, 20)}`;
 }
 
+/** Who ended a run and the status asked for, when an analyst did (the triage queue records it). */
+export interface StaTriageIntent {
+  actor?: Actor | null;
+  status?: TriageStatus | null;
+}
+
+/** The triage queue's index, kept in the same transaction as the alerts (src/triage/alert-index.ts). */
+export type StaAlertSync = (trx: Transaction<Tables>, alerts: readonly StaAlert[], intent: StaTriageIntent) => Promise<() => void>;
+
 export interface StaAlertChange {
   alert: StaAlert;
   events: Array<{ type: StaAlertEventType; step?: StaStepName | null }>;
@@ -35,12 +48,13 @@ export class StaAlertStore {
     readonly rows: StaAlertRows,
     private readonly pubsub: GatewayPubSub,
     database: Database,
+    private readonly alerts?: StaAlertSync,
   ) {
     this.events = new EventLog<StaAlertEvent>(database.db, 'sta-alert', 'STA alert events');
   }
 
-  static open(database: Database, pubsub: GatewayPubSub): StaAlertStore {
-    return new StaAlertStore(new StaAlertRows(database.db, dueAtOf), pubsub, database);
+  static open(database: Database, pubsub: GatewayPubSub, alerts?: StaAlertSync): StaAlertStore {
+    return new StaAlertStore(new StaAlertRows(database.db, dueAtOf), pubsub, database, alerts);
   }
 
   has(id: string): Promise<boolean> {
@@ -67,7 +81,7 @@ export class StaAlertStore {
    * the alerts changed since it was read. With `insert`, a new alert whose id exists is not an error: the
    * call returns false (another instance recorded the same email) and publishes nothing.
    */
-  async save(changes: StaAlertChange[], at: string, opts: { insert?: boolean } = {}): Promise<boolean> {
+  async save(changes: StaAlertChange[], at: string, opts: { insert?: boolean; triage?: StaTriageIntent } = {}): Promise<boolean> {
     if (changes.length === 0) return true;
     // Snapshots taken before the write: the caller goes on changing its alert objects afterwards.
     const events: Array<Omit<StaAlertEvent, 'id'>> = changes.flatMap((c) => {
@@ -75,12 +89,18 @@ export class StaAlertStore {
       return c.events.map((e) => ({ type: e.type, alert: snapshot, step: e.step ?? null, at }));
     });
     let logged: StaAlertEvent[] = [];
-    const saved = await this.rows.save(
-      changes.map((c) => c.alert),
-      { ...opts, alsoInTransaction: async (trx) => void (logged = await this.events.append(trx, events)) },
-    );
+    let publishAlerts: (() => void) | undefined;
+    const alerts = changes.map((c) => c.alert);
+    const saved = await this.rows.save(alerts, {
+      insert: opts.insert,
+      alsoInTransaction: async (trx) => {
+        logged = await this.events.append(trx, events);
+        publishAlerts = await this.alerts?.(trx, alerts, opts.triage ?? {});
+      },
+    });
     if (!saved) return false;
     for (const event of logged) this.pubsub.publish('sta-alert:event', event);
+    publishAlerts?.();
     return true;
   }
 

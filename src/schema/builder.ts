@@ -1,12 +1,14 @@
 // The Pothos builder and its plugin list, nothing else. Types live in one file per domain beside this one.
 // Plugin order matters: scope-auth first so nothing runs before the access check; errors before dataloader
-// so load errors reach the result; validation last.
+// so load errors reach the result; validation, then audit last (a refused or invalid call is not recorded;
+// every Mutation field is audited, src/audit/audit-plugin.ts).
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
+import { AUDIT_PLUGIN } from '../audit/audit-plugin.js';
 import type { Context } from '../context.js';
 import { GatewayError } from '../errors.js';
 
@@ -26,7 +28,7 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin, RelayPlugin, ValidationPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin, RelayPlugin, ValidationPlugin, AUDIT_PLUGIN],
   defaultFieldNullability: false,
   scopeAuth: {
     // Checked once when a subscription starts, not on every event.
@@ -39,11 +41,13 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, ctx) =>
       ctx.principal
-        ? new GatewayError('FORBIDDEN', 'This API key does not have the scope this field needs')
-        : new GatewayError(
-            'UNAUTHENTICATED',
-            ctx.authFailure === 'invalid' ? 'The API key is not valid' : 'An API key is required: send Authorization: Bearer <key>',
-          ),
+        ? new GatewayError(
+            'FORBIDDEN',
+            ctx.principal.kind === 'USER'
+              ? "Your roles do not grant the scope this field needs (SECGRAPH_OIDC_ROLE_SCOPES)"
+              : 'This API key does not have the scope this field needs',
+          )
+        : new GatewayError('UNAUTHENTICATED', ctx.authMessage ?? 'An API key is required: send Authorization: Bearer <key>'),
   },
   errors: { defaultTypes: [] },
   relay: { clientMutationId: 'omit', cursorType: 'String' },

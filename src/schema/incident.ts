@@ -7,10 +7,12 @@ import {
   SEVERITIES,
   type Incident,
 } from '../domain/saas-security.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import { incidentApp } from '../resolvers/apps.js';
 import { incidentEventStream, listIncidentEvents } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { AlertRef } from './alert.js';
 import { AppRef } from './app.js';
 import { builder } from './builder.js';
 
@@ -29,10 +31,16 @@ export const IncidentStatusRef = builder.enumType('IncidentStatus', {
 });
 
 export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
+  interfaces: [AlertRef],
   description: 'A SaaS Security incident. Fields are the camelCase of the upstream fields.',
   fields: (t) => ({
-    id: t.id({ resolve: (i) => String(i.incidentId) }),
+    id: t.id({ description: 'The incident id: unique within its tenant (`instance`) only.', resolve: (i) => String(i.incidentId) }),
     incidentId: t.exposeInt('incidentId'),
+    instance: t.string({
+      description: 'The SaaS Security tenant (configured instance name) it belongs to; `default` for the SAAS_SECURITY_* shorthand.',
+      // Events logged before there were several tenants carry none: they are the default tenant's.
+      resolve: (i) => i.instance ?? DEFAULT_SAAS_INSTANCE,
+    }),
     tenant: t.exposeString('tenant', { nullable: true }),
     appId: t.exposeString('appId', { nullable: true }),
     appName: t.exposeString('appName', { nullable: true }),
@@ -58,7 +66,8 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
     policyName: t.exposeString('policyName', { nullable: true }),
     policyVersion: t.exposeInt('policyVersion', { nullable: true }),
     policyPageUri: t.exposeString('policyPageUri', { nullable: true }),
-    severity: t.field({ type: SeverityRef, nullable: true, description: 'Normalised from severityRaw.', resolve: (i) => i.severity }),
+    // severity (on Panther's scale) and createdAt come from the Alert interface (alert.ts).
+    saasSeverity: t.field({ type: SeverityRef, nullable: true, description: "Normalised from severityRaw, on SaaS Security's scale (severity is it on Panther's).", resolve: (i) => i.severity }),
     severityRaw: t.exposeString('severityRaw', { nullable: true, description: 'As the upstream sent it: High, Low, 1.0, …' }),
     status: t.exposeString('status', { nullable: true, description: 'As the upstream sent it, e.g. Closed-Business Justified.' }),
     statusName: t.field({ type: IncidentStatusRef, nullable: true, resolve: (i) => i.statusName }),
@@ -71,7 +80,6 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
     category: t.exposeString('category', { nullable: true }),
     resolvedBy: t.exposeString('resolvedBy', { nullable: true }),
     resolutionDate: t.expose('resolutionDate', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
     assignedTo: t.exposeString('assignedTo', { nullable: true }),
     groupIds: t.expose('groupIds', { type: 'JSON' }),
@@ -80,8 +88,12 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
   }),
 });
 
+/** What the `instance` argument of every SaaS Security lookup and action means. */
+export const SAAS_INSTANCE_ARG = 'The SaaS Security tenant (configured instance name); the first configured without it.';
+
 const IncidentFilterRef = builder.inputType('IncidentFilter', {
   fields: (t) => ({
+    instances: t.stringList({ description: 'SaaS Security tenants (instance names); every tenant without it.' }),
     from: t.field({ type: 'DateTime', description: 'updated_at ≥ from' }),
     to: t.field({ type: 'DateTime', description: 'updated_at ≤ to' }),
     appIds: t.stringList(),
@@ -97,17 +109,19 @@ builder.queryField('incident', (t) =>
   t.field({
     type: IncidentRef,
     nullable: true,
-    description: 'One incident by its numeric id; null when the upstream answers 404.',
+    description: 'One incident by its numeric id in one tenant; null when the upstream answers 404.',
     authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => getIncident({ id: String(args.id) }, ctx),
+    args: { id: t.arg.id({ required: true }), instance: t.arg.string({ description: SAAS_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => getIncident({ id: String(args.id), instance: args.instance }, ctx),
   }),
 );
 
 builder.queryField('incidents', (t) =>
   t.field({
     type: IncidentConnectionRef,
-    description: 'Incidents by updated_at, oldest first. Pages through the upstream as far as `first` needs.',
+    description:
+      'Incidents of every tenant (or filter.instances), tenant after tenant in configured order, each by updated_at, oldest first. ' +
+      'Pages through the upstreams as far as `first` needs; a cursor names its tenant.',
     authScopes: { read: true },
     args: {
       filter: t.arg({ type: IncidentFilterRef }),
@@ -122,14 +136,16 @@ builder.mutationField('closeIncident', (t) =>
   t.field({
     type: IncidentRef,
     description:
-      'Closes the incident upstream with a category (always sent, whatever the mirror direction), then closes the gateway record. ' +
+      'Closes the incident upstream at its tenant (`instance`) with a category (always sent, whatever the mirror direction), then closes the gateway record. ' +
       'Fails with the upstream\'s code if the upstream refuses; nothing is then recorded. The API cannot reopen. Needs the respond scope.',
     authScopes: { respond: true },
     args: {
       id: t.arg.id({ required: true }),
       category: t.arg({ type: CloseCategoryRef, required: true }),
+      instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
-    resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category }, ctx),
+    audit: { target: (args) => `incident:${String(args.id)}`, details: (args) => ({ category: args.category, ...(args.instance ? { instance: args.instance } : {}) }) },
+    resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category, instance: args.instance }, ctx),
   }),
 );
 
@@ -152,6 +168,7 @@ const IncidentEventRef = builder.objectRef<IncidentEvent>('IncidentEvent').imple
 
 const IncidentEventFilterRef = builder.inputType('IncidentEventFilter', {
   fields: (t) => ({
+    instances: t.stringList({ description: 'SaaS Security tenants (instance names); every tenant without it.' }),
     kinds: t.field({ type: [IncidentEventKindRef] }),
     states: t.field({ type: [IncidentStateRef] }),
     severities: t.field({ type: [SeverityRef] }),

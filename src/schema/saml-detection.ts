@@ -1,7 +1,6 @@
 // SAML detections: Panther's AWS.Suspicious.SAML.Activity alerts over CloudTrail, their matched events, a
 // rule sandbox (evaluateSamlRule) and live CREATED/UPDATED events. (`actor: StaUser` is in sta-joins.ts.)
 import type { Indicators } from '../detection/cloudtrail-indicators.js';
-import { PANTHER_SEVERITIES } from '../detection/rule-spec.js';
 import {
   SAML_ALERT_TYPES,
   SAML_DETECTION_EVENT_KINDS,
@@ -22,12 +21,9 @@ import {
 } from '../resolvers/saml-detections.js';
 import { samlProviderOf } from '../detection/saml-triage.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
+import { AlertRef, AlertSeverityRef } from './alert.js';
 import { builder } from './builder.js';
 
-const AlertSeverityRef = builder.enumType('AlertSeverity', {
-  values: PANTHER_SEVERITIES,
-  description: "Panther's alert severities, INFO < LOW < MEDIUM < HIGH < CRITICAL.",
-});
 const SamlAlertTypeRef = builder.enumType('SamlAlertType', {
   values: SAML_ALERT_TYPES,
   description: 'RULE: the rule matched. RULE_ERROR: the rule raised on the event (Panther\'s "Rule Error" alerts).',
@@ -79,6 +75,7 @@ const SamlMatchedEventRef = builder.objectRef<SamlMatchedEvent>('SamlMatchedEven
 const SamlMatchedEventConnectionRef = builder.connectionObject({ type: SamlMatchedEventRef, name: 'SamlMatchedEventConnection' });
 
 export const SamlDetectionRef = builder.objectRef<SamlDetection>('SamlDetection').implement({
+  interfaces: [AlertRef],
   description:
     'One alert of AWS.Suspicious.SAML.Activity: the matches with one dedup string (the title) inside one dedup window, ' +
     'windows measured on the events\' eventTime.',

@@ -19,7 +19,7 @@ export type GuardedContext = Pick<Context, 'principal' | 'authFailure' | 'client
 /** The refusal for this operation's context, or null to let it run. */
 export async function guardRefusal(ctx: GuardedContext, limits: RateLimits): Promise<GatewayError | null> {
   const address = ctx.clientAddress ?? 'unknown';
-  if (ctx.principal?.id !== 'open') {
+  if (ctx.principal?.kind !== 'OPEN') {
     const blocked = await limits.authBlocked(address);
     if (blocked !== null) {
       ctx.logger.warn({ address, retryAfter: blocked }, 'authentication throttled: too many failed attempts from this address');
@@ -27,18 +27,18 @@ export async function guardRefusal(ctx: GuardedContext, limits: RateLimits): Pro
     }
   }
   if (ctx.authFailure === 'invalid') await limits.authFailed(address);
-  if (ctx.principal && ctx.principal.id !== 'open') {
+  if (ctx.principal && ctx.principal.kind !== 'OPEN') {
     const wait = await limits.takeOperation(ctx.principal.id);
     if (wait !== null) {
-      ctx.logger.info({ retryAfter: wait }, 'operation refused: rate limit of the API key reached');
-      return new GatewayError('RATE_LIMITED', `Rate limit reached for this API key (SECGRAPH_RATE_LIMIT_PER_MINUTE); retry in ${wait} s`, { retryAfter: wait });
+      ctx.logger.info({ retryAfter: wait }, 'operation refused: rate limit of the caller reached');
+      return new GatewayError('RATE_LIMITED', `Rate limit reached for this ${ctx.principal.kind === 'USER' ? 'user' : 'API key'} (SECGRAPH_RATE_LIMIT_PER_MINUTE); retry in ${wait} s`, { retryAfter: wait });
     }
   }
   return null;
 }
 
 /** An open gateway (no API keys, loopback only) has nothing to count: no promise to wait for. */
-const nothingToGuard = (ctx: Context) => ctx.principal?.id === 'open' && ctx.authFailure !== 'invalid';
+const nothingToGuard = (ctx: Context) => ctx.principal?.kind === 'OPEN' && ctx.authFailure !== 'invalid';
 
 export function useRequestGuards({ limits, security }: GuardDeps): Plugin<any> {
   return {

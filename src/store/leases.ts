@@ -11,17 +11,36 @@
 // whose clocks disagree by more than a lease period would otherwise take a live lease from each other (a
 // host running ahead) or hold a dead one too long (a host running behind). SQLite has one host.
 //
+// Work made of many rows (the alert outbox) is claimed a row at a time with the same idea: `claimRows` stamps
+// each row with a holder and an expiry (columns claimed_by, claim_expires_ms); a row whose claim expired (its
+// holder died) may be claimed again. On PostgreSQL the candidate rows are selected FOR UPDATE SKIP LOCKED, so
+// instances claiming at once each take different rows without waiting for each other.
+//
 // A job that writes its progress fences the write with `fence(trx)`: the write commits only if this
 // instance still holds the lease at that moment (on PostgreSQL the lease row is locked until the commit, so
 // a takeover waits for it). A holder that stalled past its expiry therefore cannot write over its successor.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { Database } from './database.js';
 import type { Tables } from './tables.js';
 
-export const LEASED_JOBS = ['incident-fetch', 'sta-playbook-timers', 'cloudtrail-folder-watcher', 'sta-alert-mail'] as const;
-export type LeasedJob = (typeof LEASED_JOBS)[number];
+export const LEASED_JOBS = ['incident-fetch', 'sta-playbook-timers', 'cloudtrail-folder-watcher', 'sta-alert-mail', 'audit-retention'] as const;
+/** A job, or one tenant's share of a per-tenant job (`incident-fetch:<instance>`, see incidentFetchJob). */
+export type LeasedJob = (typeof LEASED_JOBS)[number] | `incident-fetch:${string}`;
+
+/**
+ * The incident-fetch job of one SaaS Security tenant: each tenant is fetched by whichever instance holds its
+ * own lease, so tenants spread over instances and a stalled one holds up no other. The default tenant's job
+ * keeps the name it had before there were several (`incident-fetch`).
+ */
+export function incidentFetchJob(instance: string): LeasedJob {
+  return instance === DEFAULT_SAAS_INSTANCE ? 'incident-fetch' : `incident-fetch:${instance}`;
+}
+
+/** Tables whose rows are claimed one by one (columns id, claimed_by, claim_expires_ms). */
+export type ClaimableTable = 'alert_deliveries';
 
 export interface LeaseInfo {
   job: string;
@@ -90,6 +109,27 @@ export class Leases {
     if (this.database.engine === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row || row.holder !== this.instanceId || Number(row.expires_ms) < (await this.now(trx))) throw new LeaseLostError(job);
+  }
+
+  /**
+   * Claims up to `limit` rows of `table` matching `filter(now)` whose claim is free or expired, for `ms`
+   * (default: the lease period), in `order`; returns their ids. The caller writes the outcome of its work
+   * with `where claimed_by = instanceId` and clears the claim; a claim it never clears expires.
+   */
+  async claimRows(table: ClaimableTable, opts: { filter: (nowMs: number) => RawBuilder<unknown>; order: RawBuilder<unknown>; limit: number; ms?: number }): Promise<string[]> {
+    if (opts.limit <= 0) return [];
+    const now = await this.now();
+    const lock = this.database.engine === 'postgres' ? sql`for update skip locked` : sql``;
+    const t = sql.table(table);
+    const r = await sql<{ id: string }>`
+      update ${t} set claimed_by = ${this.instanceId}, claim_expires_ms = ${now + (opts.ms ?? this.leaseMs)}
+      where id in (
+        select id from ${t}
+        where (${opts.filter(now)}) and (claim_expires_ms is null or claim_expires_ms < ${now})
+        order by ${opts.order} limit ${opts.limit} ${lock}
+      )
+      returning id`.execute(this.database.db);
+    return r.rows.map((row) => row.id);
   }
 
   async list(): Promise<LeaseInfo[]> {

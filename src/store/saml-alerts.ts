@@ -33,6 +33,9 @@ export interface DetectionQuery {
   after?: { firstEventAt: string; id: string } | null;
 }
 
+/** The triage queue's index, kept in the grouping's transaction (src/triage/alert-index.ts). */
+export type SamlAlertSync = (trx: Transaction<Tables>, events: readonly SamlDetectionEvent[]) => Promise<() => void>;
+
 /** Arbitrary but fixed: the advisory lock that serialises SAML grouping on PostgreSQL. */
 const GROUPING_LOCK = 0x5a3170;
 
@@ -52,7 +55,10 @@ export class SamlAlertTables {
   /** Every published detection event with its id, for samlDetectionEvents(after:). */
   readonly log: EventLog<SamlDetectionEvent>;
 
-  constructor(private readonly database: Database) {
+  constructor(
+    private readonly database: Database,
+    private readonly alerts?: SamlAlertSync,
+  ) {
     this.log = new EventLog<SamlDetectionEvent>(database.db, 'saml-detection', 'SAML detection events');
   }
 
@@ -61,11 +67,14 @@ export class SamlAlertTables {
   }
 
   /** Runs `fn` in one transaction that no other grouping (on any instance) runs alongside. */
-  group<T>(fn: (tx: GroupingTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+  async group<T>(fn: (tx: GroupingTx) => Promise<T>): Promise<T> {
+    const afterCommit: Array<() => void> = [];
+    const result = await this.db.transaction().execute(async (trx) => {
       if (this.database.engine === 'postgres') await sql`select pg_advisory_xact_lock(${GROUPING_LOCK})`.execute(trx);
-      return fn(groupingTx(trx, this.log));
+      return fn(groupingTx(trx, this.log, this.alerts, afterCommit));
     });
+    for (const publish of afterCommit) publish();
+    return result;
   }
 
   async window(id: string): Promise<AlertWindow | undefined> {
@@ -101,9 +110,13 @@ export class SamlAlertTables {
   }
 }
 
-function groupingTx(trx: Transaction<Tables>, log: EventLog<SamlDetectionEvent>): GroupingTx {
+function groupingTx(trx: Transaction<Tables>, log: EventLog<SamlDetectionEvent>, alerts: SamlAlertSync | undefined, afterCommit: Array<() => void>): GroupingTx {
   return {
-    log: (events) => log.append(trx, events),
+    async log(events) {
+      const logged = await log.append(trx, events);
+      if (alerts && logged.length) afterCommit.push(await alerts(trx, logged));
+      return logged;
+    },
     async windowAtOrBefore(key, ms) {
       const row = await trx.selectFrom('saml_windows').select('body').where('key', '=', key).where('start_ms', '<=', ms).orderBy('start_ms', 'desc').limit(1).executeTakeFirst();
       return row ? (JSON.parse(row.body) as AlertWindow) : undefined;

@@ -2,7 +2,7 @@
 // JSON text in `body`; the columns beside it are what queries filter, order and page by, each indexed.
 // Times used for ordering are ISO-8601 strings (they sort as text) or epoch milliseconds (bigint).
 export interface IncidentsTable {
-  /** 'saas' for the configured upstream, 'sandbox' for the built-in emulator's generated incidents. */
+  /** The tenant: `saas:<instance>` for a configured upstream, `sandbox:<instance>` for a built-in emulator's generated incidents. */
   scope: string;
   incident_id: number;
   /** 1 when the stamped mirror direction pulls changes in (Incoming, Both). */
@@ -16,6 +16,7 @@ export interface IncidentsTable {
 }
 
 export interface FetchStateTable {
+  /** As IncidentsTable.scope: one fetch state (cursors) per tenant. */
   scope: string;
   body: string;
 }
@@ -108,6 +109,106 @@ export interface SamlSuppressedTable {
   recorded_at: string;
 }
 
+/** See migrations/006-audit-log.ts and src/store/audit-entries.ts. */
+export interface AuditEntriesTable {
+  id: number;
+  seq: number;
+  at: string;
+  completed_at: string | null;
+  actor_kind: string;
+  actor_id: string;
+  actor_name: string | null;
+  actor_email: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  error_code: string | null;
+  request_id: string | null;
+  instance: string;
+  /** JSON text, or null. */
+  details: string | null;
+}
+
+/** See migrations/008-destinations.ts and outbox.ts. */
+export interface AlertDeliveriesTable {
+  id: string;
+  destination: string;
+  alert_id: string;
+  /** The AlertEventKind, or TEST for testDestination. */
+  event: string;
+  /** PENDING, RETRYING, DELIVERED, FAILED. */
+  status: string;
+  /** Attempts made so far. */
+  attempt: number;
+  created_ms: number;
+  /** When the next attempt is due (epoch ms). */
+  next_at_ms: number;
+  updated_at: string;
+  /** The instance sending it now, until claim_expires_ms (a row lease, see leases.ts claimRows). */
+  claimed_by: string | null;
+  claim_expires_ms: number | null;
+  response_status: number | null;
+  /** A short excerpt of the last answer. */
+  response: string | null;
+  last_error: string | null;
+  /** The alert notice (JSON) the message is made from. */
+  body: string;
+}
+
+/** See migrations/007-triage.ts: one row per alert of any source, with its triage record. */
+export interface AlertsTable {
+  /** `saas:<instance>:<incidentId>`, `sta:<id>`, `saml:<id>` (src/domain/alert.ts). */
+  alert_id: string;
+  source: string;
+  source_id: string;
+  severity: string;
+  title: string;
+  /** ISO-8601: the queue's order. */
+  created_at: string;
+  status: string;
+  assignee: string | null;
+  /** Lower-cased title, ids and names the queue's text filter looks in. */
+  search_text: string;
+  /** The source's own state beside the triage status (SaaS: the upstream state; STA: the run's). */
+  source_state: string | null;
+  updated_at: string | null;
+  /** JSON Actor of the last triage change. */
+  updated_by: string | null;
+  /** The first move out of OPEN (alertStats' time to triage). */
+  triaged_at: string | null;
+  /** The latest move to RESOLVED or CLOSED; null while open. */
+  resolved_at: string | null;
+  /** The last comment and activity numbers handed out for this alert (their ids). */
+  comment_seq: number;
+  activity_seq: number;
+}
+
+export interface AlertCommentsTable {
+  alert_id: string;
+  seq: number;
+  /** JSON Actor. */
+  author: string;
+  /** `<kind>:<id>` of the author: only they may edit. */
+  author_key: string;
+  body: string;
+  created_at: string;
+  edited_at: string | null;
+  /** JSON array of the earlier bodies, { body, at }. */
+  edits: string;
+}
+
+export interface AlertActivityTable {
+  alert_id: string;
+  seq: number;
+  at: string;
+  /** JSON Actor. */
+  actor: string;
+  field: string;
+  from_value: string | null;
+  to_value: string | null;
+  note: string | null;
+}
+
 export interface Tables {
   incidents: IncidentsTable;
   fetch_state: FetchStateTable;
@@ -122,4 +223,9 @@ export interface Tables {
   mail_seen: MailSeenTable;
   leases: LeasesTable;
   pubsub_overflow: PubsubOverflowTable;
+  audit_entries: AuditEntriesTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alerts: AlertsTable;
+  alert_comments: AlertCommentsTable;
+  alert_activity: AlertActivityTable;
 }

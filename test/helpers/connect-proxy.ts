@@ -1,26 +1,46 @@
-// A real HTTP CONNECT proxy on loopback, built on node:http: it tunnels each CONNECT to its target and records
-// the targets, so tests can assert which upstream calls went through it. Optionally requires Basic auth.
-import { createServer, type Server } from 'node:http';
+// A small forward proxy on loopback, built on node:http: it tunnels each CONNECT to its target and forwards
+// each absolute-form request (`GET http://host/path`), recording both, so tests can assert which upstream calls
+// went through it and how. Optionally requires Basic auth. Unlike Squid (test/helpers/squid.ts), it allows a
+// CONNECT to any port, so it also shows a tunnel where a real proxy's rules would refuse one.
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface ConnectProxy {
   url: string;
   /** `host:port` of every CONNECT, in order. */
   tunnels: string[];
-  /** CONNECTs refused for missing or wrong credentials. */
+  /** The absolute URL of every request forwarded in absolute form, in order. */
+  forwarded: string[];
+  /** CONNECTs and requests refused for missing or wrong credentials. */
   refused: number;
   close(): Promise<void>;
 }
 
 export async function startConnectProxy(opts: { user?: string; password?: string } = {}): Promise<ConnectProxy> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((_req, res) => {
-    // Only tunnels: a plain proxied request is not what the gateway sends.
-    res.writeHead(405).end();
+  const server: Server = createServer((req, res) => {
+    if (!authorized(req)) {
+      proxy.refused += 1;
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="test"' }).end();
+      return;
+    }
+    // Only absolute form is proxied; an origin-form path is a request for the proxy itself.
+    if (!/^https?:\/\//.test(req.url ?? '')) return void res.writeHead(400).end();
+    proxy.forwarded.push(req.url!);
+    const headers = { ...req.headers };
+    delete headers['proxy-authorization'];
+    delete headers['proxy-connection'];
+    const out = request(req.url!, { method: req.method, headers }, (upstream) => {
+      res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+      upstream.pipe(res);
+    });
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
   });
   const proxy: ConnectProxy = {
     url: '',
     tunnels: [],
+    forwarded: [],
     refused: 0,
     close: async () => {
       for (const s of sockets) s.destroy();
@@ -28,12 +48,13 @@ export async function startConnectProxy(opts: { user?: string; password?: string
     },
   };
   const expected = opts.user ? `Basic ${Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64')}` : null;
+  const authorized = (req: IncomingMessage) => !expected || req.headers['proxy-authorization'] === expected;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   server.on('connect', (req, client: Socket, head: Buffer) => {
-    if (expected && req.headers['proxy-authorization'] !== expected) {
+    if (!authorized(req)) {
       proxy.refused += 1;
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
       return;

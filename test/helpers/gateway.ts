@@ -7,7 +7,6 @@ import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createApp, loadCompiledQueries, type GatewayYoga } from '../../src/app.js';
-import { ApiKeyAuthenticator } from '../../src/auth.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { WireIncident } from '../../src/connectors/saas-security/wire.js';
@@ -116,7 +115,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   // The server seeds after listening; a harness without one seeds before the test asserts on the data.
   await running.seedSandboxes();
   const services = running.services;
-  const yoga = createApp({ services, authenticator: new ApiKeyAuthenticator(config.apiKeys), compiledQueries: await loadCompiledQueries(config) });
+  const yoga = createApp({ services, compiledQueries: await loadCompiledQueries(config) });
   return {
     yoga,
     emulator,

@@ -6,7 +6,7 @@ import { SEVERITIES } from '../format.js';
 const W = 560;
 const H = 90;
 const BUCKETS = 30;
-const COLOURS: Record<string, string> = { CRITICAL: '#b00020', HIGH: '#e65100', MEDIUM: '#f9a825', LOW: '#558b2f', INFORMATIONAL: '#607d8b' };
+const COLOURS: Record<string, string> = { CRITICAL: '#b00020', HIGH: '#e65100', MEDIUM: '#f9a825', LOW: '#558b2f', INFO: '#607d8b' };
 
 export function TimeChart({ incidents }: { incidents: QueueIncident[] }) {
   const { buckets, from, to, max } = useMemo(() => {
@@ -20,7 +20,7 @@ export function TimeChart({ incidents }: { incidents: QueueIncident[] }) {
       const t = Date.parse(i.createdAt ?? i.updatedAt ?? '');
       if (Number.isNaN(t)) continue;
       const b = buckets[Math.min(BUCKETS - 1, Math.floor((t - from) / size))]!;
-      const s = i.severity ?? 'INFORMATIONAL';
+      const s = i.severity ?? 'INFO';
       b.set(s, (b.get(s) ?? 0) + 1);
     }
     const max = Math.max(1, ...buckets.map((b) => [...b.values()].reduce((a, c) => a + c, 0)));

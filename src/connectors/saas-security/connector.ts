@@ -12,6 +12,7 @@ import type {
   Remediation,
   RemediationType,
 } from '../../domain/saas-security.js';
+import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
 import { cached, peekCached, type CacheFactory } from '../cache.js';
 import type { SaasSecurityClient } from './client.js';
 import { toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
@@ -53,12 +54,17 @@ export class SaasSecurityConnector {
   constructor(
     readonly client: SaasSecurityClient,
     cacheFactory: CacheFactory,
+    /** The tenant it talks to: stamped on every incident it returns. */
+    readonly instance: string = DEFAULT_SAAS_INSTANCE,
   ) {
-    // Pages and the app list keep a mapped copy beside them while cached (mappedPages, appsByIdOf): a mapped
-    // page measured 0.37× of its wire page's estimated size, and its cursors once asked add some more.
-    this.apps = cacheFactory('saas-security:apps', SAAS_SECURITY_CACHE_TTL_MS.apps, { heldFactor: 1.5 });
-    this.incidents = cacheFactory('saas-security:incident', SAAS_SECURITY_CACHE_TTL_MS.incident);
-    this.pages = cacheFactory('saas-security:incident-page', SAAS_SECURITY_CACHE_TTL_MS.incidentPage, { heldFactor: 1.5 });
+    // One cache namespace per tenant (incident ids collide across tenants, also in a shared Redis); the
+    // default tenant keeps the namespace it had. Pages and the app list keep a mapped copy beside them while
+    // cached (mappedPages, appsByIdOf): a mapped page measured 0.37× of its wire page's estimated size, and
+    // its cursors once asked add some more.
+    const ns = instance === DEFAULT_SAAS_INSTANCE ? 'saas-security' : `saas-security@${instance}`;
+    this.apps = cacheFactory(`${ns}:apps`, SAAS_SECURITY_CACHE_TTL_MS.apps, { heldFactor: 1.5 });
+    this.incidents = cacheFactory(`${ns}:incident`, SAAS_SECURITY_CACHE_TTL_MS.incident);
+    this.pages = cacheFactory(`${ns}:incident-page`, SAAS_SECURITY_CACHE_TTL_MS.incidentPage, { heldFactor: 1.5 });
   }
 
   /** True once the credentials have been accepted; tries once more if not yet. */
@@ -92,11 +98,11 @@ export class SaasSecurityConnector {
   async getIncident(id: number): Promise<Incident | null> {
     const key = String(id);
     const hit = (await this.incidents.get(key)) as WireIncident | undefined;
-    if (hit) return toIncident(hit);
+    if (hit) return toIncident(hit, this.instance);
     const wire = await this.client.getIncident(id);
     if (!wire) return null;
     await this.incidents.set(key, wire);
-    return toIncident(wire);
+    return toIncident(wire, this.instance);
   }
 
   /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
@@ -109,7 +115,7 @@ export class SaasSecurityConnector {
     });
     let page = mappedPages.get(wire);
     if (!page) {
-      page = { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
+      page = { incidents: wire.resources.map((w) => toIncident(w, this.instance)), nextPath: wire.nextPath, limit: wire.limit };
       mappedPages.set(wire, page);
     }
     return page;
@@ -141,7 +147,7 @@ export class SaasSecurityConnector {
   /** closeIncidentWire, mapped. */
   async closeIncident(id: number, category: CloseCategory, fallback: WireIncident | null = null): Promise<Incident | null> {
     const wire = await this.closeIncidentWire(id, category, fallback);
-    return wire ? toIncident(wire) : null;
+    return wire ? toIncident(wire, this.instance) : null;
   }
 
   async forgetIncident(id: number): Promise<void> {

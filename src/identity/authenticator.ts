@@ -1,0 +1,64 @@
+// One way in for every transport (HTTP, SSE, graphql-sse, graphql-ws, POST /ingest/cloudtrail): the value of
+// `Authorization` (or connectionParams.authorization) is an API key or an identity provider's token. Keys are
+// answered synchronously (the hot path stays promise-free); tokens are verified asynchronously.
+// No keys and no identity provider: the gateway is open (loopback only, config.ts) and everyone has every scope.
+import type { AuthFailure, AuthResult, Principal } from '../auth.js';
+import type { Clock } from '../clock.js';
+import { SCOPES, type Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { ApiKeys } from './api-keys.js';
+import type { OidcVerifier } from './oidc-verifier.js';
+
+export const OPEN_PRINCIPAL: Principal = { kind: 'OPEN', id: 'open', name: null, email: null, scopes: new Set(SCOPES) };
+
+/** Three base64url segments: a JWS in compact form (an unsigned one has an empty third). */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export class Authenticator {
+  private readonly missing: AuthFailure;
+  private readonly invalidKey: AuthFailure;
+
+  constructor(
+    private readonly keys: ApiKeys,
+    private readonly oidc: OidcVerifier | null = null,
+  ) {
+    this.missing = {
+      principal: null,
+      reason: 'missing',
+      message: oidc ? 'A token or API key is required: send Authorization: Bearer <token>' : 'An API key is required: send Authorization: Bearer <key>',
+    };
+    this.invalidKey = { principal: null, reason: 'invalid', message: oidc ? 'The API key or token is not valid' : 'The API key is not valid' };
+  }
+
+  /** Nothing to authenticate against: every caller is the open principal. */
+  get open(): boolean {
+    return this.keys.size === 0 && !this.oidc;
+  }
+
+  /** Whether bearer tokens are accepted (their sockets then expire with them). */
+  get acceptsTokens(): boolean {
+    return this.oidc !== null;
+  }
+
+  /** `authorization` is the raw header or connectionParams value: `Bearer <credential>` (the bare credential is accepted too). */
+  authenticate(authorization: unknown): AuthResult | Promise<AuthResult> {
+    if (this.open) return { principal: OPEN_PRINCIPAL };
+    if (typeof authorization !== 'string' || !authorization.trim()) return this.missing;
+    const credential = authorization.trim().replace(/^Bearer\s+/i, '');
+    const key = this.keys.find(credential);
+    if (key) return { principal: key };
+    if (this.oidc && JWT_SHAPE.test(credential)) return this.oidc.verify(credential);
+    return this.invalidKey;
+  }
+
+  /** Discovers the identity provider ahead of the first token. */
+  warm(): void {
+    this.oidc?.warm();
+  }
+}
+
+/** The verifier (jose, oauth4webapi) is imported only when an identity provider is configured: nothing to load at start otherwise. */
+export async function createAuthenticator(config: Pick<Config, 'apiKeys' | 'oidc'>, logger: Logger, clock: Clock): Promise<Authenticator> {
+  const oidc = config.oidc ? new (await import('./oidc-verifier.js')).OidcVerifier(config.oidc, logger.child({ component: 'oidc' }), clock) : null;
+  return new Authenticator(new ApiKeys(config.apiKeys), oidc);
+}
