@@ -48,7 +48,7 @@ import { importJsonlStores } from './store/import-jsonl.js';
 import { incidentFetchJob, LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 import { OutboxRows } from './store/outbox.js';
 import { AlertDestinations } from './destinations/alert-destinations.js';
-import { incidentNotices, samlNotices, staNotices } from './destinations/notices.js';
+import { incidentNotices, samlNotices, staNotices, statusNotice } from './destinations/notices.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -112,8 +112,6 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
 
   // The queue's index: every source keeps it in the transactions that write its alerts.
   const triage = new AlertIndex(database, pubsub, clock, config.incidentFetch.eventLogSize);
-  // Every status change writes its STATUS_CHANGED deliveries in its own transaction (the outbox).
-  triage.enqueueStatusNotice = (trx, notice) => destinations.enqueueAlertEvent(trx, notice);
 
   // The SaaS Security tenants: the configured ones, or the sandbox's emulated ones (in-process on loopback,
   // never through a proxy; SAAS_SECURITY_SANDBOX_TENANTS of them, each with its own generated incidents).
@@ -167,6 +165,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
+  triage.onStatusChanged((trx, change) => destinations.enqueueAlertEvent(trx, statusNotice(change)));
   const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, triage.syncSamlDetections, audit);
   closers.push(saml.close);
   saml.service.eventLog.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, samlNotices(events, saml.service.spec)));

@@ -26,7 +26,7 @@ import type { Database } from '../store/database.js';
 import { EventLog } from '../store/event-log.js';
 import type { Tables } from '../store/tables.js';
 import { incidentSourceAlert, samlSourceAlert, staSourceAlert, statusOfCloseCategory } from './source-alerts.js';
-import { TriageTransaction, type EnqueueNotice } from './triage-transaction.js';
+import { TriageTransaction, type StatusChangeHook } from './triage-transaction.js';
 
 /** Publishes what a committed transaction logged. */
 export type AfterCommit = () => void;
@@ -44,8 +44,7 @@ export interface StaSyncOptions {
 export class AlertIndex {
   readonly rows: AlertRows;
   readonly log: EventLog<AlertUpdateEvent>;
-  /** The destinations outbox's enqueue, called in the transaction of every status change (set at start). */
-  enqueueStatusNotice: EnqueueNotice | null = null;
+  private readonly statusHooks: StatusChangeHook[] = [];
 
   constructor(
     private readonly database: Database,
@@ -61,13 +60,18 @@ export class AlertIndex {
     return new Date(this.clock.now()).toISOString();
   }
 
+  /** Also runs `hook` in the transaction of every status change (the alert destinations enqueue there). */
+  onStatusChanged(hook: StatusChangeHook): void {
+    this.statusHooks.push(hook);
+  }
+
   publish(events: readonly AlertUpdateEvent[]): void {
     for (const e of events) this.pubsub.publish('alert:update', e);
   }
 
   /** Runs `fn` in `trx` (someone else's transaction); the returned function publishes after its commit. */
   async within(trx: Transaction<Tables>, fn: (t: TriageTransaction) => Promise<void>): Promise<AfterCommit> {
-    const t = new TriageTransaction(trx, this.rows, this.log, this.now(), this.enqueueStatusNotice);
+    const t = new TriageTransaction(trx, this.rows, this.log, this.now(), this.statusHooks);
     await fn(t);
     const logged = await t.finish();
     return () => this.publish(logged);
@@ -87,9 +91,8 @@ export class AlertIndex {
 
   /** Inserts a new alert or rewrites what its source says; returns the row, locked, and whether it is new. */
   private async upsert(t: TriageTransaction, a: SourceAlert, existing: AlertRecord | undefined): Promise<{ record: AlertRecord; created: boolean; changed: boolean }> {
-    // Another instance may have inserted it since it was read (two backfills): then it is an update.
-    existing ??= (await this.rows.insert(t.trx, a, { status: 'OPEN', at: t.at, by: null })) ? undefined : await this.rows.lock(t.trx, a.alertId);
     if (!existing) {
+      await this.rows.insert(t.trx, a, { status: 'OPEN', at: t.at, by: null });
       const record: AlertRecord = { ...a, status: 'OPEN', assignee: null, updatedAt: null, updatedBy: null, triagedAt: null, resolvedAt: null };
       t.update('CREATED', record);
       return { record, created: true, changed: true };
