@@ -7,11 +7,16 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const typed = { preset: 'client', config: { useTypeImports: true, enumsAsTypes: true }, presetConfig: { fragmentMasking: false } } as const;
 
-/** The console's typed documents (test/console-documents.test.ts regenerates them to check they are current). */
+/**
+ * The console's typed documents (test/console-documents.test.ts regenerates them to check they are current),
+ * each with its `sha256:<hex>` id in `__meta__.hash`, and persisted-documents.json: the manifest the console's
+ * build copies beside it, which the gateway trusts without configuration (src/trusted-documents/load.ts).
+ */
 export const consoleDocuments = {
   ...typed,
   documents: ['console/src/graphql/**/*.graphql'],
   config: { ...typed.config, scalars: { DateTime: 'string', JSON: 'unknown' } },
+  presetConfig: { ...typed.presetConfig, persistedDocuments: true },
 };
 
 const config: CodegenConfig = {

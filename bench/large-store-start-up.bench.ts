@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
         const rows = [];
         for (let id = c; id < Math.min(c + CHUNK, COUNT + 1); id++) {
           const wire = { incident_id: id, app_id: 'acf49b2389c09f26ad0ccd2b1a603328', app_name: 'Box 1', asset_name: `file-${id}.txt`, severity: 'High', state: 'open', status: 'Open-New', category: 'new', created_at: '2026-03-10T12:00:00Z', updated_at: '2026-03-10T12:00:00Z' };
-          rows.push({ scope: 'saas', incident_id: id, incoming: 0, fetched_at: gateway.fetchedAt, last_activity_at: gateway.fetchedAt, open: 1, body: JSON.stringify({ wire, gateway }) });
+          rows.push({ scope: 'saas:default', incident_id: id, incoming: 0, fetched_at: gateway.fetchedAt, last_activity_at: gateway.fetchedAt, open: 1, body: JSON.stringify({ wire, gateway }) });
         }
         await trx.insertInto('incidents').values(rows).execute();
       }

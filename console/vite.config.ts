@@ -24,11 +24,25 @@ function validateDocuments(): Plugin {
   };
 }
 
+/**
+ * The console's trusted documents (console/src/gql/persisted-documents.json, written by `npm run codegen`) go
+ * into the build beside index.html: the gateway serving this build trusts them without configuration, and
+ * the console sends only their ids (src/trusted-documents/).
+ */
+function trustedDocumentsManifest(): Plugin {
+  return {
+    name: 'secgraph-trusted-documents',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'persisted-documents.json', source: readFileSync(path.join(here, 'src', 'gql', 'persisted-documents.json'), 'utf8') });
+    },
+  };
+}
+
 export default defineConfig({
   root: here,
   base: '/console/',
   logLevel: 'warn',
-  plugins: [validateDocuments()],
+  plugins: [validateDocuments(), trustedDocumentsManifest()],
   oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
   build: {
     outDir: path.join(here, '..', 'dist', 'console'),

@@ -5,7 +5,7 @@ import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } fro
 import type { AuthResult } from './auth.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { Config } from './config.js';
-import { useConsole } from './console-route.js';
+import { CONSOLE_DIST, useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
 import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
@@ -18,6 +18,7 @@ import { GRAPHQL_MAX_BODY_BYTES, useBodySizeLimit } from './http/body-size-limit
 import { useGraphQLSseHandler } from './http/graphql-sse-handler.js';
 import { useReadiness } from './http/readiness.js';
 import { useDistinctStreamsOnYoga, isDistinctStreamRequest } from './http/graphql-sse-distinct.js';
+import { useAuditJsonl } from './audit/audit-jsonl-http.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { executeThroughYoga } from './mcp/execute.js';
 import { useMcp } from './mcp/route.js';
@@ -26,6 +27,7 @@ import { schema } from './schema/index.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
+import { useTrustedDocuments } from './trusted-documents/use-trusted-documents.js';
 import { sharedSubscriptions, type SharedSubscriptions } from './subscriptions/shared-execution.js';
 
 /** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
@@ -98,12 +100,19 @@ export function createApp({ services, authenticator = services.authenticator, li
     },
     plugins: [
       useRequestId(),
+      // Documents named by id become their text before anything reads the query; SECGRAPH_ARBITRARY_DOCUMENTS
+      // is applied at parse, on every transport (src/trusted-documents/).
+      useTrustedDocuments(services.trustedDocuments, services.config.trustedDocuments.arbitrary),
       ...services.metrics.plugins(),
       // Queries compiled with graphql-jit (src/graphql-jit.ts); subscriptions and mutations on graphql-js.
       ...compiledQueries,
       useGraphiQLAssets(),
-      useConsole(),
+      // The console and, at /console/config.json, how it signs in (the identity provider and its public client).
+      useConsole(CONSOLE_DIST, {
+        oidc: services.config.oidc?.clientId ? { issuer: services.config.oidc.issuer, clientId: services.config.oidc.clientId, scopes: services.config.oidc.consoleScopes } : null,
+      }),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
+      useAuditJsonl({ services, authenticator, limits: rateLimits }),
       // MCP for AI assistants: tools are trusted operations run through this same pipeline (src/mcp/).
       useMcp({ services, schema, authenticator, limits: rateLimits, oidcIssuer: services.config.oidc?.issuer ?? null, execute: (body, caller) => executeThroughYoga(yoga, body, caller) }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
@@ -119,7 +128,7 @@ export function createApp({ services, authenticator = services.authenticator, li
       // Its distinct-connections requests are served by yoga's SSE, as on /graphql (src/http/graphql-sse-distinct.ts).
       useDistinctStreamsOnYoga(GRAPHQL_SSE_PATH),
       // The rest (single-connection mode) by graphql-sse's own handler (src/http/graphql-sse-handler.ts).
-      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES),
+      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES, services.trustedDocuments),
       ...useOperationLimits(security),
       useRequestGuards({ limits: rateLimits, security }),
       useErrorHandler(({ errors, context }) => {

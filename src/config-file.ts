@@ -1,9 +1,10 @@
 // SECGRAPH_CONFIG: an optional YAML file beside the environment. Its shape is checked with zod; its
 // `settings` are environment variable names with values, merged UNDER the real environment (a variable set
 // in the environment wins) and then parsed by config.ts exactly as if they had come from the environment,
-// so a value is validated the same way wherever it was written. `sta.instances` lists several STA tenants.
-// `destinations` lists where alerts are sent (src/destinations/); in its strings `${NAME}` is replaced by the
-// environment variable NAME, so the file itself need hold no webhook URL, routing key or password.
+// so a value is validated the same way wherever it was written. `sta.instances` lists several STA tenants,
+// `saasSecurity.instances` several SaaS Security tenants. `destinations` lists where alerts are sent
+// (src/destinations/). In the strings of `destinations` and `saasSecurity`, `${NAME}` is replaced by the
+// environment variable NAME, so the file itself need hold no webhook URL, routing key, password or client secret.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ALERT_EVENT_KINDS, ALERT_SEVERITIES, ALERT_SOURCES } from './domain/alert.js';
@@ -18,6 +19,45 @@ const StaInstanceFile = z
     apiKey: z.string().min(1),
     // This tenant's own connection settings (the STA_* variable of the same meaning is the default for
     // every tenant): checked by the same parsers as STA_PROXY, STA_CA_FILE, STA_INSECURE, STA_TIMEOUT_MS, STA_RETRIES.
+    proxy: z.string().trim().min(1).optional(),
+    caFile: z.string().trim().min(1).optional(),
+    insecure: z.boolean().optional(),
+    timeoutMs: z.number().int().optional(),
+    retries: z.number().int().optional(),
+  })
+  .strict();
+
+/** A list setting: YAML's list, or the variable's comma-separated text. */
+const ListValue = z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]);
+
+// One SaaS Security tenant. Every value but the name and credentials stands for a SAAS_SECURITY_* variable
+// (whose value, from the environment or `settings`, is the default for every tenant without its own) and is
+// checked by that variable's parser in config.ts.
+const SaasInstanceFile = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'an instance needs a name of letters, digits, - and _ (it names the tenant in incident and alert ids)'),
+    region: z.string().trim().min(1).optional(),
+    url: z.string().trim().min(1).optional(),
+    clientId: z.string().trim().min(1),
+    clientSecret: z.string().min(1),
+    fetch: z
+      .object({
+        enabled: z.boolean().optional(),
+        interval: z.union([z.string(), z.number()]).optional(),
+        firstFetch: z.string().optional(),
+        maxFetch: z.number().int().optional(),
+        state: z.string().optional(),
+        severity: ListValue.optional(),
+        status: ListValue.optional(),
+        appIds: ListValue.optional(),
+      })
+      .strict()
+      .optional(),
+    mirrorDirection: z.string().optional(),
+    closeMirrored: z.boolean().optional(),
     proxy: z.string().trim().min(1).optional(),
     caFile: z.string().trim().min(1).optional(),
     insecure: z.boolean().optional(),
@@ -86,17 +126,20 @@ const ConfigFile = z
   .object({
     settings: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'settings are environment variable names (UPPER_CASE)'), z.union([z.string(), z.number(), z.boolean()])).optional(),
     sta: z.object({ instances: z.array(StaInstanceFile).min(1) }).strict().optional(),
+    saasSecurity: z.object({ instances: z.array(SaasInstanceFile).min(1) }).strict().optional(),
     destinations: z.array(DestinationFile).optional(),
   })
   .strict();
 
 export type StaInstanceFileEntry = z.infer<typeof StaInstanceFile>;
+export type SaasInstanceFileEntry = z.infer<typeof SaasInstanceFile>;
 export type DestinationFileEntry = z.infer<typeof DestinationFile>;
 
 export interface LoadedConfigFile {
   /** Settings as environment strings. */
   settings: Record<string, string>;
   staInstances: StaInstanceFileEntry[];
+  saasInstances: SaasInstanceFileEntry[];
   destinations: DestinationFileEntry[];
 }
 
@@ -136,9 +179,10 @@ export function readConfigFile(file: string, lookup: EnvLookup = () => undefined
   } catch (e) {
     throw new Error(`"${file}" is not valid YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
-  if (raw && typeof raw === 'object' && 'destinations' in raw) {
+  for (const key of ['destinations', 'saasSecurity']) {
+    if (!raw || typeof raw !== 'object' || !(key in raw)) continue;
     try {
-      (raw as Record<string, unknown>)['destinations'] = substitute((raw as Record<string, unknown>)['destinations'], lookup, 'destinations');
+      (raw as Record<string, unknown>)[key] = substitute((raw as Record<string, unknown>)[key], lookup, key);
     } catch (e) {
       throw new Error(`"${file}": ${(e as Error).message}`);
     }
@@ -149,5 +193,10 @@ export function readConfigFile(file: string, lookup: EnvLookup = () => undefined
     throw new Error(`"${file}": ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
   }
   const settings = Object.fromEntries(Object.entries(parsed.data.settings ?? {}).map(([k, v]) => [k, String(v)]));
-  return { settings, staInstances: parsed.data.sta?.instances ?? [], destinations: parsed.data.destinations ?? [] };
+  return {
+    settings,
+    staInstances: parsed.data.sta?.instances ?? [],
+    saasInstances: parsed.data.saasSecurity?.instances ?? [],
+    destinations: parsed.data.destinations ?? [],
+  };
 }

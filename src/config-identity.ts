@@ -1,7 +1,9 @@
 // Who may call the gateway: API keys (optionally labelled), the identity provider whose tokens it accepts
 // (OIDC), and the documents it runs (trusted documents). Parsed here, called by loadConfig (config.ts).
 import { isLoopbackHost } from './net.js';
-import { ConfigError, envValue, listItems, parseDurationVar, type Env } from './config-vars.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, envValue, listItems, parseDurationVar, parseEnumVar, type Env } from './config-vars.js';
+import { parseManifest } from './trusted-documents/trusted-documents.js';
 
 export const SCOPES = ['read', 'respond', 'ingest', 'audit'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -139,4 +141,36 @@ export function parseOidc(env: Env): OidcConfig | null {
     clockToleranceSec: Math.round(parseDurationVar(env, 'SECGRAPH_OIDC_CLOCK_TOLERANCE', 30_000, 0, 300_000) / 1000),
     jwksCooldownMs: parseDurationVar(env, 'SECGRAPH_OIDC_JWKS_COOLDOWN', 30_000, 0, 3_600_000),
   };
+}
+
+export const ARBITRARY_DOCUMENTS = ['allow', 'queries', 'deny'] as const;
+export type ArbitraryDocuments = (typeof ARBITRARY_DOCUMENTS)[number];
+
+/** Which documents run (README "Access control", trusted documents). */
+export interface TrustedDocumentsConfig {
+  /** SECGRAPH_TRUSTED_DOCUMENTS: the manifest file; null when unset (the console's own manifest is trusted regardless). */
+  file: string | null;
+  /** Its documents by id (read and checked at start). */
+  manifest: ReadonlyMap<string, string>;
+  /** SECGRAPH_ARBITRARY_DOCUMENTS: what happens to a document that is not trusted. */
+  arbitrary: ArbitraryDocuments;
+}
+
+export function parseTrustedDocuments(env: Env): TrustedDocumentsConfig {
+  const file = envValue(env, 'SECGRAPH_TRUSTED_DOCUMENTS') ?? null;
+  let manifest = new Map<string, string>();
+  if (file !== null) {
+    let json: string;
+    try {
+      json = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError('SECGRAPH_TRUSTED_DOCUMENTS', `cannot read "${file}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    try {
+      manifest = parseManifest(json, `"${file}"`);
+    } catch (e) {
+      throw new ConfigError('SECGRAPH_TRUSTED_DOCUMENTS', e instanceof Error ? e.message : String(e));
+    }
+  }
+  return { file, manifest, arbitrary: parseEnumVar(env, 'SECGRAPH_ARBITRARY_DOCUMENTS', ARBITRARY_DOCUMENTS, 'allow') };
 }

@@ -9,9 +9,9 @@ import { isLoopbackHost } from './net.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { SystemProxy, UpstreamTransport } from './connectors/transport.js';
 import { readFileSync } from 'node:fs';
-import { readConfigFile, type DestinationFileEntry, type LoadedConfigFile, type StaInstanceFileEntry } from './config-file.js';
-import type { AlertEventKind, AlertSeverity, AlertSource } from './domain/alert.js';
-import { parseApiKeys, parseOidc, type ApiKeyGrant, type OidcConfig } from './config-identity.js';
+import { readConfigFile, type DestinationFileEntry, type LoadedConfigFile, type SaasInstanceFileEntry, type StaInstanceFileEntry } from './config-file.js';
+import { DEFAULT_SAAS_INSTANCE, type AlertEventKind, type AlertSeverity, type AlertSource } from './domain/alert.js';
+import { parseApiKeys, parseOidc, parseTrustedDocuments, type ApiKeyGrant, type OidcConfig, type TrustedDocumentsConfig } from './config-identity.js';
 import {
   ConfigError,
   envValue,
@@ -30,7 +30,7 @@ import {
 
 export { ConfigError, type ConfigWarning } from './config-vars.js';
 
-export { SCOPES, parseApiKeys, type ApiKeyGrant, type OidcConfig, type Scope } from './config-identity.js';
+export { SCOPES, parseApiKeys, type ApiKeyGrant, type ArbitraryDocuments, type OidcConfig, type Scope, type TrustedDocumentsConfig } from './config-identity.js';
 
 export const SAAS_SECURITY_REGIONS = {
   US: 'https://api.aperture.paloaltonetworks.com',
@@ -54,9 +54,27 @@ export interface UpstreamHttpConfig {
   breaker?: BreakerConfig;
 }
 
-export type SaasSecurityConfig =
-  | { mode: 'sandbox'; http: UpstreamHttpConfig }
-  | { mode: 'upstream'; url: string; clientId: string; clientSecret: string; http: UpstreamHttpConfig };
+/** One SaaS Security tenant the gateway talks to (SECGRAPH_CONFIG saasSecurity.instances, or the SAAS_SECURITY_* shorthand). */
+export interface SaasInstanceConfig {
+  /** Names the tenant in `instance` arguments, incident and alert ids; DEFAULT_SAAS_INSTANCE for the shorthand. */
+  name: string;
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  /** Its own timeout, retries, proxy and TLS trust (the SAAS_SECURITY_* ones unless the file gives its own). */
+  http: UpstreamHttpConfig;
+  /** Its own fetch and mirroring settings (likewise). */
+  fetch: IncidentFetchConfig;
+}
+
+/**
+ * The first (default) SaaS Security tenant, or the sandbox; `instances` lists every configured tenant (empty
+ * for the sandbox, which runs `sandboxTenants` emulated tenants with the SAAS_SECURITY_* settings).
+ */
+export type SaasSecurityConfig = { http: UpstreamHttpConfig; instances: SaasInstanceConfig[] } & (
+  | { mode: 'sandbox'; sandboxTenants: number }
+  | ({ mode: 'upstream' } & Pick<SaasInstanceConfig, 'name' | 'url' | 'clientId' | 'clientSecret'>)
+);
 
 /** One STA tenant the gateway talks to. */
 export interface StaInstanceConfig {
@@ -222,6 +240,8 @@ export interface Config {
   apiKeys: Map<string, ApiKeyGrant>;
   /** The identity provider whose bearer tokens are accepted beside the keys (SECGRAPH_OIDC_*); null: keys only. */
   oidc: OidcConfig | null;
+  /** SECGRAPH_TRUSTED_DOCUMENTS and SECGRAPH_ARBITRARY_DOCUMENTS. */
+  trustedDocuments: TrustedDocumentsConfig;
   redisUrl: string | null;
   /** postgres://… : keep the state in PostgreSQL (several instances); null: SQLite under dataDir. */
   databaseUrl: string | null;
@@ -230,6 +250,7 @@ export interface Config {
   /** How often each instance delivers from the event logs what the pub/sub between instances lost (SECGRAPH_PUBSUB_CATCH_UP). */
   pubsubCatchUpMs: number;
   saasSecurity: SaasSecurityConfig;
+  /** The SAAS_SECURITY_* fetch settings: the shorthand tenant's and the sandbox's, and every file tenant's defaults. */
   incidentFetch: IncidentFetchConfig;
   remediationUpdates: RemediationUpdatesConfig;
   sta: StaConfig;
@@ -246,6 +267,13 @@ export interface Config {
   destinations: DestinationsConfig;
   /** The MCP endpoint (/mcp, src/mcp/). */
   mcp: McpConfig;
+  /** The audit trail (src/audit/). */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** SECGRAPH_AUDIT_RETENTION: entries begun longer ago are pruned; null keeps all. */
+  retentionMs: number | null;
 }
 
 export interface McpConfig {
@@ -342,7 +370,12 @@ function parseTransport(env: Env, prefix: string, warnings: ConfigWarning[]): Up
   return { proxy: parseProxyVar(env, `${prefix}_PROXY`), system: parseSystemProxy(env), ca, insecure };
 }
 
-function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityConfig {
+/**
+ * SAAS_SECURITY_CLIENT_ID and _CLIENT_SECRET (with _URL or _REGION) are the one-tenant shorthand, named
+ * DEFAULT_SAAS_INSTANCE; none of them and no `saasSecurity.instances` in SECGRAPH_CONFIG means the sandbox.
+ * As for STA, the environment's shorthand wins over the file's list.
+ */
+function parseSaasSecurity(env: Env, warnings: ConfigWarning[], fetch: IncidentFetchConfig, fileInstances: readonly SaasInstanceFileEntry[] = []): SaasSecurityConfig {
   const http = parseUpstreamHttp(env, 'SAAS_SECURITY', warnings);
   const clientId = envValue(env, 'SAAS_SECURITY_CLIENT_ID');
   const clientSecret = envValue(env, 'SAAS_SECURITY_CLIENT_SECRET');
@@ -351,17 +384,100 @@ function parseSaasSecurity(env: Env, warnings: ConfigWarning[]): SaasSecurityCon
   if (explicitUrl && region) {
     throw new ConfigError('SAAS_SECURITY_REGION', 'set either SAAS_SECURITY_URL or SAAS_SECURITY_REGION, not both');
   }
+  let instances: SaasInstanceConfig[];
   if (!clientId && !clientSecret) {
     if (explicitUrl || region) {
       throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'a URL or region is set but no client credentials');
     }
-    return { mode: 'sandbox', http };
+    instances = fileInstances.map((i, n) => checkSaasInstance(env, i, `SECGRAPH_CONFIG saasSecurity.instances.${n}`, warnings));
+    const names = instances.map((i) => i.name);
+    const repeated = names.find((name, n) => names.indexOf(name) !== n);
+    if (repeated) throw new ConfigError('SECGRAPH_CONFIG', `saasSecurity.instances: the name "${repeated}" is used twice`);
+    if (instances.length === 0) {
+      return { mode: 'sandbox', http, instances: [], sandboxTenants: parseIntVar(env, 'SAAS_SECURITY_SANDBOX_TENANTS', 1, 1, MAX_SANDBOX_TENANTS) };
+    }
+  } else {
+    if (!clientId) throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'is required when SAAS_SECURITY_CLIENT_SECRET is set');
+    if (!clientSecret) throw new ConfigError('SAAS_SECURITY_CLIENT_SECRET', 'is required when SAAS_SECURITY_CLIENT_ID is set');
+    const regionName = parseEnumVar(env, 'SAAS_SECURITY_REGION', ['US', 'EU', 'APAC'] as const, 'US');
+    const url = explicitUrl ?? SAAS_SECURITY_REGIONS[regionName];
+    instances = [{ name: DEFAULT_SAAS_INSTANCE, url, clientId, clientSecret, http, fetch }];
   }
-  if (!clientId) throw new ConfigError('SAAS_SECURITY_CLIENT_ID', 'is required when SAAS_SECURITY_CLIENT_SECRET is set');
-  if (!clientSecret) throw new ConfigError('SAAS_SECURITY_CLIENT_SECRET', 'is required when SAAS_SECURITY_CLIENT_ID is set');
-  const regionName = parseEnumVar(env, 'SAAS_SECURITY_REGION', ['US', 'EU', 'APAC'] as const, 'US');
-  const url = explicitUrl ?? SAAS_SECURITY_REGIONS[regionName];
-  return { mode: 'upstream', url, clientId, clientSecret, http };
+  // The first tenant stands for "the" SaaS Security instance (lookups without `instance`).
+  const { name, url, clientId: firstId, clientSecret: firstSecret } = instances[0]!;
+  return { mode: 'upstream', name, url, clientId: firstId, clientSecret: firstSecret, http, instances };
+}
+
+/** The sandbox's emulated tenants at most (SAAS_SECURITY_SANDBOX_TENANTS). */
+export const MAX_SANDBOX_TENANTS = 4;
+
+/** A SaaS Security file instance's own settings and the SAAS_SECURITY_* variable each stands for. */
+const SAAS_INSTANCE_HTTP = { proxy: 'SAAS_SECURITY_PROXY', caFile: 'SAAS_SECURITY_CA_FILE', insecure: 'SAAS_SECURITY_INSECURE', timeoutMs: 'SAAS_SECURITY_TIMEOUT_MS', retries: 'SAAS_SECURITY_RETRIES' } as const;
+const SAAS_INSTANCE_FETCH = {
+  'fetch.enabled': 'SAAS_SECURITY_FETCH',
+  'fetch.interval': 'SAAS_SECURITY_FETCH_INTERVAL',
+  'fetch.firstFetch': 'SAAS_SECURITY_FIRST_FETCH',
+  'fetch.maxFetch': 'SAAS_SECURITY_MAX_FETCH',
+  'fetch.state': 'SAAS_SECURITY_FETCH_STATE',
+  'fetch.severity': 'SAAS_SECURITY_FETCH_SEVERITY',
+  'fetch.status': 'SAAS_SECURITY_FETCH_STATUS',
+  'fetch.appIds': 'SAAS_SECURITY_FETCH_APP_IDS',
+  mirrorDirection: 'SAAS_SECURITY_MIRROR_DIRECTION',
+  closeMirrored: 'SAAS_SECURITY_CLOSE_MIRRORED',
+} as const;
+
+function checkSaasInstance(env: Env, i: SaasInstanceFileEntry, where: string, warnings: ConfigWarning[]): SaasInstanceConfig {
+  if (i.url !== undefined && i.region !== undefined) throw new ConfigError(`${where}.region`, 'set either url or region, not both');
+  const url =
+    i.url !== undefined
+      ? parseUrlVar({ [`${where}.url`]: i.url }, `${where}.url`)!
+      : SAAS_SECURITY_REGIONS[parseEnumVar({ [`${where}.region`]: i.region }, `${where}.region`, ['US', 'EU', 'APAC'] as const, 'US')];
+  const text = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
+  const fileValues: Record<string, unknown> = {
+    ...Object.fromEntries(Object.keys(SAAS_INSTANCE_HTTP).map((k) => [k, i[k as keyof typeof SAAS_INSTANCE_HTTP]])),
+    ...Object.fromEntries(Object.keys(SAAS_INSTANCE_FETCH).map((k) => [k, k.startsWith('fetch.') ? i.fetch?.[k.slice(6) as keyof NonNullable<typeof i.fetch>] : i[k as 'mirrorDirection' | 'closeMirrored']])),
+  };
+  const own = (variables: Record<string, string>) =>
+    Object.fromEntries(Object.entries(variables).filter(([k]) => fileValues[k] !== undefined).map(([k, variable]) => [k, { variable, value: text(fileValues[k]) }]));
+  return {
+    name: i.name,
+    url,
+    clientId: i.clientId,
+    clientSecret: i.clientSecret,
+    http: withFileValues(env, where, own(SAAS_INSTANCE_HTTP), warnings, (e, w) => parseUpstreamHttp(e, 'SAAS_SECURITY', w)),
+    fetch: withFileValues(env, where, own(SAAS_INSTANCE_FETCH), warnings, parseIncidentFetch),
+  };
+}
+
+/**
+ * Parses with a file instance's own values over the environment's, through the very parsers of the variables
+ * they stand for; errors and warnings about them then name the file's key (`SECGRAPH_CONFIG
+ * saasSecurity.instances.1.fetch.interval: …`), not the variable. The environment's own warnings were given
+ * once already, by the environment's parse.
+ */
+function withFileValues<T>(
+  env: Env,
+  where: string,
+  own: Record<string, { variable: string; value: string }>,
+  warnings: ConfigWarning[],
+  parse: (env: Env, warnings: ConfigWarning[]) => T,
+): T {
+  const keyOf = (variable: string) => Object.keys(own).find((k) => own[k]!.variable === variable);
+  const merged: Env = { ...env, ...Object.fromEntries(Object.values(own).map((o) => [o.variable, o.value])) };
+  const mine: ConfigWarning[] = [];
+  let parsed: T;
+  try {
+    parsed = parse(merged, mine);
+  } catch (e) {
+    const key = e instanceof ConfigError ? keyOf(e.variable) : undefined;
+    if (key) throw new ConfigError(`${where}.${key}`, e instanceof Error ? e.message.replace(/^[^:]+: /, '') : String(e));
+    throw e;
+  }
+  for (const w of mine) {
+    const key = keyOf(w.variable);
+    if (key) warnings.push({ ...w, variable: `${where}.${key}` });
+  }
+  return parsed;
 }
 
 /**
@@ -408,23 +524,8 @@ function checkStaInstance(env: Env, i: StaInstanceFileEntry, where: string, warn
   const instance: StaInstanceConfig = { name: i.name, url, tenantCode: i.tenantCode, apiKey: i.apiKey };
   const own = (Object.keys(STA_INSTANCE_HTTP) as Array<keyof typeof STA_INSTANCE_HTTP>).filter((k) => i[k] !== undefined);
   if (own.length === 0) return instance;
-  // The instance's values over the environment's, through the very parsers of the STA_* variables; errors
-  // and warnings then name the file's key, not the variable.
-  const keyOf = (variable: string) => own.find((k) => STA_INSTANCE_HTTP[k] === variable);
-  const merged: Env = { ...env, ...Object.fromEntries(own.map((k) => [STA_INSTANCE_HTTP[k], String(i[k])])) };
-  const mine: ConfigWarning[] = [];
-  try {
-    instance.http = parseUpstreamHttp(merged, 'STA', mine);
-  } catch (e) {
-    const key = e instanceof ConfigError ? keyOf(e.variable) : undefined;
-    if (key) throw new ConfigError(`${where}.${key}`, e instanceof Error ? e.message.replace(/^[^:]+: /, '') : String(e));
-    throw e;
-  }
-  // The environment's own warnings were given once already, by parseSta.
-  for (const w of mine) {
-    const key = keyOf(w.variable);
-    if (key) warnings.push({ ...w, variable: `${where}.${key}` });
-  }
+  const values = Object.fromEntries(own.map((k) => [k, { variable: STA_INSTANCE_HTTP[k], value: String(i[k]) }]));
+  instance.http = withFileValues(env, where, values, warnings, (e, w) => parseUpstreamHttp(e, 'STA', w));
   return instance;
 }
 
@@ -464,7 +565,7 @@ function parseStaPlaybooks(env: Env): StaPlaybooksConfig {
  */
 export function loadConfig(processEnv: Env = process.env): Config {
   const file = envValue(processEnv, 'SECGRAPH_CONFIG');
-  let loaded: LoadedConfigFile = { settings: {}, staInstances: [], destinations: [] };
+  let loaded: LoadedConfigFile = { settings: {}, staInstances: [], saasInstances: [], destinations: [] };
   if (file !== undefined) {
     try {
       // `${NAME}` in the destinations: the real environment (an empty value counts as unset, as below).
@@ -489,6 +590,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
     );
   }
   const warnings: ConfigWarning[] = [];
+  const incidentFetch = parseIncidentFetch(env, warnings);
   return {
     warnings,
     port: parseIntVar(env, 'PORT', 4000, 0, 65535),
@@ -499,16 +601,17 @@ export function loadConfig(processEnv: Env = process.env): Config {
     dataDir: path.resolve(envValue(env, 'SECGRAPH_DATA_DIR') ?? './data'),
     apiKeys,
     oidc,
+    trustedDocuments: parseTrustedDocuments(env),
     redisUrl: parseUrlLike(env, 'REDIS_URL'),
     databaseUrl: parseDatabaseUrl(env),
     leaderLeaseMs: parseIntVar(env, 'SECGRAPH_LEADER_LEASE_MS', 15_000, 500, 3_600_000),
     pubsubCatchUpMs: parseDurationVar(env, 'SECGRAPH_PUBSUB_CATCH_UP', 5_000, 100, 600_000),
-    saasSecurity: parseSaasSecurity(env, warnings),
+    saasSecurity: parseSaasSecurity(env, warnings, incidentFetch, loaded.saasInstances),
     sta: parseSta(env, warnings, loaded.staInstances),
     samlDetection: parseSamlDetection(env),
     staAlertsMail: parseStaAlertsMail(env),
     staPlaybooks: parseStaPlaybooks(env),
-    incidentFetch: parseIncidentFetch(env, warnings),
+    incidentFetch,
     remediationUpdates: {
       // The reference's playbook: GenericPolling every minute, for 10 minutes.
       pollMs: parseDurationVar(env, 'SAAS_SECURITY_REMEDIATION_POLL', 30_000, 10, 3_600_000),
@@ -527,6 +630,7 @@ export function loadConfig(processEnv: Env = process.env): Config {
       },
     },
     mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
+    audit: { retentionMs: parseRetention(env, 'SECGRAPH_AUDIT_RETENTION') },
   };
 }
 

@@ -5,6 +5,7 @@ import type { AuthResult, Principal } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { SaasSecurityConnector } from './connectors/saas-security/connector.js';
+import type { SaasInstances } from './connectors/saas-security/instances.js';
 import type { StaConnector } from './connectors/sta/connector.js';
 import type { StaInstances } from './connectors/sta/instances.js';
 import type { AlertDestinations } from './destinations/alert-destinations.js';
@@ -14,8 +15,10 @@ import { lazyChild, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
+import type { AuditEntries } from './store/audit-entries.js';
 import type { Leases } from './store/leases.js';
 import type { Authenticator } from './identity/authenticator.js';
+import type { TrustedDocuments } from './trusted-documents/trusted-documents.js';
 import type { RemediationUpdates } from './subscriptions/remediation-updates.js';
 import type { AlertIndex } from './triage/alert-index.js';
 
@@ -25,8 +28,10 @@ export interface Services {
   logger: Logger;
   clock: Clock;
   pubsub: GatewayPubSub;
-  /** Null when the connector is not configured (never the case today: no configuration means sandbox). */
+  /** The default (first) SaaS Security tenant's connector. Null when not configured (never the case today: no configuration means sandbox). */
   saasSecurity: SaasSecurityConnector | null;
+  /** Every SaaS Security tenant by instance name, each with its connector, fetch and remediation pollers (the first is `saasSecurity`); null when `saasSecurity` is. */
+  saasInstances: SaasInstances | null;
   /** SafeNet Trusted Access; null when not configured (never the case today: no configuration means sandbox). */
   sta: StaConnector | null;
   /** Every configured STA tenant by instance name (the first is `sta`); null when `sta` is. */
@@ -37,7 +42,7 @@ export interface Services {
   staAlerts: StaPlaybookRunner;
   /** Remediation status pollers behind Subscription.remediationUpdates; null without SaaS Security. */
   remediationUpdates: RemediationUpdates | null;
-  /** Fetching, mirroring and the store of fetched incidents; null when SaaS Security is not configured. */
+  /** The default tenant's fetching, mirroring and store of fetched incidents (its event log holds every tenant's events); null when SaaS Security is not configured. */
   incidentSync: IncidentSync | null;
   /** Which upstreams are the built-in sandboxes, for labelling responses and logs. */
   sandboxes: readonly string[];
@@ -47,12 +52,16 @@ export interface Services {
   metrics: GatewayMetrics;
   /** The append-only audit log every action is recorded in (src/audit/). */
   audit: AuditLog;
+  /** The stored trail Query.auditLog, auditEvents and /audit.jsonl read; null in harnesses without one. */
+  auditTrail: AuditEntries | null;
   /** Where alerts are sent, through the outbox (src/destinations/). */
   destinations: AlertDestinations;
   /** The one alert queue across the sources: its index, triage records and live updates (src/triage/). */
   triage: AlertIndex;
   /** API keys and the identity provider's tokens, for every transport (src/identity/). */
   authenticator: Authenticator;
+  /** The documents clients may name by id, and that SECGRAPH_ARBITRARY_DOCUMENTS lets through (src/trusted-documents/). */
+  trustedDocuments: TrustedDocuments;
 }
 
 export interface Context {

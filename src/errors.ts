@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UPSTREAM_TIMEOUT',
   'CSRF_REJECTED',
+  /** SECGRAPH_ARBITRARY_DOCUMENTS refuses this document: send a trusted document's id. */
+  'PERSISTED_DOCUMENT_REQUIRED',
+  /** The documentId (or Apollo sha256Hash) names no trusted document. */
+  'PERSISTED_DOCUMENT_NOT_FOUND',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

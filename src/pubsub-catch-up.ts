@@ -16,7 +16,7 @@
 //
 // Written here rather than taken from a library: graphql-yoga's event targets have no notion of a log, and the
 // log (ids, streams) is this gateway's own.
-import type { EventLog } from './store/event-log.js';
+import type { ReplayableLog } from './store/event-log.js';
 import type { Logger } from './logger.js';
 
 type Callback = (event: CustomEvent) => void;
@@ -52,7 +52,7 @@ class FollowedTopic {
   checks = 0;
 
   constructor(
-    readonly log: EventLog<LoggedEvent>,
+    readonly log: ReplayableLog<LoggedEvent>,
     start: number,
   ) {
     this.floor = start;
@@ -85,7 +85,7 @@ export class CatchUpEventTarget implements EventTargetLike {
   ) {}
 
   /** Starts following a topic's log: from its newest event now on, what the pub/sub loses is caught up. */
-  async follow(topic: string, log: EventLog<LoggedEvent>): Promise<void> {
+  async follow(topic: string, log: ReplayableLog<LoggedEvent>): Promise<void> {
     this.topics.set(topic, new FollowedTopic(log, await log.lastId()));
     if (!this.timer) {
       this.timer = setInterval(() => void (this.checking = this.checking.then(() => this.catchUp())), this.intervalMs);

@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type * as IoRedis from 'ioredis';
+import type { AuditEvent } from './domain/audit-entry.js';
 import type { IncidentEvent } from './domain/incident-event.js';
 import type { Logger } from './logger.js';
 import { CatchUpEventTarget, type EventTargetLike } from './pubsub-catch-up.js';
@@ -13,13 +14,15 @@ import type { SamlDetectionEvent } from './domain/saml-detection.js';
 import type { StaAlertEvent } from './domain/sta-alert.js';
 import type { AlertUpdateEvent } from './domain/triage.js';
 import type { Database } from './store/database.js';
-import type { EventLog } from './store/event-log.js';
+import type { ReplayableLog } from './store/event-log.js';
 
 export type Topics = {
   'incident:event': [IncidentEvent];
   'saml:detection': [SamlDetectionEvent];
   /** An STA alert was recorded, or its playbook run or one of its steps changed. */
   'sta-alert:event': [StaAlertEvent];
+  /** An audit entry was begun, recorded or completed (src/audit/). */
+  'audit:event': [AuditEvent];
   /** An alert of any source was created or its triage (status, assignee, comments) or source record changed. */
   'alert:update': [AlertUpdateEvent];
 };
@@ -29,7 +32,7 @@ export type GatewayPubSub = PubSub<Topics>;
 export interface PubSubHandle {
   pubsub: GatewayPubSub;
   /** Delivers from this log what the pub/sub between instances loses of the topic (a no-op in-process). */
-  follow(topic: keyof Topics, log: EventLog<{ id: number; at: string }>): Promise<void>;
+  follow(topic: keyof Topics, log: ReplayableLog<{ id: number; at: string }>): Promise<void>;
   close(): Promise<void>;
 }
 

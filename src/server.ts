@@ -47,7 +47,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     req.headers['x-request-id'] = requestId;
     runInScope({ requestId }, () => void yoga(req, res));
   });
-  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, limits, security: config.security, logger });
+  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, trustedDocuments: running.services.trustedDocuments, limits, security: config.security, logger });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,45 +6,24 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditLog, AuditStart } from '../src/audit/audit-log.js';
 import { buildCatalogue } from '../src/mcp/catalogue.js';
 import { inputSchemaOf } from '../src/mcp/input-schema.js';
-import { parseToolDocument } from '../src/mcp/tool-documents.js';
+import { loadToolDocuments, parseToolDocument } from '../src/mcp/tool-documents.js';
+import { documentIdOf } from '../src/trusted-documents/trusted-documents.js';
 import { schema } from '../src/schema/index.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startOidcProvider, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { callTool, connectMcp, serveOnLoopback, type ServedYoga } from './helpers/mcp.js';
 
 const READER = 'mcp-reader-key-0001';
 const RESPONDER = 'mcp-responder-key-0001';
 const INGESTER = 'mcp-ingest-only-key-01';
-const KEYS = `${READER}=read,${RESPONDER}=read+respond,${INGESTER}=ingest`;
+const AUDITOR = 'mcp-auditor-key-0001';
+const KEYS = `${READER}=read,${RESPONDER}=read+respond,${INGESTER}=ingest,${AUDITOR}=audit`;
+const AUDIT_LOG = `query($first: Int) { auditLog(first: $first) { edges { node { action target outcome errorCode requestId details actor { kind id name email } } } } }`;
 
-const READ_TOOLS = ['evaluate_saml_rule', 'get_incident', 'get_saml_detection', 'get_sta_user', 'list_saml_detections', 'search_sta_access_logs'];
-const RESPOND_TOOLS = ['close_incident', 'remediate_asset', 'terminate_sta_user_sessions'];
-
-/** An audit log that keeps what it is given, to assert on (the store-backed one has its own tests). */
-function recordingAudit() {
-  const entries: Array<AuditStart & { outcome: string; errorCode?: string | null }> = [];
-  const log: AuditLog = {
-    async begin(start) {
-      const entry = { ...start, outcome: 'ATTEMPTED' as string, errorCode: null as string | null };
-      entries.push(entry);
-      return {
-        async succeeded() {
-          entry.outcome = 'SUCCEEDED';
-        },
-        async failed(code) {
-          entry.outcome = 'FAILED';
-          entry.errorCode = code;
-        },
-      };
-    },
-    async record(start) {
-      entries.push({ ...start });
-    },
-  };
-  return { log, entries };
-}
+const READ_TOOLS = ['evaluate_saml_rule', 'get_alert', 'get_incident', 'get_saml_detection', 'get_sta_user', 'list_alerts', 'list_saml_detections', 'search_sta_access_logs'];
+const RESPOND_TOOLS = ['add_alert_comment', 'assign_alerts', 'close_incident', 'remediate_asset', 'terminate_sta_user_sessions', 'update_alert_status'];
 
 describe('tools are operations', () => {
   const catalogue = buildCatalogue(schema, { arbitraryQueries: true });
@@ -73,6 +52,13 @@ describe('tools are operations', () => {
     // Enums list their values; the argument's description comes along.
     expect(input('close_incident').properties.category).toMatchObject({ type: 'string', enum: ['BUSINESS_JUSTIFIED', 'MISIDENTIFIED', 'NO_REASON'] });
     expect(input('close_incident').required).toEqual(['id', 'category']);
+    expect(input('list_alerts').properties.filter.properties.statuses).toMatchObject({ type: 'array', items: { type: 'string', enum: ['CLOSED', 'OPEN', 'RESOLVED', 'TRIAGED'] } });
+    expect(Object.keys(input('update_alert_status').properties)).toEqual(['alertIds', 'status', 'comment', 'closeCategory', 'removeUserFromGroup']);
+    expect(input('update_alert_status').required).toEqual(['alertIds', 'status']);
+    expect(input('update_alert_status').properties.alertIds).toMatchObject({ type: 'array', items: { type: 'string' }, description: 'Up to 100 alert ids.' });
+    expect(input('get_alert').required).toEqual(['alertId']);
+    // GraphQL's own scalars bring no boilerplate description.
+    expect(JSON.stringify(catalogue.tools.get('update_alert_status')!.definition.inputSchema)).not.toMatch(/scalar type represents/);
     expect(input('search_sta_access_logs').properties.first.description).toMatch(/1 to 1000/);
     // Input objects become closed objects with their fields' types, defaults and descriptions.
     const filter = input('search_sta_access_logs').properties.filter;
@@ -109,9 +95,10 @@ describe('tools are operations', () => {
     for (const name of RESPOND_TOOLS) {
       const tool = catalogue.tools.get(name)!;
       expect(tool.scopes.map((s) => [...s]), name).toContainEqual(['respond']);
-      expect(tool.definition.annotations, name).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+      expect(tool.definition.annotations, name).toMatchObject({ readOnlyHint: false, destructiveHint: !['assign_alerts', 'add_alert_comment'].includes(name) });
     }
     expect(catalogue.tools.get('close_incident')!.definition.annotations!.idempotentHint).toBe(true);
+    expect(catalogue.tools.get('add_alert_comment')!.definition.annotations!.idempotentHint).toBe(false);
     expect(catalogue.tools.get('remediate_asset')!.definition.annotations!.idempotentHint).toBe(false);
   });
 
@@ -127,7 +114,6 @@ describe('tools are operations', () => {
 describe('/mcp over Streamable HTTP', () => {
   let gw: TestGateway;
   let served: ServedYoga;
-  let audit: ReturnType<typeof recordingAudit>;
   const clients: Client[] = [];
   const connect = async (key?: string, name?: string) => {
     const client = await connectMcp(served.url, key, name);
@@ -137,8 +123,6 @@ describe('/mcp over Streamable HTTP', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway({ fixtures: true, sta: true, samlSandbox: true, env: { SECGRAPH_API_KEYS: KEYS } });
-    audit = recordingAudit();
-    gw.services.audit = audit.log;
     served = await serveOnLoopback(gw);
   });
   afterAll(async () => {
@@ -209,6 +193,45 @@ describe('/mcp over Streamable HTTP', () => {
     expect(terminated.structuredContent.terminateStaUserSessions).toMatchObject({ userName: user.userName, sessions: [] });
   });
 
+  it('triages with the alert tools: list, get (events, actor, triage), status, assign, comment', async () => {
+    const client = await connect(RESPONDER, 'triage-assistant');
+    const list = await callTool(client, 'list_alerts', { first: 10, filter: { statuses: ['OPEN'], sources: ['SAML_DETECTION'] } });
+    expect(list.isError).toBeFalsy();
+    const alerts = list.structuredContent.alerts.edges.map((e: any) => e.node);
+    expect(alerts).toHaveLength(5);
+    const alertId: string = alerts[0].alertId;
+    expect(alertId).toMatch(/^saml:/);
+
+    const detail = await callTool(client, 'get_alert', { alertId });
+    expect(detail.isError).toBeFalsy();
+    expect(detail.structuredContent.alert).toMatchObject({ alertId, source: 'SAML_DETECTION', triage: { status: 'OPEN', assignee: null } });
+    expect(detail.structuredContent.alert.events.edges.length).toBeGreaterThan(0);
+
+    const status = await callTool(client, 'update_alert_status', { alertIds: [alertId, 'saml:no-such-detection'], status: 'TRIAGED', comment: 'looking into it' });
+    expect(status.isError).toBeFalsy();
+    const [ok, missing] = status.structuredContent.updateAlertStatus;
+    expect(ok).toMatchObject({ alertId, error: null, alert: { triage: { status: 'TRIAGED' } } });
+    expect(missing).toMatchObject({ alertId: 'saml:no-such-detection', alert: null, error: { code: 'NOT_FOUND' } });
+
+    const assigned = await callTool(client, 'assign_alerts', { alertIds: [alertId], assignee: 'analyst@example.com' });
+    expect(assigned.structuredContent.assignAlerts[0].alert.triage.assignee).toBe('analyst@example.com');
+
+    const comment = await callTool(client, 'add_alert_comment', { alertId, body: 'The actor is a known admin; provider rotated on schedule.' });
+    expect(comment.isError).toBeFalsy();
+    expect(comment.structuredContent.addAlertComment).toMatchObject({ body: 'The actor is a known admin; provider rotated on schedule.', author: { kind: 'API_KEY' } });
+
+    const after = (await callTool(client, 'get_alert', { alertId })).structuredContent.alert.triage;
+    expect(after).toMatchObject({ status: 'TRIAGED', assignee: 'analyst@example.com' });
+    expect(after.comments.edges.map((e: any) => e.node.body)).toContain('The actor is a known admin; provider rotated on schedule.');
+    expect(after.activity.edges.map((e: any) => e.node.field)).toEqual(expect.arrayContaining(['status', 'assignee', 'comment']));
+
+    // A read key sees the queue but cannot change it.
+    const reader = await connect(READER);
+    expect((await callTool(reader, 'list_alerts', { first: 1 })).isError).toBeFalsy();
+    const refused = await callTool(reader, 'update_alert_status', { alertIds: [alertId], status: 'CLOSED' });
+    expect(refused.structuredContent.errors[0].code).toBe('FORBIDDEN');
+  });
+
   it('refuses a respond tool to a read key, as a tool error with FORBIDDEN, without reaching the upstream', async () => {
     const client = await connect(READER);
     const before = gw.emulator.requests.length;
@@ -257,6 +280,24 @@ describe('/mcp over Streamable HTTP', () => {
     expect((await fetch(`${served.url}/.well-known/oauth-protected-resource/mcp`)).status).toBe(404);
   });
 
+  it('refuses a cross-site browser Origin, and GET (no server-initiated stream)', async () => {
+    const initialize = (headers: Record<string, string>) =>
+      fetch(`${served.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${READER}`, ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+    const crossSite = await initialize({ origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get('mcp-session-id')).toBeNull();
+    const sameOrigin = await initialize({ origin: served.url });
+    expect(sameOrigin.status).toBe(200);
+    const get = await fetch(`${served.url}/mcp`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${READER}`, 'mcp-session-id': sameOrigin.headers.get('mcp-session-id')! },
+    });
+    expect(get.status).toBe(405);
+  });
+
   it('runs two sessions at once, each bound to its own credential', async () => {
     const [a, b] = await Promise.all([connect(READER, 'assistant-a'), connect(RESPONDER, 'assistant-b')]);
     const [ra, rb] = await Promise.all([callTool(a, 'get_incident', { id: '6' }), callTool(b, 'get_incident', { id: '7' })]);
@@ -284,22 +325,33 @@ describe('/mcp over Streamable HTTP', () => {
     expect((await callTool(b, 'get_incident', { id: '8' })).structuredContent.incident.incidentId).toBe(8);
   });
 
-  it("audits every call as mcp.<tool> with the actor, the arguments, the outcome and the MCP client's name", async () => {
+  it("audits every call as mcp.<tool> in the audit log: actor, target, arguments, outcome, the MCP client's name", async () => {
     const client = await connect(RESPONDER, 'audit-assistant');
-    audit.entries.length = 0;
     await callTool(client, 'get_incident', { id: '3' });
     await callTool(client, 'get_sta_user', { userName: 'alice.moreau', instance: 'nowhere' });
+    await callTool(client, 'close_incident', { id: '10', category: 'BUSINESS_JUSTIFIED' });
     const reader = await connect(READER, 'audit-reader');
     await callTool(reader, 'close_incident', { id: '9', category: 'NO_REASON' });
-    expect(audit.entries.map((e) => [e.action, e.target, e.outcome, e.errorCode ?? null])).toEqual([
+
+    const { body } = await gw.gql(AUDIT_LOG, { first: 200 }, AUDITOR);
+    expect(body.errors).toBeUndefined();
+    const entries = body.data.auditLog.edges.map((e: any) => e.node).reverse();
+    const ours = entries.filter((e: any) => e.action.startsWith('mcp.') && ['audit-assistant/1.0.0', 'audit-reader/1.0.0'].includes(e.details?.client));
+    expect(ours.map((e: any) => [e.action, e.target, e.outcome, e.errorCode])).toEqual([
       ['mcp.get_incident', 'incident:3', 'SUCCEEDED', null],
       ['mcp.get_sta_user', 'staUser:alice.moreau', 'FAILED', 'BAD_USER_INPUT'],
+      ['mcp.close_incident', 'incident:10', 'SUCCEEDED', null],
       ['mcp.close_incident', 'incident:9', 'FAILED', 'FORBIDDEN'],
     ]);
-    expect(audit.entries[0]!.actor).toMatchObject({ kind: 'API_KEY', id: expect.stringMatching(/^key:/) });
-    expect(audit.entries[0]!.details).toEqual({ client: 'audit-assistant/1.0.0', arguments: { id: '3' } });
-    expect(audit.entries[2]!.details).toMatchObject({ client: 'audit-reader/1.0.0', arguments: { id: '9', category: 'NO_REASON' } });
-    expect(JSON.stringify(audit.entries)).not.toContain(RESPONDER);
+    expect(ours[0].actor).toMatchObject({ kind: 'API_KEY', id: expect.stringMatching(/^key:/) });
+    expect(ours[0].details).toEqual({ client: 'audit-assistant/1.0.0', arguments: { id: '3' } });
+    expect(ours[3].details).toEqual({ client: 'audit-reader/1.0.0', arguments: { id: '9', category: 'NO_REASON' } });
+    expect(ours[3].actor.id).not.toBe(ours[0].actor.id);
+    // The mutation the tool ran is audited by the schema too, under the same request id.
+    const mutation = entries.find((e: any) => e.action === 'closeIncident' && e.target === 'incident:10');
+    expect(mutation).toMatchObject({ outcome: 'SUCCEEDED', requestId: ours[2].requestId });
+    expect(ours[2].requestId).toBeTruthy();
+    expect(JSON.stringify(entries)).not.toContain(RESPONDER);
   });
 
   it('offers prompts built from the tools', async () => {
@@ -312,6 +364,19 @@ describe('/mcp over Streamable HTTP', () => {
     expect(text).toMatch(/Result of get_sta_user:\n```json\n\{\n {2}"staUser": \{/);
     expect(text).toMatch(/terminate_sta_user_sessions/);
     await expect(client.getPrompt({ name: 'investigate_sta_user', arguments: {} })).rejects.toThrow(/userName/);
+
+    const triage = await client.getPrompt({ name: 'triage_open_alerts', arguments: { first: '3' } });
+    const triageText = (triage.messages[0]!.content as { text: string }).text;
+    expect(triageText).toMatch(/Result of list_alerts:\n```json\n/);
+    const listed = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(triageText)![1]!);
+    expect(listed.alerts.edges).toHaveLength(3);
+    expect(listed.alerts.edges.every((e: any) => e.node.triage.status === 'OPEN')).toBe(true);
+
+    const saml = (await callTool(client, 'list_saml_detections', { first: 1 })).structuredContent.samlDetections.edges[0].node;
+    const explain = await client.getPrompt({ name: 'explain_saml_detection', arguments: { id: saml.id } });
+    const explainText = (explain.messages[0]!.content as { text: string }).text;
+    expect(explainText).toContain(`Result of get_saml_detection:`);
+    expect(explainText).toContain(`"alertId": "saml:${saml.id}"`);
   });
 });
 
@@ -358,5 +423,131 @@ describe('/mcp limits and graphql_query', () => {
     expect(results.slice(0, 4).every((r) => !r.isError)).toBe(true);
     expect(results[4]!.isError).toBe(true);
     expect(results[4]!.structuredContent.errors[0].code).toBe('RATE_LIMITED');
+  });
+});
+
+describe('/mcp with an identity provider (OIDC)', () => {
+  const ANALYST = { sub: 'alice', name: 'Alice Analyst', email: 'alice@example.com', groups: ['soc-analysts'] };
+  const VIEWER = { sub: 'victor', name: 'Victor Viewer', groups: ['soc-viewers'] };
+  let idp: TestOidcProvider;
+  let gw: TestGateway;
+  let served: ServedYoga;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    idp = await startOidcProvider({ users: [ANALYST, VIEWER] });
+    gw = await startTestGateway({
+      fixtures: true,
+      env: {
+        SECGRAPH_API_KEYS: `${READER}=read,${AUDITOR}=audit`,
+        SECGRAPH_OIDC_ISSUER: idp.issuer,
+        SECGRAPH_OIDC_AUDIENCE: idp.audience,
+        SECGRAPH_OIDC_ROLE_SCOPES: 'soc-analysts=read+respond,soc-viewers=read',
+        SECGRAPH_OIDC_CLOCK_TOLERANCE: '0',
+      },
+    });
+    served = await serveOnLoopback(gw);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await served?.close();
+    await gw?.close();
+    await idp?.close();
+  });
+
+  it('publishes the protected-resource metadata naming the issuer, and points a 401 at it', async () => {
+    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+      const res = await fetch(`${served.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ resource: `${served.url}/mcp`, authorization_servers: [idp.issuer], bearer_methods_supported: ['header'] });
+    }
+    const res = await fetch(`${served.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${served.url}/.well-known/oauth-protected-resource/mcp"`);
+  });
+
+  it("takes the provider's tokens: tools by the token's roles, calls audited as the user", async () => {
+    const analyst = await connectMcp(served.url, await idp.mint(ANALYST), 'oidc-assistant');
+    const viewer = await connectMcp(served.url, await idp.mint(VIEWER));
+    clients.push(analyst, viewer);
+    expect((await analyst.listTools()).tools.map((t) => t.name)).toContain('close_incident');
+    expect((await viewer.listTools()).tools.map((t) => t.name)).not.toContain('close_incident');
+    const incident = await callTool(analyst, 'get_incident', { id: '3' });
+    expect(incident.structuredContent.incident.incidentId).toBe(3);
+    const { body } = await gw.gql(AUDIT_LOG, { first: 50 }, AUDITOR);
+    const entry = body.data.auditLog.edges.map((e: any) => e.node).find((e: any) => e.action === 'mcp.get_incident');
+    expect(entry.actor).toEqual({ kind: 'USER', id: 'alice', name: 'Alice Analyst', email: 'alice@example.com' });
+    expect(entry.details).toMatchObject({ client: 'oidc-assistant/1.0.0' });
+    // API keys keep working beside tokens.
+    const keyed = await connectMcp(served.url, READER);
+    clients.push(keyed);
+    expect((await callTool(keyed, 'get_incident', { id: '3' })).isError).toBeFalsy();
+  });
+
+  it('refuses an expired token with 401 invalid_token, and a session whose token expired', async () => {
+    const token = await idp.mint(ANALYST, { ttl: 1 });
+    const client = await connectMcp(served.url, token);
+    clients.push(client);
+    expect((await callTool(client, 'get_incident', { id: '3' })).isError).toBeFalsy();
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, exp - Date.now()) + 50));
+    // The same session, now with an expired token: the client is told to sign in again.
+    await expect(client.callTool({ name: 'get_incident', arguments: { id: '3' } })).rejects.toThrow();
+    const res = await fetch(`${served.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=".*", error="invalid_token"$/);
+    const body = await res.json();
+    expect(body.error.data.code).toBe('UNAUTHENTICATED');
+    expect(body.error.message).toMatch(/expired/);
+    expect(JSON.stringify(body)).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('/mcp on a gateway that runs trusted documents only', () => {
+  let gw: TestGateway;
+  let served: ServedYoga;
+  let client: Client;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      fixtures: true,
+      env: { SECGRAPH_API_KEYS: `${RESPONDER}=read+respond`, SECGRAPH_ARBITRARY_DOCUMENTS: 'deny', SECGRAPH_MCP_ARBITRARY_QUERIES: 'true' },
+    });
+    served = await serveOnLoopback(gw);
+    client = await connectMcp(served.url, RESPONDER);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await served?.close();
+    await gw?.close();
+  });
+
+  it("runs the tools, whose operations are trusted documents, and offers no graphql_query", async () => {
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('get_incident');
+    expect(names).not.toContain('graphql_query');
+    const incident = await callTool(client, 'get_incident', { id: '3' });
+    expect(incident.isError).toBeFalsy();
+    expect(incident.structuredContent.incident.incidentId).toBe(3);
+    const closed = await callTool(client, 'close_incident', { id: '4', category: 'NO_REASON' });
+    expect(closed.isError).toBeFalsy();
+    // The same operation is refused to a client that sends its own text, and accepted by id.
+    const arbitrary = await gw.gql('{ incident(id: "3") { incidentId } }', {}, RESPONDER);
+    expect(arbitrary.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_DOCUMENT_REQUIRED');
+    const tool = loadToolDocuments(schema).find((d) => d.name === 'get_incident')!;
+    const byId = await gw.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${RESPONDER}` },
+      body: JSON.stringify({ documentId: documentIdOf(tool.source), variables: { id: '3' } }),
+    });
+    expect(((await byId.json()) as any).data.incident.incidentId).toBe(3);
   });
 });

@@ -16,14 +16,18 @@ describe('schema.graphql', () => {
       const args = [...field.args].sort((a, b) => a.name.localeCompare(b.name));
       return `${name}(${args.map((a) => `${a.name}: ${String(a.type)}${a.defaultValue !== undefined ? ` = ${String(a.defaultValue)}` : ''}`).join(', ')}): ${String(field.type)}`;
     };
-    expect(signature('Query', 'apps')).toBe('apps(): [App!]!');
-    expect(signature('Query', 'incident')).toBe('incident(id: ID!): Incident');
+    // `instance` (issue 27): the SaaS Security tenant; optional, so one-tenant clients are unchanged.
+    expect(signature('Query', 'apps')).toBe('apps(instance: String): [App!]!');
+    expect(signature('Query', 'incident')).toBe('incident(id: ID!, instance: String): Incident');
     expect(signature('Query', 'incidents')).toBe('incidents(after: String, filter: IncidentFilter, first: Int): IncidentConnection!');
-    expect(signature('Query', 'remediationStatus')).toBe('remediationStatus(assetId: ID!, type: RemediationType!): Remediation');
-    expect(signature('Mutation', 'closeIncident')).toBe('closeIncident(category: CloseCategory!, id: ID!): Incident!');
+    expect(signature('Query', 'remediationStatus')).toBe('remediationStatus(assetId: ID!, instance: String, type: RemediationType!): Remediation');
+    expect(signature('Query', 'incidentFetchStatus')).toBe('incidentFetchStatus(instance: String): IncidentFetchStatus!');
+    expect(signature('Mutation', 'closeIncident')).toBe('closeIncident(category: CloseCategory!, id: ID!, instance: String): Incident!');
     expect(signature('Mutation', 'remediateAsset')).toBe(
-      'remediateAsset(assetId: ID!, removeInheritedSharing: Boolean = false, type: RemediationType!): Remediation!',
+      'remediateAsset(assetId: ID!, instance: String, removeInheritedSharing: Boolean = false, type: RemediationType!): Remediation!',
     );
+    expect(String((schema.getType('Incident') as import('graphql').GraphQLObjectType).getFields()['instance']!.type)).toBe('String!');
+    expect(String((schema.getType('IncidentFilter') as import('graphql').GraphQLInputObjectType).getFields()['instances']!.type)).toBe('[String!]');
     const enumValues = (name: string) => (schema.getType(name) as import('graphql').GraphQLEnumType).getValues().map((v) => v.name).sort();
     expect(enumValues('IncidentState')).toEqual(['CLOSED', 'OPEN']);
     expect(enumValues('CloseCategory')).toEqual(['BUSINESS_JUSTIFIED', 'MISIDENTIFIED', 'NO_REASON']);

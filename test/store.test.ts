@@ -101,6 +101,8 @@ describe.each(ENGINES)('store on %s', (engine) => {
         { incident_id: 7, last_activity_at: '2026-01-01T00:00:00.000Z', open: 0 },
         { incident_id: 8, last_activity_at: '2026-01-01T00:00:00.000Z', open: 1 },
       ]);
+      // 009: the one tenant's rows ('saas') are the default tenant's now.
+      expect((await IncidentStore.open(upgraded)).scope).toBe('saas:default');
       expect((await (await IncidentStore.open(upgraded)).pruneBefore('2026-02-01T00:00:00.000Z')).incidents).toBe(1);
     });
 

@@ -13,4 +13,4 @@ export function wireIncidents50(): WireIncident[] {
   return generateIncidents(50, FIXED_NOW);
 }
 
-export const incidents50 = () => wireIncidents50().map(toIncident);
+export const incidents50 = () => wireIncidents50().map((w) => toIncident(w));

@@ -1,8 +1,10 @@
-// How the console talks to the gateway: the API key (sessionStorage only: never the URL, never a cookie), the
-// urql client for queries and mutations (POST with a JSON body: same origin, CSRF-safe) and one graphql-ws
-// client for the live streams, each of which resubscribes by itself after a drop.
-import { Client, fetchExchange, stringifyDocument, type AnyVariables, type CombinedError, type TypedDocumentNode } from '@urql/core';
+// How the console talks to the gateway: the signed-in user's access token (sign-in.ts) or the API key (both in
+// sessionStorage only: never the URL, never a cookie), the urql client for queries and mutations (POST with a
+// JSON body: same origin, CSRF-safe) and one graphql-ws client for the live streams, each of which
+// resubscribes by itself after a drop (with `after`: nothing is lost).
+import { Client, fetchExchange, makeOperation, mapExchange, stringifyDocument, type AnyVariables, type CombinedError, type DocumentInput, type TypedDocumentNode } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient, type ExecutionResult } from 'graphql-ws';
+import { accessToken, onRenewed } from './sign-in.js';
 
 const KEY = 'secgraph.apiKey';
 
@@ -13,15 +15,35 @@ export const keyStore = {
 };
 
 const authHeader = (): Record<string, string> => {
-  const key = keyStore.get();
-  return key ? { authorization: `Bearer ${key}` } : {};
+  const credential = accessToken() ?? keyStore.get();
+  return credential ? { authorization: `Bearer ${credential}` } : {};
 };
 
 export const graphqlUrl = new URL('/graphql', location.href).toString();
 
+/** A document's trusted-document id (`sha256:<hex>`, set by codegen in `__meta__.hash`); null for none. */
+function documentIdOf(doc: DocumentInput<unknown, AnyVariables>): string | null {
+  const hash = (doc as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === 'string' ? hash : null;
+}
+
+/**
+ * The console's documents go by id (the GraphQL-over-HTTP persisted documents proposal): the gateway serving
+ * this build trusts them from the manifest its build wrote, so a deployment may refuse every other document
+ * (SECGRAPH_ARBITRARY_DOCUMENTS). urql sends `documentId` for a document that has one and no definitions.
+ */
+const byDocumentId = mapExchange({
+  onOperation(operation) {
+    const documentId = documentIdOf(operation.query);
+    if (!documentId) return operation;
+    const query = { kind: 'Document', definitions: [], documentId } as unknown as typeof operation.query;
+    return makeOperation(operation.kind, { ...operation, query }, operation.context);
+  },
+});
+
 export const client = new Client({
   url: graphqlUrl,
-  exchanges: [fetchExchange],
+  exchanges: [byDocumentId, fetchExchange],
   preferGetMethod: false,
   requestPolicy: 'network-only',
   // JSON POSTs are never "simple" requests; the header also satisfies yoga's CSRF prevention should it ask for one.
@@ -44,6 +66,11 @@ function wsClient(): WsClient {
   ws.on('closed', () => (socketOpen = false));
   return ws;
 }
+
+// A renewed token: the socket authenticated by the old one is ended now (before the gateway closes it at the
+// old token's expiry); every live stream sees the drop and resubscribes, with `after`, on a socket that
+// carries the new token. Not dispose(): that would complete the streams instead of resubscribing them.
+onRenewed(() => ws?.terminate());
 
 /** Forget the socket (its connectionParams carry the key): the next stream opens a new one. */
 export function resetConnections(): void {
@@ -73,7 +100,9 @@ export function liveStream<T, V extends AnyVariables>(doc: TypedDocumentNode<T, 
   let offConnected: (() => void) | null = null;
   let delay = 1000;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const query = stringifyDocument(doc);
+  // By id when it has one (graphql-ws wants a query string: an empty one beside the id).
+  const documentId = documentIdOf(doc);
+  const query = documentId ? '' : stringifyDocument(doc);
   const retry = () => {
     if (stopped) return;
     h.status?.('reconnecting');
@@ -91,7 +120,7 @@ export function liveStream<T, V extends AnyVariables>(doc: TypedDocumentNode<T, 
     offConnected = wsClient().on('connected', () => h.status?.('live'));
     if (socketOpen) h.status?.('live');
     dispose = wsClient().subscribe<T>(
-      { query, variables: variables() as Record<string, unknown> },
+      { query, ...(documentId ? { documentId } : {}), variables: variables() as Record<string, unknown> },
       {
         next: (r: ExecutionResult<T>) => {
           delay = 1000;

@@ -11,6 +11,17 @@ import { client, errorCode, liveStream, type StreamStatus } from './api.js';
 import { IncidentEventLogDocument, IncidentStreamDocument, type QueueEventFragment, type QueueIncidentFragment } from './gql/graphql.js';
 
 export type QueueIncident = QueueIncidentFragment;
+
+/** The SaaS Security tenant of the SAAS_SECURITY_* shorthand (and the sandbox's first). */
+export const DEFAULT_INSTANCE = 'default';
+
+/**
+ * An incident's key in the queue and the URL: its id for the default tenant, `<instance>/<id>` for another
+ * (incident ids are unique per tenant only).
+ */
+export function incidentKey(i: { instance: string; incidentId: number }): string {
+  return i.instance === DEFAULT_INSTANCE ? String(i.incidentId) : `${i.instance}/${i.incidentId}`;
+}
 export interface EventSummary {
   id: number;
   kind: QueueEventFragment['kind'];
@@ -21,8 +32,9 @@ export interface EventSummary {
 const PAGE = 1000;
 
 export class IncidentQueue {
-  readonly incidents = new Map<number, QueueIncident>();
-  readonly history = new Map<number, EventSummary[]>();
+  /** By incidentKey. */
+  readonly incidents = new Map<string, QueueIncident>();
+  readonly history = new Map<string, EventSummary[]>();
   lastId: number | null = null;
   status: StreamStatus | 'loading' = 'loading';
   error: string | null = null;
@@ -56,18 +68,19 @@ export class IncidentQueue {
     this.seen.add(id);
     this.lastId = Math.max(this.lastId ?? 0, id);
     const i = e.incident;
-    const h = this.history.get(i.incidentId) ?? [];
+    const key = incidentKey(i);
+    const h = this.history.get(key) ?? [];
     const newest = h.at(-1)?.id ?? -1;
-    if (id > newest) this.incidents.set(i.incidentId, i);
+    if (id > newest) this.incidents.set(key, i);
     h.push({ id, kind: e.kind, at: e.at, changedFields: e.changedFields });
     if (id < newest) h.sort((a, b) => a.id - b.id);
-    this.history.set(i.incidentId, h);
+    this.history.set(key, h);
     this.changed();
   }
 
   /** A mutation's answer (e.g. closeIncident) is newer than what the table shows until its event arrives. */
   put(i: QueueIncident): void {
-    this.incidents.set(i.incidentId, i);
+    this.incidents.set(incidentKey(i), i);
     this.changed();
   }
 

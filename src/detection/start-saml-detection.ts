@@ -3,6 +3,7 @@
 // tree is written, ingested and then watched by seedSandbox(), which the server runs once it listens:
 // about a third of a second of start-up otherwise (issue 12); its detections appear just after.
 import path from 'node:path';
+import { NO_AUDIT, type AuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { writeSampleCloudTrailTree } from '../emulators/cloudtrail/sample-tree.js';
@@ -36,6 +37,7 @@ export async function startSamlDetection(
   database: Database,
   lease: LeaseHolder,
   alerts?: SamlAlertSync,
+  audit: AuditLog = NO_AUDIT,
 ): Promise<RunningSamlDetection> {
   const cfg = config.samlDetection;
   const service = new SamlDetectionService({ spec: samlRuleSpec(), database, pubsub, clock, logger, ignorePrincipals: cfg.ignorePrincipals, alerts });
@@ -55,6 +57,7 @@ export async function startSamlDetection(
     wallClock: systemClock,
     logger,
     isLeader: () => watcherLease.held,
+    audit,
   });
   const watch = async () => {
     watcher.start();

@@ -27,6 +27,11 @@ export const SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
 export type Severity = (typeof SEVERITIES)[number];
 
 export interface Incident {
+  /**
+   * The SaaS Security tenant (configured instance) it belongs to: incident ids are unique per tenant only.
+   * DEFAULT_SAAS_INSTANCE for the SAAS_SECURITY_* shorthand and the sandbox's first tenant.
+   */
+  instance: string;
   incidentId: number;
   tenant: string | null;
   appId: string | null;

@@ -101,7 +101,7 @@ export async function fetchIncidents(deps: SyncDeps): Promise<{ fetched: number;
     const events = await store.commit(
       records,
       { ...state, cursor: iso(next), fetchedTotal: state.fetchedTotal + records.length },
-      records.map((r) => ({ kind: 'FETCHED', incident: storedIncident(r), changedFields: [], at: now })),
+      records.map((r) => ({ kind: 'FETCHED', incident: storedIncident(r, store.instance), changedFields: [], at: now })),
     );
     publishAll(deps.pubsub, events);
     fetched += records.length;

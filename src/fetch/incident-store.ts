@@ -6,7 +6,7 @@ import type { StoredIncident } from '../store/incident-store.js';
 
 export { IncidentStore, type FetchState, type StoredIncident } from '../store/incident-store.js';
 
-/** The domain incident for a stored record: the upstream copy with the gateway's record attached. */
-export function storedIncident(r: StoredIncident): Incident {
-  return { ...toIncident(r.wire), gateway: r.gateway };
+/** The domain incident for a stored record of tenant `instance`: the upstream copy with the gateway's record attached. */
+export function storedIncident(r: StoredIncident, instance: string): Incident {
+  return { ...toIncident(r.wire, instance), gateway: r.gateway };
 }

@@ -67,7 +67,7 @@ export async function mirrorIncoming(deps: SyncDeps): Promise<{ mirrored: number
       }
       const after: StoredIncident = { wire: w, gateway };
       updates.set(w.incident_id, after);
-      events.push({ kind, incident: storedIncident(after), changedFields: changed, at: now });
+      events.push({ kind, incident: storedIncident(after, store.instance), changedFields: changed, at: now });
     }
     const { next, stuck } = advanceCursor(from, handled, page.resources.length >= MIRROR_PAGE_SIZE);
     if (stuck) logger.warn({ from: state.mirrorCursor }, 'a full page of modified incidents shares one updated_at: moving past it by 1 ms');

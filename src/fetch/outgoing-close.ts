@@ -40,7 +40,7 @@ export async function closeFetchedIncident(deps: CloseDeps, before: StoredIncide
   if (before.gateway.gatewayState !== 'CLOSED') changed.push('gatewayState');
   if (before.gateway.closeReason !== closed.gateway.closeReason) changed.push('closeReason');
   if (before.gateway.mirrorError !== closed.gateway.mirrorError) changed.push('mirrorError');
-  const incident = storedIncident(closed);
+  const incident = storedIncident(closed, deps.store.instance);
   publishAll(deps.pubsub, await deps.store.commit([closed], undefined, [{ kind: 'CLOSED', incident, changedFields: changed, at: now }], { actor: deps.actor ?? null }));
   deps.logger.info({ incidentId: id, category, direction: before.gateway.mirrorDirection }, 'incident closed');
   return incident;

@@ -13,6 +13,8 @@
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import type { TrustedDocuments } from '../trusted-documents/trusted-documents.js';
+import { persistedIdOf, withTrustedDocument } from '../trusted-documents/use-trusted-documents.js';
 import { publicResult } from './public-result.js';
 
 /** Reads a POST body up to `limit` bytes; null when it is larger (the request is then refused with 413). */
@@ -45,7 +47,23 @@ const tooLarge = () =>
 
 const asResult = (e: unknown): ExecutionResult => ({ data: null, errors: [e instanceof GraphQLError ? e : new GraphQLError(String(e))] });
 
-export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number): Plugin {
+/**
+ * graphql-sse's parser keeps query, operationName, variables and extensions only, and wants a query: a body
+ * naming a trusted document by `documentId` keeps it in extensions (read back in onSubscribe), with an empty query.
+ */
+function keepDocumentId(text: string): string {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return text;
+  }
+  if (!data || typeof data !== 'object' || persistedIdOf(data) === null) return text;
+  const extensions = { ...(data['extensions'] as object | undefined), ...(typeof data['documentId'] === 'string' ? { documentId: data['documentId'] } : {}) };
+  return JSON.stringify({ ...data, query: typeof data['query'] === 'string' ? data['query'] : '', extensions });
+}
+
+export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, trusted: TrustedDocuments): Plugin {
   /** The server context (node's req/res) of each request the handler is serving, for yoga's context. */
   const serverContextOf = new WeakMap<Request, object>();
   let handler: ((request: Request) => Promise<Response>) | null = null;
@@ -55,7 +73,14 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number): Pl
         {
           // Masked errors read as they do over yoga's own SSE (public-result.ts).
           onNext: (_ctx, _req, result) => publicResult(result as ExecutionResult) as ExecutionResult,
-          async onSubscribe(req, params) {
+          async onSubscribe(req, named) {
+            let params = named;
+            try {
+              const documentId = (named.extensions as { documentId?: unknown } | undefined)?.documentId;
+              params = withTrustedDocument(trusted, { ...named, documentId });
+            } catch (e) {
+              return asResult(e);
+            }
             const raw = req.raw as Request;
             const enveloped = yoga.getEnveloped({ ...serverContextOf.get(raw), request: raw, params } as unknown as YogaInitialContext);
             let document;
@@ -84,7 +109,7 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number): Pl
         if (request.method === 'POST') {
           const text = await boundedText(request, maxBodyBytes);
           if (text === null) return endResponse(tooLarge());
-          forHandler = new Request(request.url, { method: 'POST', headers: request.headers, body: text, signal: request.signal });
+          forHandler = new Request(request.url, { method: 'POST', headers: request.headers, body: keepDocumentId(text), signal: request.signal });
         }
         serverContextOf.set(forHandler, serverContext as object);
         endResponse(await serve(forHandler));

@@ -8,8 +8,15 @@ export const READY_PATH = '/ready';
 
 /** The /ready answer: 200 when every configured connector is ready, else 503. */
 export async function readinessResponse(services: Services): Promise<Response> {
+  // Each SaaS Security tenant's readiness (its credentials accepted).
+  const saasTenants = services.saasInstances ? await Promise.all(services.saasInstances.list.map(async (i) => ({ name: i.name, ready: await i.connector.isReady() }))) : null;
   const connectors = {
-    saasSecurity: services.saasSecurity ? await services.saasSecurity.isReady() : null,
+    // Every SaaS Security tenant must have answered (several tenants: SECGRAPH_CONFIG saasSecurity.instances).
+    saasSecurity: saasTenants
+      ? saasTenants.every((r) => r.ready)
+      : services.saasSecurity
+        ? await services.saasSecurity.isReady()
+        : null,
     // Every STA instance must have answered (several tenants: SECGRAPH_CONFIG sta.instances).
     sta: services.staInstances
       ? (await Promise.all(services.staInstances.list.map((i) => i.connector.isReady()))).every(Boolean)
@@ -24,11 +31,16 @@ export async function readinessResponse(services: Services): Promise<Response> {
     sta: services.sta?.client.guard.state ?? null,
     // With several STA tenants (SECGRAPH_CONFIG), each has its own breaker: one failing tenant
     // must be visible without hiding behind the default one.
+    ...(services.saasInstances && services.saasInstances.list.length > 1
+      ? { saasSecurityInstances: Object.fromEntries(services.saasInstances.list.map((i) => [i.name, i.connector.client.guard.state])) }
+      : {}),
     ...(services.staInstances && services.staInstances.list.length > 1
       ? { staInstances: Object.fromEntries(services.staInstances.list.map((i) => [i.name ?? '(default)', i.connector.client.guard.state])) }
       : {}),
   };
-  return new Response(JSON.stringify({ ready, connectors, breakers, sandboxes: services.sandboxes }), {
+  // With several SaaS Security tenants, which of them answered: one revoked tenant must be visible by name.
+  const tenants = saasTenants && saasTenants.length > 1 ? { saasSecurityInstances: Object.fromEntries(saasTenants.map((r) => [r.name, r.ready])) } : {};
+  return new Response(JSON.stringify({ ready, connectors: { ...connectors, ...tenants }, breakers, sandboxes: services.sandboxes }), {
     status: ready ? 200 : 503,
     headers: { 'content-type': 'application/json' },
   });

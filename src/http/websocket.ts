@@ -28,6 +28,8 @@ import { joinLiveSubscription, keyOf } from '../subscriptions/live-join.js';
 import { DIRECT_SINK, REQUEST_KEY, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
 import type { DirectSink } from '../subscriptions/shared-member.js';
 import { hostAllowed, originAllowed } from './browser-rules.js';
+import type { TrustedDocuments } from '../trusted-documents/trusted-documents.js';
+import { withTrustedDocument } from '../trusted-documents/use-trusted-documents.js';
 import { publicResult } from './public-result.js';
 
 type EnvelopedRoot = Pick<ReturnType<GatewayYoga['getEnveloped']>, 'execute' | 'subscribe'>;
@@ -56,6 +58,8 @@ export interface WebSocketDeps {
   shared: SharedSubscriptions;
   metrics: GatewayMetrics;
   authenticator: Authenticator;
+  /** Subscribe payloads may name a trusted document by id (`documentId` with an empty query, or Apollo's hash). */
+  trustedDocuments: TrustedDocuments;
   limits: RateLimits;
   security: SecurityConfig;
   logger: Logger;
@@ -126,7 +130,7 @@ const closeReason = (s: string) => (Buffer.byteLength(s) <= 123 ? s : `${Buffer.
 /** setTimeout's longest delay (about 24.8 days); a token living longer is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, limits, security, logger }: WebSocketDeps): WebSocketGateway {
+export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, trustedDocuments, limits, security, logger }: WebSocketDeps): WebSocketGateway {
   const log = logger.child({ transport: 'graphql-ws' });
   const joining = { shared, limits, metrics, logger: log };
   const open = authenticator.open;
@@ -241,8 +245,15 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
         }
         return bind(ctx.extra.socket, state, auth.principal, authorization, auth.expiresAt);
       },
-      onSubscribe: async (ctx, id, params) => {
+      onSubscribe: async (ctx, id, named) => {
         const socket = ctx.extra.socket;
+        let params = named;
+        try {
+          params = withTrustedDocument(trustedDocuments, named as typeof named & { documentId?: unknown });
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const state = states.get(socket);
         if (!state) return [new GraphQLError('connection closed', { extensions: { code: 'UNAUTHENTICATED' } })];
         const own = authorizationIn((params.extensions as Record<string, unknown> | undefined)?.['headers']);

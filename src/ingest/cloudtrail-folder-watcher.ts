@@ -6,8 +6,10 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { NO_AUDIT, type AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { IngestSummary, SamlDetectionService } from '../detection/saml-detection-service.js';
+import { systemActor } from '../identity/actor.js';
 import type { Logger } from '../logger.js';
 import type { FileMarks } from '../store/file-marks.js';
 import { ingestCloudTrailStream } from './cloudtrail-stream.js';
@@ -37,6 +39,8 @@ export interface FolderWatcherOptions {
   logger: Logger;
   /** Whether this instance watches the folder now (its lease); absent: always. */
   isLeader?: () => boolean;
+  /** Each file read is recorded as `ingest.cloudtrail` (SYSTEM cloudtrail-folder-watcher); default: nowhere. */
+  audit?: AuditLog;
 }
 
 /** True for the paths of CloudTrail log files (not digests, not insights). */
@@ -100,6 +104,13 @@ export class CloudTrailFolderWatcher {
   }
 
   private async readFile(rel: string, full: string, size: number, mtimeMs: number): Promise<IngestSummary> {
+    const audit = await (this.opts.audit ?? NO_AUDIT).begin({
+      actor: systemActor('cloudtrail-folder-watcher'),
+      action: 'ingest.cloudtrail',
+      target: `cloudtrailFile:${rel.split(path.sep).join('/')}`,
+      requestId: null,
+      details: { source: 'folder', bytes: size },
+    });
     const session = this.opts.service.startIngest(`file:${rel}`);
     let error: string | null = null;
     try {
@@ -115,7 +126,9 @@ export class CloudTrailFolderWatcher {
     }
     const summary = await session.finish();
     await this.opts.marks.set(rel, { size, mtimeMs, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched, error });
-    const log = { file: rel, accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched };
+    const counts = { accepted: summary.accepted, rejected: summary.rejected, matched: summary.matched };
+    await (error ? audit.failed('BAD_USER_INPUT', counts) : audit.succeeded(counts));
+    const log = { file: rel, ...counts };
     if (error || summary.rejected) this.opts.logger.warn({ ...log, error, rejections: summary.rejections.slice(0, 5) }, 'CloudTrail file read with rejections');
     else this.opts.logger.debug(log, 'CloudTrail file read');
     return summary;

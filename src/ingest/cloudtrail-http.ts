@@ -6,6 +6,8 @@ import type { Authenticator } from '../identity/authenticator.js';
 import type { Services } from '../context.js';
 import type { IngestSummary } from '../detection/saml-detection-service.js';
 import type { ErrorCode } from '../errors.js';
+import { requestIdOf } from '../http/request-id.js';
+import { actorOf } from '../identity/actor.js';
 import { isSimpleCrossSiteRequest } from '../http/browser-rules.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import { BodyTooLargeError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
@@ -67,7 +69,32 @@ async function handleIngest(request: Request, address: string, { services, authe
   const detection = services.samlDetection;
   if (!detection) return failure(503, 'NOT_CONFIGURED', 'SAML detection is not running on this gateway');
 
-  const log = logger.child({ route: CLOUDTRAIL_INGEST_PATH, principal: auth.principal.id });
+  // Recorded as `ingest.cloudtrail` (begun before the body is read, completed with its counts or its code).
+  const entry = await services.audit.begin({
+    actor: actorOf(auth.principal),
+    action: 'ingest.cloudtrail',
+    target: null,
+    requestId: requestIdOf(request),
+    details: { source: 'http', ...(request.headers.get('content-length') ? { bytes: Number(request.headers.get('content-length')) } : {}) },
+  });
+  let response: Response;
+  try {
+    response = await ingestBody(request, services, auth.principal.id);
+  } catch (e) {
+    await entry.failed('INTERNAL');
+    throw e;
+  }
+  const result = (await response.clone().json().catch(() => null)) as (Partial<IngestSummary> & { error?: { code?: string } }) | null;
+  if (response.ok) await entry.succeeded({ accepted: result?.accepted, rejected: result?.rejected, matched: result?.matched });
+  else await entry.failed(result?.error?.code ?? `HTTP_${response.status}`);
+  return response;
+}
+
+/** Streams the body into the detection engine; the answer says what it gave or why it was refused. */
+async function ingestBody(request: Request, services: Services, principalId: string): Promise<Response> {
+  const { logger } = services;
+  const detection = services.samlDetection!;
+  const log = logger.child({ route: CLOUDTRAIL_INGEST_PATH, principal: principalId });
   const limit = services.config.samlDetection.maxBodyBytes;
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {

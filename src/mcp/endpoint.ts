@@ -5,7 +5,7 @@
 // GET /mcp (a stream for server-initiated messages) answers 405, which the protocol allows: this server
 // sends none.
 import type { GraphQLSchema } from 'graphql';
-import type { AuthResult } from '../auth.js';
+import type { AuthFailure, AuthResult } from '../auth.js';
 import type { Services } from '../context.js';
 import { originAllowed } from '../http/browser-rules.js';
 import { requestIdOf } from '../http/request-id.js';
@@ -46,19 +46,26 @@ const rpcError = (status: number, code: string, message: string, headers: Record
 
 export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
   const { services, schema, authenticator, limits, oidcIssuer } = deps;
-  const catalogue = buildCatalogue(schema, { arbitraryQueries: services.config.mcp.arbitraryQueries });
+  // graphql_query would only meet PERSISTED_DOCUMENT_REQUIRED on a gateway that runs trusted documents only.
+  const arbitraryQueries = services.config.mcp.arbitraryQueries && services.config.trustedDocuments.arbitrary !== 'deny';
+  const catalogue = buildCatalogue(schema, { arbitraryQueries });
+  // The tools' operations are trusted documents (src/trusted-documents/): calls name them by id, so they run
+  // whatever SECGRAPH_ARBITRARY_DOCUMENTS says of other documents. Registered here, when the endpoint first
+  // loads, rather than at start: reading and validating the files takes ~50 ms that a start without
+  // assistants would pay for nothing.
+  for (const tool of catalogue.tools.values()) if (tool.document) tool.document.documentId = services.trustedDocuments.register(tool.document.source);
   const runner = { catalogue, audit: services.audit, logger: services.logger.child({ route: MCP_PATH }), execute: deps.execute };
   const sessions = new McpSessions(() => createMcpServer(runner));
 
   const resourceOf = (request: Request) => `${new URL(request.url).origin}${MCP_PATH}`;
   const metadataUrlOf = (request: Request) => `${new URL(request.url).origin}${PROTECTED_RESOURCE_PATH}${MCP_PATH}`;
 
-  const unauthenticated = (request: Request, reason: 'missing' | 'invalid') => {
+  // RFC 6750 and the MCP authorization spec: the challenge points at the metadata, which names the issuer.
+  const unauthenticated = (request: Request, failure: AuthFailure) => {
     const challenge = oidcIssuer
-      ? `Bearer resource_metadata="${metadataUrlOf(request)}"${reason === 'invalid' ? ', error="invalid_token"' : ''}`
+      ? `Bearer resource_metadata="${metadataUrlOf(request)}"${failure.reason === 'invalid' ? `, error="invalid_token"` : ''}`
       : 'Bearer';
-    const message = reason === 'invalid' ? 'The credential is not valid' : 'A credential is required: send Authorization: Bearer <API key or token>';
-    return rpcError(401, 'UNAUTHENTICATED', message, { 'www-authenticate': challenge });
+    return rpcError(401, 'UNAUTHENTICATED', failure.message, { 'www-authenticate': challenge });
   };
 
   async function handleMcp(request: Request, serverContext: unknown): Promise<Response> {
@@ -78,11 +85,12 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
     const auth = await authenticator.authenticate(authorization ?? undefined);
     if (!auth.principal) {
       if (auth.reason === 'invalid') await limits.authFailed(address);
-      return unauthenticated(request, auth.reason);
+      return unauthenticated(request, auth);
     }
     const principal = auth.principal;
     const caller: RequestCaller['caller'] = { principal, authorization, requestId: requestIdOf(request), serverContext };
-    const authInfo = { token: '', clientId: principal.id, scopes: [...principal.scopes], extra: { caller } satisfies RequestCaller };
+    const expiresAt = 'expiresAt' in auth && auth.expiresAt !== undefined ? Math.floor(auth.expiresAt / 1000) : undefined;
+    const authInfo = { token: '', clientId: principal.id, scopes: [...principal.scopes], ...(expiresAt ? { expiresAt } : {}), extra: { caller } satisfies RequestCaller };
 
     if (request.method === 'GET') return rpcError(405, 'BAD_USER_INPUT', 'This server sends no server-initiated messages: POST requests only', { allow: 'POST, DELETE' });
     if (request.method !== 'POST' && request.method !== 'DELETE') return rpcError(405, 'BAD_USER_INPUT', 'Use POST (or DELETE to end a session)', { allow: 'POST, DELETE' });

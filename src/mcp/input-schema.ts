@@ -7,6 +7,7 @@
 import {
   astFromValue,
   getNamedType,
+  isSpecifiedScalarType,
   GraphQLEnumType,
   GraphQLInputObjectType,
   GraphQLList,
@@ -19,6 +20,7 @@ import {
   visitWithTypeInfo,
   Kind,
   type GraphQLInputType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type DocumentNode,
@@ -57,10 +59,15 @@ function withDescription(schema: JsonSchema, description: string | null | undefi
   return description ? { ...schema, description } : schema;
 }
 
+/** A type's own description; none for GraphQL's built-in scalars ("The `Boolean` scalar type represents …" says nothing). */
+function typeDescription(type: GraphQLNamedType): string | null | undefined {
+  return isSpecifiedScalarType(type) ? null : type.description;
+}
+
 function typeSchema(type: GraphQLInputType, seen: ReadonlySet<string>): JsonSchema {
   if (type instanceof GraphQLNonNull) return typeSchema(type.ofType, seen);
   if (type instanceof GraphQLList) return { type: 'array', items: typeSchema(type.ofType, seen) };
-  if (type instanceof GraphQLScalarType) return withDescription(scalarSchema(type), type.name === 'JSON' || !['String', 'ID', 'Int', 'Float', 'Boolean'].includes(type.name) ? type.description : null);
+  if (type instanceof GraphQLScalarType) return withDescription(scalarSchema(type), typeDescription(type));
   if (type instanceof GraphQLEnumType) {
     const values = type.getValues();
     const described = values.filter((v) => v.description).map((v) => `${v.name}: ${v.description}`);
@@ -74,7 +81,7 @@ function typeSchema(type: GraphQLInputType, seen: ReadonlySet<string>): JsonSche
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const field of Object.values(input.getFields())) {
-    let schema = withDescription(typeSchema(field.type, inner), field.description ?? getNamedType(field.type).description);
+    let schema = withDescription(typeSchema(field.type, inner), field.description ?? typeDescription(getNamedType(field.type)));
     // The default as the client would write it (an enum's name, not its internal value).
     const defaultAst = field.defaultValue === undefined ? null : astFromValue(field.defaultValue, field.type);
     if (defaultAst) schema = { ...schema, default: valueFromASTUntyped(defaultAst) };
@@ -108,7 +115,7 @@ export function inputSchemaOf(schema: GraphQLSchema, document: DocumentNode, ope
     const name = definition.variable.name.value;
     const type = typeFromAST(schema, definition.type as never) as GraphQLInputType | undefined;
     if (!type) throw new Error(`$${name}: unknown type`);
-    const description = argDescriptions[name] ?? fromArguments.get(name) ?? getNamedType(type).description;
+    const description = argDescriptions[name] ?? fromArguments.get(name) ?? typeDescription(getNamedType(type));
     let property = withDescription(typeSchema(type, new Set()), description);
     if (definition.defaultValue) property = { ...property, default: valueFromASTUntyped(definition.defaultValue) };
     properties[name] = property;

@@ -13,6 +13,7 @@ import type { StaPlaybookRunner } from '../playbooks/sta-playbook-runner.js';
 import type { SamlDetectionService } from '../detection/saml-detection-service.js';
 import type { BreakerState, UpstreamObserver } from '../connectors/upstream-guard.js';
 import { STA_RUN_STATES } from '../domain/sta-alert.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { DeliveryObserver, DeliveryResult } from '../destinations/worker.js';
 
 export const METRICS_PATH = '/metrics';
@@ -22,6 +23,8 @@ export const METRICS_PATH = '/metrics';
 export interface MetricsSources {
   clock: Clock;
   incidentSync: Pick<IncidentSync, 'status'> | null;
+  /** Every SaaS Security tenant's fetcher (the fetch gauges have one series per tenant). */
+  saasInstances?: { list: ReadonlyArray<{ name: string; sync: Pick<IncidentSync, 'status'> }> } | null;
   staAlerts: { store: { rows: Pick<StaPlaybookRunner['store']['rows'], 'countByRunState'> } };
   samlDetection: Pick<SamlDetectionService, 'totals' | 'detectionCount'> | null;
   destinations?: { backlog(): Promise<Map<string, number>> } | null;
@@ -79,21 +82,25 @@ export class GatewayMetrics implements UpstreamObserver, DeliveryObserver {
     const metrics = this;
     new Gauge({
       name: 'secgraph_incident_fetch_lag_seconds',
-      help: 'Seconds since the last incident fetch run ended (NaN before the first)',
+      help: 'Seconds since the last incident fetch run ended (NaN before the first), per SaaS Security tenant',
+      labelNames: ['tenant'] as const,
       registers: [this.registry],
       async collect() {
-        const at = (await metrics.services?.incidentSync?.status())?.lastRunAt;
-        this.set(at ? (metrics.now() - Date.parse(at)) / 1000 : Number.NaN);
+        for (const { tenant, status } of await metrics.fetchStatuses()) {
+          this.set({ tenant }, status.lastRunAt ? (metrics.now() - Date.parse(status.lastRunAt)) / 1000 : Number.NaN);
+        }
       },
     });
     new Gauge({
       name: 'secgraph_incident_fetch_last_success_timestamp_seconds',
-      help: 'When an incident fetch run last ended without error (Unix time; 0 if none yet)',
+      help: 'When an incident fetch run last ended without error (Unix time; 0 if none yet), per SaaS Security tenant',
+      labelNames: ['tenant'] as const,
       registers: [this.registry],
       async collect() {
-        const status = await metrics.services?.incidentSync?.status();
-        if (status?.lastRunAt && !status.lastError) metrics.lastFetchSuccess = Date.parse(status.lastRunAt) / 1000;
-        this.set(metrics.lastFetchSuccess);
+        for (const { tenant, status } of await metrics.fetchStatuses()) {
+          if (status.lastRunAt && !status.lastError) metrics.lastFetchSuccess.set(tenant, Date.parse(status.lastRunAt) / 1000);
+          this.set({ tenant }, metrics.lastFetchSuccess.get(tenant) ?? 0);
+        }
       },
     });
     new Gauge({
@@ -149,7 +156,16 @@ export class GatewayMetrics implements UpstreamObserver, DeliveryObserver {
     });
   }
 
-  private lastFetchSuccess = 0;
+  /** By tenant: a failed run after a good one keeps the good one's time. */
+  private readonly lastFetchSuccess = new Map<string, number>();
+
+  /** Each tenant's fetch status (the "tenant" label is its instance name). */
+  private async fetchStatuses(): Promise<Array<{ tenant: string; status: Awaited<ReturnType<IncidentSync['status']>> }>> {
+    const services = this.services;
+    if (!services) return [];
+    const tenants = services.saasInstances?.list ?? (services.incidentSync ? [{ name: DEFAULT_SAAS_INSTANCE, sync: services.incidentSync }] : []);
+    return Promise.all(tenants.map(async (t) => ({ tenant: t.name, status: await t.sync.status() })));
+  }
   private now = () => Date.now();
 
   /** Gives the scrape-time gauges the services to read. */

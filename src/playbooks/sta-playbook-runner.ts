@@ -4,9 +4,11 @@
 // as the gateway is back, and a step failing transiently waits for its backoff and is tried again, never
 // dropped; a permanent failure (no such user or group) ends the run FAILED until an analyst retries it.
 // Everything that changes a run (tick, retry, cancel) goes through one queue, so no two touch a run at once.
+import { audited, NO_AUDIT, type AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError } from '../domain/sta-alert.js';
+import type { StaAlert, StaPlaybookRun, StaPlaybookStep, StaStepError, StaStepName } from '../domain/sta-alert.js';
 import { badInput, errorCodeOf, GatewayError, notConfigured, notFound } from '../errors.js';
+import { systemActor } from '../identity/actor.js';
 import type { Logger } from '../logger.js';
 import type { StaAlertMail } from '../mail/sta-alert-mail.js';
 import { StaleAlertError, staAlertId, type StaAlertChange, type StaAlertStore, type StaTriageIntent } from './sta-alert-store.js';
@@ -46,7 +48,14 @@ export interface StaPlaybookRunnerOptions {
   retryMaxMs?: number;
   /** Whether this instance runs the timers now (its lease); absent: always. */
   isLeader?: () => boolean;
+  /** Where the steps that act on STA are recorded (`playbook.<STEP>`, SYSTEM sta-playbook-timers); default: nowhere. */
+  audit?: AuditLog;
 }
+
+/** The steps that change something in STA: each attempt is audited (begun before the call, completed after). */
+const ACTING_STEPS: ReadonlySet<StaStepName> = new Set<StaStepName>(['ADD_TO_GROUP', 'REMOVE_FROM_GROUP', 'TERMINATE_SESSIONS']);
+/** The job the steps run in: the audit trail's SYSTEM actor for them. */
+const PLAYBOOK_JOB = 'sta-playbook-timers';
 
 /** An alert read from the mailbox, with where and when it arrived. */
 export interface IncomingStaAlert extends StaAlertMail {
@@ -67,9 +76,11 @@ export class StaPlaybookRunner {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly isLeader: () => boolean;
+  private readonly audit: AuditLog;
 
   constructor(opts: StaPlaybookRunnerOptions) {
     this.isLeader = opts.isLeader ?? (() => true);
+    this.audit = opts.audit ?? NO_AUDIT;
     this.store = opts.store;
     this.responder = opts.responder;
     this.clock = opts.clock;
@@ -334,7 +345,18 @@ export class StaPlaybookRunner {
     let error: StaStepError | null = null;
     let outcome: StepOutcome = {};
     try {
-      outcome = (await action?.(this.responderFor(alert))) ?? {};
+      if (action && ACTING_STEPS.has(step.name)) {
+        const start = {
+          actor: systemActor(PLAYBOOK_JOB),
+          action: `playbook.${step.name}`,
+          target: `staUser:${userName}`,
+          requestId: null,
+          details: { alertId: alert.id, playbook: run.playbook, attempt: step.attempts, ...(run.groupName ? { group: run.groupName } : {}), ...(alert.instanceName ? { instance: alert.instanceName } : {}) },
+        };
+        outcome = await audited(this.audit, start, () => action(this.responderFor(alert)));
+      } else {
+        outcome = (await action?.(this.responderFor(alert))) ?? {};
+      }
     } catch (e) {
       error = toStepError(e);
       if (!(e instanceof GatewayError || e instanceof StepFailure)) this.logger.error({ ...log, err: e }, 'unexpected error in an STA playbook step');

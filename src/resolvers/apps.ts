@@ -3,13 +3,22 @@ import type { Context } from '../context.js';
 import type { App } from '../domain/saas-security.js';
 import { saasSecurity } from './connectors.js';
 
-export async function listApps(_args: Record<string, never>, ctx: Context): Promise<App[]> {
-  return saasSecurity(ctx).listApps();
+/** The apps connected to one tenant (`instance`; the first configured without one). */
+export async function listApps(args: { instance?: string | null }, ctx: Context): Promise<App[]> {
+  return saasSecurity(ctx, args.instance).listApps();
 }
 
-/** For the Incident.app DataLoader: one upstream list call however many incidents ask. */
-export async function loadAppsById(ids: readonly string[], ctx: Context): Promise<Array<App | null>> {
-  const apps = await saasSecurity(ctx).listApps();
-  const byId = new Map(apps.map((a) => [a.id, a]));
-  return ids.map((id) => byId.get(id) ?? null);
+/** The key Incident.app loads by: the app id within the incident's tenant (app ids are per tenant). */
+export const appKey = (instance: string, appId: string): string => `${instance}\u0000${appId}`;
+
+/** For the Incident.app DataLoader: one upstream list call per tenant however many incidents ask. */
+export async function loadAppsById(keys: readonly string[], ctx: Context): Promise<Array<App | null>> {
+  const tenants = [...new Set(keys.map((k) => k.slice(0, k.indexOf('\u0000'))))];
+  const byKey = new Map<string, App>();
+  await Promise.all(
+    tenants.map(async (tenant) => {
+      for (const app of await saasSecurity(ctx, tenant).listApps()) byKey.set(appKey(tenant, app.id), app);
+    }),
+  );
+  return keys.map((k) => byKey.get(k) ?? null);
 }

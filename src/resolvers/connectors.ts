@@ -1,14 +1,32 @@
 // Access to configured connectors from resolvers: a missing one is a typed NOT_CONFIGURED error.
 import type { Context } from '../context.js';
 import type { SaasSecurityConnector } from '../connectors/saas-security/connector.js';
+import type { SaasInstance } from '../connectors/saas-security/instances.js';
 import type { StaConnector } from '../connectors/sta/connector.js';
 import type { StaInstance } from '../connectors/sta/instances.js';
 import { notConfigured } from '../errors.js';
 
-export function saasSecurity(ctx: Context): SaasSecurityConnector {
-  const c = ctx.services.saasSecurity;
-  if (!c) throw notConfigured('The SaaS Security connector');
-  return c;
+/** The SaaS Security tenant an `instance` argument names (BAD_USER_INPUT if none has that name); the first without one. */
+export function saasInstance(ctx: Context, instance?: string | null): SaasInstance {
+  const all = ctx.services.saasInstances;
+  if (!all) throw notConfigured('The SaaS Security connector');
+  return all.get(instance);
+}
+
+/** Every SaaS Security tenant a filter's `instances` names, in configured order; all of them without one. */
+export function saasInstancesOf(ctx: Context, names?: readonly string[] | null): SaasInstance[] {
+  const all = ctx.services.saasInstances;
+  if (!all) throw notConfigured('The SaaS Security connector');
+  return all.select(names);
+}
+
+export function saasSecurity(ctx: Context, instance?: string | null): SaasSecurityConnector {
+  if (!ctx.services.saasInstances) {
+    const c = ctx.services.saasSecurity;
+    if (!c) throw notConfigured('The SaaS Security connector');
+    return c;
+  }
+  return saasInstance(ctx, instance).connector;
 }
 
 /** The STA instance an `instance` argument names (BAD_USER_INPUT if none has that name); the default without one. */

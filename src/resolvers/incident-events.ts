@@ -3,12 +3,16 @@
 import type { Context } from '../context.js';
 import type { IncidentEvent, IncidentEventKind } from '../domain/incident-event.js';
 import type { IncidentState, Severity } from '../domain/saas-security.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import { badInput } from '../errors.js';
+import { saasInstancesOf } from './connectors.js';
 import type { EventLog } from '../store/event-log.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { resumableStream } from '../subscriptions/resumable-stream.js';
 
 export interface IncidentEventFilter {
+  /** SaaS Security tenants (instance names); all without. */
+  instances?: readonly string[] | null;
   kinds?: readonly IncidentEventKind[] | null;
   states?: readonly IncidentState[] | null;
   severities?: readonly Severity[] | null;
@@ -17,6 +21,8 @@ export interface IncidentEventFilter {
 
 export function matchesIncidentEventFilter(e: IncidentEvent, f: IncidentEventFilter | null | undefined): boolean {
   if (!f) return true;
+  // Events logged before there were several tenants carry no instance: the default tenant's.
+  if (f.instances?.length && !f.instances.includes(e.incident.instance ?? DEFAULT_SAAS_INSTANCE)) return false;
   if (f.kinds?.length && !f.kinds.includes(e.kind)) return false;
   if (f.states?.length && !(e.incident.state && f.states.includes(e.incident.state))) return false;
   if (f.severities?.length && !(e.incident.severity && f.severities.includes(e.incident.severity))) return false;
@@ -58,6 +64,8 @@ export async function incidentEventStream(
   ctx: Context,
 ): Promise<AsyncIterableIterator<IncidentEvent | SubscriptionFailure>> {
   const after = args.after == null ? null : parseEventId(args.after);
+  // Unknown tenant names are refused (BAD_USER_INPUT) rather than silently matching nothing.
+  if (args.filter?.instances?.length) saasInstancesOf(ctx, args.filter.instances);
   const log = after === null ? null : eventLog(ctx);
   if (log && after !== null) await checkAfter(log, after, ctx);
   return resumableStream(ctx.services.pubsub.subscribe('incident:event'), log, after, (e) => matchesIncidentEventFilter(e, args.filter), {

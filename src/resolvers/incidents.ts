@@ -2,12 +2,13 @@
 import type { Context } from '../context.js';
 import type { IncidentPage } from '../connectors/saas-security/connector.js';
 import { deltaPath, toDeltaQuery, apiPageSize } from '../connectors/saas-security/map.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { CloseCategory, Incident, IncidentQuery } from '../domain/saas-security.js';
 import { badInput, notFound } from '../errors.js';
 import { publishAll } from '../fetch/incident-fetcher.js';
 import { closeFetchedIncident } from '../fetch/outgoing-close.js';
 import { actorOf } from '../identity/actor.js';
-import { saasSecurity } from './connectors.js';
+import { saasInstance, saasInstancesOf, saasSecurity } from './connectors.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -28,39 +29,66 @@ export function parseIncidentId(id: string, argument = 'id'): number {
   return Number(id);
 }
 
-export async function getIncident(args: { id: string }, ctx: Context): Promise<Incident | null> {
-  return saasSecurity(ctx).getIncident(parseIncidentId(args.id));
+/** One incident of one tenant (`instance`; the first configured without one). */
+export async function getIncident(args: { id: string; instance?: string | null }, ctx: Context): Promise<Incident | null> {
+  const id = parseIncidentId(args.id);
+  return saasSecurity(ctx, args.instance).getIncident(id);
 }
 
+/**
+ * Incidents of every tenant (or of `filter.instances`), one tenant after the other in configured order, each
+ * by updated_at, oldest first, read from its delta endpoint. A cursor names its tenant, its page and a
+ * position in it, so a next page goes on in that tenant and then to the following ones.
+ */
 export async function listIncidents(
-  args: { filter?: IncidentQuery | null; first?: number | null; after?: string | null },
+  args: { filter?: (IncidentQuery & { instances?: readonly string[] | null }) | null; first?: number | null; after?: string | null },
   ctx: Context,
 ): Promise<Connection<Incident>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   }
-  const filter = args.filter ?? {};
+  const { instances, ...filter } = args.filter ?? {};
   if (filter.from && filter.to && filter.from > filter.to) throw badInput('filter.from is after filter.to', 'filter');
-  const connector = saasSecurity(ctx);
-  let cursor: PageCursor = args.after
-    ? decodeCursor(args.after)
-    : { path: deltaPath(toDeltaQuery(filter, apiPageSize(first))), skip: 0 };
+  const tenants = saasInstancesOf(ctx, instances);
+  const firstPath = deltaPath(toDeltaQuery(filter, apiPageSize(first)));
+  let index = 0;
+  let cursor: { path: string; skip: number } = { path: firstPath, skip: 0 };
+  if (args.after) {
+    const decoded = decodeCursor(args.after);
+    // Cursors of a gateway with one tenant named none: they are the default tenant's.
+    const name = decoded.tenant ?? DEFAULT_SAAS_INSTANCE;
+    index = tenants.findIndex((t) => t.name === name);
+    if (index < 0) throw badInput(`this cursor belongs to the SaaS Security instance "${name}", which the filter leaves out`, 'after');
+    cursor = { path: decoded.path, skip: decoded.skip };
+  }
 
   const edges: Edge<Incident>[] = [];
   let hasNextPage = false;
   for (;;) {
-    const page = await connector.getIncidentPage(cursor.path);
+    const tenant = tenants[index]!;
+    const page = await tenant.connector.getIncidentPage(cursor.path);
     const take = page.incidents.slice(cursor.skip, cursor.skip + (first - edges.length));
-    const cursors = pageCursors(page, cursor.path);
-    take.forEach((node, i) => edges.push({ node, cursor: cursors.at(cursor.skip + i + 1) }));
+    const cursors = pageCursors(page, cursor.path, tenant.name);
+    const skip = cursor.skip;
+    take.forEach((node, i) => edges.push({ node, cursor: cursors.at(skip + i + 1) }));
     const consumed = cursor.skip + take.length;
     const pageIsLast = page.incidents.length < page.limit || !page.nextPath;
     if (consumed < page.incidents.length) {
       hasNextPage = true;
       break;
     }
-    if (pageIsLast || page.incidents.length === 0) break;
+    if (pageIsLast || page.incidents.length === 0) {
+      // This tenant is done: on to the next one, if any.
+      if (index + 1 >= tenants.length) break;
+      if (edges.length >= first) {
+        hasNextPage = true;
+        break;
+      }
+      index += 1;
+      cursor = { path: firstPath, skip: 0 };
+      continue;
+    }
     // The page came back full: the API has (or may have) more after nextPath.
     if (edges.length >= first) {
       hasNextPage = true;
@@ -81,16 +109,16 @@ export async function listIncidents(
 
 /**
  * The cursors of a page's positions, encoded once per page and path: the connector hands back the same
- * page object while it is cached, so repeated reads re-encode nothing.
+ * page object while it is cached, so repeated reads re-encode nothing. A page object is one tenant's.
  */
 const cursorsByPage = new WeakMap<IncidentPage, Map<string, { at(skip: number): string }>>();
-function pageCursors(page: IncidentPage, path: string): { at(skip: number): string } {
+function pageCursors(page: IncidentPage, path: string, tenant: string): { at(skip: number): string } {
   let byPath = cursorsByPage.get(page);
   if (!byPath) cursorsByPage.set(page, (byPath = new Map()));
   let cursors = byPath.get(path);
   if (!cursors) {
     const encoded: string[] = [];
-    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor({ path, skip })) };
+    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor({ path, skip, tenant })) };
     byPath.set(path, cursors);
   }
   return cursors;
@@ -108,23 +136,27 @@ export function changedFields(before: Incident | null, after: Incident, fields =
   return fields.filter(([k]) => String(before?.[k] ?? '') !== String(after[k] ?? '')).map(([, wire]) => wire);
 }
 
-export async function closeIncident(args: { id: string; category: CloseCategory }, ctx: Context): Promise<Incident> {
+/** Closes an incident of one tenant (`instance`; the first configured without one), upstream at that tenant. */
+export async function closeIncident(args: { id: string; category: CloseCategory; instance?: string | null }, ctx: Context): Promise<Incident> {
   const id = parseIncidentId(args.id);
-  const connector = saasSecurity(ctx);
-  const sync = ctx.services.incidentSync;
-  const record = await sync?.store.get(id);
-  if (sync && record) {
+  const tenant = saasInstance(ctx, args.instance);
+  const connector = tenant.connector;
+  const sync = tenant.sync;
+  const record = await sync.store.get(id);
+  if (record) {
     // A fetched incident: closed upstream, then its gateway record.
     return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger, actor: ctx.principal ? actorOf(ctx.principal) : null }, record, args.category);
   }
   // Not fetched (before the fetch window, filtered out, or fetching off): no gateway record, so close upstream.
   const before = await connector.getIncident(id);
-  if (!before) throw notFound(`SaaS Security has no incident ${id}`);
+  if (!before) throw notFound(`SaaS Security has no incident ${id}${tenantSuffix(tenant.name)}`);
   const incident = await connector.closeIncident(id, args.category);
-  if (!incident) throw notFound(`SaaS Security has no incident ${id}`);
+  if (!incident) throw notFound(`SaaS Security has no incident ${id}${tenantSuffix(tenant.name)}`);
   // No gateway record changes here, so the event is logged on its own (after the upstream accepted the close).
   const event = { kind: 'CLOSED' as const, incident, changedFields: changedFields(before, incident), at: new Date(ctx.services.clock.now()).toISOString() };
-  publishAll(ctx.services.pubsub, (await sync?.store.commit([], undefined, [event])) ?? []);
-  ctx.logger.info({ incidentId: id, category: args.category }, 'incident closed');
+  publishAll(ctx.services.pubsub, await sync.store.commit([], undefined, [event]));
+  ctx.logger.info({ incidentId: id, category: args.category, saasInstance: tenant.name }, 'incident closed');
   return incident;
 }
+
+const tenantSuffix = (name: string) => (name === DEFAULT_SAAS_INSTANCE ? '' : ` (instance "${name}")`);

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { Remediation, RemediationType } from '../domain/saas-security.js';
 import { badInput, notConfigured } from '../errors.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
-import { saasSecurity } from './connectors.js';
+import { saasInstance, saasSecurity } from './connectors.js';
 
 function assetIdOf(raw: string): string {
   const id = raw.trim();
@@ -12,7 +12,7 @@ function assetIdOf(raw: string): string {
 }
 
 export async function remediateAsset(
-  args: { assetId: string; type: RemediationType; removeInheritedSharing?: boolean | null },
+  args: { assetId: string; type: RemediationType; removeInheritedSharing?: boolean | null; instance?: string | null },
   ctx: Context,
 ): Promise<Remediation> {
   const assetId = assetIdOf(args.assetId);
@@ -20,19 +20,29 @@ export async function remediateAsset(
   if (removeInherited && args.type !== 'REMOVE_PUBLIC_SHARING') {
     throw badInput('removeInheritedSharing applies only to REMOVE_PUBLIC_SHARING', 'removeInheritedSharing');
   }
-  await saasSecurity(ctx).remediateAsset(assetId, args.type, removeInherited);
-  ctx.logger.info({ assetId, type: args.type }, 'remediation requested');
+  const tenant = saasInstanceName(ctx, args.instance);
+  await saasSecurity(ctx, tenant).remediateAsset(assetId, args.type, removeInherited);
+  ctx.logger.info({ assetId, type: args.type, saasInstance: tenant }, 'remediation requested');
   // The API answers 202 with no body: the remediation is pending until its status says otherwise.
   return { assetId, assetName: null, remediationType: args.type, actionTaker: null, actionDate: null, status: 'pending' };
 }
 
-export async function getRemediationStatus(args: { assetId: string; type: RemediationType }, ctx: Context): Promise<Remediation | null> {
-  return saasSecurity(ctx).getRemediationStatus(assetIdOf(args.assetId), args.type);
+export async function getRemediationStatus(args: { assetId: string; type: RemediationType; instance?: string | null }, ctx: Context): Promise<Remediation | null> {
+  return saasSecurity(ctx, args.instance).getRemediationStatus(assetIdOf(args.assetId), args.type);
+}
+
+/** The tenant's name (checked), or null on a gateway without SaaS Security tenants (its one connector). */
+function saasInstanceName(ctx: Context, instance: string | null | undefined): string | null {
+  return ctx.services.saasInstances ? saasInstance(ctx, instance).name : null;
 }
 
 /** Subscription.remediationUpdates: the current status, each change, until terminal or the timeout. */
-export function remediationUpdates(args: { assetId: string; type: RemediationType }, ctx: Context): AsyncIterableIterator<Remediation | SubscriptionFailure> {
-  const updates = ctx.services.remediationUpdates;
+export function remediationUpdates(
+  args: { assetId: string; type: RemediationType; instance?: string | null },
+  ctx: Context,
+): AsyncIterableIterator<Remediation | SubscriptionFailure> {
+  // The tenant's own pollers: the same asset id at two tenants is two assets.
+  const updates = ctx.services.saasInstances ? saasInstance(ctx, args.instance).remediationUpdates : ctx.services.remediationUpdates;
   if (!updates) throw notConfigured('SaaS Security');
   return updates.watch(assetIdOf(args.assetId), args.type);
 }

@@ -39,6 +39,7 @@ builder.mutationField('updateAlertStatus', (t) =>
       closeCategory: t.arg({ type: CloseCategoryRef }),
       removeUserFromGroup: t.arg.boolean(),
     },
+    audit: { recordedByResolver: 'src/triage/triage-actions.ts: one entry per alert, begun before its upstream call' },
     resolve: (_root, args, ctx) => updateAlertStatus({ ...args, alertIds: (args.alertIds as unknown[]).map(String) }, ctx),
   }),
 );
@@ -49,6 +50,7 @@ builder.mutationField('assignAlerts', (t) =>
     description: 'Assigns alerts to an analyst (an email, or the sub of a signed-in user); null unassigns. Needs the respond scope.',
     authScopes: { respond: true },
     args: { alertIds: alertIdsArg(t), assignee: t.arg.string() },
+    audit: { recordedByResolver: 'src/triage/triage-actions.ts: one entry per alert, begun before its upstream call' },
     resolve: (_root, args, ctx) => assignAlerts({ alertIds: (args.alertIds as unknown[]).map(String), assignee: args.assignee }, ctx),
   }),
 );
@@ -59,6 +61,7 @@ builder.mutationField('addAlertComment', (t) =>
     description: 'A plain-text comment (up to 10,000 characters). Needs the respond scope.',
     authScopes: { respond: true },
     args: { alertId: t.arg.id({ required: true }), body: t.arg.string({ required: true }) },
+    audit: { recordedByResolver: 'src/triage/triage-actions.ts: one entry per alert, begun before its upstream call' },
     resolve: (_root, args, ctx) => addAlertComment({ alertId: String(args.alertId), body: args.body }, ctx),
   }),
 );
@@ -69,6 +72,7 @@ builder.mutationField('editAlertComment', (t) =>
     description: 'Replaces the body of a comment: only its author may; the earlier body is kept (previousBodies). Needs the respond scope.',
     authScopes: { respond: true },
     args: { commentId: t.arg.id({ required: true }), body: t.arg.string({ required: true }) },
+    audit: { recordedByResolver: 'src/triage/triage-actions.ts: one entry per alert, begun before its upstream call' },
     resolve: (_root, args, ctx) => editAlertComment({ commentId: String(args.commentId), body: args.body }, ctx),
   }),
 );

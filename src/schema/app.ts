@@ -16,8 +16,9 @@ export const AppRef = builder.objectRef<App>('App').implement({
 builder.queryField('apps', (t) =>
   t.field({
     type: [AppRef],
-    description: 'Every app connected to SaaS Security (cached; one upstream call serves many queries).',
+    description: 'Every app connected to one SaaS Security tenant (cached; one upstream call serves many queries).',
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => listApps({}, ctx),
+    args: { instance: t.arg.string({ description: 'The SaaS Security tenant (configured instance name); the first configured without it.' }) },
+    resolve: (_root, args, ctx) => listApps({ instance: args.instance }, ctx),
   }),
 );

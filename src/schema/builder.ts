@@ -1,12 +1,14 @@
 // The Pothos builder and its plugin list, nothing else. Types live in one file per domain beside this one.
 // Plugin order matters: scope-auth first so nothing runs before the access check; errors before dataloader
-// so load errors reach the result; validation last.
+// so load errors reach the result; validation, then audit last (a refused or invalid call is not recorded;
+// every Mutation field is audited, src/audit/audit-plugin.ts).
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
+import { AUDIT_PLUGIN } from '../audit/audit-plugin.js';
 import type { Context } from '../context.js';
 import { GatewayError } from '../errors.js';
 
@@ -26,7 +28,7 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin, RelayPlugin, ValidationPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, DataloaderPlugin, RelayPlugin, ValidationPlugin, AUDIT_PLUGIN],
   defaultFieldNullability: false,
   scopeAuth: {
     // Checked once when a subscription starts, not on every event.

@@ -3,7 +3,9 @@
 // actions a key cannot perform).
 import { gatewayLeases, type GatewayLease } from '../resolvers/gateway.js';
 import type { Principal } from '../auth.js';
+import type { SaasInstance } from '../connectors/saas-security/instances.js';
 import { builder } from './builder.js';
+import { IncidentFetchStatusRef } from './incident-fetch.js';
 import { GATEWAY_VERSION } from '../version.js';
 
 interface GatewayInfo {
@@ -48,6 +50,19 @@ const GatewayLeaseRef = builder.objectRef<GatewayLease>('GatewayLease').implemen
   }),
 });
 
+const SaasSecurityInstanceRef = builder.objectRef<SaasInstance>('SaasSecurityInstance').implement({
+  description: 'A SaaS Security tenant the gateway talks to (SECGRAPH_CONFIG saasSecurity.instances, or the SAAS_SECURITY_* shorthand named default).',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'What `instance` arguments, Incident.instance and alert ids (saas:<instance>:<id>) call it.' }),
+    breaker: t.string({ description: "This tenant's circuit breaker: closed, half-open or open.", resolve: (i) => i.connector.client.guard.state }),
+    fetch: t.field({
+      type: IncidentFetchStatusRef,
+      description: "This tenant's fetcher (its lease is incident-fetch for the default tenant, incident-fetch:<name> for the others).",
+      resolve: async (i) => ({ ...(await i.sync.status()), instance: i.name }),
+    }),
+  }),
+});
+
 const GatewayInfoRef = builder.objectRef<GatewayInfo>('GatewayInfo').implement({
   fields: (t) => ({
     version: t.exposeString('version'),
@@ -61,6 +76,11 @@ const GatewayInfoRef = builder.objectRef<GatewayInfo>('GatewayInfo').implement({
     }),
     instance: t.exposeString('instance', { description: 'The id of the instance that answered (host:pid:random).' }),
     leases: t.field({ type: [GatewayLeaseRef], resolve: (_info, _args, ctx) => gatewayLeases(ctx) }),
+    saasSecurityInstances: t.field({
+      type: [SaasSecurityInstanceRef],
+      description: 'The SaaS Security tenants, the default (first) one first.',
+      resolve: (_info, _args, ctx) => ctx.services.saasInstances?.list ?? [],
+    }),
   }),
 });
 

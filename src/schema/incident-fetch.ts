@@ -3,7 +3,7 @@ import { MIRROR_DIRECTIONS } from '../domain/incident-record.js';
 import type { FetchStatus } from '../fetch/incident-sync.js';
 import { gatewayRecord, incidentFetchStatus } from '../resolvers/incident-fetch.js';
 import { builder } from './builder.js';
-import { IncidentRef, IncidentStateRef } from './incident.js';
+import { IncidentRef, IncidentStateRef, SAAS_INSTANCE_ARG } from './incident.js';
 
 const MirrorDirectionRef = builder.enumType('MirrorDirection', {
   values: MIRROR_DIRECTIONS,
@@ -42,9 +42,10 @@ builder.objectFields(IncidentRef, (t) => ({
   }),
 }));
 
-const IncidentFetchStatusRef = builder.objectRef<FetchStatus>('IncidentFetchStatus').implement({
-  description: 'The background SaaS Security fetcher and incoming mirror.',
+export const IncidentFetchStatusRef = builder.objectRef<FetchStatus & { instance: string }>('IncidentFetchStatus').implement({
+  description: "One SaaS Security tenant's background fetcher and incoming mirror (each tenant has its own lease and cursors).",
   fields: (t) => ({
+    instance: t.exposeString('instance', { description: 'The SaaS Security tenant (configured instance name).' }),
     enabled: t.exposeBoolean('enabled'),
     running: t.exposeBoolean('running', { description: 'A run is under way now.' }),
     intervalSeconds: t.float({ resolve: (s) => s.intervalMs / 1000 }),
@@ -64,6 +65,7 @@ builder.queryField('incidentFetchStatus', (t) =>
   t.field({
     type: IncidentFetchStatusRef,
     authScopes: { read: true },
-    resolve: (_root, _args, ctx) => incidentFetchStatus(ctx),
+    args: { instance: t.arg.string({ description: SAAS_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => incidentFetchStatus(ctx, args.instance),
   }),
 );

@@ -7,7 +7,8 @@ import {
   SEVERITIES,
   type Incident,
 } from '../domain/saas-security.js';
-import { loadAppsById } from '../resolvers/apps.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
+import { appKey, loadAppsById } from '../resolvers/apps.js';
 import { incidentEventStream, listIncidentEvents } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
@@ -33,8 +34,13 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
   interfaces: [AlertRef],
   description: 'A SaaS Security incident. Fields are the camelCase of the upstream fields.',
   fields: (t) => ({
-    id: t.id({ resolve: (i) => String(i.incidentId) }),
+    id: t.id({ description: 'The incident id: unique within its tenant (`instance`) only.', resolve: (i) => String(i.incidentId) }),
     incidentId: t.exposeInt('incidentId'),
+    instance: t.string({
+      description: 'The SaaS Security tenant (configured instance name) it belongs to; `default` for the SAAS_SECURITY_* shorthand.',
+      // Events logged before there were several tenants carry none: they are the default tenant's.
+      resolve: (i) => i.instance ?? DEFAULT_SAAS_INSTANCE,
+    }),
     tenant: t.exposeString('tenant', { nullable: true }),
     appId: t.exposeString('appId', { nullable: true }),
     appName: t.exposeString('appName', { nullable: true }),
@@ -43,8 +49,8 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
       type: AppRef,
       nullable: true,
       description: 'The app, from the cached app list (one upstream call for any number of incidents).',
-      load: (ids: string[], ctx) => loadAppsById(ids, ctx),
-      resolve: (i) => i.appId,
+      load: (keys: string[], ctx) => loadAppsById(keys, ctx),
+      resolve: (i) => (i.appId === null ? null : appKey(i.instance ?? DEFAULT_SAAS_INSTANCE, i.appId)),
     }),
     cloudId: t.exposeString('cloudId', { nullable: true }),
     assetId: t.exposeString('assetId', { nullable: true }),
@@ -83,8 +89,12 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
   }),
 });
 
+/** What the `instance` argument of every SaaS Security lookup and action means. */
+export const SAAS_INSTANCE_ARG = 'The SaaS Security tenant (configured instance name); the first configured without it.';
+
 const IncidentFilterRef = builder.inputType('IncidentFilter', {
   fields: (t) => ({
+    instances: t.stringList({ description: 'SaaS Security tenants (instance names); every tenant without it.' }),
     from: t.field({ type: 'DateTime', description: 'updated_at ≥ from' }),
     to: t.field({ type: 'DateTime', description: 'updated_at ≤ to' }),
     appIds: t.stringList(),
@@ -100,17 +110,19 @@ builder.queryField('incident', (t) =>
   t.field({
     type: IncidentRef,
     nullable: true,
-    description: 'One incident by its numeric id; null when the upstream answers 404.',
+    description: 'One incident by its numeric id in one tenant; null when the upstream answers 404.',
     authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => getIncident({ id: String(args.id) }, ctx),
+    args: { id: t.arg.id({ required: true }), instance: t.arg.string({ description: SAAS_INSTANCE_ARG }) },
+    resolve: (_root, args, ctx) => getIncident({ id: String(args.id), instance: args.instance }, ctx),
   }),
 );
 
 builder.queryField('incidents', (t) =>
   t.field({
     type: IncidentConnectionRef,
-    description: 'Incidents by updated_at, oldest first. Pages through the upstream as far as `first` needs.',
+    description:
+      'Incidents of every tenant (or filter.instances), tenant after tenant in configured order, each by updated_at, oldest first. ' +
+      'Pages through the upstreams as far as `first` needs; a cursor names its tenant.',
     authScopes: { read: true },
     args: {
       filter: t.arg({ type: IncidentFilterRef }),
@@ -125,14 +137,16 @@ builder.mutationField('closeIncident', (t) =>
   t.field({
     type: IncidentRef,
     description:
-      'Closes the incident upstream with a category (always sent, whatever the mirror direction), then closes the gateway record. ' +
+      'Closes the incident upstream at its tenant (`instance`) with a category (always sent, whatever the mirror direction), then closes the gateway record. ' +
       'Fails with the upstream\'s code if the upstream refuses; nothing is then recorded. The API cannot reopen. Needs the respond scope.',
     authScopes: { respond: true },
     args: {
       id: t.arg.id({ required: true }),
       category: t.arg({ type: CloseCategoryRef, required: true }),
+      instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
-    resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category }, ctx),
+    audit: { target: (args) => `incident:${String(args.id)}`, details: (args) => ({ category: args.category, ...(args.instance ? { instance: args.instance } : {}) }) },
+    resolve: (_root, args, ctx) => closeIncident({ id: String(args.id), category: args.category, instance: args.instance }, ctx),
   }),
 );
 
@@ -155,6 +169,7 @@ const IncidentEventRef = builder.objectRef<IncidentEvent>('IncidentEvent').imple
 
 const IncidentEventFilterRef = builder.inputType('IncidentEventFilter', {
   fields: (t) => ({
+    instances: t.stringList({ description: 'SaaS Security tenants (instance names); every tenant without it.' }),
     kinds: t.field({ type: [IncidentEventKindRef] }),
     states: t.field({ type: [IncidentStateRef] }),
     severities: t.field({ type: [SeverityRef] }),

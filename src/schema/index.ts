@@ -14,8 +14,10 @@ import './sta-access-log.js';
 import './saml-detection.js';
 import './sta-alert.js';
 import './sta-joins.js';
+import './audit.js';
 import './triage.js';
 import './alert.js';
 import './alert-mutations.js';
+import './destination.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -3,6 +3,7 @@ import { REMEDIATION_TYPES, type Remediation } from '../domain/saas-security.js'
 import { getRemediationStatus, remediateAsset, remediationUpdates } from '../resolvers/remediation.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { builder } from './builder.js';
+import { SAAS_INSTANCE_ARG } from './incident.js';
 
 export const RemediationTypeRef = builder.enumType('RemediationType', {
   values: REMEDIATION_TYPES,
@@ -29,8 +30,9 @@ builder.queryField('remediationStatus', (t) =>
     args: {
       assetId: t.arg.id({ required: true }),
       type: t.arg({ type: RemediationTypeRef, required: true }),
+      instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
-    resolve: (_root, args, ctx) => getRemediationStatus({ assetId: String(args.assetId), type: args.type }, ctx),
+    resolve: (_root, args, ctx) => getRemediationStatus({ assetId: String(args.assetId), type: args.type, instance: args.instance }, ctx),
   }),
 );
 
@@ -43,9 +45,11 @@ builder.mutationField('remediateAsset', (t) =>
       assetId: t.arg.id({ required: true }),
       type: t.arg({ type: RemediationTypeRef, required: true }),
       removeInheritedSharing: t.arg.boolean({ defaultValue: false }),
+      instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
+    audit: { target: (args) => `asset:${String(args.assetId)}`, details: (args) => ({ type: args.type, removeInheritedSharing: args.removeInheritedSharing }) },
     resolve: (_root, args, ctx) =>
-      remediateAsset({ assetId: String(args.assetId), type: args.type, removeInheritedSharing: args.removeInheritedSharing }, ctx),
+      remediateAsset({ assetId: String(args.assetId), type: args.type, removeInheritedSharing: args.removeInheritedSharing, instance: args.instance }, ctx),
   }),
 );
 
@@ -61,8 +65,9 @@ builder.subscriptionField('remediationUpdates', (t) =>
     args: {
       assetId: t.arg.id({ required: true }),
       type: t.arg({ type: RemediationTypeRef, required: true }),
+      instance: t.arg.string({ description: SAAS_INSTANCE_ARG }),
     },
-    subscribe: (_root, args, ctx) => remediationUpdates({ assetId: String(args.assetId), type: args.type }, ctx),
+    subscribe: (_root, args, ctx) => remediationUpdates({ assetId: String(args.assetId), type: args.type, instance: args.instance }, ctx),
     resolve: (r) => {
       if (r instanceof SubscriptionFailure) throw r.error;
       return r as Remediation;

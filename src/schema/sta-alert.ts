@@ -169,6 +169,7 @@ builder.mutationField('retryStaPlaybookRun', (t) =>
       'Tries a failing step now (RETRYING, or FAILED once STA is fixed, e.g. the missing user or group created), or resumes a CANCELLED run where it stopped. Needs the respond scope.',
     authScopes: { respond: true },
     args: { id: t.arg.id({ required: true, description: 'The alert id.' }) },
+    audit: { target: (args) => `staAlert:${String(args.id)}`, details: () => null },
     resolve: (_root, args, ctx) => retryStaPlaybookRun({ id: String(args.id) }, ctx),
   }),
 );
@@ -187,6 +188,7 @@ builder.mutationField('cancelStaPlaybookRun', (t) =>
           'Remove a user this run parked in the unusual-activity group now (once, recorded as its REMOVE_FROM_GROUP step) instead of leaving them there: the reference\'s STA-PostProcessing. If STA refuses, the cancel fails with its code and the run is unchanged.',
       }),
     },
+    audit: { target: (args) => `staAlert:${String(args.id)}` },
     resolve: (_root, args, ctx) => cancelStaPlaybookRun({ id: String(args.id), removeUserFromGroup: args.removeUserFromGroup }, ctx),
   }),
 );

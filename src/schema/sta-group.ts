@@ -111,6 +111,7 @@ builder.mutationField('addStaUserToGroup', (t) =>
     description: 'Adds the user to the group. Already a member is success (nothing is sent). Needs the respond scope.',
     authScopes: { respond: true },
     args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staUser:${args.userName}`, details: (args) => ({ group: args.groupName, instance: args.instance }) },
     resolve: (_root, args, ctx) => addStaUserToGroup(args, ctx),
   }),
 );
@@ -121,6 +122,7 @@ builder.mutationField('removeStaUserFromGroup', (t) =>
     description: 'Removes the user from the group. Not a member is success (nothing is sent). Needs the respond scope.',
     authScopes: { respond: true },
     args: { userName: t.arg.string({ required: true }), groupName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staUser:${args.userName}`, details: (args) => ({ group: args.groupName, instance: args.instance }) },
     resolve: (_root, args, ctx) => removeStaUserFromGroup(args, ctx),
   }),
 );
@@ -131,6 +133,7 @@ builder.mutationField('createStaGroup', (t) =>
     description: 'Creates an STA group. Needs the respond scope.',
     authScopes: { respond: true },
     args: { input: t.arg({ type: StaGroupCreateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staGroup:${args.input.name}`, details: (args) => ({ instance: args.instance, fields: Object.keys(args.input) }) },
     resolve: (_root, args, ctx) => createStaGroup({ input: args.input as StaGroupCreate, instance: args.instance }, ctx),
   }),
 );
@@ -141,6 +144,7 @@ builder.mutationField('updateStaGroup', (t) =>
     description: 'Renames or re-describes an STA group. Needs the respond scope.',
     authScopes: { respond: true },
     args: { name: t.arg.string({ required: true }), input: t.arg({ type: StaGroupUpdateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staGroup:${args.name}`, details: (args) => ({ instance: args.instance, changed: Object.keys(args.input) }) },
     resolve: (_root, args, ctx) => updateStaGroup({ name: args.name, input: args.input as StaGroupUpdate, instance: args.instance }, ctx),
   }),
 );
@@ -151,6 +155,7 @@ builder.mutationField('deleteStaGroup', (t) =>
     description: 'Deletes an STA group. Needs the respond scope.',
     authScopes: { respond: true },
     args: { name: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staGroup:${args.name}`, details: (args) => ({ instance: args.instance }) },
     resolve: (_root, args, ctx) => deleteStaGroup(args, ctx),
   }),
 );

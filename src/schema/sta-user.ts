@@ -161,6 +161,7 @@ builder.mutationField('createStaUser', (t) =>
     description: 'Creates an STA user. Needs the respond scope.',
     authScopes: { respond: true },
     args: { input: t.arg({ type: StaUserCreateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staUser:${args.input.userName}`, details: (args) => ({ instance: args.instance, email: args.input.email, fields: Object.keys(args.input) }) },
     resolve: (_root, args, ctx) => createStaUser({ input: args.input as StaUserCreate, instance: args.instance }, ctx),
   }),
 );
@@ -171,6 +172,7 @@ builder.mutationField('updateStaUser', (t) =>
     description: 'Changes the given fields of an STA user. Needs the respond scope.',
     authScopes: { respond: true },
     args: { userName: t.arg.string({ required: true }), input: t.arg({ type: StaUserUpdateInputRef, required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staUser:${args.userName}`, details: (args) => ({ instance: args.instance, changed: Object.keys(args.input), ...(args.input.userName ? { newUserName: args.input.userName } : {}) }) },
     resolve: (_root, args, ctx) => updateStaUser({ userName: args.userName, input: args.input as StaUserUpdate, instance: args.instance }, ctx),
   }),
 );
@@ -181,6 +183,7 @@ builder.mutationField('deleteStaUser', (t) =>
     description: 'Deletes an STA user. Needs the respond scope.',
     authScopes: { respond: true },
     args: { userName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staUser:${args.userName}`, details: (args) => ({ instance: args.instance }) },
     resolve: (_root, args, ctx) => deleteStaUser(args, ctx),
   }),
 );
@@ -191,6 +194,7 @@ builder.mutationField('terminateStaUserSessions', (t) =>
     description: "Ends every SSO session of the user (the Account Lockout playbook's action). Needs the respond scope.",
     authScopes: { respond: true },
     args: { userName: t.arg.string({ required: true }), instance: t.arg.string({ description: STA_INSTANCE_ARG }) },
+    audit: { target: (args) => `staUser:${args.userName}`, details: (args) => ({ instance: args.instance }) },
     resolve: (_root, args, ctx) => terminateStaUserSessions(args, ctx),
   }),
 );

@@ -17,10 +17,38 @@ const INSERT_CHUNK = 200;
 
 type Db = Kysely<Tables> | Transaction<Tables>;
 
+/**
+ * Hands out the next `count` ids of `stream` inside `trx` and returns the last of them. The stream's row is
+ * locked (PostgreSQL) or the writer is single (SQLite) until `trx` commits, so ids follow commit order and
+ * are the same on every instance. The event logs and the audit trail (src/store/audit-entries.ts) use it.
+ */
+export async function allocateIds(trx: Transaction<Tables>, stream: string, count: number): Promise<number> {
+  const row = await trx
+    .insertInto('event_streams')
+    .values({ stream, last_id: count })
+    .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ last_id: eb('event_streams.last_id', '+', eb.ref('excluded.last_id')) })))
+    .returning('last_id')
+    .executeTakeFirstOrThrow();
+  return Number(row.last_id);
+}
+
+/** The newest id `stream` has handed out (0 before the first). */
+export async function lastAllocatedId(db: Db, stream: string): Promise<number> {
+  const row = await db.selectFrom('event_streams').select('last_id').where('stream', '=', stream).executeTakeFirst();
+  return row ? Number(row.last_id) : 0;
+}
+
+/** What a resumable subscription and the pub/sub catch-up read of a log: its newest id and a stretch of it. */
+export interface ReplayableLog<E extends { id: number; at: string }> {
+  lastId(): Promise<number>;
+  /** The kept events with after < id ≤ upTo, oldest first. */
+  replay(after: number, upTo: number): AsyncGenerator<E>;
+}
+
 /** Runs inside an append's transaction with the events logged (the alert outbox enqueues there). */
 export type AppendHook<E> = (trx: Transaction<Tables>, logged: readonly E[]) => Promise<unknown>;
 
-export class EventLog<E extends { id: number; at: string }> {
+export class EventLog<E extends { id: number; at: string }> implements ReplayableLog<E> {
   // `any`: a log of some event type must still be usable where a log of `{ id, at }` is (pub/sub catch-up).
   private readonly hooks: Array<AppendHook<any>> = [];
 
@@ -38,13 +66,8 @@ export class EventLog<E extends { id: number; at: string }> {
    */
   async append(trx: Transaction<Tables>, events: ReadonlyArray<Omit<E, 'id'>>): Promise<E[]> {
     if (events.length === 0) return [];
-    const row = await trx
-      .insertInto('event_streams')
-      .values({ stream: this.stream, last_id: events.length })
-      .onConflict((oc) => oc.column('stream').doUpdateSet((eb) => ({ last_id: eb('event_streams.last_id', '+', eb.ref('excluded.last_id')) })))
-      .returning('last_id')
-      .executeTakeFirstOrThrow();
-    const first = Number(row.last_id) - events.length + 1;
+    const last = await allocateIds(trx, this.stream, events.length);
+    const first = last - events.length + 1;
     const logged = events.map((e, i) => ({ id: first + i, ...e }) as E);
     for (let i = 0; i < logged.length; i += INSERT_CHUNK) {
       await trx
@@ -52,7 +75,7 @@ export class EventLog<E extends { id: number; at: string }> {
         .values(logged.slice(i, i + INSERT_CHUNK).map((e) => ({ stream: this.stream, id: e.id, at: e.at, body: JSON.stringify(e) })))
         .execute();
     }
-    await trx.deleteFrom('events').where('stream', '=', this.stream).where('id', '<=', Number(row.last_id) - this.maxEvents).execute();
+    await trx.deleteFrom('events').where('stream', '=', this.stream).where('id', '<=', last - this.maxEvents).execute();
     for (const hook of this.hooks) await hook(trx, logged);
     return logged;
   }
@@ -67,8 +90,7 @@ export class EventLog<E extends { id: number; at: string }> {
 
   /** The id of the newest event ever logged (0 before the first). */
   async lastId(db: Db = this.db): Promise<number> {
-    const row = await db.selectFrom('event_streams').select('last_id').where('stream', '=', this.stream).executeTakeFirst();
-    return row ? Number(row.last_id) : 0;
+    return lastAllocatedId(db, this.stream);
   }
 
   /** The id of the oldest event kept, or null when none is. */

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Transaction } from 'kysely';
 import type { Database } from './database.js';
-import { incidentRow, type StoredIncident } from './incident-store.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
+import { incidentRow, incidentScope, type StoredIncident } from './incident-store.js';
 import type { Tables } from './tables.js';
 
 /** The old files, relative to SECGRAPH_DATA_DIR. */
@@ -59,12 +60,12 @@ async function importIncidents(trx: Tx, data: Map<string, unknown>): Promise<num
     if (k.startsWith('incident:')) incidents.push(v as (typeof incidents)[number]);
     else if (k.startsWith('event:')) events.push(v as (typeof events)[number]);
     else if (k === 'eventSeq') seq = Number(v);
-    else if (k === 'state') await trx.insertInto('fetch_state').values({ scope: 'saas', body: str(v) }).onConflict((oc) => oc.column('scope').doNothing()).execute();
+    else if (k === 'state') await trx.insertInto('fetch_state').values({ scope: incidentScope(DEFAULT_SAAS_INSTANCE), body: str(v) }).onConflict((oc) => oc.column('scope').doNothing()).execute();
   }
   await insertChunks(incidents, (chunk) =>
     trx
       .insertInto('incidents')
-      .values(chunk.map((r) => incidentRow('saas', r)))
+      .values(chunk.map((r) => incidentRow(incidentScope(DEFAULT_SAAS_INSTANCE), r)))
       .onConflict((oc) => oc.columns(['scope', 'incident_id']).doNothing())
       .execute(),
   );

@@ -5,6 +5,7 @@
 // key or an index.
 import type { Kysely, Transaction } from 'kysely';
 import type { WireIncident } from '../connectors/saas-security/wire.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { IncidentEvent, NewIncidentEvent } from '../domain/incident-event.js';
 import type { Actor } from '../identity/actor.js';
 import { mirrorsIncoming, type GatewayIncidentFields } from '../domain/incident-record.js';
@@ -31,17 +32,27 @@ export interface FetchState {
 }
 
 /**
+/**
+ * Whose incidents a store holds: a tenant (configured instance) of the configured upstream, or of the built-in
+ * sandbox (regenerated on every start, so kept apart). Incident ids are unique per tenant only.
+ */
+export function incidentScope(instance: string, sandbox = false): string {
+  return `${sandbox ? 'sandbox' : 'saas'}:${instance}`;
+}
+
+/** Every tenant's events go to one log per kind of upstream, so one `after` id resumes across all tenants. */
+const EVENT_STREAM = { saas: 'incident', sandbox: 'incident:sandbox' } as const;
+
+/**
  * The triage queue's index (src/triage/alert-index.ts), kept in the same transactions as the incidents:
- * `sync` returns what publishes its updates once the transaction has committed.
+ * `sync` returns what publishes its updates once the transaction has committed. `instance`: the tenant the
+ * records are of (their alert ids name it).
  */
 export interface IncidentAlertSync {
-  sync(trx: Transaction<Tables>, records: readonly StoredIncident[], actor: Actor | null): Promise<() => void>;
+  sync(trx: Transaction<Tables>, records: readonly StoredIncident[], actor: Actor | null, instance: string): Promise<() => void>;
   /** Drops the queue's SaaS Security alerts (the sandbox's incidents are regenerated at every start). */
   clear(trx: Transaction<Tables>): Promise<void>;
 }
-
-/** The configured upstream's incidents, and the sandbox's (regenerated on every start, so kept apart). */
-export type IncidentScope = 'saas' | 'sandbox';
 
 const ID_CHUNK = 500;
 const LIST_PAGE = 1000;
@@ -50,30 +61,50 @@ export class IncidentStore {
   /** Every incident event, with its id; written in the same transactions as the changes that cause them. */
   readonly events: EventLog<IncidentEvent>;
 
+  /** The incidents' and fetch state's `scope`: see incidentScope. */
+  readonly scope: string;
+
   private constructor(
     private readonly db: Kysely<Tables>,
-    readonly scope: IncidentScope,
+    /** The tenant whose incidents these are. */
+    readonly instance: string,
+    sandbox: boolean,
     maxEvents?: number,
     /** Checked inside every commit that writes the fetch state: the job's lease (see leases.ts). */
     private readonly fence?: (trx: Transaction<Tables>) => Promise<void>,
     private readonly alerts?: IncidentAlertSync,
+    events?: EventLog<IncidentEvent>,
   ) {
-    this.events = new EventLog<IncidentEvent>(db, scope === 'saas' ? 'incident' : 'incident:sandbox', 'incident events', maxEvents);
+    this.scope = incidentScope(instance, sandbox);
+    this.events = events ?? new EventLog<IncidentEvent>(db, EVENT_STREAM[sandbox ? 'sandbox' : 'saas'], 'incident events', maxEvents);
   }
 
   /**
-   * The store of `scope`. The sandbox starts empty, but its event ids go on from the last run's: a client
-   * resuming with an id from before the restart must not receive different events under ids it has seen.
+   * The store of one tenant (`instance`, default DEFAULT_SAAS_INSTANCE). The sandbox starts empty (every
+   * sandbox tenant: with `clearSandbox`, which the first sandbox tenant opened passes), but its event ids go
+   * on from the last run's: a client resuming with an id from before the restart must not receive different
+   * events under ids it has seen.
    */
   static async open(
     database: Database,
-    opts: { sandbox?: boolean; maxEvents?: number; fence?: (trx: Transaction<Tables>) => Promise<void>; alerts?: IncidentAlertSync } = {},
+    opts: {
+      instance?: string;
+      sandbox?: boolean;
+      clearSandbox?: boolean;
+      maxEvents?: number;
+      fence?: (trx: Transaction<Tables>) => Promise<void>;
+      alerts?: IncidentAlertSync;
+      /** The event log object another tenant's store already has: its append hooks then see every tenant's events. */
+      events?: EventLog<IncidentEvent>;
+    } = {},
   ): Promise<IncidentStore> {
-    const store = new IncidentStore(database.db, opts.sandbox ? 'sandbox' : 'saas', opts.maxEvents, opts.fence, opts.alerts);
-    if (opts.sandbox) {
+    const sandbox = opts.sandbox ?? false;
+    const store = new IncidentStore(database.db, opts.instance ?? DEFAULT_SAAS_INSTANCE, sandbox, opts.maxEvents, opts.fence, opts.alerts, opts.events);
+    if (sandbox && (opts.clearSandbox ?? true)) {
       await database.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('incidents').where('scope', '=', 'sandbox').execute();
-        await trx.deleteFrom('fetch_state').where('scope', '=', 'sandbox').execute();
+        // Every sandbox tenant's, also those of a run that had more sandbox tenants than this one.
+        await trx.deleteFrom('incidents').where('scope', 'like', 'sandbox:%').execute();
+        await trx.deleteFrom('fetch_state').where('scope', 'like', 'sandbox:%').execute();
         await store.events.clear(trx);
         await opts.alerts?.clear(trx);
       });
@@ -188,7 +219,7 @@ export class IncidentStore {
       }
       const appended = await this.events.append(trx, events);
       // After the incident stream's row: every transaction takes the alert stream's last (no lock cycle).
-      if (records.length) publishAlerts = await this.alerts?.sync(trx, records, opts.actor ?? null);
+      if (records.length) publishAlerts = await this.alerts?.sync(trx, records, opts.actor ?? null, this.instance);
       return appended;
     });
     publishAlerts?.();

@@ -22,11 +22,22 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { Database } from './database.js';
 import type { Tables } from './tables.js';
 
-export const LEASED_JOBS = ['incident-fetch', 'sta-playbook-timers', 'cloudtrail-folder-watcher', 'sta-alert-mail'] as const;
-export type LeasedJob = (typeof LEASED_JOBS)[number];
+export const LEASED_JOBS = ['incident-fetch', 'sta-playbook-timers', 'cloudtrail-folder-watcher', 'sta-alert-mail', 'audit-retention'] as const;
+/** A job, or one tenant's share of a per-tenant job (`incident-fetch:<instance>`, see incidentFetchJob). */
+export type LeasedJob = (typeof LEASED_JOBS)[number] | `incident-fetch:${string}`;
+
+/**
+ * The incident-fetch job of one SaaS Security tenant: each tenant is fetched by whichever instance holds its
+ * own lease, so tenants spread over instances and a stalled one holds up no other. The default tenant's job
+ * keeps the name it had before there were several (`incident-fetch`).
+ */
+export function incidentFetchJob(instance: string): LeasedJob {
+  return instance === DEFAULT_SAAS_INSTANCE ? 'incident-fetch' : `incident-fetch:${instance}`;
+}
 
 /** Tables whose rows are claimed one by one (columns id, claimed_by, claim_expires_ms). */
 export type ClaimableTable = 'alert_deliveries';

@@ -2,7 +2,7 @@
 // JSON text in `body`; the columns beside it are what queries filter, order and page by, each indexed.
 // Times used for ordering are ISO-8601 strings (they sort as text) or epoch milliseconds (bigint).
 export interface IncidentsTable {
-  /** 'saas' for the configured upstream, 'sandbox' for the built-in emulator's generated incidents. */
+  /** The tenant: `saas:<instance>` for a configured upstream, `sandbox:<instance>` for a built-in emulator's generated incidents. */
   scope: string;
   incident_id: number;
   /** 1 when the stamped mirror direction pulls changes in (Incoming, Both). */
@@ -16,6 +16,7 @@ export interface IncidentsTable {
 }
 
 export interface FetchStateTable {
+  /** As IncidentsTable.scope: one fetch state (cursors) per tenant. */
   scope: string;
   body: string;
 }
@@ -106,6 +107,26 @@ export interface PubsubOverflowTable {
 export interface SamlSuppressedTable {
   match_key: string;
   recorded_at: string;
+}
+
+/** See migrations/006-audit-log.ts and src/store/audit-entries.ts. */
+export interface AuditEntriesTable {
+  id: number;
+  seq: number;
+  at: string;
+  completed_at: string | null;
+  actor_kind: string;
+  actor_id: string;
+  actor_name: string | null;
+  actor_email: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  error_code: string | null;
+  request_id: string | null;
+  instance: string;
+  /** JSON text, or null. */
+  details: string | null;
 }
 
 /** See migrations/008-destinations.ts and outbox.ts. */
@@ -202,6 +223,7 @@ export interface Tables {
   mail_seen: MailSeenTable;
   leases: LeasesTable;
   pubsub_overflow: PubsubOverflowTable;
+  audit_entries: AuditEntriesTable;
   alert_deliveries: AlertDeliveriesTable;
   alerts: AlertsTable;
   alert_comments: AlertCommentsTable;

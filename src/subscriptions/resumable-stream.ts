@@ -1,7 +1,7 @@
 // A subscription that can resume: the live topic, preceded (with `after`) by the logged events after that id.
 // Used by incidentEvents, staAlertEvents and samlDetectionEvents, whose event logs live in the database
 // (src/store/event-log.ts), so the resume works on whichever instance the client reconnects to.
-import type { EventLog } from '../store/event-log.js';
+import type { ReplayableLog } from '../store/event-log.js';
 import { boundedSubscription, type SubscriptionFailure } from './bounded-subscription.js';
 
 /**
@@ -10,7 +10,7 @@ import { boundedSubscription, type SubscriptionFailure } from './bounded-subscri
  */
 export function resumableStream<E extends { id: number; at: string }>(
   live: AsyncIterable<E>,
-  log: EventLog<E> | null,
+  log: ReplayableLog<E> | null,
   after: number | null,
   matches: (e: E) => boolean,
   opts: { capacity: number; onDrop: (reason: Error) => void },

@@ -1,7 +1,7 @@
 // Reading the queue: a page of alerts of every source, newest first (keyset cursors over the alerts index),
 // one alert by its global id, and the source's own record behind each row (what the schema's Alert is).
 import type { Services } from '../context.js';
-import { parseAlertId } from '../domain/alert.js';
+import { DEFAULT_SAAS_INSTANCE, parseAlertId } from '../domain/alert.js';
 import type { Incident } from '../domain/saas-security.js';
 import type { SamlDetection } from '../domain/saml-detection.js';
 import type { StaAlert } from '../domain/sta-alert.js';
@@ -38,7 +38,7 @@ export function decodeAlertCursor(cursor: string): AlertPosition {
 
 /** The alert ids of a source record, for the schema's alertId (and the triage lookup). */
 export function alertIdOfNode(node: AlertNode): string {
-  if ('incidentId' in node) return incidentAlertId(node.incidentId);
+  if ('incidentId' in node) return incidentAlertId(node.incidentId, node.instance ?? DEFAULT_SAAS_INSTANCE);
   if ('ruleId' in node) return samlAlertIdOf(node.id);
   return staAlertIdOf(node.id);
 }
@@ -46,12 +46,21 @@ export function alertIdOfNode(node: AlertNode): string {
 /** The source records behind rows (by alert id); a row whose record is gone (retention) has none. */
 export async function sourceRecords(services: Services, rows: readonly Pick<AlertRecord, 'alertId' | 'source' | 'sourceId'>[]): Promise<Map<string, AlertNode>> {
   const out = new Map<string, AlertNode>();
-  const saas = rows.filter((r) => r.source === 'SAAS_INCIDENT');
-  if (saas.length && services.incidentSync) {
-    const found = await services.incidentSync.store.getMany(saas.map((r) => Number(r.sourceId)));
+  // By tenant: each SaaS Security tenant's records are its own (ids collide across tenants).
+  const saasByTenant = new Map<string, Array<(typeof rows)[number]>>();
+  for (const r of rows) {
+    if (r.source !== 'SAAS_INCIDENT') continue;
+    const ref = parseAlertId(r.alertId);
+    const tenant = ref?.source === 'SAAS_INCIDENT' ? ref.instance : DEFAULT_SAAS_INSTANCE;
+    saasByTenant.set(tenant, [...(saasByTenant.get(tenant) ?? []), r]);
+  }
+  for (const [name, saas] of saasByTenant) {
+    const store = services.saasInstances?.find(name)?.sync.store;
+    if (!store) continue;
+    const found = await store.getMany(saas.map((r) => Number(r.sourceId)));
     for (const r of saas) {
       const rec = found.get(Number(r.sourceId));
-      if (rec) out.set(r.alertId, storedIncident(rec));
+      if (rec) out.set(r.alertId, storedIncident(rec, name));
     }
   }
   await Promise.all(
@@ -75,10 +84,13 @@ export async function alertById(services: Services, alertId: string): Promise<Al
   if (ref.source === 'SAAS_INCIDENT') {
     if (!/^\d{1,15}$/.test(ref.id)) return null;
     const id = Number(ref.id);
-    const stored = await services.incidentSync?.store.get(id);
-    if (stored) return storedIncident(stored);
+    // The tenant the id names; one no longer configured has nothing to show.
+    const tenant = services.saasInstances?.find(ref.instance);
+    if (!tenant) return null;
+    const stored = await tenant.sync.store.get(id);
+    if (stored) return storedIncident(stored, tenant.name);
     // Not fetched (fetching off, filtered out, before the window): the upstream's copy, with an OPEN triage.
-    return services.saasSecurity ? services.saasSecurity.getIncident(id) : null;
+    return tenant.connector.getIncident(id);
   }
   if (ref.source === 'STA_ALERT') return (await services.staAlerts.store.get(ref.id)) ?? null;
   return (await services.samlDetection?.detection(ref.id)) ?? null;

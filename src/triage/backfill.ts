@@ -12,6 +12,7 @@ import type { Tables } from '../store/tables.js';
 import { unindexedBodies } from '../store/alerts.js';
 import type { AlertIndex } from './alert-index.js';
 import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
+import { incidentScope } from '../store/incident-store.js';
 
 const PAGE = 500;
 
@@ -31,7 +32,7 @@ export async function backfillAlerts(database: Database, index: AlertIndex, saml
     publish();
   };
   await pages(
-    () => unindexedBodies(database.db, { table: 'incidents', scope: 'saas' }, `saas:${DEFAULT_SAAS_INSTANCE}:`, PAGE),
+    () => unindexedBodies(database.db, { table: 'incidents', scope: incidentScope(DEFAULT_SAAS_INSTANCE) }, `saas:${DEFAULT_SAAS_INSTANCE}:`, PAGE),
     (bodies) => inTransaction((trx) => index.syncIncidents(trx, bodies.map((b) => JSON.parse(b) as StoredIncident), null)),
   );
   await pages(

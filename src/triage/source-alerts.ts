@@ -41,7 +41,7 @@ export function incidentTitle(i: Incident): string {
 /** The queue's view of a SaaS Security incident (`fetchedAt`: its time when the upstream gives no created_at). */
 export function incidentSourceAlert(i: Incident, fetchedAt: string): SourceAlert {
   return {
-    alertId: incidentAlertId(i.incidentId),
+    alertId: incidentAlertId(i.incidentId, i.instance ?? DEFAULT_SAAS_INSTANCE),
     source: 'SAAS_INCIDENT',
     sourceId: String(i.incidentId),
     severity: saasSeverity(i.severity),

@@ -8,7 +8,7 @@
 //   reference's post-processing question: removeUserFromGroup takes a parked user out of the group.
 // - SAML: the status only; the dedup window goes on (later matches join the same alert).
 import type { Services } from '../context.js';
-import { parseAlertId, type AlertRef, type TriageStatus } from '../domain/alert.js';
+import { DEFAULT_SAAS_INSTANCE, parseAlertId, type AlertRef, type TriageStatus } from '../domain/alert.js';
 import type { CloseCategory } from '../domain/saas-security.js';
 import { isClosedStatus, parseAlertCommentId, type AlertComment, type AlertRecord } from '../domain/triage.js';
 import { badInput, errorCodeOf, GatewayError, notFound } from '../errors.js';
@@ -128,9 +128,12 @@ export function updateAlertStatus(c: ActionContext, args: UpdateStatusArgs): Pro
 
 /** A SaaS Security incident: a closed status is closed upstream first, with its category. */
 async function saasStatus(c: ActionContext, row: AlertRecord, to: TriageStatus, closeCategory: CloseCategory | null): Promise<void> {
-  const sync = c.services.incidentSync;
+  // The incident's own tenant (its alert id names it): the close goes there.
+  const ref = parseAlertId(row.alertId);
+  const tenant = c.services.saasInstances?.find(ref?.source === 'SAAS_INCIDENT' ? ref.instance : DEFAULT_SAAS_INSTANCE);
+  const sync = tenant?.sync;
   const record = await sync?.store.get(Number(row.sourceId));
-  if (!sync || !record) throw notFound(`SaaS Security incident ${row.sourceId} is not stored by this gateway`);
+  if (!tenant || !sync || !record) throw notFound(`SaaS Security incident ${row.sourceId} is not stored by this gateway`);
   if (!isClosedStatus(to)) {
     if (record.gateway.gatewayState === 'CLOSED' || isClosedStatus(row.status)) {
       throw new GatewayError('UPSTREAM_REJECTED', `SaaS Security incident ${row.sourceId} is closed and the SaaS Security API cannot reopen it`);
@@ -142,9 +145,8 @@ async function saasStatus(c: ActionContext, row: AlertRecord, to: TriageStatus, 
   }
   if (row.status === to) return;
   const category: CloseCategory = to === 'CLOSED' ? 'MISIDENTIFIED' : closeCategory!;
-  if (!c.services.saasSecurity) throw new GatewayError('NOT_CONFIGURED', 'SaaS Security is not configured on this gateway');
   // closeIncident's path: upstream first; the incident's commit moves the triage status (by this analyst).
-  await closeFetchedIncident({ ...sync.deps, connector: c.services.saasSecurity, logger: c.logger, actor: c.actor }, record, category);
+  await closeFetchedIncident({ ...sync.deps, connector: tenant.connector, logger: c.logger, actor: c.actor }, record, category);
 }
 
 /** An STA alert whose run is still open: the run is cancelled (with the post-processing question). */

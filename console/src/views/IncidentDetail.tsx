@@ -14,7 +14,7 @@ import {
   type CloseCategory,
   type RemediationType,
 } from '../gql/graphql.js';
-import { useIncidentQueue } from '../queue.js';
+import { DEFAULT_INSTANCE, incidentKey, useIncidentQueue } from '../queue.js';
 import { effectiveState } from './Queue.js';
 
 const CATEGORIES: CloseCategory[] = ['MISIDENTIFIED', 'BUSINESS_JUSTIFIED', 'NO_REASON'];
@@ -29,10 +29,12 @@ function Field({ name, children }: { name: string; children: React.ReactNode }) 
   );
 }
 
-export function IncidentDetail({ id, canRespond, back }: { id: number; canRespond: boolean; back(): void }) {
+export function IncidentDetail({ id, instance, canRespond, back }: { id: number; instance: string; canRespond: boolean; back(): void }) {
   const queue = useIncidentQueue();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: IncidentDetailDocument, variables: { id: String(id) } });
-  const live = queue.incidents.get(id);
+  const [{ data, error, fetching }, refetch] = useQuery({ query: IncidentDetailDocument, variables: { id: String(id), instance } });
+  // Incident ids are unique per SaaS Security tenant only: the queue keys them by tenant too.
+  const key = incidentKey({ instance, incidentId: id });
+  const live = queue.incidents.get(key);
   const i = data?.incident;
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => headingRef.current?.focus(), [id]);
@@ -45,7 +47,7 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
     return () => removeEventListener('keydown', onKey);
   }, [back]);
   // The queue's copy is the live one: refresh the detail when an event changes the incident.
-  const lastEvent = queue.history.get(id)?.at(-1)?.id;
+  const lastEvent = queue.history.get(key)?.at(-1)?.id;
   useEffect(() => {
     if (lastEvent !== undefined && data) refetch({ requestPolicy: 'network-only' });
   }, [lastEvent]);
@@ -57,7 +59,7 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
         <button type="button" className="link" onClick={back}>← back to the queue</button> <kbd>Esc</kbd>
       </p>
       <h2 id="incident-title" tabIndex={-1} ref={headingRef}>
-        Incident {id} {i && <Badge kind="sev" value={i.severity} />} <span data-testid="detail-state"><Badge kind="state" value={state} /></span>
+        Incident {id}{instance !== DEFAULT_INSTANCE && ` (${instance})`} {i && <Badge kind="sev" value={i.severity} />} <span data-testid="detail-state"><Badge kind="state" value={state} /></span>
       </h2>
       {fetching && !i && <p>Loading…</p>}
       {error && <p className="error" role="alert">{describeError(error)}</p>}
@@ -93,7 +95,7 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
               <Field name="resolved">{i.resolvedBy ? `${i.resolvedBy}, ${time(i.resolutionDate)}` : null}</Field>
             </dl>
           </article>
-          {canRespond && <Actions id={id} assetId={i.assetId} closed={state === 'CLOSED'} />}
+          {canRespond && <Actions id={id} instance={instance} assetId={i.assetId} closed={state === 'CLOSED'} />}
           <article className="card owner">
             <h3>Owner in SafeNet Trusted Access</h3>
             {!i.assetOwner ? (
@@ -136,13 +138,13 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
           <article className="card">
             <h3>Event history</h3>
             <ol className="timeline">
-              {(queue.history.get(id) ?? []).slice().reverse().map((e) => (
+              {(queue.history.get(key) ?? []).slice().reverse().map((e) => (
                 <li key={e.id}>
                   <strong>{e.kind}</strong> #{e.id} {time(e.at)} {e.changedFields.length > 0 && <span>({e.changedFields.join(', ')})</span>}
                 </li>
               ))}
             </ol>
-            {!queue.history.get(id)?.length && <p>No events for this incident in the gateway's event log.</p>}
+            {!queue.history.get(key)?.length && <p>No events for this incident in the gateway's event log.</p>}
           </article>
         </div>
       )}
@@ -150,7 +152,7 @@ export function IncidentDetail({ id, canRespond, back }: { id: number; canRespon
   );
 }
 
-function Actions({ id, assetId, closed }: { id: number; assetId: string | null; closed: boolean }) {
+function Actions({ id, instance, assetId, closed }: { id: number; instance: string; assetId: string | null; closed: boolean }) {
   const queue = useIncidentQueue();
   const [category, setCategory] = useState<CloseCategory>('MISIDENTIFIED');
   const [close, closeIncident] = useMutation(CloseIncidentDocument);
@@ -161,7 +163,7 @@ function Actions({ id, assetId, closed }: { id: number; assetId: string | null; 
       <form
         onSubmit={async (e) => {
           e.preventDefault();
-          const r = await closeIncident({ id: String(id), category });
+          const r = await closeIncident({ id: String(id), category, instance });
           setCloseError(describeError(r.error));
           if (r.data) queue.put(r.data.closeIncident);
         }}
@@ -177,7 +179,7 @@ function Actions({ id, assetId, closed }: { id: number; assetId: string | null; 
         <button type="submit" disabled={closed || close.fetching}>{closed ? 'Closed' : close.fetching ? 'Closing…' : 'Close incident'}</button>
         {closeError && <p className="error" role="alert">{closeError}</p>}
       </form>
-      {assetId && <Remediate assetId={assetId} />}
+      {assetId && <Remediate assetId={assetId} instance={instance} />}
     </article>
   );
 }
@@ -185,7 +187,7 @@ function Actions({ id, assetId, closed }: { id: number; assetId: string | null; 
 /** Statuses after which the upstream will not change the remediation again (as the gateway decides). */
 const WORKING = new Set(['pending', 'in progress', 'queued', 'running']);
 
-function Remediate({ assetId }: { assetId: string }) {
+function Remediate({ assetId, instance }: { assetId: string; instance: string }) {
   const [type, setType] = useState<RemediationType>('QUARANTINE');
   const [started, remediate] = useMutation(RemediateAssetDocument);
   const [status, setStatus] = useState<{ type: RemediationType; status: string; at: string | null; by?: string | null } | null>(null);
@@ -195,7 +197,7 @@ function Remediate({ assetId }: { assetId: string }) {
   // once the status is terminal (the gateway polls the upstream, one poll for every watcher).
   useEffect(() => {
     if (!watching) return;
-    return liveStream(RemediationWatchDocument, () => ({ assetId, type: watching }), {
+    return liveStream(RemediationWatchDocument, () => ({ assetId, type: watching, instance }), {
       data: (d) => {
         const r = d.remediationUpdates;
         setStatus({ type: watching, status: r.status, at: r.actionDate, by: r.actionTaker });
@@ -209,13 +211,13 @@ function Remediate({ assetId }: { assetId: string }) {
       },
       complete: () => setWatching(null),
     });
-  }, [watching, assetId]);
+  }, [watching, assetId, instance]);
   return (
     <form
       onSubmit={async (e) => {
         e.preventDefault();
         setError(null);
-        const r = await remediate({ assetId, type });
+        const r = await remediate({ assetId, type, instance });
         if (r.error) return setError(describeError(r.error));
         if (r.data) setStatus({ type, status: r.data.remediateAsset.status, at: r.data.remediateAsset.actionDate });
         setWatching(type);

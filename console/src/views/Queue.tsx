@@ -6,7 +6,7 @@ import { Badge } from '../components/Badge.js';
 import { TimeChart } from '../components/TimeChart.js';
 import { SEVERITIES, time } from '../format.js';
 import type { AlertSeverity as Severity } from '../gql/graphql.js';
-import { useIncidentQueue, type QueueIncident } from '../queue.js';
+import { incidentKey, useIncidentQueue, type QueueIncident } from '../queue.js';
 
 const ROW = 34;
 
@@ -25,13 +25,13 @@ function matches(i: QueueIncident, f: Filters, ignoreSeverity = false): boolean 
   if (f.app && i.appName !== f.app) return false;
   if (f.text) {
     const t = f.text.toLowerCase();
-    const hay = `${i.incidentId} ${i.assetName ?? ''} ${i.assetOwnerEmail ?? ''} ${i.policyName ?? ''} ${i.status ?? ''}`.toLowerCase();
+    const hay = `${incidentKey(i)} ${i.assetName ?? ''} ${i.assetOwnerEmail ?? ''} ${i.policyName ?? ''} ${i.status ?? ''}`.toLowerCase();
     if (!hay.includes(t)) return false;
   }
   return true;
 }
 
-export function Queue({ open }: { open(id: number): void }) {
+export function Queue({ open }: { open(key: string): void }) {
   const queue = useIncidentQueue();
   const [f, setF] = useState<Filters>({ state: 'OPEN', severity: 'ALL', app: '', text: '' });
   const all = [...queue.incidents.values()];
@@ -140,17 +140,17 @@ export function Queue({ open }: { open(id: number): void }) {
               const i = rows[v.index]!;
               return (
                 <div
-                  key={i.incidentId}
+                  key={incidentKey(i)}
                   data-index={v.index}
-                  data-incident={i.incidentId}
+                  data-incident={incidentKey(i)}
                   className="tr"
                   role="row"
                   tabIndex={v.index === active ? 0 : -1}
                   style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW, transform: `translateY(${v.start}px)` }}
-                  onClick={() => open(i.incidentId)}
+                  onClick={() => open(incidentKey(i))}
                   onFocus={() => setActive(v.index)}
                   onKeyDown={(e) => {
-                    if (e.key === 'Enter') open(i.incidentId);
+                    if (e.key === 'Enter') open(incidentKey(i));
                     else if (e.key === 'ArrowDown') move(v.index + 1);
                     else if (e.key === 'ArrowUp') move(v.index - 1);
                     else if (e.key === 'PageDown') move(v.index + 15);
@@ -161,7 +161,7 @@ export function Queue({ open }: { open(id: number): void }) {
                     e.preventDefault();
                   }}
                 >
-                  <span role="cell">{i.incidentId}</span>
+                  <span role="cell">{incidentKey(i)}</span>
                   <span role="cell"><Badge kind="sev" value={i.severity} /></span>
                   <span role="cell" data-testid="state"><Badge kind="state" value={effectiveState(i)} /></span>
                   <span role="cell" className="clip" title={i.assetName ?? ''}>{i.assetName}</span>

@@ -3,6 +3,7 @@
 import { HTTPError, type Got } from 'got';
 import type { Clock } from '../../clock.js';
 import type { UpstreamHttpConfig } from '../../config.js';
+import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
 import { badInput, errorCodeOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { createUpstreamHttp } from '../http.js';
@@ -21,9 +22,19 @@ import type {
 } from './wire.js';
 
 export const SAAS_SECURITY = 'SaaS Security';
+
+/**
+ * How logs, errors and metrics name a tenant's upstream: `SaaS Security` for the default tenant (as before
+ * there were several), `SaaS Security (eu)` for the others.
+ */
+export function saasUpstreamName(instance: string): string {
+  return instance === DEFAULT_SAAS_INSTANCE ? SAAS_SECURITY : `${SAAS_SECURITY} (${instance})`;
+}
 const DELTA_PATH = '/incident/api/incidents/delta';
 
 export interface SaasSecurityClientOptions {
+  /** The tenant (configured instance name); default DEFAULT_SAAS_INSTANCE. */
+  instance?: string;
   baseUrl: string;
   clientId: string;
   clientSecret: string;
@@ -45,10 +56,13 @@ export class SaasSecurityClient {
   readonly guard: UpstreamGuard;
 
   constructor(opts: SaasSecurityClientOptions) {
-    this.logger = opts.logger.child({ upstream: SAAS_SECURITY });
-    this.guard = new UpstreamGuard(SAAS_SECURITY, this.logger, opts.http.breaker, opts.observer);
+    const instance = opts.instance ?? DEFAULT_SAAS_INSTANCE;
+    const upstream = saasUpstreamName(instance);
+    this.logger = opts.logger.child({ upstream, ...(instance === DEFAULT_SAAS_INSTANCE ? {} : { saasInstance: instance }) });
+    // Its own breaker: a tenant that fails trips only its own.
+    this.guard = new UpstreamGuard(upstream, this.logger, opts.http.breaker, opts.observer);
     this.http = createUpstreamHttp({
-      upstream: SAAS_SECURITY,
+      upstream,
       prefixUrl: opts.baseUrl.replace(/\/+$/, ''),
       http: opts.http,
       logger: this.logger,

@@ -12,6 +12,7 @@ import type {
   Remediation,
   RemediationType,
 } from '../../domain/saas-security.js';
+import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
 import { cached, type CacheFactory } from '../cache.js';
 import type { SaasSecurityClient } from './client.js';
 import { toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
@@ -42,10 +43,15 @@ export class SaasSecurityConnector {
   constructor(
     readonly client: SaasSecurityClient,
     cacheFactory: CacheFactory,
+    /** The tenant it talks to: stamped on every incident it returns. */
+    readonly instance: string = DEFAULT_SAAS_INSTANCE,
   ) {
-    this.apps = cacheFactory('saas-security:apps', SAAS_SECURITY_CACHE_TTL_MS.apps);
-    this.incidents = cacheFactory('saas-security:incident', SAAS_SECURITY_CACHE_TTL_MS.incident);
-    this.pages = cacheFactory('saas-security:incident-page', SAAS_SECURITY_CACHE_TTL_MS.incidentPage);
+    // One cache namespace per tenant (incident ids collide across tenants, also in a shared Redis); the
+    // default tenant keeps the namespace it had.
+    const ns = instance === DEFAULT_SAAS_INSTANCE ? 'saas-security' : `saas-security@${instance}`;
+    this.apps = cacheFactory(`${ns}:apps`, SAAS_SECURITY_CACHE_TTL_MS.apps);
+    this.incidents = cacheFactory(`${ns}:incident`, SAAS_SECURITY_CACHE_TTL_MS.incident);
+    this.pages = cacheFactory(`${ns}:incident-page`, SAAS_SECURITY_CACHE_TTL_MS.incidentPage);
   }
 
   /** True once the credentials have been accepted; tries once more if not yet. */
@@ -68,11 +74,11 @@ export class SaasSecurityConnector {
   async getIncident(id: number): Promise<Incident | null> {
     const key = String(id);
     const hit = (await this.incidents.get(key)) as WireIncident | undefined;
-    if (hit) return toIncident(hit);
+    if (hit) return toIncident(hit, this.instance);
     const wire = await this.client.getIncident(id);
     if (!wire) return null;
     await this.incidents.set(key, wire);
-    return toIncident(wire);
+    return toIncident(wire, this.instance);
   }
 
   /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
@@ -85,7 +91,7 @@ export class SaasSecurityConnector {
     });
     let page = mappedPages.get(wire);
     if (!page) {
-      page = { incidents: wire.resources.map(toIncident), nextPath: wire.nextPath, limit: wire.limit };
+      page = { incidents: wire.resources.map((w) => toIncident(w, this.instance)), nextPath: wire.nextPath, limit: wire.limit };
       mappedPages.set(wire, page);
     }
     return page;
@@ -117,7 +123,7 @@ export class SaasSecurityConnector {
   /** closeIncidentWire, mapped. */
   async closeIncident(id: number, category: CloseCategory, fallback: WireIncident | null = null): Promise<Incident | null> {
     const wire = await this.closeIncidentWire(id, category, fallback);
-    return wire ? toIncident(wire) : null;
+    return wire ? toIncident(wire, this.instance) : null;
   }
 
   async forgetIncident(id: number): Promise<void> {

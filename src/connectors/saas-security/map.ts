@@ -10,6 +10,7 @@ import type {
   RemediationType,
   Severity,
 } from '../../domain/saas-security.js';
+import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
 import {
   WIRE_SEVERITY_BY_LABEL,
   WIRE_STATUS_BY_NAME,
@@ -79,8 +80,10 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-export function toIncident(w: WireIncident): Incident {
+/** The domain incident of `instance` (the tenant the wire copy came from). */
+export function toIncident(w: WireIncident, instance: string = DEFAULT_SAAS_INSTANCE): Incident {
   return {
+    instance,
     incidentId: w.incident_id,
     tenant: str(w.tenant),
     appId: str(w.app_id),

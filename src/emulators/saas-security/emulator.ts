@@ -25,6 +25,8 @@ export interface SaasSecurityEmulatorOptions {
   tokenLifetimeSeconds?: number | null;
   /** How many generated incidents to start with (0 for none). */
   generatedIncidents?: number;
+  /** The generator's seed (another tenant: other incidents under the same ids). */
+  seed?: number;
   apps?: readonly WireApp[];
   /** How long a remediation stays `pending` before it reports `success`. */
   remediationDelayMs?: number;
@@ -62,6 +64,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
   tokenLifetimeSeconds: number | null;
   remediationDelayMs: number;
   tokensIssued = 0;
+  private revoked = false;
   private lastStamp = 0;
   /** Incidents by (updated_at, id), rebuilt after a change: the delta endpoint binary-searches `from`. */
   private byUpdated: Array<{ t: number; inc: WireIncident }> | null = null;
@@ -75,7 +78,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
     this.remediationDelayMs = opts.remediationDelayMs ?? 0;
     this.apps = [...(opts.apps ?? SANDBOX_APPS)];
     this.faultExemptPaths = [/^\/oauth\/token$/];
-    for (const inc of generateIncidents(opts.generatedIncidents ?? 0, this.clock.now())) this.putIncident(inc);
+    for (const inc of generateIncidents(opts.generatedIncidents ?? 0, this.clock.now(), undefined, opts.seed)) this.putIncident(inc);
   }
 
   /** Replaces or adds incidents exactly as given (e.g. the recorded fixtures). */
@@ -126,6 +129,17 @@ export class SaasSecurityEmulator extends HttpEmulator {
     this.tokens.clear();
   }
 
+  /** The API client was deleted in the tenant's console: its tokens stop working and no new one is issued. */
+  revokeClient(): void {
+    this.revoked = true;
+    this.tokens.clear();
+  }
+
+  /** The client is allowed again (e.g. re-created with the same credentials). */
+  restoreClient(): void {
+    this.revoked = false;
+  }
+
   /** A fresh millisecond stamp, strictly after every updated_at so far, so the +1 ms cursor never skips. */
   private stamp(): number {
     this.lastStamp = Math.max(this.clock.now(), this.lastStamp + 1);
@@ -152,7 +166,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
   private token(req: RecordedRequest): EmulatorResponse {
     const auth = req.headers.authorization ?? '';
     const expected = `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`;
-    if (auth !== expected) return json(401, { error: 'invalid_client', error_description: 'Bad client credentials' });
+    if (auth !== expected || this.revoked) return json(401, { error: 'invalid_client', error_description: 'Bad client credentials' });
     // The API takes the form body; the pre-2.0.36 reference sent the same fields in the query string.
     const form = req.body ? new URLSearchParams(req.body) : req.query;
     const grant = form.get('grant_type') ?? req.query.get('grant_type');

@@ -1,10 +1,19 @@
 // Generated sandbox data for the SaaS Security emulator: realistic incidents over several apps, severities,
 // states and owners, spread over the 30 days before `now`, each with a distinct updated_at millisecond.
 import type { WireApp, WireIncident } from '../../connectors/saas-security/wire.js';
+import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
 import { SeededRandom } from '../random.js';
 import { SANDBOX_PEOPLE } from '../sandbox-people.js';
 
 export const SANDBOX_TENANT = 'secgraph-sandbox';
+
+/** The generator's seed for the sandbox's first tenant; the n-th gets SANDBOX_SEED + n (other data, same ids). */
+export const SANDBOX_SEED = 2021;
+
+/** The sandbox's tenants (SAAS_SECURITY_SANDBOX_TENANTS): `default`, then `sandbox-2`, `sandbox-3`, … */
+export function sandboxTenantName(n: number): string {
+  return n === 0 ? DEFAULT_SAAS_INSTANCE : `sandbox-${n + 1}`;
+}
 
 /** The two app ids of the recorded fixtures, then more apps of the kinds SaaS Security protects. */
 export const SANDBOX_APPS: readonly WireApp[] = [
@@ -61,7 +70,7 @@ const CLOSED_STATUSES = [
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-export function generateIncidents(count: number, now: number, firstId = 1000, seed = 2021): WireIncident[] {
+export function generateIncidents(count: number, now: number, firstId = 1000, seed = SANDBOX_SEED): WireIncident[] {
   const rnd = new SeededRandom(seed);
   const span = 30 * 24 * 3600_000;
   const createdTimes = Array.from({ length: count }, () => now - rnd.int(60_000, span));

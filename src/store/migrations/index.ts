@@ -6,8 +6,10 @@ import { pubsubOverflow } from './002-pubsub-overflow.js';
 import { incidentActivity } from './003-incident-activity.js';
 import { samlSuppressed } from './004-saml-suppressed.js';
 import { incidentOpen } from './005-incident-open.js';
+import { auditLog } from './006-audit-log.js';
 import { triage } from './007-triage.js';
 import { destinations } from './008-destinations.js';
+import { saasTenants } from './009-saas-tenants.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -15,6 +17,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003-incident-activity': incidentActivity,
   '004-saml-suppressed': samlSuppressed,
   '005-incident-open': incidentOpen,
+  '006-audit-log': auditLog,
   '007-triage': triage,
   '008-destinations': destinations,
+  '009-saas-tenants': saasTenants,
 };
