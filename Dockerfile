@@ -9,8 +9,9 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-# npm hands npm_config_* to install scripts: prebuild-install skips its download for the package named here,
-# node-gyp takes its headers from nodedir instead of fetching them.
+# Install scripts inherit npm_config_*: prebuild-install skips its download for the package named here, node-gyp
+# takes its headers from nodedir instead of fetching them. (npm warns that it does not know build-from-source:
+# it is prebuild-install's setting, not npm's.)
 ENV npm_config_build_from_source=better-sqlite3 \
     npm_config_nodedir=/usr/local
 WORKDIR /app

@@ -97,8 +97,8 @@ interface EngineOps {
   start(env: Record<string, string>): Promise<Running>;
   /** Runs the image's command to its end (a start that must fail): exit code and output. */
   runToEnd(env: Record<string, string>): Promise<{ code: number; out: string }>;
-  /** What is mounted on /data inside the container (a line of /proc/self/mountinfo), or null. */
-  dataMount(): Promise<string | null>;
+  /** Runs `node -e script` in a container of the image (on the /data volume): what it prints. */
+  nodeScript(script: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -140,10 +140,7 @@ function cliEngine(cli: 'docker' | 'podman'): EngineOps {
       const r = await exec(cli, [...global, 'run', '--rm', ...envArgs(env), image], { timeoutMs: 60_000 });
       return { code: r.code, out: r.out + r.err };
     },
-    dataMount: async () => {
-      const r = await exec(cli, [...global, 'run', '--rm', '-v', `${volume}:/data`, image, 'node', '-e', MOUNT_OF_DATA]);
-      return r.out.trim() || null;
-    },
+    nodeScript: async (script) => (await exec(cli, [...global, 'run', '--rm', '-v', `${volume}:/data`, image, 'node', '-e', script])).out.trim(),
     cleanup: async () => {
       for (const c of containers) await exec(cli, [...global, 'rm', '-f', c]);
       await exec(cli, [...global, 'volume', 'rm', '-f', volume]);
@@ -153,6 +150,8 @@ function cliEngine(cli: 'docker' | 'podman'): EngineOps {
 
 /** Prints the /proc/self/mountinfo line of /data, if /data is a mount. */
 const MOUNT_OF_DATA = "const l=require('fs').readFileSync('/proc/self/mountinfo','utf8').split('\\n').find(l=>l.split(' ')[4]==='/data');if(l)console.log(l)";
+/** Prints the build tools found on the PATH (the build stage's; the runtime stage must have none). */
+const BUILD_TOOLS = "const fs=require('fs');console.log(['g++','gcc','cc','c++','make','python3'].filter(t=>process.env.PATH.split(':').some(d=>fs.existsSync(d+'/'+t))).join(' '))";
 
 /**
  * buildah has no daemon and no `run -d`: the image's command runs under `buildah run` in one working container
@@ -218,10 +217,9 @@ function buildahEngine(): EngineOps {
       const r = await exec('buildah', [...global, 'run', ...isolation, ...envArgs(env), container, '--', ...cmd], { timeoutMs: 60_000 });
       return { code: r.code, out: r.out + r.err };
     },
-    dataMount: async () => {
+    nodeScript: async (script) => {
       await ensureContainer();
-      const r = await exec('buildah', [...global, 'run', ...isolation, container, '--', 'node', '-e', MOUNT_OF_DATA]);
-      return r.out.trim() || null;
+      return (await exec('buildah', [...global, 'run', ...isolation, container, '--', 'node', '-e', script])).out.trim();
     },
     cleanup: async () => {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -310,8 +308,10 @@ async function main(): Promise<void> {
     const readyBody = await ready.json().catch(() => null);
     check('/ready answers 200, ready', ready.status === 200 && readyBody?.ready === true, readyBody);
 
-    const mount = await ops.dataMount();
-    check('/data is a volume mount, not the image layer', mount !== null, mount ?? 'no mount on /data');
+    const mount = await ops.nodeScript(MOUNT_OF_DATA);
+    check('/data is a volume mount, not the image layer', mount !== '', 'no mount on /data');
+    const tools = await ops.nodeScript(BUILD_TOOLS);
+    check('no compiler, make or python in the runtime image', tools === '', tools);
 
     const anonymous = await gql(current.baseUrl, '{ gateway { version } }');
     check('a query without a key is refused', anonymous.status === 401 || Boolean(anonymous.body?.errors?.length), anonymous);
