@@ -5,7 +5,7 @@ import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } fro
 import type { AuthResult } from './auth.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { Config } from './config.js';
-import { useConsole } from './console-route.js';
+import { CONSOLE_DIST, useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
 import { isGatewayError } from './errors.js';
 import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
@@ -107,7 +107,10 @@ export function createApp({ services, authenticator = services.authenticator, li
       // Queries compiled with graphql-jit (src/graphql-jit.ts); subscriptions and mutations on graphql-js.
       ...compiledQueries,
       useGraphiQLAssets(),
-      useConsole(),
+      // The console and, at /console/config.json, how it signs in (the identity provider and its public client).
+      useConsole(CONSOLE_DIST, {
+        oidc: services.config.oidc?.clientId ? { issuer: services.config.oidc.issuer, clientId: services.config.oidc.clientId, scopes: services.config.oidc.consoleScopes } : null,
+      }),
       useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
       useAuditJsonl({ services, authenticator, limits: rateLimits }),
       // MCP for AI assistants: tools are trusted operations run through this same pipeline (src/mcp/).

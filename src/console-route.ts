@@ -33,7 +33,15 @@ project folder, then reload this page:</p>
 const html = (body: string, status: number, fetchAPI: { Response: typeof Response }) =>
   new fetchAPI.Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } });
 
-export function useConsole(dist: string = CONSOLE_DIST): Plugin {
+/** What the console learns before anyone signs in (public, no secret): how to sign in, if it can. */
+export interface ConsoleSettings {
+  /** The identity provider and the console's public client (SECGRAPH_OIDC_ISSUER, SECGRAPH_OIDC_CLIENT_ID); null: API keys only. */
+  oidc: { issuer: string; clientId: string; scopes: string } | null;
+}
+
+export const CONSOLE_SETTINGS_PATH = `${CONSOLE_PATH}/config.json`;
+
+export function useConsole(dist: string = CONSOLE_DIST, settings: ConsoleSettings = { oidc: null }): Plugin {
   const assets = new Map<string, Uint8Array<ArrayBuffer>>();
   return {
     async onRequest({ url, request, endResponse, fetchAPI }) {
@@ -41,6 +49,10 @@ export function useConsole(dist: string = CONSOLE_DIST): Plugin {
       if (p !== CONSOLE_PATH && !p.startsWith(`${CONSOLE_PATH}/`)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response('Method Not Allowed', { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
+      if (p === CONSOLE_SETTINGS_PATH) {
+        endResponse(new fetchAPI.Response(JSON.stringify(settings), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' } }));
         return;
       }
       const assetPrefix = `${CONSOLE_PATH}/assets/`;

@@ -48,7 +48,7 @@ import { importJsonlStores } from './store/import-jsonl.js';
 import { incidentFetchJob, LeaseKeeper, Leases, newInstanceId, type LeaseHolder, type LeaseKeeperOptions } from './store/leases.js';
 import { OutboxRows } from './store/outbox.js';
 import { AlertDestinations } from './destinations/alert-destinations.js';
-import { incidentNotices, samlNotices, staNotices } from './destinations/notices.js';
+import { incidentNotices, samlNotices, staNotices, statusNotice } from './destinations/notices.js';
 
 /** How many generated incidents the sandbox starts with. */
 const SANDBOX_INCIDENTS = 300;
@@ -165,6 +165,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   );
   const staConnector = staInstances.default.connector;
 
+  triage.onStatusChanged((trx, change) => destinations.enqueueAlertEvent(trx, statusNotice(change)));
   const saml = await startSamlDetection(config, logger, clock, pubsub, database, lease, triage.syncSamlDetections, audit);
   closers.push(saml.close);
   saml.service.eventLog.onAppend((trx, events) => destinations.enqueueAlertEvent(trx, samlNotices(events, saml.service.spec)));

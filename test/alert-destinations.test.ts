@@ -5,7 +5,9 @@
 // logs or metrics.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
+import { sandboxStaAlerts } from '../src/emulators/sta/sample-alerts.js';
 import type { TestGateway } from './helpers/gateway.js';
 import { destinationsConfigFile, eventually, ingestSaml, samlRecord, startDestinationGateway } from './helpers/destinations.js';
 import { freePort } from './helpers/net.js';
@@ -154,6 +156,29 @@ describe('webhook destination', () => {
   });
 });
 
+describe('sources', () => {
+  it('sends newly fetched SaaS Security incidents (with the asset owner) and recorded STA alerts as ALERT_CREATED, once each', async () => {
+    const soar = await receiver();
+    const gw = await startDestinationGateway([{ name: 'soar', type: 'webhook', url: '${SOAR_URL}' }], { SOAR_URL: soar.url, SAAS_SECURITY_FIRST_FETCH: '2021-08-01' }, { fixtures: true });
+    open.push(gw);
+    await gw.services.incidentSync!.runOnce();
+    // A second run fetches nothing new: nothing is sent again.
+    await gw.services.incidentSync!.runOnce();
+    for (const a of sandboxStaAlerts(systemClock)) await gw.services.staAlerts.recordAlert(a);
+    const reqs = await soar.waitFor(10);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(soar.requests).toHaveLength(10);
+    const saas = reqs.filter((r) => r.json.source === 'SAAS_INCIDENT');
+    expect(saas.map((r) => r.json.alertId).sort()).toEqual([3, 4, 5, 6, 7, 8, 9, 10].map((id) => `saas:default:${id}`).sort());
+    for (const r of saas) expect(r.json).toMatchObject({ event: 'ALERT_CREATED', type: 'SAAS_INCIDENT', alertContext: { incidentId: expect.any(Number) } });
+    expect(saas.some((r) => typeof r.json.alertContext.assetOwnerEmail === 'string')).toBe(true);
+    const sta = reqs.filter((r) => r.json.source === 'STA_ALERT');
+    expect(sta).toHaveLength(2);
+    expect(new Set(sta.map((r) => r.json.severity))).toEqual(new Set(['HIGH', 'MEDIUM']));
+    for (const r of sta) expect(r.json).toMatchObject({ event: 'ALERT_CREATED', alertId: expect.stringMatching(/^sta:/), status: 'OPEN' });
+  });
+});
+
 describe('filters', () => {
   it('sends a destination only the sources, severities and events it asks for', async () => {
     const soar = await receiver();
@@ -239,5 +264,25 @@ describe('secrets', () => {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(pdKey);
     }
+  });
+});
+
+describe('events and retry timing', () => {
+  it('a failed playbook run is PLAYBOOK_FAILED; backoff doubles from the base and stays at most 15 minutes apart', async () => {
+    const { staNotices } = await import('../src/destinations/notices.js');
+    const { backoffMs } = await import('../src/destinations/worker.js');
+    const [alert] = sandboxStaAlerts(systemClock);
+    const stored = { ...alert!, id: 'sta-1', recordedAt: '2026-01-01T00:00:00.000Z', state: 'OPEN', closedAt: null, closeReason: null, closeNotes: null, problem: null, run: null } as any;
+    const notices = staNotices([
+      { id: 1, type: 'RECORDED', alert: stored, step: null, at: '2026-01-01T00:00:00.000Z' },
+      { id: 2, type: 'STEP_FAILED', alert: stored, step: 'ADD_USER_TO_GROUP' as any, at: '2026-01-01T00:01:00.000Z' },
+      { id: 3, type: 'RUN_FAILED', alert: stored, step: 'ADD_USER_TO_GROUP' as any, at: '2026-01-01T00:01:00.000Z' },
+    ]);
+    expect(notices.map((n) => [n.event, n.alertId])).toEqual([
+      ['ALERT_CREATED', 'sta:sta-1'],
+      ['PLAYBOOK_FAILED', 'sta:sta-1'],
+    ]);
+    expect(notices[1]!.title).toMatch(/^Playbook failed: /);
+    expect([1, 2, 3, 4, 5, 6, 10].map((n) => backoffMs(30_000, n))).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000]);
   });
 });

@@ -2,23 +2,28 @@
 // SaaS Security and STA emulators and the sandbox's SAML detections. Tools are the operations in
 // src/mcp/tools/: listed per scope, each called, refused without its scope, failing as tool errors with the
 // gateway's code; sessions are per principal and two run at once; calls count toward the rate limit and are
-// audited; graphql_query only when enabled; the prompts run their tools.
+// audited; graphql_query only when enabled; the prompts run their tools; OIDC tokens and the protected-resource
+// metadata; the tools as trusted documents (SECGRAPH_ARBITRARY_DOCUMENTS=deny); an alert's deliveries.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalogue } from '../src/mcp/catalogue.js';
 import { inputSchemaOf } from '../src/mcp/input-schema.js';
-import { parseToolDocument } from '../src/mcp/tool-documents.js';
+import { loadToolDocuments, parseToolDocument } from '../src/mcp/tool-documents.js';
+import { documentIdOf } from '../src/trusted-documents/trusted-documents.js';
 import { schema } from '../src/schema/index.js';
-import { AuditRecorder } from './helpers/audit-recorder.js';
+import { eventually, ingestSaml, samlRecord, startDestinationGateway } from './helpers/destinations.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startOidcProvider, type TestOidcProvider } from './helpers/oidc-provider.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { callTool, connectMcp, serveOnLoopback, type ServedYoga } from './helpers/mcp.js';
 
 const READER = 'mcp-reader-key-0001';
 const RESPONDER = 'mcp-responder-key-0001';
 const INGESTER = 'mcp-ingest-only-key-01';
-const KEYS = `${READER}=read,${RESPONDER}=read+respond,${INGESTER}=ingest`;
+const AUDITOR = 'mcp-auditor-key-0001';
+const KEYS = `${READER}=read,${RESPONDER}=read+respond,${INGESTER}=ingest,${AUDITOR}=audit`;
+const AUDIT_LOG = `query($first: Int) { auditLog(first: $first) { edges { node { action target outcome errorCode requestId details actor { kind id name email } } } } }`;
 
 const READ_TOOLS = ['evaluate_saml_rule', 'get_alert', 'get_incident', 'get_saml_detection', 'get_sta_user', 'list_alerts', 'list_saml_detections', 'search_sta_access_logs'];
 const RESPOND_TOOLS = ['add_alert_comment', 'assign_alerts', 'close_incident', 'remediate_asset', 'terminate_sta_user_sessions', 'update_alert_status'];
@@ -112,7 +117,6 @@ describe('tools are operations', () => {
 describe('/mcp over Streamable HTTP', () => {
   let gw: TestGateway;
   let served: ServedYoga;
-  let audit: AuditRecorder;
   const clients: Client[] = [];
   const connect = async (key?: string, name?: string) => {
     const client = await connectMcp(served.url, key, name);
@@ -122,8 +126,6 @@ describe('/mcp over Streamable HTTP', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway({ fixtures: true, sta: true, samlSandbox: true, env: { SECGRAPH_API_KEYS: KEYS } });
-    audit = new AuditRecorder();
-    gw.services.audit = audit;
     served = await serveOnLoopback(gw);
   });
   afterAll(async () => {
@@ -326,23 +328,33 @@ describe('/mcp over Streamable HTTP', () => {
     expect((await callTool(b, 'get_incident', { id: '8' })).structuredContent.incident.incidentId).toBe(8);
   });
 
-  it("audits every call as mcp.<tool> with the actor, the arguments, the outcome and the MCP client's name", async () => {
+  it("audits every call as mcp.<tool> in the audit log: actor, target, arguments, outcome, the MCP client's name", async () => {
     const client = await connect(RESPONDER, 'audit-assistant');
-    audit.entries.length = 0;
     await callTool(client, 'get_incident', { id: '3' });
     await callTool(client, 'get_sta_user', { userName: 'alice.moreau', instance: 'nowhere' });
+    await callTool(client, 'close_incident', { id: '10', category: 'BUSINESS_JUSTIFIED' });
     const reader = await connect(READER, 'audit-reader');
     await callTool(reader, 'close_incident', { id: '9', category: 'NO_REASON' });
-    const mcpEntries = audit.entries.filter((e) => e.action.startsWith('mcp.'));
-    expect(mcpEntries.map((e) => [e.action, e.target, e.outcome, e.errorCode ?? null])).toEqual([
+
+    const { body } = await gw.gql(AUDIT_LOG, { first: 200 }, AUDITOR);
+    expect(body.errors).toBeUndefined();
+    const entries = body.data.auditLog.edges.map((e: any) => e.node).reverse();
+    const ours = entries.filter((e: any) => e.action.startsWith('mcp.') && ['audit-assistant/1.0.0', 'audit-reader/1.0.0'].includes(e.details?.client));
+    expect(ours.map((e: any) => [e.action, e.target, e.outcome, e.errorCode])).toEqual([
       ['mcp.get_incident', 'incident:3', 'SUCCEEDED', null],
       ['mcp.get_sta_user', 'staUser:alice.moreau', 'FAILED', 'BAD_USER_INPUT'],
+      ['mcp.close_incident', 'incident:10', 'SUCCEEDED', null],
       ['mcp.close_incident', 'incident:9', 'FAILED', 'FORBIDDEN'],
     ]);
-    expect(mcpEntries[0]!.actor).toMatchObject({ kind: 'API_KEY', id: expect.stringMatching(/^key:/) });
-    expect(mcpEntries[0]!.details).toEqual({ client: 'audit-assistant/1.0.0', arguments: { id: '3' } });
-    expect(mcpEntries[2]!.details).toMatchObject({ client: 'audit-reader/1.0.0', arguments: { id: '9', category: 'NO_REASON' } });
-    expect(JSON.stringify(audit.entries)).not.toContain(RESPONDER);
+    expect(ours[0].actor).toMatchObject({ kind: 'API_KEY', id: expect.stringMatching(/^key:/) });
+    expect(ours[0].details).toEqual({ client: 'audit-assistant/1.0.0', arguments: { id: '3' } });
+    expect(ours[3].details).toEqual({ client: 'audit-reader/1.0.0', arguments: { id: '9', category: 'NO_REASON' } });
+    expect(ours[3].actor.id).not.toBe(ours[0].actor.id);
+    // The mutation the tool ran is audited by the schema too, under the same request id.
+    const mutation = entries.find((e: any) => e.action === 'closeIncident' && e.target === 'incident:10');
+    expect(mutation).toMatchObject({ outcome: 'SUCCEEDED', requestId: ours[2].requestId });
+    expect(ours[2].requestId).toBeTruthy();
+    expect(JSON.stringify(entries)).not.toContain(RESPONDER);
   });
 
   it('offers prompts built from the tools', async () => {
@@ -423,7 +435,6 @@ describe('/mcp with an identity provider (OIDC)', () => {
   let idp: TestOidcProvider;
   let gw: TestGateway;
   let served: ServedYoga;
-  let audit: AuditRecorder;
   const clients: Client[] = [];
 
   beforeAll(async () => {
@@ -431,15 +442,13 @@ describe('/mcp with an identity provider (OIDC)', () => {
     gw = await startTestGateway({
       fixtures: true,
       env: {
-        SECGRAPH_API_KEYS: `${READER}=read`,
+        SECGRAPH_API_KEYS: `${READER}=read,${AUDITOR}=audit`,
         SECGRAPH_OIDC_ISSUER: idp.issuer,
         SECGRAPH_OIDC_AUDIENCE: idp.audience,
         SECGRAPH_OIDC_ROLE_SCOPES: 'soc-analysts=read+respond,soc-viewers=read',
         SECGRAPH_OIDC_CLOCK_TOLERANCE: '0',
       },
     });
-    audit = new AuditRecorder();
-    gw.services.audit = audit;
     served = await serveOnLoopback(gw);
   });
   afterAll(async () => {
@@ -472,7 +481,8 @@ describe('/mcp with an identity provider (OIDC)', () => {
     expect((await viewer.listTools()).tools.map((t) => t.name)).not.toContain('close_incident');
     const incident = await callTool(analyst, 'get_incident', { id: '3' });
     expect(incident.structuredContent.incident.incidentId).toBe(3);
-    const entry = audit.entries.find((e) => e.action === 'mcp.get_incident')!;
+    const { body } = await gw.gql(AUDIT_LOG, { first: 50 }, AUDITOR);
+    const entry = body.data.auditLog.edges.map((e: any) => e.node).find((e: any) => e.action === 'mcp.get_incident');
     expect(entry.actor).toEqual({ kind: 'USER', id: 'alice', name: 'Alice Analyst', email: 'alice@example.com' });
     expect(entry.details).toMatchObject({ client: 'oidc-assistant/1.0.0' });
     // API keys keep working beside tokens.
@@ -501,5 +511,82 @@ describe('/mcp with an identity provider (OIDC)', () => {
     expect(body.error.data.code).toBe('UNAUTHENTICATED');
     expect(body.error.message).toMatch(/expired/);
     expect(JSON.stringify(body)).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('/mcp on a gateway that runs trusted documents only', () => {
+  let gw: TestGateway;
+  let served: ServedYoga;
+  let client: Client;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      fixtures: true,
+      env: { SECGRAPH_API_KEYS: `${RESPONDER}=read+respond`, SECGRAPH_ARBITRARY_DOCUMENTS: 'deny', SECGRAPH_MCP_ARBITRARY_QUERIES: 'true' },
+    });
+    served = await serveOnLoopback(gw);
+    client = await connectMcp(served.url, RESPONDER);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await served?.close();
+    await gw?.close();
+  });
+
+  it("runs the tools, whose operations are trusted documents, and offers no graphql_query", async () => {
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('get_incident');
+    expect(names).not.toContain('graphql_query');
+    const incident = await callTool(client, 'get_incident', { id: '3' });
+    expect(incident.isError).toBeFalsy();
+    expect(incident.structuredContent.incident.incidentId).toBe(3);
+    const closed = await callTool(client, 'close_incident', { id: '4', category: 'NO_REASON' });
+    expect(closed.isError).toBeFalsy();
+    // The same operation is refused to a client that sends its own text, and accepted by id.
+    const arbitrary = await gw.gql('{ incident(id: "3") { incidentId } }', {}, RESPONDER);
+    expect(arbitrary.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_DOCUMENT_REQUIRED');
+    const tool = loadToolDocuments(schema).find((d) => d.name === 'get_incident')!;
+    const byId = await gw.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${RESPONDER}` },
+      body: JSON.stringify({ documentId: documentIdOf(tool.source), variables: { id: '3' } }),
+    });
+    expect(((await byId.json()) as any).data.incident.incidentId).toBe(3);
+  });
+});
+
+describe('get_alert with alert destinations', () => {
+  let gw: TestGateway;
+  let soar: Receiver;
+  let served: ServedYoga;
+  let client: Client;
+
+  beforeAll(async () => {
+    soar = await startReceiver();
+    gw = await startDestinationGateway([{ name: 'soar', type: 'webhook', url: '${SOAR_URL}', secret: '${SOAR_SECRET}' }], {
+      SECGRAPH_API_KEYS: `${READER}=read`,
+      SOAR_URL: soar.url,
+      SOAR_SECRET: 'mcp-test-webhook-secret',
+    });
+    served = await serveOnLoopback(gw);
+    client = await connectMcp(served.url, READER);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await served?.close();
+    await gw?.close();
+    await soar?.close();
+  });
+
+  it("shows the alert's deliveries to the destinations", async () => {
+    await ingestSaml(gw, samlRecord('mcp-delivery-actor'));
+    await soar.waitFor(1);
+    const alertId = (await callTool(client, 'list_alerts', { first: 1, filter: { sources: ['SAML_DETECTION'] } })).structuredContent.alerts.edges[0].node.alertId;
+    const deliveries = await eventually(async () => {
+      const d = (await callTool(client, 'get_alert', { alertId })).structuredContent.alert.deliveries;
+      return d.some((x: any) => x.status === 'DELIVERED') ? d : undefined;
+    }, 15_000, 'the delivery to be recorded');
+    expect(deliveries[0]).toMatchObject({ destination: 'soar', event: 'ALERT_CREATED', status: 'DELIVERED', responseStatus: 200 });
+    expect(JSON.stringify(deliveries)).not.toContain('mcp-test-webhook-secret');
   });
 });

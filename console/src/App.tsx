@@ -1,20 +1,24 @@
-// The console shell: asks for an API key when the gateway has keys, shows the sandbox banner on every view,
-// and routes on the URL hash (#/queue, #/incident/<id> or #/incident/<instance>/<id>, #/alerts, #/saml, #/status).
+// The console shell: offers "Sign in" through the identity provider when the gateway names one, and API-key
+// entry when it has keys; shows who is signed in, the sandbox banner on every view, and routes on the URL
+// hash (#/work, #/alert/<alertId>, #/queue, #/incident/<id> or #/incident/<instance>/<id>, #/alerts, #/saml, #/status).
 import { useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { client, describeError, errorCode, keyStore, resetConnections } from './api.js';
+import * as signIn from './sign-in.js';
 import { GatewayInfoDocument, type GatewayInfoQuery } from './gql/graphql.js';
 import { DEFAULT_INSTANCE, disposeIncidentQueue } from './queue.js';
+import { AlertDetail } from './views/AlertDetail.js';
 import { Alerts } from './views/Alerts.js';
 import { IncidentDetail } from './views/IncidentDetail.js';
 import { Queue } from './views/Queue.js';
 import { Saml } from './views/Saml.js';
 import { Status } from './views/Status.js';
+import { Workbench } from './views/Workbench.js';
 
 type Gate =
   | { kind: 'checking' }
   | { kind: 'ok'; gateway: GatewayInfoQuery['gateway'] }
-  | { kind: 'key'; message: string | null }
+  | { kind: 'key'; message: string | null; oidc: signIn.OidcSettings | null }
   | { kind: 'down'; message: string };
 
 function useRoute(): [string, (r: string) => void] {
@@ -27,21 +31,55 @@ function useRoute(): [string, (r: string) => void] {
   return [route, (r) => (location.hash = r)];
 }
 
+/** Once per page load: a return from the identity provider is completed (and the code taken out of the URL). */
+let started: Promise<string | null> | null = null;
+function start(): Promise<string | null> {
+  return (started ??= (async () => {
+    const oidc = await signIn.loadSettings();
+    if (!oidc) return null;
+    try {
+      await signIn.completeSignIn();
+    } catch (e) {
+      return `Sign-in failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    signIn.resumeSession();
+    return null;
+  })());
+}
+
 async function check(): Promise<Gate> {
+  const signInError = await start();
+  const oidc = await signIn.loadSettings();
+  if (signInError) return { kind: 'key', message: signInError, oidc };
   const r = await client.query(GatewayInfoDocument, {}).toPromise();
   if (r.data) return { kind: 'ok', gateway: r.data.gateway };
   const code = errorCode(r.error);
+  const wasSignedIn = signIn.signedIn();
   const hadKey = keyStore.get() !== null;
   if (code === 'UNAUTHENTICATED') {
     keyStore.clear();
+    signIn.signOut();
+    const refused = r.error?.graphQLErrors[0]?.message;
     return {
       kind: 'key',
-      message: hadKey ? 'The gateway refused this key: it is not one of its API keys (UNAUTHENTICATED). Check it and try again.' : null,
+      oidc,
+      message: wasSignedIn
+        ? `The gateway refused your sign-in: ${refused ?? 'UNAUTHENTICATED'}. Sign in again.`
+        : hadKey
+          ? 'The gateway refused this key: it is not one of its API keys (UNAUTHENTICATED). Check it and try again.'
+          : null,
     };
   }
   if (code === 'FORBIDDEN') {
     keyStore.clear();
-    return { kind: 'key', message: 'This key has no read scope: the console needs a key with read (and respond for actions).' };
+    signIn.signOut();
+    return {
+      kind: 'key',
+      oidc,
+      message: wasSignedIn
+        ? 'You are signed in, but your roles grant no read scope: ask for a group that SECGRAPH_OIDC_ROLE_SCOPES maps to read.'
+        : 'This key has no read scope: the console needs a key with read (and respond for actions).',
+    };
   }
   return { kind: 'down', message: describeError(r.error) ?? 'The gateway did not answer.' };
 }
@@ -59,13 +97,14 @@ export function App() {
         <button type="button" onClick={recheck}>Try again</button>
       </main>
     );
-  if (gate.kind === 'key') return <KeyForm message={gate.message} done={recheck} />;
+  if (gate.kind === 'key') return <KeyForm message={gate.message} oidc={gate.oidc} done={recheck} />;
   return (
     <Provider value={client}>
       <Shell
         gateway={gate.gateway}
         signOut={() => {
           keyStore.clear();
+          signIn.signOut();
           disposeIncidentQueue();
           resetConnections();
           recheck();
@@ -75,11 +114,18 @@ export function App() {
   );
 }
 
-function KeyForm({ message, done }: { message: string | null; done(): void }) {
+function KeyForm({ message, oidc, done }: { message: string | null; oidc: signIn.OidcSettings | null; done(): void }) {
   const [key, setKey] = useState('');
   return (
     <main className="center">
       <h1>secgraph console</h1>
+      {oidc && (
+        <section className="sign-in">
+          <p>Sign in with your organisation's account ({new URL(oidc.issuer).host}).</p>
+          <button type="button" onClick={() => void signIn.signIn()}>Sign in</button>
+          <p className="muted">Or use an API key:</p>
+        </section>
+      )}
       <form
         className="key-form"
         onSubmit={(e) => {
@@ -89,7 +135,7 @@ function KeyForm({ message, done }: { message: string | null; done(): void }) {
           done();
         }}
       >
-        <p>This gateway requires an API key. It is kept in this tab only (sessionStorage) and sent as the Authorization header.</p>
+        {!oidc && <p>This gateway requires an API key. It is kept in this tab only (sessionStorage) and sent as the Authorization header.</p>}
         <label>
           API key <input type="password" name="apiKey" autoComplete="off" autoFocus required value={key} onChange={(e) => setKey(e.target.value)} />
         </label>{' '}
@@ -101,6 +147,7 @@ function KeyForm({ message, done }: { message: string | null; done(): void }) {
 }
 
 const VIEWS = [
+  { path: '/work', name: 'Alert queue' },
   { path: '/queue', name: 'Incidents' },
   { path: '/alerts', name: 'STA alerts' },
   { path: '/saml', name: 'SAML detections' },
@@ -109,10 +156,14 @@ const VIEWS = [
 
 function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; signOut(): void }) {
   const [route, go] = useRoute();
+  // The session cannot be renewed (no refresh token, or the provider refused): say when it ends.
+  const [endsAt, setEndsAt] = useState<number | null>(null);
+  useEffect(() => signIn.onExpiring(setEndsAt), []);
   const canRespond = gateway.viewer.scopes.includes('respond');
   // An incident of the default SaaS Security tenant by its id; another tenant's as <instance>/<id>.
   const incident = /^\/incident\/(?:([A-Za-z0-9_-]+)\/)?(\d+)$/.exec(route);
-  const current = incident ? '/queue' : route;
+  const alert = /^\/alert\/(.+)$/.exec(route);
+  const current = incident ? '/queue' : alert ? '/work' : route;
   useEffect(() => {
     document.title = `secgraph console${gateway.sandboxes.length ? ' (SANDBOX)' : ''}`;
   }, [gateway.sandboxes.length]);
@@ -123,6 +174,12 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
           SANDBOX: generated data from built-in emulators, not the real APIs, for {gateway.sandboxes.join(', ')}
         </div>
       )}
+      {endsAt !== null && (
+        <div className="session-banner" role="alert" data-testid="session-ending">
+          Your sign-in ends at {new Date(endsAt).toLocaleTimeString()} and cannot be renewed:{' '}
+          <button type="button" className="link" onClick={() => void signIn.signIn()}>sign in again</button>
+        </div>
+      )}
       <header className="top">
         <h1>secgraph</h1>
         <nav aria-label="Views">
@@ -130,14 +187,31 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
             <a key={v.path} href={`#${v.path}`} aria-current={current === v.path ? 'page' : undefined}>{v.name}</a>
           ))}
         </nav>
-        <span className="who">
-          {gateway.viewer.open ? 'open gateway' : `key scopes: ${gateway.viewer.scopes.join(', ')}`}
+        <span className="who" data-testid="who">
+          {gateway.viewer.kind === 'USER' ? (
+            <>
+              signed in as <strong data-testid="signed-in-as">{gateway.viewer.name ?? gateway.viewer.id}</strong>
+              {gateway.viewer.email && ` (${gateway.viewer.email})`} · {gateway.viewer.scopes.join(', ')}
+            </>
+          ) : gateway.viewer.open ? (
+            'open gateway'
+          ) : (
+            `key ${gateway.viewer.id ?? ''} scopes: ${gateway.viewer.scopes.join(', ')}`
+          )}
           {!canRespond && ' (read only)'} · v{gateway.version}
-          {!gateway.viewer.open && <> · <button type="button" className="link" onClick={signOut}>forget key</button></>}
+          {!gateway.viewer.open && (
+            <>
+              {' '}· <button type="button" className="link" onClick={signOut}>{gateway.viewer.kind === 'USER' ? 'sign out' : 'forget key'}</button>
+            </>
+          )}
         </span>
       </header>
       <main>
-        {incident ? (
+        {alert ? (
+          <AlertDetail alertId={decodeURIComponent(alert[1]!)} canRespond={canRespond} back={() => go('/work')} />
+        ) : current === '/work' ? (
+          <Workbench canRespond={canRespond} open={(id) => go(`/alert/${encodeURIComponent(id)}`)} />
+        ) : incident ? (
           <IncidentDetail id={Number(incident[2])} instance={incident[1] ?? DEFAULT_INSTANCE} canRespond={canRespond} back={() => go('/queue')} />
         ) : current === '/alerts' ? (
           <Alerts canRespond={canRespond} />

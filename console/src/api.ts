@@ -1,8 +1,10 @@
-// How the console talks to the gateway: the API key (sessionStorage only: never the URL, never a cookie), the
-// urql client for queries and mutations (POST with a JSON body: same origin, CSRF-safe) and one graphql-ws
-// client for the live streams, each of which resubscribes by itself after a drop.
+// How the console talks to the gateway: the signed-in user's access token (sign-in.ts) or the API key (both in
+// sessionStorage only: never the URL, never a cookie), the urql client for queries and mutations (POST with a
+// JSON body: same origin, CSRF-safe) and one graphql-ws client for the live streams, each of which
+// resubscribes by itself after a drop (with `after`: nothing is lost).
 import { Client, fetchExchange, makeOperation, mapExchange, stringifyDocument, type AnyVariables, type CombinedError, type DocumentInput, type TypedDocumentNode } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient, type ExecutionResult } from 'graphql-ws';
+import { accessToken, onRenewed } from './sign-in.js';
 
 const KEY = 'secgraph.apiKey';
 
@@ -13,8 +15,8 @@ export const keyStore = {
 };
 
 const authHeader = (): Record<string, string> => {
-  const key = keyStore.get();
-  return key ? { authorization: `Bearer ${key}` } : {};
+  const credential = accessToken() ?? keyStore.get();
+  return credential ? { authorization: `Bearer ${credential}` } : {};
 };
 
 export const graphqlUrl = new URL('/graphql', location.href).toString();
@@ -64,6 +66,11 @@ function wsClient(): WsClient {
   ws.on('closed', () => (socketOpen = false));
   return ws;
 }
+
+// A renewed token: the socket authenticated by the old one is ended now (before the gateway closes it at the
+// old token's expiry); every live stream sees the drop and resubscribes, with `after`, on a socket that
+// carries the new token. Not dispose(): that would complete the streams instead of resubscribing them.
+onRenewed(() => ws?.terminate());
 
 /** Forget the socket (its connectionParams carry the key): the next stream opens a new one. */
 export function resetConnections(): void {

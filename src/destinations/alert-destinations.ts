@@ -26,7 +26,7 @@ export interface DestinationSummary extends DestinationCounts {
 }
 
 /** Topics published after the commits that write deliveries: each wakes the queues (on every instance). */
-const WAKE_TOPICS: Array<keyof Topics> = ['incident:event', 'saml:detection', 'sta-alert:event'];
+const WAKE_TOPICS: Array<keyof Topics> = ['incident:event', 'saml:detection', 'sta-alert:event', 'alert:update'];
 
 export function matchesFilters(f: DestinationFilters, n: AlertNotice): boolean {
   if (n.event === 'TEST') return true;

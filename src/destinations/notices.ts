@@ -1,17 +1,15 @@
 // The alert notices each source's events cause (see domain/alert-delivery.ts). Pure functions of the event as
-// logged, called inside the transaction that logs it. Severity and title follow the triage queue's reading of
-// each source (src/triage/): SaaS INFORMATIONAL (or none) is INFO; an STA push rejection is HIGH (a possible
-// MFA-fatigue attack in progress), a lockout MEDIUM (STA's own protection has acted already).
-import { DEFAULT_SAAS_INSTANCE, alertIdOf, type AlertSeverity } from '../domain/alert.js';
+// logged, called inside the transaction that logs it. Ids, severity and title are the triage queue's reading of
+// each source (src/triage/source-alerts.ts), so a message names the alert as the queue does.
+import { DEFAULT_SAAS_INSTANCE, parseAlertId, type AlertSource } from '../domain/alert.js';
 import type { AlertNotice } from '../domain/alert-delivery.js';
 import type { IncidentEvent } from '../domain/incident-event.js';
 import type { Incident } from '../domain/saas-security.js';
 import type { SamlDetectionEvent } from '../domain/saml-detection.js';
-import type { StaAlert, StaAlertEvent, StaAlertKind } from '../domain/sta-alert.js';
+import type { StaAlert, StaAlertEvent } from '../domain/sta-alert.js';
 import type { RuleSpec } from '../detection/rule-spec.js';
-
-const STA_SEVERITY: Readonly<Record<StaAlertKind, AlertSeverity>> = { PUSH_REJECTION: 'HIGH', ACCOUNT_LOCKOUT: 'MEDIUM' };
-const STA_TITLE: Readonly<Record<StaAlertKind, string>> = { PUSH_REJECTION: 'STA push notification rejected', ACCOUNT_LOCKOUT: 'STA account locked out' };
+import { incidentAlertId, incidentTitle, saasSeverity, samlAlertIdOf, STA_SEVERITY, staAlertIdOf, staTitle, statusOfCloseCategory } from '../triage/source-alerts.js';
+import type { StatusChange } from '../triage/triage-transaction.js';
 
 const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : typeof d === 'string' ? d : d.toISOString());
 
@@ -21,19 +19,19 @@ export function incidentNotices(events: readonly IncidentEvent[]): AlertNotice[]
 }
 
 export function incidentNotice(i: Incident, at: string): AlertNotice {
-  const title = [i.policyName, i.assetName].filter(Boolean).join(': ') || `SaaS Security incident ${i.incidentId}`;
   return {
-    alertId: alertIdOf({ source: 'SAAS_INCIDENT', instance: i.instance ?? DEFAULT_SAAS_INSTANCE, id: String(i.incidentId) }),
+    alertId: incidentAlertId(i.incidentId, i.instance ?? DEFAULT_SAAS_INSTANCE),
     source: 'SAAS_INCIDENT',
     event: 'ALERT_CREATED',
-    severity: i.severity === null || i.severity === 'INFORMATIONAL' ? 'INFO' : i.severity,
-    title,
+    severity: saasSeverity(i.severity),
+    title: incidentTitle(i),
     description: `${i.appName ?? 'A SaaS application'} asset "${i.assetName ?? i.assetId ?? 'unknown'}" matched policy "${i.policyName ?? i.policyId ?? 'unknown'}"${i.exposureLevel ? ` (exposure: ${i.exposureLevel})` : ''}.`,
     detectionId: i.policyId ?? i.policyName ?? 'saas-security',
     type: 'SAAS_INCIDENT',
     createdAt: iso(i.createdAt) ?? at,
     at,
-    status: null,
+    // As the queue starts it: closed already when the gateway record was closed at the fetch (close-mirrored).
+    status: i.gateway?.gatewayState === 'CLOSED' ? statusOfCloseCategory(i.gateway.closeReason) : 'OPEN',
     assignee: i.assignedTo,
     actor: i.assetOwnerName ?? i.assetOwnerEmail,
     runbook: null,
@@ -67,10 +65,10 @@ export function staNotices(events: readonly StaAlertEvent[]): AlertNotice[] {
 }
 
 function staNotice(a: StaAlert, event: 'ALERT_CREATED' | 'PLAYBOOK_FAILED', at: string, step: string | null = null): AlertNotice {
-  const title = a.userName ? `${STA_TITLE[a.kind]}: ${a.userName}` : STA_TITLE[a.kind];
+  const title = staTitle(a);
   const failed = step ? a.run?.steps.find((s) => s.name === step) : undefined;
   return {
-    alertId: alertIdOf({ source: 'STA_ALERT', id: a.id }),
+    alertId: staAlertIdOf(a.id),
     source: 'STA_ALERT',
     event,
     severity: STA_SEVERITY[a.kind],
@@ -83,7 +81,7 @@ function staNotice(a: StaAlert, event: 'ALERT_CREATED' | 'PLAYBOOK_FAILED', at: 
     type: 'STA_ALERT',
     createdAt: a.recordedAt,
     at,
-    status: null,
+    status: event === 'ALERT_CREATED' ? 'OPEN' : null,
     assignee: null,
     actor: a.userName,
     runbook: null,
@@ -99,7 +97,7 @@ export function samlNotices(events: readonly SamlDetectionEvent[], spec: Pick<Ru
   return events.map((e) => {
     const d = e.detection;
     return {
-      alertId: alertIdOf({ source: 'SAML_DETECTION', id: d.id }),
+      alertId: samlAlertIdOf(d.id),
       source: 'SAML_DETECTION',
       event: e.kind === 'CREATED' ? 'ALERT_CREATED' : 'ALERT_UPDATED',
       severity: d.severity,
@@ -109,7 +107,7 @@ export function samlNotices(events: readonly SamlDetectionEvent[], spec: Pick<Ru
       type: d.alertType,
       createdAt: d.createdAt,
       at: e.at,
-      status: null,
+      status: e.kind === 'CREATED' ? 'OPEN' : null,
       assignee: null,
       actor: d.actorName ?? d.actorArn,
       runbook: spec?.runbook ?? null,
@@ -119,4 +117,37 @@ export function samlNotices(events: readonly SamlDetectionEvent[], spec: Pick<Ru
       consolePath: '#/saml',
     } satisfies AlertNotice;
   });
+}
+
+const CONSOLE_PATH: Record<AlertSource, (id: string) => string> = {
+  SAAS_INCIDENT: (id) => `#/incident/${id}`,
+  STA_ALERT: () => '#/alerts',
+  SAML_DETECTION: () => '#/saml',
+};
+
+/** A triage status change (src/triage/triage-transaction.ts), as STATUS_CHANGED. */
+export function statusNotice(c: StatusChange): AlertNotice {
+  const a = c.after;
+  const ref = parseAlertId(a.alertId);
+  return {
+    alertId: a.alertId,
+    source: a.source,
+    event: 'STATUS_CHANGED',
+    severity: a.severity,
+    title: a.title,
+    description: c.note ? `${c.before.status} → ${a.status}: ${c.note}` : `${c.before.status} → ${a.status}`,
+    detectionId: a.source,
+    type: a.source === 'SAML_DETECTION' ? 'RULE' : a.source,
+    createdAt: a.createdAt,
+    at: a.updatedAt ?? a.createdAt,
+    status: a.status,
+    previousStatus: c.before.status,
+    assignee: a.assignee,
+    actor: c.actor.name ?? c.actor.email ?? c.actor.id,
+    runbook: null,
+    tags: [],
+    context: { sourceId: a.sourceId, sourceState: a.sourceState, actorKind: c.actor.kind },
+    ownerEmail: null,
+    consolePath: CONSOLE_PATH[a.source](ref && 'id' in ref ? ref.id : a.sourceId),
+  };
 }

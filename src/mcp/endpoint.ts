@@ -46,7 +46,14 @@ const rpcError = (status: number, code: string, message: string, headers: Record
 
 export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
   const { services, schema, authenticator, limits, oidcIssuer } = deps;
-  const catalogue = buildCatalogue(schema, { arbitraryQueries: services.config.mcp.arbitraryQueries });
+  // graphql_query would only meet PERSISTED_DOCUMENT_REQUIRED on a gateway that runs trusted documents only.
+  const arbitraryQueries = services.config.mcp.arbitraryQueries && services.config.trustedDocuments.arbitrary !== 'deny';
+  const catalogue = buildCatalogue(schema, { arbitraryQueries });
+  // The tools' operations are trusted documents (src/trusted-documents/): calls name them by id, so they run
+  // whatever SECGRAPH_ARBITRARY_DOCUMENTS says of other documents. Registered here, when the endpoint first
+  // loads, rather than at start: reading and validating the files takes ~50 ms that a start without
+  // assistants would pay for nothing.
+  for (const tool of catalogue.tools.values()) if (tool.document) tool.document.documentId = services.trustedDocuments.register(tool.document.source);
   const runner = { catalogue, audit: services.audit, logger: services.logger.child({ route: MCP_PATH }), execute: deps.execute };
   const sessions = new McpSessions(() => createMcpServer(runner));
 

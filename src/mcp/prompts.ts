@@ -50,12 +50,15 @@ export const PROMPTS: readonly PromptDefinition[] = [
     calls: (a) => [
       { tool: 'get_sta_user', args: { userName: a['userName'], ...(a['since'] ? { since: a['since'] } : {}) } },
       { tool: 'search_sta_access_logs', args: { filter: { userName: a['userName'], ...(a['since'] ? { since: a['since'] } : {}) }, first: 100 } },
+      // Their alerts of any source (STA push rejections and lockouts, incidents on assets they own, ...).
+      { tool: 'list_alerts', args: { first: 20, filter: { text: a['userName'] } } },
     ],
     instructions: (a) =>
       `Investigate the SafeNet Trusted Access user ${a['userName']}. From the data below: which groups they are in (an ` +
       '"Unusual Activity" group means a playbook parked them there), which SSO sessions are live and from which ' +
       'applications, and what their access logs show: failed or rejected authentications, new IP addresses, ' +
-      'unusual applications or hours. Say whether the account looks compromised and why, citing log entries. ' +
+      'unusual applications or hours, and which alerts name them (open them with get_alert). Say whether the ' +
+      'account looks compromised and why, citing log entries. ' +
       'If it does, propose terminate_sta_user_sessions and wait for the analyst to confirm before calling it. ' +
       'Use search_sta_access_logs with filter.since to look further back.',
   },

@@ -25,11 +25,8 @@ export interface ToolCaller {
   serverContext: unknown;
 }
 
-export interface GraphQLRequestBody {
-  query: string;
-  variables: Record<string, unknown>;
-  operationName?: string;
-}
+/** A GraphQL-over-HTTP request: a trusted document by id, or (graphql_query) the caller's text. */
+export type GraphQLRequestBody = { variables: Record<string, unknown>; operationName?: string } & ({ documentId: string } | { query: string });
 
 export interface GraphQLResponseBody {
   data?: Record<string, unknown> | null;
@@ -76,7 +73,8 @@ function requestOf(tool: CatalogueTool, args: Record<string, unknown>): GraphQLR
     const known = new Set(tool.document.operation.variableDefinitions?.map((v) => v.variable.name.value));
     const unknown = Object.keys(args).filter((a) => !known.has(a));
     if (unknown.length) return { code: 'BAD_USER_INPUT', message: `unknown argument${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; this tool takes ${[...known].join(', ') || 'none'}` };
-    return { query: tool.document.source, variables: args, operationName: tool.document.name };
+    const document = tool.document.documentId ? { documentId: tool.document.documentId } : { query: tool.document.source };
+    return { ...document, variables: args, operationName: tool.document.name };
   }
   // graphql_query: a query, never a mutation or subscription.
   const { query, variables, operationName } = args as { query?: unknown; variables?: unknown; operationName?: unknown };
@@ -115,7 +113,7 @@ export async function runTool(runner: ToolRunner, name: string, rawArgs: Record<
     return refuse('FORBIDDEN', `${name} needs the ${describeScopes(tool.scopes).join(' and ')} scope, which this credential does not have`);
   }
   const request = requestOf(tool, args);
-  if (!('query' in request)) return refuse(request.code, request.message);
+  if ('code' in request) return refuse(request.code, request.message);
 
   const entry = await runner.audit.begin(start);
   let response: GraphQLResponseBody;

@@ -22,8 +22,10 @@ export interface ToolDocument {
   target: string | null;
   /** Variable descriptions the file gives (they win over the argument's description). */
   argDescriptions: Record<string, string>;
-  /** The document as sent to the gateway (printed, so its hash does not depend on the file's comments). */
+  /** The document as registered with the trusted documents (printed, so its id does not depend on the file's comments). */
   source: string;
+  /** Its trusted-document id (`sha256:<hex>`), once registered (endpoint.ts); calls then send the id, not the text. */
+  documentId?: string;
   document: DocumentNode;
   operation: OperationDefinitionNode;
 }

@@ -18,5 +18,6 @@ import './audit.js';
 import './triage.js';
 import './alert.js';
 import './alert-mutations.js';
+import './destination.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -26,7 +26,7 @@ import type { Database } from '../store/database.js';
 import { EventLog } from '../store/event-log.js';
 import type { Tables } from '../store/tables.js';
 import { incidentSourceAlert, samlSourceAlert, staSourceAlert, statusOfCloseCategory } from './source-alerts.js';
-import { TriageTransaction } from './triage-transaction.js';
+import { TriageTransaction, type StatusChangeHook } from './triage-transaction.js';
 
 /** Publishes what a committed transaction logged. */
 export type AfterCommit = () => void;
@@ -44,6 +44,7 @@ export interface StaSyncOptions {
 export class AlertIndex {
   readonly rows: AlertRows;
   readonly log: EventLog<AlertUpdateEvent>;
+  private readonly statusHooks: StatusChangeHook[] = [];
 
   constructor(
     private readonly database: Database,
@@ -59,13 +60,18 @@ export class AlertIndex {
     return new Date(this.clock.now()).toISOString();
   }
 
+  /** Also runs `hook` in the transaction of every status change (the alert destinations enqueue there). */
+  onStatusChanged(hook: StatusChangeHook): void {
+    this.statusHooks.push(hook);
+  }
+
   publish(events: readonly AlertUpdateEvent[]): void {
     for (const e of events) this.pubsub.publish('alert:update', e);
   }
 
   /** Runs `fn` in `trx` (someone else's transaction); the returned function publishes after its commit. */
   async within(trx: Transaction<Tables>, fn: (t: TriageTransaction) => Promise<void>): Promise<AfterCommit> {
-    const t = new TriageTransaction(trx, this.rows, this.log, this.now());
+    const t = new TriageTransaction(trx, this.rows, this.log, this.now(), this.statusHooks);
     await fn(t);
     const logged = await t.finish();
     return () => this.publish(logged);

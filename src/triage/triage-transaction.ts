@@ -9,6 +9,16 @@ import type { AlertRows } from '../store/alerts.js';
 import type { EventLog } from '../store/event-log.js';
 import type { Tables } from '../store/tables.js';
 
+/** A status change, as the alert destinations hear of it (inside the transaction of the change). */
+export interface StatusChange {
+  before: AlertRecord;
+  after: AlertRecord;
+  actor: Actor;
+  note: string | null;
+}
+
+export type StatusChangeHook = (trx: Transaction<Tables>, change: StatusChange) => Promise<unknown>;
+
 export class TriageTransaction {
   private readonly pending: NewAlertUpdateEvent[] = [];
 
@@ -18,6 +28,8 @@ export class TriageTransaction {
     private readonly log: EventLog<AlertUpdateEvent>,
     /** ISO time of the change. */
     readonly at: string,
+    /** Writes what a status change causes beyond the queue (the destinations' outbox rows). */
+    private readonly onStatusChanged: readonly StatusChangeHook[] = [],
   ) {}
 
   /** A live update about `record` as it now is. */
@@ -57,8 +69,8 @@ export class TriageTransaction {
     });
     await this.rows.addActivity(this.trx, record.alertId, [{ at: this.at, actor, field: 'status', from: record.status, to, note }]);
     this.update('STATUS_CHANGED', next);
-    // Destinations: the outbox's enqueue(this.trx, notice) belongs here, so a STATUS_CHANGED notice is
-    // written in the same transaction as the change (see docs/triage.md).
+    // The destinations' STATUS_CHANGED deliveries, in this same transaction (src/destinations/).
+    for (const hook of this.onStatusChanged) await hook(this.trx, { before: record, after: next, actor, note });
     return next;
   }
 

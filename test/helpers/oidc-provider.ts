@@ -162,6 +162,9 @@ export async function startOidcProvider(opts: TestOidcProviderOptions = {}): Pro
         return grant;
       },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      // The console calls the token endpoint from the browser: its origin (a redirect URI's) is allowed, as
+      // Keycloak's "Web Origins" or Okta's "Trusted Origins" allow it.
+      clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((u) => new URL(u).origin === origin),
       ttl: { AccessToken: accessTokenTtl, IdToken: accessTokenTtl, RefreshToken: 86_400, Session: 86_400, Grant: 86_400, Interaction: 3600 },
       cookies: { keys: ['secgraph-test-oidc-cookie-key'] },
     };
