@@ -9,7 +9,18 @@ import { createLogger } from '../src/logger.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 
 export async function startBenchGateway(emulator: SaasSecurityEmulator, env: Record<string, string> = {}): Promise<RunningGateway> {
-  const upstream = await emulator.start();
+  const gateway = await startBenchGatewayAt(await emulator.start(), env);
+  return {
+    ...gateway,
+    stop: async () => {
+      await gateway.stop();
+      await emulator.stop();
+    },
+  };
+}
+
+/** The same over an upstream already running (an emulator in another process, so its memory is not the gateway's). */
+export async function startBenchGatewayAt(upstream: string, env: Record<string, string> = {}): Promise<RunningGateway> {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'secgraph-bench-data-')), mkdtempSync(path.join(tmpdir(), 'secgraph-bench-ct-'))];
   const config = loadConfig({
     PORT: '0',
@@ -27,7 +38,6 @@ export async function startBenchGateway(emulator: SaasSecurityEmulator, env: Rec
     ...gateway,
     stop: async () => {
       await gateway.stop();
-      await emulator.stop();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
   };

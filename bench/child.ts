@@ -75,3 +75,19 @@ export function serverCpuMs(child: Child): number | null {
   }
   return read ? ticks * 10 : null;
 }
+
+/** Resident memory (bytes) of the largest process of a bench server's tree (the server, not tsx's launcher); null without /proc. */
+export function serverRssBytes(child: Child): number | null {
+  const pid = child.process.pid;
+  if (pid === undefined) return null;
+  let max: number | null = null;
+  for (const p of processTree(pid)) {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+      if (kb) max = Math.max(max ?? 0, Number(kb) * 1024);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return max;
+}

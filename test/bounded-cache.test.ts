@@ -4,6 +4,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { cached, memoryCacheFactory } from '../src/connectors/cache.js';
 import { loadConfig } from '../src/config.js';
+import { heapSize } from '../src/connectors/heap-size.js';
+import { generateIncidents } from '../src/emulators/saas-security/seed.js';
 
 const page = (n: number) => ({ resources: Array.from({ length: 20 }, (_, i) => ({ id: `${n}-${i}`, name: 'x'.repeat(200) })) });
 
@@ -45,5 +47,26 @@ describe('bounded in-memory cache', () => {
   it('takes its cap from SECGRAPH_CACHE_MAX_MB (default 64)', () => {
     expect(loadConfig({}).cacheMaxBytes).toBe(64 * 1024 * 1024);
     expect(loadConfig({ SECGRAPH_CACHE_MAX_MB: '8' }).cacheMaxBytes).toBe(8 * 1024 * 1024);
+  });
+
+  it('sizes entries by their heap cost, not their JSON length', async () => {
+    // A parsed 500-incident page measured 1.12× its JSON length on the heap (node --expose-gc, 12-07).
+    const wire = { resources: generateIncidents(500, Date.parse('2026-03-10T12:00:00Z')), nextPath: '/next', limit: 500 };
+    const json = JSON.stringify(wire).length;
+    expect(heapSize(wire)).toBeGreaterThan(1.1 * json);
+    expect(heapSize(wire)).toBeLessThan(1.5 * json);
+    // Characters past U+00FF take two bytes each; boxed numbers 16 bytes, small integers nothing.
+    expect(heapSize('€'.repeat(1000))).toBeGreaterThan(1.9 * heapSize('e'.repeat(1000)));
+    expect(heapSize(7)).toBe(0);
+    expect(heapSize(0.5)).toBe(16);
+
+    const factory = memoryCacheFactory(64 * 1024 * 1024);
+    await factory('plain', 60_000).set('page', wire);
+    const plain = factory.memoryBytes!;
+    expect(plain).toBeGreaterThan(heapSize(wire));
+    // A namespace whose entries keep a mapped copy beside them counts it too.
+    await factory('mapped', 60_000, { heldFactor: 1.5 }).set('page', wire);
+    expect(factory.memoryBytes! - plain).toBeGreaterThan(1.45 * plain);
+    await factory.close();
   });
 });

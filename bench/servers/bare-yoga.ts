@@ -1,17 +1,33 @@
 // Child process of the read bench, the anchor: a bare graphql-yoga server (the gateway's versions of yoga and
-// graphql) answering the same query shape with the same 50 incidents (and cursors) from memory. No auth, no armor, no
-// connector, no cache: the framework's own cost. Prints "READY <url>" when listening.
+// graphql) answering the same query shapes with the same 50 incidents (and cursors) from memory, and doing the
+// same joins from in-memory Maps: an incident's app by app id, its asset owner by lower-cased email in the STA
+// sandbox's users, the owner's groups by user id. No auth, no armor, no connector, no cache: the framework's
+// own cost. Prints "READY <url>" when listening.
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { deltaPath, toDeltaQuery } from '../../src/connectors/saas-security/map.js';
+import { loadConfig } from '../../src/config.js';
+import { SANDBOX_APPS } from '../../src/emulators/saas-security/seed.js';
+import { generateStaSeed } from '../../src/emulators/sta/seed.js';
 import { encodeCursor } from '../../src/resolvers/cursor.js';
-import { incidents50 } from './incidents-50.js';
+import { FIXED_NOW, incidents50 } from './incidents-50.js';
 
 const incidents = incidents50().map((i) => ({ ...i, createdAt: i.createdAt?.toISOString() ?? null, updatedAt: i.updatedAt?.toISOString() ?? null }));
 // The gateway's cursors for the same page, so both answers are the same bytes.
 const path = deltaPath(toDeltaQuery({}, 50));
 const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor({ path, skip: i + 1 }) }));
-const connection = { edges, pageInfo: { hasNextPage: false, endCursor: edges[edges.length - 1]!.cursor } };
+// A full page: the gateway cannot know there is no next one without asking, so it says there may be.
+const connection = { edges, pageInfo: { hasNextPage: true, endCursor: edges[edges.length - 1]!.cursor } };
+
+// The joined objects, as the sandboxes hold them (the STA emulator's seed, as the gateway's sandbox makes it).
+const appsById = new Map(SANDBOX_APPS.map((a) => [a.app_id, { appId: a.app_id, appName: a.app_name, appType: a.app_type }]));
+const sta = generateStaSeed(FIXED_NOW, loadConfig({}).staPlaybooks.unusualActivityGroup);
+const usersByEmail = new Map(sta.users.map((u) => [u.email!.toLowerCase(), u]));
+const groupsByUserId = new Map<string, Array<{ name: string }>>();
+for (const [groupId, members] of sta.members) {
+  const group = sta.groups.find((g) => g.id === groupId)!;
+  for (const id of members) groupsByUserId.set(id, [...(groupsByUserId.get(id) ?? []), { name: group.name }]);
+}
 
 const yoga = createYoga({
   logging: false,
@@ -20,6 +36,9 @@ const yoga = createYoga({
     typeDefs: /* GraphQL */ `
       enum Severity { INFORMATIONAL LOW MEDIUM HIGH CRITICAL }
       enum IncidentState { OPEN CLOSED }
+      type App { appId: String! appName: String! appType: String! }
+      type StaGroup { name: String! }
+      type StaUser { userName: String! email: String groups: [StaGroup!]! }
       type Incident {
         incidentId: Int!
         assetName: String
@@ -30,13 +49,22 @@ const yoga = createYoga({
         appName: String
         createdAt: String
         updatedAt: String
+        app: App
+        assetOwner: StaUser
       }
       type IncidentEdge { cursor: String! node: Incident! }
       type PageInfo { hasNextPage: Boolean! endCursor: String }
       type IncidentConnection { edges: [IncidentEdge!]! pageInfo: PageInfo! }
       type Query { incidents(first: Int): IncidentConnection! }
     `,
-    resolvers: { Query: { incidents: () => connection } },
+    resolvers: {
+      Query: { incidents: () => connection },
+      Incident: {
+        app: (i: { appId: string | null }) => (i.appId ? (appsById.get(i.appId) ?? null) : null),
+        assetOwner: (i: { assetOwnerEmail: string | null }) => usersByEmail.get(i.assetOwnerEmail?.trim().toLowerCase() ?? '') ?? null,
+      },
+      StaUser: { groups: (u: { id: string }) => groupsByUserId.get(u.id) ?? [] },
+    },
   }),
 });
 const server = createServer(yoga);

@@ -1,17 +1,19 @@
 // The console shell: offers "Sign in" through the identity provider when the gateway names one, and API-key
 // entry when it has keys; shows who is signed in, the sandbox banner on every view, and routes on the URL
-// hash (#/queue, #/incident/<id> or #/incident/<instance>/<id>, #/alerts, #/saml, #/status).
+// hash (#/work, #/alert/<alertId>, #/queue, #/incident/<id> or #/incident/<instance>/<id>, #/alerts, #/saml, #/status).
 import { useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { client, describeError, errorCode, keyStore, resetConnections } from './api.js';
 import * as signIn from './sign-in.js';
 import { GatewayInfoDocument, type GatewayInfoQuery } from './gql/graphql.js';
 import { DEFAULT_INSTANCE, disposeIncidentQueue } from './queue.js';
+import { AlertDetail } from './views/AlertDetail.js';
 import { Alerts } from './views/Alerts.js';
 import { IncidentDetail } from './views/IncidentDetail.js';
 import { Queue } from './views/Queue.js';
 import { Saml } from './views/Saml.js';
 import { Status } from './views/Status.js';
+import { Workbench } from './views/Workbench.js';
 
 type Gate =
   | { kind: 'checking' }
@@ -145,6 +147,7 @@ function KeyForm({ message, oidc, done }: { message: string | null; oidc: signIn
 }
 
 const VIEWS = [
+  { path: '/work', name: 'Alert queue' },
   { path: '/queue', name: 'Incidents' },
   { path: '/alerts', name: 'STA alerts' },
   { path: '/saml', name: 'SAML detections' },
@@ -159,7 +162,8 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
   const canRespond = gateway.viewer.scopes.includes('respond');
   // An incident of the default SaaS Security tenant by its id; another tenant's as <instance>/<id>.
   const incident = /^\/incident\/(?:([A-Za-z0-9_-]+)\/)?(\d+)$/.exec(route);
-  const current = incident ? '/queue' : route;
+  const alert = /^\/alert\/(.+)$/.exec(route);
+  const current = incident ? '/queue' : alert ? '/work' : route;
   useEffect(() => {
     document.title = `secgraph console${gateway.sandboxes.length ? ' (SANDBOX)' : ''}`;
   }, [gateway.sandboxes.length]);
@@ -203,7 +207,11 @@ function Shell({ gateway, signOut }: { gateway: GatewayInfoQuery['gateway']; sig
         </span>
       </header>
       <main>
-        {incident ? (
+        {alert ? (
+          <AlertDetail alertId={decodeURIComponent(alert[1]!)} canRespond={canRespond} back={() => go('/work')} />
+        ) : current === '/work' ? (
+          <Workbench canRespond={canRespond} open={(id) => go(`/alert/${encodeURIComponent(id)}`)} />
+        ) : incident ? (
           <IncidentDetail id={Number(incident[2])} instance={incident[1] ?? DEFAULT_INSTANCE} canRespond={canRespond} back={() => go('/queue')} />
         ) : current === '/alerts' ? (
           <Alerts canRespond={canRespond} />

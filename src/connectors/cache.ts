@@ -3,11 +3,19 @@
 import Keyv from 'keyv';
 import { isGatewayError } from '../errors.js';
 import { currentScope } from '../request-scope.js';
-import { SharedLru } from './lru-store.js';
+import { NamespaceStore, SharedLru } from './lru-store.js';
 import { CLAIM_POLL_MS, MissClaims, type ClaimRedis } from './miss-claim.js';
 
+export interface CacheOptions {
+  /**
+   * What an entry costs on the heap in all, over its own size, when the connector keeps a mapped copy beside
+   * each cached wire value for as long as it is cached (default 1). The in-memory cap counts it; Redis ignores it.
+   */
+  heldFactor?: number;
+}
+
 /** Makes a cache for one namespace, entries living `ttlMs` by default; `close()` disconnects them all. */
-export type CacheFactory = ((namespace: string, ttlMs: number) => Keyv) & {
+export type CacheFactory = ((namespace: string, ttlMs: number, options?: CacheOptions) => Keyv) & {
   close(): Promise<void>;
   /** Bytes the in-memory store holds (null for Redis): for metrics and tests. */
   readonly memoryBytes: number | null;
@@ -20,8 +28,8 @@ export function memoryCacheFactory(maxBytes: number = DEFAULT_CACHE_MAX_BYTES): 
   // No serialisation in memory: JSON round trips of every cached page were the gateway's largest CPU cost.
   // Cached values are therefore shared by reference; connectors treat them as read-only wire data.
   const shared = new SharedLru(maxBytes);
-  const create = (namespace: string, ttlMs: number) =>
-    new Keyv({ store: shared.store(namespace), namespace, ttl: ttlMs, serialize: undefined, deserialize: undefined });
+  const create = (namespace: string, ttlMs: number, options: CacheOptions = {}) =>
+    new Keyv({ store: shared.store(namespace, options.heldFactor), namespace, ttl: ttlMs, serialize: undefined, deserialize: undefined });
   // defineProperty, not Object.assign: assign would copy the getter's value once instead of the getter.
   return Object.defineProperties(create, {
     close: { value: async () => shared.lru.clear() },
@@ -56,6 +64,21 @@ export async function redisCacheFactory(redisUrl: string): Promise<CacheFactory>
     },
     memoryBytes: null,
   });
+}
+
+/**
+ * The value cached under `key` when the cache is in memory and holds it now, read synchronously; undefined
+ * otherwise (a miss, an expired entry, or a Redis cache, which only answers asynchronously). For joins: a
+ * field whose answer is already in memory is answered without a promise, a DataLoader tick or Keyv's
+ * asynchronous get; a caller that gets undefined takes its usual (batched, asynchronous) path.
+ */
+export function peekCached<T>(cache: Keyv, key: string): T | undefined {
+  const store: unknown = cache.store;
+  if (!(store instanceof NamespaceStore)) return undefined;
+  // Keyv keeps `{ value, expires }` under `namespace:key` (no serialisation in memory: memoryCacheFactory).
+  const raw = store.get(`${cache.namespace}:${key}`) as { value?: T; expires?: number } | undefined;
+  if (raw === undefined || (typeof raw.expires === 'number' && Date.now() > raw.expires)) return undefined;
+  return raw.value;
 }
 
 /** Misses being computed, per cache and key: concurrent misses of one key make one upstream call. */

@@ -1,6 +1,8 @@
-// SaaS Security apps: the list, and a batch lookup by id for Incident.app (one cached list serves all).
+// SaaS Security apps: the list, and Incident.app (one cached list serves all).
+import DataLoader from 'dataloader';
 import type { Context } from '../context.js';
-import type { App } from '../domain/saas-security.js';
+import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
+import type { App, Incident } from '../domain/saas-security.js';
 import { saasSecurity } from './connectors.js';
 
 /** The apps connected to one tenant (`instance`; the first configured without one). */
@@ -21,4 +23,29 @@ export async function loadAppsById(keys: readonly string[], ctx: Context): Promi
     }),
   );
   return keys.map((k) => byKey.get(k) ?? null);
+}
+
+/** Per operation: the apps asked while a tenant's list is not in memory, answered by one (cached) list call per tenant. */
+const appLoaders = new WeakMap<Context, DataLoader<string, App | null>>();
+
+function appLoader(ctx: Context): DataLoader<string, App | null> {
+  let loader = appLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader((keys) => loadAppsById(keys, ctx));
+    appLoaders.set(ctx, loader);
+  }
+  return loader;
+}
+
+/**
+ * Incident.app. With the tenant's app list in the in-memory cache (nearly always: it lives 10 minutes), a Map
+ * lookup answered synchronously: no promise, DataLoader tick or cache round trip per incident. Otherwise the
+ * operation's keys are batched into one list call per tenant.
+ */
+export function incidentApp(incident: Incident, ctx: Context): App | null | Promise<App | null> {
+  const id = incident.appId;
+  if (id === null || id === undefined) return null;
+  const instance = incident.instance ?? DEFAULT_SAAS_INSTANCE;
+  const byId = saasSecurity(ctx, instance).appsByIdNow();
+  return byId ? (byId.get(id) ?? null) : appLoader(ctx).load(appKey(instance, id));
 }

@@ -73,9 +73,14 @@ export async function terminateStaUserSessions(args: { userName: string } & OnIn
 }
 
 // Nested fields ask the instance their parent came from.
-export async function staUserGroups(user: StaUser, ctx: Context): Promise<StaGroup[]> {
+/** A user's groups: synchronously when they are in the in-memory cache, else through the operation's loader. */
+export function staUserGroups(user: StaUser, ctx: Context): StaGroup[] | Promise<StaGroup[]> {
   const instance = instanceOf(user);
-  return fromInstance(instance, await staLoaders(ctx, instance).groupsOfUser.load(user.id));
+  const now = sta(ctx, instance).userGroupsNow(user.id);
+  if (now) return fromInstance(instance, now);
+  return staLoaders(ctx, instance)
+    .groupsOfUser.load(user.id)
+    .then((groups) => fromInstance(instance, groups));
 }
 
 export async function staUserApplications(user: StaUser, ctx: Context): Promise<StaApplicationSummary[]> {
@@ -115,10 +120,22 @@ async function inFirstTenant(ctx: Context, find: (instance: string | null) => Pr
   return null;
 }
 
-/** Incident.assetOwner: the STA user whose email is the incident's asset owner email (batched, cached). */
-export async function incidentAssetOwner(incident: Incident, ctx: Context): Promise<StaUser | null> {
+/**
+ * Incident.assetOwner: the STA user whose email is the incident's asset owner email (batched, cached). When
+ * every tenant it has to ask holds its user listing in the in-memory cache, answered synchronously (a Map
+ * lookup per tenant); otherwise through the tenants' loaders.
+ */
+export function incidentAssetOwner(incident: Incident, ctx: Context): StaUser | null | Promise<StaUser | null> {
   const email = incident.assetOwnerEmail?.trim();
-  return email ? inFirstTenant(ctx, (instance) => staLoaders(ctx, instance).userByEmail.load(email)) : null;
+  if (!email) return null;
+  const instances = ctx.services.staInstances?.list ?? [{ name: null, connector: sta(ctx) }];
+  for (const { name, connector } of instances) {
+    const user = connector.userByEmailNow(email);
+    // This tenant's listing is not in memory: ask the tenants in order, as the loaders do.
+    if (user === undefined) return inFirstTenant(ctx, (instance) => staLoaders(ctx, instance).userByEmail.load(email));
+    if (user) return fromInstance(name, user);
+  }
+  return null;
 }
 
 /** SamlDetection.actor: the STA user behind the detection's actor name, in the first tenant that has one. */

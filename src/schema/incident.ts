@@ -8,7 +8,7 @@ import {
   type Incident,
 } from '../domain/saas-security.js';
 import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
-import { appKey, loadAppsById } from '../resolvers/apps.js';
+import { incidentApp } from '../resolvers/apps.js';
 import { incidentEventStream, listIncidentEvents } from '../resolvers/incident-events.js';
 import { closeIncident, getIncident, listIncidents } from '../resolvers/incidents.js';
 import { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
@@ -45,12 +45,11 @@ export const IncidentRef = builder.objectRef<Incident>('Incident').implement({
     appId: t.exposeString('appId', { nullable: true }),
     appName: t.exposeString('appName', { nullable: true }),
     appType: t.exposeString('appType', { nullable: true }),
-    app: t.loadable({
+    app: t.field({
       type: AppRef,
       nullable: true,
       description: 'The app, from the cached app list (one upstream call for any number of incidents).',
-      load: (keys: string[], ctx) => loadAppsById(keys, ctx),
-      resolve: (i) => (i.appId === null ? null : appKey(i.instance ?? DEFAULT_SAAS_INSTANCE, i.appId)),
+      resolve: (i, _args, ctx) => incidentApp(i, ctx),
     }),
     cloudId: t.exposeString('cloudId', { nullable: true }),
     assetId: t.exposeString('assetId', { nullable: true }),

@@ -13,7 +13,7 @@ import type {
   RemediationType,
 } from '../../domain/saas-security.js';
 import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
-import { cached, type CacheFactory } from '../cache.js';
+import { cached, peekCached, type CacheFactory } from '../cache.js';
 import type { SaasSecurityClient } from './client.js';
 import { toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
 import type { WireApp, WireDeltaResponse, WireIncident } from './wire.js';
@@ -33,6 +33,17 @@ export interface IncidentPage {
 
 /** Mapped pages, by the cached wire page they were mapped from (dropped with it). */
 const mappedPages = new WeakMap<WireDeltaResponse, IncidentPage>();
+/** Apps by id, by the cached wire list they were mapped from: one Map per fetched list, however many joins read it. */
+const appsByIdOf = new WeakMap<WireApp[], ReadonlyMap<string, App>>();
+
+function appsById(wire: WireApp[]): ReadonlyMap<string, App> {
+  let byId = appsByIdOf.get(wire);
+  if (!byId) {
+    byId = new Map(wire.map((w) => [w.app_id, toApp(w)]));
+    appsByIdOf.set(wire, byId);
+  }
+  return byId;
+}
 
 export class SaasSecurityConnector {
   private readonly apps: Keyv;
@@ -47,11 +58,13 @@ export class SaasSecurityConnector {
     readonly instance: string = DEFAULT_SAAS_INSTANCE,
   ) {
     // One cache namespace per tenant (incident ids collide across tenants, also in a shared Redis); the
-    // default tenant keeps the namespace it had.
+    // default tenant keeps the namespace it had. Pages and the app list keep a mapped copy beside them while
+    // cached (mappedPages, appsByIdOf): a mapped page measured 0.37× of its wire page's estimated size, and
+    // its cursors once asked add some more.
     const ns = instance === DEFAULT_SAAS_INSTANCE ? 'saas-security' : `saas-security@${instance}`;
-    this.apps = cacheFactory(`${ns}:apps`, SAAS_SECURITY_CACHE_TTL_MS.apps);
+    this.apps = cacheFactory(`${ns}:apps`, SAAS_SECURITY_CACHE_TTL_MS.apps, { heldFactor: 1.5 });
     this.incidents = cacheFactory(`${ns}:incident`, SAAS_SECURITY_CACHE_TTL_MS.incident);
-    this.pages = cacheFactory(`${ns}:incident-page`, SAAS_SECURITY_CACHE_TTL_MS.incidentPage);
+    this.pages = cacheFactory(`${ns}:incident-page`, SAAS_SECURITY_CACHE_TTL_MS.incidentPage, { heldFactor: 1.5 });
   }
 
   /** True once the credentials have been accepted; tries once more if not yet. */
@@ -69,6 +82,17 @@ export class SaasSecurityConnector {
   async listApps(): Promise<App[]> {
     const wire = await cached<WireApp[]>(this.apps, 'all', () => this.client.listApps());
     return wire.map(toApp);
+  }
+
+  /** Apps by id, from the cached list (fetched on a miss). */
+  async appsById(): Promise<ReadonlyMap<string, App>> {
+    return appsById(await cached<WireApp[]>(this.apps, 'all', () => this.client.listApps()));
+  }
+
+  /** Apps by id when the list is in the in-memory cache now, synchronously; undefined otherwise (see appsById). */
+  appsByIdNow(): ReadonlyMap<string, App> | undefined {
+    const wire = peekCached<WireApp[]>(this.apps, 'all');
+    return wire && appsById(wire);
   }
 
   async getIncident(id: number): Promise<Incident | null> {

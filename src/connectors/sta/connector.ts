@@ -17,7 +17,7 @@ import type {
 } from '../../domain/sta.js';
 import { GatewayError, isGatewayError, notFound } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { cached, type CacheFactory } from '../cache.js';
+import { cached, peekCached, type CacheFactory } from '../cache.js';
 import { STA, type StaClient } from './client.js';
 import {
   toStaAccessLog,
@@ -57,6 +57,31 @@ export interface StaLogsPage {
   next: string | null;
 }
 
+// Mapped once per cached wire object (dropped with it), so joins answering hundreds of fields from one cached
+// listing neither rebuild an index nor map a user per field. Mapped objects are shared and read-only.
+const usersByEmailOf = new WeakMap<WireUser[], ReadonlyMap<string, StaUser>>();
+const mappedGroupsOf = new WeakMap<WireGroup[], StaGroup[]>();
+
+/** Users by trimmed, lower-cased email; the first user listed with an email keeps it. */
+function usersByEmail(wire: WireUser[]): ReadonlyMap<string, StaUser> {
+  let byEmail = usersByEmailOf.get(wire);
+  if (!byEmail) {
+    const map = new Map<string, StaUser>();
+    for (const u of wire) {
+      const key = u.email?.trim().toLowerCase();
+      if (key && !map.has(key)) map.set(key, toStaUser(u));
+    }
+    usersByEmailOf.set(wire, (byEmail = map));
+  }
+  return byEmail;
+}
+
+function mappedGroups(wire: WireGroup[]): StaGroup[] {
+  let groups = mappedGroupsOf.get(wire);
+  if (!groups) mappedGroupsOf.set(wire, (groups = wire.map(toStaGroup)));
+  return groups;
+}
+
 export class StaConnector {
   private readonly caches: { [K in keyof typeof STA_CACHE_TTL_MS]: Keyv };
   private ready = false;
@@ -71,7 +96,11 @@ export class StaConnector {
     cacheNamespace = 'sta',
   ) {
     this.caches = Object.fromEntries(
-      Object.entries(STA_CACHE_TTL_MS).map(([name, ttl]) => [name, cacheFactory(`${cacheNamespace}:${name}`, ttl)]),
+      Object.entries(STA_CACHE_TTL_MS).map(([name, ttl]) => [
+        name,
+        // The user listing and users' groups keep a mapped copy beside them while cached (usersByEmailOf, mappedGroupsOf).
+        cacheFactory(`${cacheNamespace}:${name}`, ttl, { heldFactor: name === 'users' || name === 'userGroups' ? 2 : 1 }),
+      ]),
     ) as StaConnector['caches'];
   }
 
@@ -131,15 +160,18 @@ export class StaConnector {
    * listing of the tenant's users (all pages) answers every email until it expires.
    */
   async findUsersByEmail(emails: readonly string[]): Promise<Array<StaUser | null>> {
-    const byEmail = new Map<string, WireUser>();
-    for (const u of await this.wireUsers()) {
-      const key = u.email?.trim().toLowerCase();
-      if (key && !byEmail.has(key)) byEmail.set(key, u);
-    }
-    return emails.map((e) => {
-      const w = byEmail.get(e.trim().toLowerCase());
-      return w ? toStaUser(w) : null;
-    });
+    const byEmail = usersByEmail(await this.wireUsers());
+    return emails.map((e) => byEmail.get(e.trim().toLowerCase()) ?? null);
+  }
+
+  /**
+   * findUsersByEmail for one email, answered synchronously when the user listing is in the in-memory cache:
+   * the user, or null when the listing has none; undefined when the listing is not in memory (ask
+   * findUsersByEmail).
+   */
+  userByEmailNow(email: string): StaUser | null | undefined {
+    const wire = peekCached<WireUser[]>(this.caches.users, ALL);
+    return wire && (usersByEmail(wire).get(email.trim().toLowerCase()) ?? null);
   }
 
   async createUser(input: StaUserCreate): Promise<StaUser> {
@@ -175,8 +207,13 @@ export class StaConnector {
   }
 
   async listUserGroups(userId: string): Promise<StaGroup[]> {
-    const wire = await cached<WireGroup[]>(this.caches.userGroups, userId, () => this.client.listUserGroups(userId));
-    return wire.map(toStaGroup);
+    return mappedGroups(await cached<WireGroup[]>(this.caches.userGroups, userId, () => this.client.listUserGroups(userId)));
+  }
+
+  /** listUserGroups when the user's groups are in the in-memory cache now, synchronously; undefined otherwise. */
+  userGroupsNow(userId: string): StaGroup[] | undefined {
+    const wire = peekCached<WireGroup[]>(this.caches.userGroups, userId);
+    return wire && mappedGroups(wire);
   }
 
   async listUserApplications(userId: string): Promise<StaApplicationSummary[]> {
