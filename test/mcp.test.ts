@@ -2,7 +2,8 @@
 // SaaS Security and STA emulators and the sandbox's SAML detections. Tools are the operations in
 // src/mcp/tools/: listed per scope, each called, refused without its scope, failing as tool errors with the
 // gateway's code; sessions are per principal and two run at once; calls count toward the rate limit and are
-// audited; graphql_query only when enabled; the prompts run their tools.
+// audited; graphql_query only when enabled; the prompts run their tools; OIDC tokens and the protected-resource
+// metadata; the tools as trusted documents (SECGRAPH_ARBITRARY_DOCUMENTS=deny); an alert's deliveries.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +12,10 @@ import { inputSchemaOf } from '../src/mcp/input-schema.js';
 import { loadToolDocuments, parseToolDocument } from '../src/mcp/tool-documents.js';
 import { documentIdOf } from '../src/trusted-documents/trusted-documents.js';
 import { schema } from '../src/schema/index.js';
+import { eventually, ingestSaml, samlRecord, startDestinationGateway } from './helpers/destinations.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startOidcProvider, type TestOidcProvider } from './helpers/oidc-provider.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { callTool, connectMcp, serveOnLoopback, type ServedYoga } from './helpers/mcp.js';
 
 const READER = 'mcp-reader-key-0001';
@@ -549,5 +552,41 @@ describe('/mcp on a gateway that runs trusted documents only', () => {
       body: JSON.stringify({ documentId: documentIdOf(tool.source), variables: { id: '3' } }),
     });
     expect(((await byId.json()) as any).data.incident.incidentId).toBe(3);
+  });
+});
+
+describe('get_alert with alert destinations', () => {
+  let gw: TestGateway;
+  let soar: Receiver;
+  let served: ServedYoga;
+  let client: Client;
+
+  beforeAll(async () => {
+    soar = await startReceiver();
+    gw = await startDestinationGateway([{ name: 'soar', type: 'webhook', url: '${SOAR_URL}', secret: '${SOAR_SECRET}' }], {
+      SECGRAPH_API_KEYS: `${READER}=read`,
+      SOAR_URL: soar.url,
+      SOAR_SECRET: 'mcp-test-webhook-secret',
+    });
+    served = await serveOnLoopback(gw);
+    client = await connectMcp(served.url, READER);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await served?.close();
+    await gw?.close();
+    await soar?.close();
+  });
+
+  it("shows the alert's deliveries to the destinations", async () => {
+    await ingestSaml(gw, samlRecord('mcp-delivery-actor'));
+    await soar.waitFor(1);
+    const alertId = (await callTool(client, 'list_alerts', { first: 1, filter: { sources: ['SAML_DETECTION'] } })).structuredContent.alerts.edges[0].node.alertId;
+    const deliveries = await eventually(async () => {
+      const d = (await callTool(client, 'get_alert', { alertId })).structuredContent.alert.deliveries;
+      return d.some((x: any) => x.status === 'DELIVERED') ? d : undefined;
+    }, 15_000, 'the delivery to be recorded');
+    expect(deliveries[0]).toMatchObject({ destination: 'soar', event: 'ALERT_CREATED', status: 'DELIVERED', responseStatus: 200 });
+    expect(JSON.stringify(deliveries)).not.toContain('mcp-test-webhook-secret');
   });
 });
