@@ -45,6 +45,18 @@ export class StaAlertRows {
     return row ? withVersion(JSON.parse(row.body) as StaAlert, row.version) : undefined;
   }
 
+  /** The alerts of `ids` that exist, by id, in one query per 500 (a page of the triage queue). */
+  async getMany(ids: readonly string[]): Promise<Map<string, StaAlert>> {
+    const out = new Map<string, StaAlert>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      if (!chunk.length) continue;
+      const rows = await this.db.selectFrom('sta_alerts').select(['id', 'body', 'version']).where('id', 'in', chunk).execute();
+      for (const r of rows) out.set(r.id, withVersion(JSON.parse(r.body) as StaAlert, r.version));
+    }
+    return out;
+  }
+
   async has(id: string): Promise<boolean> {
     return (await this.db.selectFrom('sta_alerts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   }

@@ -63,12 +63,17 @@ export async function sourceRecords(services: Services, rows: readonly Pick<Aler
       if (rec) out.set(r.alertId, storedIncident(rec, name));
     }
   }
+  const sta = rows.filter((r) => r.source === 'STA_ALERT');
+  if (sta.length) {
+    const found = await services.staAlerts.store.rows.getMany(sta.map((r) => r.sourceId));
+    for (const r of sta) {
+      const a = found.get(r.sourceId);
+      if (a) out.set(r.alertId, a);
+    }
+  }
   await Promise.all(
     rows.map(async (r) => {
-      if (r.source === 'STA_ALERT') {
-        const a = await services.staAlerts.store.get(r.sourceId);
-        if (a) out.set(r.alertId, a);
-      } else if (r.source === 'SAML_DETECTION') {
+      if (r.source === 'SAML_DETECTION') {
         const d = await services.samlDetection?.detection(r.sourceId);
         if (d) out.set(r.alertId, d);
       }
