@@ -113,7 +113,11 @@ export class IncidentSync {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.deps.isLeader && !this.deps.isLeader()) return this.schedule(this.deps.config.intervalMs);
-      void this.runOnce().finally(() => this.schedule(this.delayMs));
+      // A run that ends in an error its own catch cannot take (the lease lost before the status commit, the
+      // database gone at shutdown) is logged; the schedule goes on either way, and the next run retries.
+      void this.runOnce()
+        .catch((e: unknown) => this.deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'incident fetch run ended early; the next run retries'))
+        .finally(() => this.schedule(this.delayMs));
     }, delayMs);
     this.timer.unref();
   }
