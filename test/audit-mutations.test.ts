@@ -145,6 +145,14 @@ describe('playbooks, ingestion and jobs are audited', () => {
     expect(await only({ action: 'cancelStaPlaybookRun' })).toMatchObject({ target: `staAlert:${alert.id}`, outcome: 'SUCCEEDED', details: { id: alert.id, removeUserFromGroup: false } });
   });
 
+  it('a mutation whose resolver records its own entries (updateAlertStatus, per alert) is recorded once, not twice', async () => {
+    const { alert } = await gw.services.staAlerts.recordAlert({ ...pushAlert('x'), userName: null });
+    const r = await respond(`mutation($ids: [ID!]!) { updateAlertStatus(alertIds: $ids, status: TRIAGED) { alertId error { code } } }`, { ids: [`sta:${alert.id}`] });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.updateAlertStatus[0].error).toBeNull();
+    expect(await only({ target: `alert:sta:${alert.id}` })).toMatchObject({ action: 'updateAlertStatus', outcome: 'SUCCEEDED', actor: responderActor() });
+  });
+
   it('CloudTrail ingestion: POST /ingest/cloudtrail as its caller, the folder watcher as SYSTEM, with the counts', async () => {
     const res = await gw.yoga.fetch('http://yoga/ingest/cloudtrail', {
       method: 'POST',

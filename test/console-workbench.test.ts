@@ -5,6 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from './helpers/browser.js';
 import { openConsole, startConsoleGateway, type ConsoleGateway } from './helpers/console.js';
+import { FAST_DESTINATION_ENV, destinationsConfigFile } from './helpers/destinations.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { postGraphQL } from './helpers/server.js';
 
 const ALICE_KEY = 'workbench-alice-key';
@@ -14,9 +16,16 @@ const READ_KEY = 'workbench-read-key';
 let browser: Browser;
 let served: ConsoleGateway;
 let base: string;
+let soar: Receiver;
 
 beforeAll(async () => {
-  served = await startConsoleGateway({ SECGRAPH_API_KEYS: `alice:${ALICE_KEY}=read+respond,bob:${BOB_KEY}=read+respond,reader:${READ_KEY}=read` });
+  // A SOAR webhook destination for the SAML detections, so alert pages have deliveries to show.
+  soar = await startReceiver();
+  served = await startConsoleGateway({
+    SECGRAPH_API_KEYS: `alice:${ALICE_KEY}=read+respond,bob:${BOB_KEY}=read+respond,reader:${READ_KEY}=read`,
+    SECGRAPH_CONFIG: destinationsConfigFile([{ name: 'soar', type: 'webhook', url: `${soar.url}/hook`, filters: { sources: ['SAML_DETECTION'] } }]),
+    ...FAST_DESTINATION_ENV,
+  });
   base = served.gateway.url;
   browser = await launchChromium();
   // The queue holds the fetched incidents, the sandbox STA alerts and SAML detections before the tests look.
@@ -31,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await served?.close();
+  await soar?.close();
 });
 
 const rows = (page: Page) => page.locator('.alerts-table tbody tr');
@@ -125,5 +135,25 @@ describe('console: the alert workbench', () => {
     await expect.poll(() => reader.getByTestId('stat-total').innerText()).toBe(String(total.body.data.alertStats.total));
     expect(await reader.getByRole('button', { name: 'Mark resolved' }).count()).toBe(0);
     expect(await rows(reader).first().getByRole('checkbox').count()).toBe(0);
+  });
+
+  it('shows an alert\'s deliveries and re-sends it to a destination', async () => {
+    const r = await postGraphQL(base, '{ alerts(first: 1, filter: { sources: [SAML_DETECTION] }) { edges { node { alertId } } } }', {}, ALICE_KEY);
+    const alertId: string = r.body.data.alerts.edges[0].node.alertId;
+    const detectionId = alertId.slice('saml:'.length);
+    const received = () => soar.requests.filter((q) => q.json?.alertId === detectionId || q.json?.alertId === alertId).length;
+    await expect.poll(received, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    const before = received();
+    const { page } = await openConsole(browser, base, ALICE_KEY);
+    await page.goto(`${base}/console#/alert/${encodeURIComponent(alertId)}`);
+    const table = page.getByRole('table', { name: 'Deliveries' });
+    await table.getByText('soar').first().waitFor({ timeout: 10_000 });
+    await expect.poll(() => table.innerText()).toContain('DELIVERED');
+    const rowsBefore = await table.locator('tbody tr').count();
+    await page.getByRole('button', { name: 'Re-send to soar' }).click();
+    await expect.poll(received, { timeout: 15_000 }).toBe(before + 1);
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 10_000 }).toBe(rowsBefore + 1);
+    // The page never shows the destination's URL.
+    expect(await page.locator('main').innerText()).not.toContain(soar.url);
   });
 });

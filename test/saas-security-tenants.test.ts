@@ -181,8 +181,9 @@ describe('two tenants from SECGRAPH_CONFIG', () => {
   });
 
   it('/ready, /metrics and the leases show each tenant', async () => {
-    const ready = (await (await gw.yoga.fetch('http://yoga/ready')).json()) as { connectors: Record<string, unknown>; breakers: Record<string, unknown> };
-    expect(ready.connectors['saasSecurityInstances']).toEqual({ us: true, eu: true });
+    const ready = (await (await gw.yoga.fetch('http://yoga/ready')).json()) as { connectors: Record<string, unknown>; saasSecurityInstances: unknown; breakers: Record<string, unknown> };
+    expect(ready.connectors['saasSecurity']).toBe(true);
+    expect(ready.saasSecurityInstances).toEqual({ us: true, eu: true });
     expect(ready.breakers['saasSecurityInstances']).toEqual({ us: 'closed', eu: 'closed' });
     const metrics = await (await gw.yoga.fetch('http://yoga/metrics')).text();
     expect(metrics).toMatch(/secgraph_incident_fetch_last_success_timestamp_seconds\{tenant="eu"\} [1-9]/);

@@ -13,6 +13,7 @@ import {
   AlertQueueUpdatesDocument,
   AssignAlertsDocument,
   EditAlertCommentDocument,
+  RedeliverAlertDocument,
   UpdateAlertStatusDocument,
   WorkbenchViewerDocument,
   type AlertDetailQuery,
@@ -77,6 +78,7 @@ export function AlertDetail({ alertId, canRespond, back }: { alertId: string; ca
         </article>
         <SourceCard a={a} />
         <Comments a={a} canRespond={canRespond} done={refresh} />
+        <Deliveries a={a} canRespond={canRespond} done={refresh} />
         <article className="card">
           <h3>Activity</h3>
           <ol className="timeline" aria-label="Activity">
@@ -268,4 +270,47 @@ function SourceCard({ a }: { a: Detail }) {
       </article>
     );
   return null;
+}
+
+/** Every delivery attempt to the destinations (Slack, PagerDuty, email, webhooks), newest first; re-send to one. */
+function Deliveries({ a, canRespond, done }: { a: Detail; canRespond: boolean; done(): void }) {
+  const [state, redeliver] = useMutation(RedeliverAlertDocument);
+  const [error, setError] = useState<string | null>(null);
+  const destinations = [...new Set(a.deliveries.map((d) => d.destination))].sort();
+  return (
+    <article className="card">
+      <h3>Deliveries</h3>
+      {a.deliveries.length === 0 ? (
+        <p className="muted">Not sent to any destination.</p>
+      ) : (
+        <table className="small" aria-label="Deliveries">
+          <thead>
+            <tr><th>destination</th><th>event</th><th>attempt</th><th>status</th><th>at</th><th>response</th></tr>
+          </thead>
+          <tbody>
+            {a.deliveries.map((d) => (
+              <tr key={d.id} data-delivery={d.id}>
+                <td>{d.destination}</td>
+                <td>{label(d.event)}</td>
+                <td>{d.attempt}</td>
+                <td><Badge kind="step" value={d.status} /></td>
+                <td>{time(d.at)}</td>
+                <td className="clip" title={d.response ?? ''}>{d.responseStatus ?? ''} {d.response ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {canRespond && destinations.length > 0 && (
+        <p className="buttons">
+          {destinations.map((name) => (
+            <button key={name} type="button" disabled={state.fetching} onClick={async () => { const r = await redeliver({ alertId: a.alertId, destination: name }); setError(describeError(r.error)); done(); }}>
+              Re-send to {name}
+            </button>
+          ))}
+        </p>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+    </article>
+  );
 }
