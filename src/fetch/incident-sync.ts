@@ -144,7 +144,16 @@ export class IncidentSync {
     }
     this.backOff(code !== null && BACKOFF_CODES.has(code));
     if (summary.error) logger.warn({ code, nextRunInMs: this.delayMs, err: code ? undefined : summary.error }, 'incident fetch run failed; retrying later');
-    if (!this.stopped) await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
+    if (!this.stopped) {
+      // Fenced like every fetch-state write: an instance that lost the job's lease mid-run (LeaseLostError)
+      // records nothing, its successor records its own runs. Never a rejection: the timer's run has no caller,
+      // and an unhandled rejection would end the process.
+      try {
+        await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
+      } catch (e) {
+        logger.warn({ err: e instanceof Error ? e.message : String(e) }, "the fetch run's outcome was not recorded");
+      }
+    }
     const retention = this.deps.config.retentionMs;
     if (retention !== null && !this.stopped) {
       // Through the indexes on fetched_at and the events' at: cheap enough to do after every run.
