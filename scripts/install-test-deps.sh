@@ -3,7 +3,7 @@
 # Redis (shared cache and pub/sub tests), Dovecot (the IMAP server behind the STA alert-mail tests) and
 # Chromium (GraphiQL and the console in a real browser), PostgreSQL (the store tests run on both engines) and
 # openssl (self-signed certificates for the HTTPS emulators of the proxy and TLS tests) and Squid (the real
-# forward proxy of test/forward-proxy.test.ts, with its basic_ncsa_auth helper).
+# forward proxy of test/forward-proxy.test.ts, with its basic_ncsa_auth helper) and Postfix (the MTA the email destination tests send through).
 # `npm test` runs this first (the `pretest` script), so a fresh clone needs no other step.
 # The tests start their own throwaway instances on loopback; nothing is started here.
 set -euo pipefail
@@ -15,9 +15,11 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/squid ] && [ -x /usr/lib/squid/basic_ncsa_auth ] || need+=(squid)
+# Postfix: the real MTA the email destination tests send through (it delivers into the test Dovecot).
+[ -x /usr/sbin/postfix ] || need+=(postfix)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test services present: redis-server, dovecot, chromium, postgresql, openssl, squid"
+  echo "test services present: redis-server, dovecot, chromium, postgresql, openssl, squid, postfix"
   exit 0
 fi
 

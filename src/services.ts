@@ -186,8 +186,16 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   await follow('saml:detection', saml.service.eventLog);
   await follow('alert:update', triage.log);
   // Alerts the sources stored before the queue existed (or while an older version ran) join it now.
-  const backfilled = await backfillAlerts(database, triage, saml.service.spec.threshold);
-  if (backfilled) logger.info({ alerts: backfilled }, 'alerts stored before the triage queue were added to it');
+  // In the background, a page at a time: a large store must not hold up listening.
+  let backfillStopped = false;
+  const backfill = backfillAlerts(database, triage, saml.service.spec.threshold, () => backfillStopped).then(
+    (added) => void (added && logger.info({ alerts: added }, 'alerts stored before the triage queue were added to it')),
+    (e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'adding stored alerts to the triage queue failed; the next start tries again'),
+  );
+  closers.push(async () => {
+    backfillStopped = true;
+    await backfill;
+  });
   // Each tenant's fetch runs on the instance holding that tenant's lease.
   for (const tenant of saasInstances.list) {
     tenant.sync.start();

@@ -127,5 +127,10 @@ describe('the alert queue', () => {
     expect(s.timeToTriage.medianSeconds).toBeGreaterThan(0);
     const none = await gw.gql(AlertStatsDocument, { sources: ['STA_ALERT'] }, ALICE);
     expect(none.body.data!.alertStats).toMatchObject({ total: 0, timeToTriage: { count: 0, medianSeconds: null } });
+    // The same numbers for Prometheus (times over the alerts created in the last 7 days: the recording is older).
+    const metrics = await (await gw.yoga.fetch('http://yoga/metrics')).text();
+    expect(metrics).toMatch(/secgraph_alerts\{source="SAAS_INCIDENT",status="OPEN"\} 6/);
+    expect(metrics).toMatch(/secgraph_alerts\{source="SAAS_INCIDENT",status="CLOSED"\} 1/);
+    expect(metrics).toMatch(/secgraph_alert_time_to_triage_seconds\{quantile="0.5"\} Nan/);
   });
 });

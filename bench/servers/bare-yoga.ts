@@ -9,13 +9,21 @@ import { deltaPath, toDeltaQuery } from '../../src/connectors/saas-security/map.
 import { loadConfig } from '../../src/config.js';
 import { SANDBOX_APPS } from '../../src/emulators/saas-security/seed.js';
 import { generateStaSeed } from '../../src/emulators/sta/seed.js';
+import { ALERT_SEVERITIES, DEFAULT_SAAS_INSTANCE } from '../../src/domain/alert.js';
 import { encodeCursor } from '../../src/resolvers/cursor.js';
+import { saasSeverity } from '../../src/triage/source-alerts.js';
 import { FIXED_NOW, incidents50 } from './incidents-50.js';
 
-const incidents = incidents50().map((i) => ({ ...i, createdAt: i.createdAt?.toISOString() ?? null, updatedAt: i.updatedAt?.toISOString() ?? null }));
+// Incident.severity is on Panther's scale (the Alert interface), as the gateway answers it.
+const incidents = incidents50().map((i) => ({
+  ...i,
+  severity: saasSeverity(i.severity),
+  createdAt: i.createdAt?.toISOString() ?? null,
+  updatedAt: i.updatedAt?.toISOString() ?? null,
+}));
 // The gateway's cursors for the same page, so both answers are the same bytes.
 const path = deltaPath(toDeltaQuery({}, 50));
-const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor({ path, skip: i + 1 }) }));
+const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor({ path, skip: i + 1, tenant: DEFAULT_SAAS_INSTANCE }) }));
 // A full page: the gateway cannot know there is no next one without asking, so it says there may be.
 const connection = { edges, pageInfo: { hasNextPage: true, endCursor: edges[edges.length - 1]!.cursor } };
 
@@ -34,7 +42,7 @@ const yoga = createYoga({
   landingPage: false,
   schema: createSchema({
     typeDefs: /* GraphQL */ `
-      enum Severity { INFORMATIONAL LOW MEDIUM HIGH CRITICAL }
+      enum Severity { ${ALERT_SEVERITIES.join(' ')} }
       enum IncidentState { OPEN CLOSED }
       type App { appId: String! appName: String! appType: String! }
       type StaGroup { name: String! }

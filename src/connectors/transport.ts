@@ -64,8 +64,9 @@ export function describeProxy(proxy: string): string {
 /**
  * got's request function through a forward proxy: https:// as got would (its agent, a CONNECT tunnel), http:// in
  * absolute form. Node's own http.request does the latter when it is pointed at the proxy with the whole URL as
- * the path; no agent is involved. Hand-written because the library for it, http-proxy-agent (9.0.0), rewrites a
- * request's header after got has queued it and sends the header twice when a body follows (every POST).
+ * the path, over a keep-alive pool of connections to the proxy. Hand-written because the library for it,
+ * http-proxy-agent (9.0.0), rewrites a request's header after got has queued it and sends the header twice
+ * when a body follows (every POST).
  */
 function absoluteFormThrough(proxy: string): RequestFunction {
   let fn = absoluteFormByProxy.get(proxy);

@@ -40,7 +40,7 @@ export async function readinessResponse(services: Services): Promise<Response> {
   };
   // With several SaaS Security tenants, which of them answered: one revoked tenant must be visible by name.
   const tenants = saasTenants && saasTenants.length > 1 ? { saasSecurityInstances: Object.fromEntries(saasTenants.map((r) => [r.name, r.ready])) } : {};
-  return new Response(JSON.stringify({ ready, connectors: { ...connectors, ...tenants }, breakers, sandboxes: services.sandboxes }), {
+  return new Response(JSON.stringify({ ready, connectors, ...tenants, breakers, sandboxes: services.sandboxes }), {
     status: ready ? 200 : 503,
     headers: { 'content-type': 'application/json' },
   });

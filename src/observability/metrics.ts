@@ -13,6 +13,8 @@ import type { StaPlaybookRunner } from '../playbooks/sta-playbook-runner.js';
 import type { SamlDetectionService } from '../detection/saml-detection-service.js';
 import type { BreakerState, UpstreamObserver } from '../connectors/upstream-guard.js';
 import { STA_RUN_STATES } from '../domain/sta-alert.js';
+import type { AlertRows } from '../store/alerts.js';
+import { alertStats } from '../triage/alert-stats.js';
 import { DEFAULT_SAAS_INSTANCE } from '../domain/alert.js';
 import type { DeliveryObserver, DeliveryResult } from '../destinations/worker.js';
 
@@ -27,8 +29,13 @@ export interface MetricsSources {
   saasInstances?: { list: ReadonlyArray<{ name: string; sync: Pick<IncidentSync, 'status'> }> } | null;
   staAlerts: { store: { rows: Pick<StaPlaybookRunner['store']['rows'], 'countByRunState'> } };
   samlDetection: Pick<SamlDetectionService, 'totals' | 'detectionCount'> | null;
+  /** The triage queue (absent in harnesses that have none). */
+  triage?: { rows: Pick<AlertRows, 'countByStatus' | 'statsRows'> };
   destinations?: { backlog(): Promise<Map<string, number>> } | null;
 }
+
+/** The triage-time quantiles are over the alerts created in this last stretch (a scrape reads them all). */
+export const TRIAGE_METRICS_WINDOW_MS = 7 * 24 * 3_600_000;
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -136,6 +143,34 @@ export class GatewayMetrics implements UpstreamObserver, DeliveryObserver {
         this.set((await metrics.services?.samlDetection?.detectionCount()) ?? 0);
       },
     });
+    new Gauge({
+      name: 'secgraph_alerts',
+      help: 'Alerts in the triage queue by source and status',
+      labelNames: ['source', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        // Counted in SQL (GROUP BY source, status).
+        for (const c of (await metrics.services?.triage?.rows.countByStatus()) ?? []) this.set({ source: c.source, status: c.status }, c.n);
+      },
+    });
+    const triageTimes = (name: string, help: string, pick: 'timeToTriage' | 'timeToResolve') =>
+      new Gauge({
+        name,
+        help: `${help}, over the alerts created in the last 7 days (NaN when none)`,
+        labelNames: ['quantile'] as const,
+        registers: [this.registry],
+        async collect() {
+          const rows = metrics.services?.triage?.rows;
+          if (!rows) return;
+          const from = new Date(metrics.now() - TRIAGE_METRICS_WINDOW_MS).toISOString();
+          const d = (await alertStats(rows, { from }))[pick];
+          this.set({ quantile: '0.5' }, d.medianSeconds ?? Number.NaN);
+          this.set({ quantile: '0.9' }, d.p90Seconds ?? Number.NaN);
+        },
+      });
+    triageTimes('secgraph_alert_time_to_triage_seconds', 'Seconds from an alert\'s creation to its first move out of OPEN', 'timeToTriage');
+    triageTimes('secgraph_alert_time_to_resolve_seconds', 'Seconds from an alert\'s creation to RESOLVED or CLOSED', 'timeToResolve');
     new Gauge({
       name: 'secgraph_destination_backlog',
       help: 'Alert deliveries waiting to be sent (pending or retrying) per destination',

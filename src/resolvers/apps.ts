@@ -46,6 +46,21 @@ export function incidentApp(incident: Incident, ctx: Context): App | null | Prom
   const id = incident.appId;
   if (id === null || id === undefined) return null;
   const instance = incident.instance ?? DEFAULT_SAAS_INSTANCE;
-  const byId = saasSecurity(ctx, instance).appsByIdNow();
+  const byId = appsInMemory(ctx, instance);
   return byId ? (byId.get(id) ?? null) : appLoader(ctx).load(appKey(instance, id));
+}
+
+/** Per operation and tenant: the app Map found in memory, looked up in the cache once rather than per incident. */
+const appsSeen = new WeakMap<Context, Map<string, ReadonlyMap<string, App>>>();
+
+function appsInMemory(ctx: Context, instance: string): ReadonlyMap<string, App> | undefined {
+  let seen = appsSeen.get(ctx);
+  const known = seen?.get(instance);
+  if (known) return known;
+  const byId = saasSecurity(ctx, instance).appsByIdNow();
+  if (byId) {
+    if (!seen) appsSeen.set(ctx, (seen = new Map()));
+    seen.set(instance, byId);
+  }
+  return byId;
 }

@@ -2,6 +2,7 @@
 import type { Context } from '../context.js';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaAlertKind, StaAlertState, StaRunState } from '../domain/sta-alert.js';
 import { badInput } from '../errors.js';
+import { actorOf } from '../identity/actor.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { resumableStream } from '../subscriptions/resumable-stream.js';
 import { parseEventId } from './incident-events.js';
@@ -90,7 +91,9 @@ export function retryStaPlaybookRun(args: { id: string }, ctx: Context): Promise
 }
 
 export function cancelStaPlaybookRun(args: { id: string; removeUserFromGroup?: boolean | null }, ctx: Context): Promise<StaAlert> {
-  return ctx.services.staAlerts.cancel(args.id.trim(), ctx.principal?.id ?? null, { removeUserFromGroup: args.removeUserFromGroup ?? false });
+  // The triage queue records the analyst as who resolved the alert.
+  const triage = { actor: ctx.principal ? actorOf(ctx.principal) : null };
+  return ctx.services.staAlerts.cancel(args.id.trim(), ctx.principal?.id ?? null, { removeUserFromGroup: args.removeUserFromGroup ?? false, triage });
 }
 
 export interface StaAlertEventFilter {

@@ -44,7 +44,7 @@ function counts(values: readonly string[]): Count[] {
   return [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 }
 
-export async function alertStats(rows: AlertRows, args: { from?: string | null; to?: string | null; sources?: readonly AlertSource[] | null }): Promise<AlertStats> {
+export async function alertStats(rows: Pick<AlertRows, 'statsRows'>, args: { from?: string | null; to?: string | null; sources?: readonly AlertSource[] | null }): Promise<AlertStats> {
   const all = await rows.statsRows(args.from ?? null, args.to ?? null, args.sources ?? null);
   const seconds = (from: string, to: string | null) => (to ? (Date.parse(to) - Date.parse(from)) / 1000 : NaN);
   const byAssignee = new Map<string | null, number>();

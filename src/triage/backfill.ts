@@ -1,4 +1,4 @@
-// At start, the alerts the sources stored before the queue existed (an upgrade past migration 007) join it,
+// At start (in the background), the alerts the sources stored before the queue existed (an upgrade past migration 007) join it,
 // a page at a time, each page through the same source hook as a live write (so a closed incident starts
 // RESOLVED/CLOSED, an ended STA run RESOLVED). Cheap when there is nothing to add: one indexed anti-join per
 // source. The sandbox's incidents are regenerated and indexed as they are fetched, so only the live scope is read.
@@ -16,10 +16,10 @@ import { incidentScope } from '../store/incident-store.js';
 
 const PAGE = 500;
 
-export async function backfillAlerts(database: Database, index: AlertIndex, samlThreshold: number): Promise<number> {
+export async function backfillAlerts(database: Database, index: AlertIndex, samlThreshold: number, stopped: () => boolean = () => false): Promise<number> {
   let added = 0;
   const pages = async (read: () => Promise<string[]>, write: (bodies: string[]) => Promise<void>) => {
-    for (;;) {
+    while (!stopped()) {
       const bodies = await read();
       if (!bodies.length) return;
       await write(bodies);

@@ -21,6 +21,11 @@ export interface TestDovecot {
   port: number;
   user: string;
   password: string;
+  /** The maildir root (one maildir per user below it) and its owner: a real MTA can deliver into it (test/helpers/postfix.ts). */
+  mailRoot: string;
+  mailOwner: { uid: number; gid: number };
+  /** Dovecot's SASL socket for an MTA's SMTP AUTH (Postfix smtpd_sasl_type = dovecot). */
+  authSocket: string;
   /** A logged-in client for the test's own use (append, flags); replaced by restart(), closed by stop(). */
   readonly client: ImapFlow;
   /** Appends a raw message and returns its UID. */
@@ -112,6 +117,12 @@ service anvil {
     mode = 0
   }
 ${root ? '' : '  chroot =\n'}}
+# SMTP AUTH of a test MTA (Postfix) against the same passwd file.
+service auth {
+  unix_listener auth-mta {
+    mode = 0666
+  }
+}
 first_valid_uid = 1
 mail_location = maildir:${mailRoot}/%u
 passdb {
@@ -185,6 +196,9 @@ ${unprivileged}`,
     port,
     user,
     password,
+    mailRoot,
+    mailOwner,
+    authSocket: path.join(dir, 'run', 'auth-mta'),
     get client() {
       return client;
     },

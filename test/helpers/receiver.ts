@@ -13,7 +13,7 @@ export interface ReceivedRequest {
   at: number;
 }
 
-export type Answer = { status: number; body?: string; headers?: Record<string, string> } | { hang: true } | { drop: true };
+export type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | { hang: true } | { drop: true };
 
 export interface Receiver {
   url: string;
@@ -51,8 +51,12 @@ export async function startReceiver(defaultAnswer: Answer = { status: 200, body:
         req.socket.destroy();
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-      res.end(answer.body ?? '');
+      const send = () => {
+        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+        res.end(answer.body ?? '');
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

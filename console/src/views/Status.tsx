@@ -1,5 +1,5 @@
 // Gateway status: each upstream's readiness (/ready), the process health (/health), which upstreams are the
-// sandbox, and the incident fetcher: last run, last successful fetch, lag and next run.
+// sandbox, and each SaaS Security tenant's incident fetcher: last run, last successful fetch, lag and next run.
 import { useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { describeError } from '../api.js';
@@ -21,7 +21,7 @@ export function Status() {
   const [{ data, error }, refetch] = useQuery({ query: GatewayStatusDocument });
   const [ready, setReady] = useState<{ status: number; body: Ready } | null>(null);
   const [health, setHealth] = useState<number | null>(null);
-  const lastSuccess = useRef<string | null>(null);
+  const lastSuccess = useRef(new Map<string, string>());
   useEffect(() => {
     const poll = async () => {
       refetch({ requestPolicy: 'network-only' });
@@ -37,10 +37,13 @@ export function Status() {
     const t = setInterval(() => void poll(), REFRESH_MS);
     return () => clearInterval(t);
   }, []);
-  const f = data?.incidentFetchStatus;
-  if (f?.lastRunAt && !f.lastError && (!lastSuccess.current || f.lastRunAt > lastSuccess.current)) lastSuccess.current = f.lastRunAt;
-  const lagSeconds = lastSuccess.current ? Math.max(0, (now - Date.parse(lastSuccess.current)) / 1000) : null;
-  const late = f && lagSeconds !== null && lagSeconds > 2 * f.intervalSeconds + 5;
+  // One fetcher per SaaS Security tenant (SECGRAPH_CONFIG saasSecurity.instances); its last success is remembered here.
+  const tenants = data?.gateway.saasSecurityInstances ?? [];
+  for (const t of tenants) {
+    const f = t.fetch;
+    const last = lastSuccess.current.get(t.name);
+    if (f.lastRunAt && !f.lastError && (!last || f.lastRunAt > last)) lastSuccess.current.set(t.name, f.lastRunAt);
+  }
   const sandboxes = data?.gateway.sandboxes ?? [];
   return (
     <section aria-label="Gateway status" className="status">
@@ -74,21 +77,28 @@ export function Status() {
             </tbody>
           </table>
         </article>
-        <article className="card">
-          <h3>Incident fetching</h3>
-          {f && (
-            <dl>
-              <dt>fetching</dt><dd>{f.enabled ? f.running ? 'running now' : `every ${f.intervalSeconds} s` : 'off (SAAS_SECURITY_FETCH=false)'}</dd>
-              <dt>last successful fetch</dt><dd data-testid="last-success">{lastSuccess.current ? `${time(lastSuccess.current)} (${ago(lastSuccess.current, now)})` : 'none yet'}</dd>
-              <dt>fetch lag</dt><dd className={late ? 'error' : ''}>{lagSeconds === null ? '—' : `${Math.round(lagSeconds)} s since the last successful fetch${late ? ': late' : ''}`}</dd>
-              <dt>last run</dt><dd>{time(f.lastRunAt)} · {f.lastRunFetched} fetched, {f.lastRunMirrored} mirrored</dd>
-              <dt>last error</dt><dd>{f.lastError ? <span className="error">{f.lastError}</span> : 'none'}</dd>
-              <dt>next run</dt><dd>{f.nextRunAt ? `${time(f.nextRunAt)} (${ago(f.nextRunAt, now)})` : '—'}</dd>
-              <dt>cursor</dt><dd>{time(f.cursor)} (mirror {time(f.mirrorCursor)})</dd>
-              <dt>stored</dt><dd>{f.storedIncidents} incidents ({f.fetchedTotal} fetched in total)</dd>
-            </dl>
-          )}
-        </article>
+        {tenants.map((t, n) => {
+          const f = t.fetch;
+          const last = lastSuccess.current.get(t.name) ?? null;
+          const lagSeconds = last ? Math.max(0, (now - Date.parse(last)) / 1000) : null;
+          const late = lagSeconds !== null && lagSeconds > 2 * f.intervalSeconds + 5;
+          return (
+            <article className="card" key={t.name} data-tenant={t.name}>
+              <h3>Incident fetching{tenants.length > 1 && ` (${t.name})`}</h3>
+              <dl>
+                <dt>fetching</dt><dd>{f.enabled ? f.running ? 'running now' : `every ${f.intervalSeconds} s` : 'off (SAAS_SECURITY_FETCH=false)'}</dd>
+                <dt>last successful fetch</dt><dd data-testid={n === 0 ? 'last-success' : `last-success-${t.name}`}>{last ? `${time(last)} (${ago(last, now)})` : 'none yet'}</dd>
+                <dt>fetch lag</dt><dd className={late ? 'error' : ''}>{lagSeconds === null ? '—' : `${Math.round(lagSeconds)} s since the last successful fetch${late ? ': late' : ''}`}</dd>
+                <dt>last run</dt><dd>{time(f.lastRunAt)} · {f.lastRunFetched} fetched, {f.lastRunMirrored} mirrored</dd>
+                <dt>last error</dt><dd>{f.lastError ? <span className="error">{f.lastError}</span> : 'none'}</dd>
+                <dt>next run</dt><dd>{f.nextRunAt ? `${time(f.nextRunAt)} (${ago(f.nextRunAt, now)})` : '—'}</dd>
+                <dt>cursor</dt><dd>{time(f.cursor)} (mirror {time(f.mirrorCursor)})</dd>
+                <dt>stored</dt><dd>{f.storedIncidents} incidents ({f.fetchedTotal} fetched in total)</dd>
+                {tenants.length > 1 && <><dt>circuit breaker</dt><dd className={t.breaker === 'closed' ? '' : 'error'}>{t.breaker}</dd></>}
+              </dl>
+            </article>
+          );
+        })}
       </div>
     </section>
   );

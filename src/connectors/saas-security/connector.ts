@@ -107,12 +107,14 @@ export class SaasSecurityConnector {
 
   /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
   async getIncidentPage(pathAndQuery: string): Promise<IncidentPage> {
-    const wire = await cached<WireDeltaResponse>(this.pages, pathAndQuery, async () => {
+    // A page in the in-memory cache is read synchronously, without Keyv's asynchronous get (hooks, stats and
+    // its awaits were about 1% of a cached read's CPU).
+    const wire = peekCached<WireDeltaResponse>(this.pages, pathAndQuery) ?? (await cached<WireDeltaResponse>(this.pages, pathAndQuery, async () => {
       const fetched = await this.client.listIncidents(pathAndQuery);
       // Each incident of a fetched page also serves `incident(id)`; written once, when the page is fetched.
       await this.incidents.setMany(fetched.resources.map((w) => ({ key: String(w.incident_id), value: w })));
       return fetched;
-    });
+    }));
     let page = mappedPages.get(wire);
     if (!page) {
       page = { incidents: wire.resources.map((w) => toIncident(w, this.instance)), nextPath: wire.nextPath, limit: wire.limit };
