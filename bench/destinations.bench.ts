@@ -11,26 +11,10 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startServices } from '../src/services.js';
+import { samlRecord as record } from '../test/helpers/destinations.js';
 
 const BACKLOG = Number(process.env['BENCH_DESTINATIONS_BACKLOG'] ?? 1000);
 const SAMPLES = Number(process.env['BENCH_DESTINATIONS_SAMPLES'] ?? 200);
-
-function record(actor: string): Record<string, unknown> {
-  const eventTime = new Date().toISOString();
-  return {
-    eventVersion: '1.11',
-    userIdentity: { type: 'AssumedRole', principalId: `AROAEXAMPLE:${actor}`, arn: `arn:aws:sts::111122223333:assumed-role/Admin/${actor}`, accountId: '111122223333' },
-    eventTime,
-    eventSource: 'iam.amazonaws.com',
-    eventName: 'UpdateSAMLProvider',
-    awsRegion: 'us-east-1',
-    sourceIPAddress: '203.0.113.7',
-    requestParameters: { sAMLProviderArn: 'arn:aws:iam::111122223333:saml-provider/Okta' },
-    eventID: `bench-${actor}`,
-    eventType: 'AwsApiCall',
-    recipientAccountId: '111122223333',
-  };
-}
 
 async function listen(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {

@@ -1,6 +1,5 @@
 // Builds the yoga app from its dependencies. No ports here: tests call `yoga.fetch` directly, and
 // server.ts hands the same app to node:http and graphql-ws.
-import type { IncomingMessage } from 'node:http';
 import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AuthResult } from './auth.js';
 import type { Authenticator } from './identity/authenticator.js';
@@ -29,13 +28,9 @@ import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
 import { useTrustedDocuments } from './trusted-documents/use-trusted-documents.js';
 import { sharedSubscriptions, type SharedSubscriptions } from './subscriptions/shared-execution.js';
+import type { ServerContext } from './http/server-context.js';
 
-/** What the server adds to every yoga context: the HTTP request, or the WebSocket connection's params. */
-export interface ServerContext {
-  connectionParams?: Record<string, unknown>;
-  /** node:http's request (HTTP and WebSocket upgrade): the client's address. */
-  req?: IncomingMessage;
-}
+export type { ServerContext } from './http/server-context.js';
 
 /** graphql-sse (single-connection and distinct-connections modes). */
 export const GRAPHQL_SSE_PATH = '/graphql/stream';

@@ -86,7 +86,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const auditTrail = new AuditEntries(database.db);
   const audit = new StoreAuditLog({ entries: auditTrail, pubsub, clock, logger: logger.child({ component: 'audit' }), instance: leases.instanceId });
   await follow('audit:event', auditTrail);
-  const lease = leaseHolder(leases, logger, closers, audit);
+  // Lease changes are audited without holding the job up; start-up and shutdown wait for those writes.
+  const leaseAuditWrites = new Set<Promise<void>>();
+  const lease = leaseHolder(leases, logger, closers, audit, leaseAuditWrites);
+  closers.push(async () => void (await Promise.all(leaseAuditWrites)));
   if (config.audit.retentionMs !== null) {
     const retention = new AuditRetention(auditTrail, config.audit.retentionMs, clock, logger.child({ job: 'audit-retention' }));
     closers.push(() => retention.stop());
@@ -211,6 +214,7 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   const trustedDocuments = loadTrustedDocuments(config, logger);
   const services: Services = { config, logger, clock, pubsub, saasSecurity, saasInstances, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail, authenticator, triage, destinations, trustedDocuments };
   metrics.watch(services);
+  await Promise.all(leaseAuditWrites);
   return {
     services,
     seedSandboxes: () => saml.seedSandbox(),
@@ -339,22 +343,26 @@ async function startStaAlerts(
 
 
 /** Starts lease keepers whose changes are logged and audited (`lease.acquired` / `lease.lost`, SYSTEM, `job:<name>`). */
-function leaseHolder(leases: Leases, logger: Logger, closers: Array<() => Promise<void>>, audit: AuditLog): LeaseHolder {
+function leaseHolder(leases: Leases, logger: Logger, closers: Array<() => Promise<void>>, audit: AuditLog, pending: Set<Promise<void>>): LeaseHolder {
   const hold = async (keeper: LeaseKeeper, hooks: Omit<LeaseKeeperOptions, 'onError'> = {}) => {
     const log = logger.child({ job: keeper.job, instance: leases.instanceId });
-    const recordChange = (action: string) =>
-      audit
+    const recordChange = (action: string) => {
+      const write = audit
         .record({ actor: systemActor(keeper.job), action, target: `job:${keeper.job}`, requestId: null, outcome: 'SUCCEEDED' })
-        .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, `audit entry ${action} could not be written`));
+        .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, `audit entry ${action} could not be written`))
+        .finally(() => pending.delete(write));
+      pending.add(write);
+    };
     await keeper.start({
       onAcquired: async () => {
         log.info('this instance took the job lease: running the job here');
-        await recordChange('lease.acquired');
+        // Not awaited: the job starts (and below, stops) at once, whatever the audit write waits for.
+        recordChange('lease.acquired');
         await hooks.onAcquired?.();
       },
       onLost: async () => {
         log.warn('this instance no longer holds the job lease: the job runs elsewhere');
-        await recordChange('lease.lost');
+        recordChange('lease.lost');
         await hooks.onLost?.();
       },
       onError: (e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'job lease could not be renewed'),

@@ -179,6 +179,31 @@ describe('sources', () => {
   });
 });
 
+describe('ALERT_UPDATED', () => {
+  it('sends a detection that gathered more events as ALERT_UPDATED, to the destinations that take it', async () => {
+    const soar = await receiver();
+    const gw = await gateway(
+      [
+        { name: 'soar', type: 'webhook', url: '${SOAR_URL}' },
+        { name: 'new-only', type: 'webhook', url: '${SOAR_URL}', filters: { events: ['ALERT_CREATED'] } },
+      ],
+      { SOAR_URL: soar.url },
+    );
+    const at = Date.now() - 60_000;
+    await ingestSaml(gw, samlRecord('kim', new Date(at).toISOString()));
+    await soar.waitFor(2);
+    await ingestSaml(gw, samlRecord('kim', new Date(at + 10_000).toISOString()));
+    const reqs = await soar.waitFor(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(soar.requests).toHaveLength(3);
+    const updated = reqs.find((r) => r.json.event === 'ALERT_UPDATED')!;
+    expect(updated.json.alertId).toBe(reqs[0]!.json.alertId);
+    expect(updated.json.alertContext.eventCount).toBe(2);
+    const list = await deliveriesOf(gw, updated.json.alertId);
+    expect(list.map((d) => [d.destination, d.event]).sort()).toEqual([['new-only', 'ALERT_CREATED'], ['soar', 'ALERT_CREATED'], ['soar', 'ALERT_UPDATED']]);
+  });
+});
+
 describe('filters', () => {
   it('sends a destination only the sources, severities and events it asks for', async () => {
     const soar = await receiver();

@@ -41,7 +41,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 }
 
 /** The optional connectors' clients, each to be loaded only when its connector is configured. */
-const OPTIONAL_CLIENTS = ['pg', 'ioredis', '@keyv/redis', 'imapflow', 'mailparser'];
+const OPTIONAL_CLIENTS = ['pg', 'ioredis', '@keyv/redis', 'imapflow', 'mailparser', 'nodemailer'];
 
 /** What the gateway process (npm start's launcher, which runs the bundle in-process) resolved, from the recording. */
 function resolvedByGateway(recording: string): Array<{ specifier: string; url: string }> {

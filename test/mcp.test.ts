@@ -391,7 +391,12 @@ describe('/mcp limits and graphql_query', () => {
   beforeAll(async () => {
     gw = await startTestGateway({
       fixtures: true,
-      env: { SECGRAPH_API_KEYS: `${READER}=read,${RESPONDER}=read+respond`, SECGRAPH_MCP_ARBITRARY_QUERIES: 'true', SECGRAPH_RATE_LIMIT_PER_MINUTE: '4' },
+      env: {
+        SECGRAPH_API_KEYS: `${READER}=read,${RESPONDER}=read+respond`,
+        SECGRAPH_MCP_ARBITRARY_QUERIES: 'true',
+        SECGRAPH_RATE_LIMIT_PER_MINUTE: '4',
+        SECGRAPH_AUTH_FAILURES_PER_MINUTE: '3',
+      },
     });
     served = await serveOnLoopback(gw);
   });
@@ -426,6 +431,23 @@ describe('/mcp limits and graphql_query', () => {
     expect(results.slice(0, 4).every((r) => !r.isError)).toBe(true);
     expect(results[4]!.isError).toBe(true);
     expect(results[4]!.structuredContent.errors[0].code).toBe('RATE_LIMITED');
+  });
+
+  // Last in this block: afterwards its loopback address is throttled for the rest of the minute.
+  it('throttles an address that keeps sending wrong credentials, whatever it sends next', async () => {
+    const initialize = (key: string) =>
+      fetch(`${served.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await initialize(`guess-number-${i}-xxxx`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const valid = await initialize(READER);
+    expect(valid.status).toBe(429);
+    expect(Number(valid.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await valid.json()).error.data.code).toBe('RATE_LIMITED');
   });
 });
 

@@ -44,6 +44,8 @@ async function twoInstances(env: Record<string, string>): Promise<[TestGateway, 
 
 /** How many log lines of the gateway match. */
 const logged = (gateway: TestGateway, pattern: RegExp) => gateway.logs.lines.filter((l) => pattern.test(l)).length;
+/** Catch-ups of incident events only: an action also writes audit entries and alert updates, streams of their own. */
+const incidentCatchUps = (gateway: TestGateway) => gateway.logs.lines.filter((l) => /had lost, from the event log/.test(l) && l.includes('"topic":"incident:event"')).length;
 
 /** Every incident event an instance's subscribers receive, from now on. */
 function collect(gateway: TestGateway): IncidentEvent[] {
@@ -74,18 +76,18 @@ describe('live events across a pub/sub outage', () => {
     await closeIncident(a, '4');
     await waitUntil(() => onA.length === 2 && onB.length === 2, 'the event closed while Redis is down, on both instances', 10_000);
     expect(logged(a, /cannot be published to Redis/)).toBe(1);
-    expect(logged(b, /had lost, from the event log/)).toBeGreaterThan(0);
+    expect(incidentCatchUps(b)).toBeGreaterThan(0);
     // Reads go on without the shared cache (they go to the upstream).
     expect((await b.gql('{ incident(id: "5") { incidentId } }')).body.data).toEqual({ incident: { incidentId: 5 } });
 
     await redis.start();
     // Once both Redis connections are back, an event goes through Redis again (no catch-up needed for it).
     await new Promise((r) => setTimeout(r, 1_500));
-    const caughtUpBefore = logged(b, /had lost, from the event log/);
+    const caughtUpBefore = incidentCatchUps(b);
     await closeIncident(a, '5');
     await waitUntil(() => onA.length === 3 && onB.length === 3, 'the event closed after Redis is back, on both instances');
     await new Promise((r) => setTimeout(r, 600)); // three catch-up intervals: nothing may come twice
-    expect(logged(b, /had lost, from the event log/)).toBe(caughtUpBefore);
+    expect(incidentCatchUps(b)).toBe(caughtUpBefore);
     expect(logged(a, /publishing to Redis works again/)).toBe(1);
 
     expect(summary(onA)).toEqual(summary(onB));

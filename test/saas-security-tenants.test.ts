@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { alertIdOf } from '../src/domain/alert.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, SaasSecurityEmulator } from '../src/emulators/saas-security/emulator.js';
+import { IncidentStore } from '../src/fetch/incident-store.js';
+import { IncidentSync } from '../src/fetch/incident-sync.js';
+import { LeaseLostError } from '../src/store/leases.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { HOUR, startSyncHarness, T0, wireIncident } from './helpers/incident-sync.js';
 import { sseSubscribe, waitUntil, type Result } from './helpers/subscribers.js';
 
 const IDS = [1, 2, 3];
@@ -269,6 +273,23 @@ describe('the sandbox with SAAS_SECURITY_SANDBOX_TENANTS=2', () => {
       expect(body.data.a.createdAt).not.toBe(body.data.b.createdAt);
     } finally {
       await sandbox.close();
+    }
+  });
+});
+
+describe('a fetch run whose tenant lease is lost mid-run', () => {
+  it('ends with the lease error recorded in its summary, never a rejection (which would end the process)', async () => {
+    const h = await startSyncHarness({}, [wireIncident(1, T0 - HOUR)]);
+    try {
+      const lost = new LeaseLostError('incident-fetch:eu');
+      const store = await IncidentStore.open(h.database, { instance: 'eu', fence: async () => Promise.reject(lost) });
+      const sync = new IncidentSync({ ...h.sync.deps, store });
+      const run = await sync.runOnce();
+      expect(run).toMatchObject({ fetched: 0, error: expect.stringContaining('no longer holds the incident-fetch:eu lease') });
+      expect(await store.size()).toBe(0);
+      expect(h.logs.text).toContain("the fetch run's outcome was not recorded");
+    } finally {
+      await h.close();
     }
   });
 });

@@ -3,7 +3,8 @@
 // Security "Incident Processor" playbook mails the owner. The Message-ID is the delivery id, so a message
 // sent again after a crash is recognisably the same one. SMTP 4xx replies and lost connections are retried;
 // 5xx replies (a refused recipient, failed authentication) are permanent.
-import nodemailer, { type Transporter } from 'nodemailer';
+// nodemailer is loaded at the first email, not at start: a gateway without an email destination never loads it.
+import type { Transporter } from 'nodemailer';
 import type { DestinationConfig } from '../config.js';
 import type { AlertNotice } from '../domain/alert-delivery.js';
 import { excerptOf, type SendOutcome } from './outcome.js';
@@ -33,14 +34,18 @@ export function emailText(n: AlertNotice, publicUrl: string | null): { subject: 
 }
 
 export class EmailSender implements Sender {
-  private readonly transport: Transporter;
+  private transport: Promise<Transporter> | null = null;
 
   constructor(
     private readonly config: EmailConfig,
     private readonly publicUrl: string | null,
-  ) {
-    const s = config.smtp;
-    this.transport = nodemailer.createTransport({
+  ) {}
+
+  private async open(): Promise<Transporter> {
+    const { default: nodemailer } = await import('nodemailer');
+    const s = this.config.smtp;
+    const config = this.config;
+    return nodemailer.createTransport({
       host: s.host,
       port: s.port,
       secure: s.tls,
@@ -59,7 +64,8 @@ export class EmailSender implements Sender {
     if (to.length === 0) return { result: 'permanent', status: null, excerpt: null, retryAfterMs: null, error: 'no recipient (the alert has no asset owner)' };
     const { subject, text } = emailText(n, this.publicUrl);
     try {
-      const info = await this.transport.sendMail({
+      this.transport ??= this.open();
+      const info = await (await this.transport).sendMail({
         from: this.config.from,
         to,
         subject,
@@ -79,6 +85,6 @@ export class EmailSender implements Sender {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    (await this.transport?.catch(() => null))?.close();
   }
 }

@@ -113,7 +113,11 @@ export class IncidentSync {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.deps.isLeader && !this.deps.isLeader()) return this.schedule(this.deps.config.intervalMs);
-      void this.runOnce().finally(() => this.schedule(this.delayMs));
+      // A run that ends in an error its own catch cannot take (the lease lost before the status commit, the
+      // database gone at shutdown) is logged; the schedule goes on either way, and the next run retries.
+      void this.runOnce()
+        .catch((e: unknown) => this.deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'incident fetch run ended early; the next run retries'))
+        .finally(() => this.schedule(this.delayMs));
     }, delayMs);
     this.timer.unref();
   }
@@ -140,7 +144,16 @@ export class IncidentSync {
     }
     this.backOff(code !== null && BACKOFF_CODES.has(code));
     if (summary.error) logger.warn({ code, nextRunInMs: this.delayMs, err: code ? undefined : summary.error }, 'incident fetch run failed; retrying later');
-    if (!this.stopped) await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
+    if (!this.stopped) {
+      // Fenced like every fetch-state write: an instance that lost the job's lease mid-run (LeaseLostError)
+      // records nothing, its successor records its own runs. Never a rejection: the timer's run has no caller,
+      // and an unhandled rejection would end the process.
+      try {
+        await store.commit([], { ...(await currentState(this.deps)), lastRunAt: iso(clock.now()), lastError: summary.error });
+      } catch (e) {
+        logger.warn({ err: e instanceof Error ? e.message : String(e) }, "the fetch run's outcome was not recorded");
+      }
+    }
     const retention = this.deps.config.retentionMs;
     if (retention !== null && !this.stopped) {
       // Through the indexes on fetched_at and the events' at: cheap enough to do after every run.

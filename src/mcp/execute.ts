@@ -2,7 +2,7 @@
 // POST /graphql would: the caller's Authorization, the MCP request's id (one id in the logs for both) and
 // the caller's address (failed-authentication throttling), so authentication, scopes, rate limits, operation
 // limits, deadlines and audit all apply to an assistant exactly as to anyone else.
-import type { ServerContext } from '../app.js';
+import type { ServerContext } from '../http/server-context.js';
 import type { GraphQLRequestBody, GraphQLResponseBody, ToolCaller } from './run-tool.js';
 
 interface FetchesGraphQL {
