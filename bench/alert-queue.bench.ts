@@ -137,7 +137,8 @@ export async function run(): Promise<void> {
     ['source + severity', { first: 50, filter: { sources: ['STA_ALERT'], severities: ['HIGH', 'CRITICAL'] } }],
     ['one week', { first: 50, filter: { from: new Date(NOW - 30 * DAY).toISOString(), to: new Date(NOW - 23 * DAY).toISOString() } }],
     ['CLOSED (Invalid)', { first: 50, filter: { statuses: ['CLOSED'] } }],
-    ['text "user4242"', { first: 50, filter: { text: 'user4242' } }],
+    ['text "user4242" (one user)', { first: 50, filter: { text: 'user4242' } }],
+    ['text "push" (most alerts)', { first: 50, filter: { text: 'push' } }],
   ];
   let worst = 0;
   let textP99 = 0;
@@ -153,12 +154,12 @@ export async function run(): Promise<void> {
       }
       times.sort((a, b) => a - b);
       const p99 = pct(times, 99);
-      if (name.startsWith('text')) textP99 = p99;
-      else worst = Math.max(worst, p99);
+      if (name.startsWith('text')) textP99 = Math.max(textP99, p99);
+      worst = Math.max(worst, p99);
       console.log(`alerts(first: 50) ${name.padEnd(30)} ${String(rows).padStart(3)} rows  p50 ${pct(times, 50).toFixed(1).padStart(6)} ms  p99 ${p99.toFixed(1).padStart(6)} ms`);
     }
-    console.log(`RATIO alerts(first: 50) worst indexed filter p99 over ${COUNT.toLocaleString('en')} alerts / 50 ms target: ${(worst / 50).toFixed(2)} (${worst.toFixed(1)} ms; target < 1)`);
-    console.log(`RATIO alerts(first: 50) text filter p99 (a scan, not indexed) / 50 ms target: ${(textP99 / 50).toFixed(2)} (${textP99.toFixed(1)} ms)`);
+    console.log(`RATIO alerts(first: 50) worst filter p99 over ${COUNT.toLocaleString('en')} alerts / 50 ms target: ${(worst / 50).toFixed(2)} (${worst.toFixed(1)} ms; target < 1)`);
+    console.log(`RATIO alerts(first: 50) worst text filter p99 (newest alerts in order, else the trigram index of migration 010) / 50 ms target: ${(textP99 / 50).toFixed(2)} (${textP99.toFixed(1)} ms)`);
   } finally {
     await running.close();
     await emulator.stop();

@@ -10,6 +10,7 @@ import { auditLog } from './006-audit-log.js';
 import { triage } from './007-triage.js';
 import { destinations } from './008-destinations.js';
 import { saasTenants } from './009-saas-tenants.js';
+import { alertTextSearch } from './010-alert-text-search.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '007-triage': triage,
   '008-destinations': destinations,
   '009-saas-tenants': saasTenants,
+  '010-alert-text-search': alertTextSearch,
 };
