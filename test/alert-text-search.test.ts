@@ -31,12 +31,29 @@ describe.each(ENGINES)('alert text search on %s', (engine) => {
         .filter((a) => a.searchText.includes(text.toLowerCase()))
         .sort((x, y) => y.createdAt.localeCompare(x.createdAt) || y.alertId.localeCompare(x.alertId))
         .map((a) => a.alertId);
-    const found = async (text: string, limit = 500) => (await rows.list({ text }, null, limit)).map((a) => a.alertId);
+    // A small window of newest alerts walked in order, so both ways (the walk and the index) and the window's edge are taken.
+    const narrow = new AlertRows(database, 40);
+    const found = async (text: string, limit = 500) => {
+      const [wide, small] = [(await rows.list({ text }, null, limit)).map((a) => a.alertId), (await narrow.list({ text }, null, limit)).map((a) => a.alertId)];
+      expect(small, `${text} through a 40-alert window`).toEqual(wide);
+      return wide;
+    };
 
     for (const text of ['alice.admin', 'ALICE.ADMIN7', 'user29', 'bob_50%', '50%off', 'saml:det-13', 'zz-no-such', 'ab']) {
       expect(await found(text), text).toEqual(expected(text));
     }
     expect(await found('alice.admin', 5)).toEqual(expected('alice.admin').slice(0, 5));
+
+    // Paging with a cursor: every match once, in order (the newest-first walk and the index agree on where to resume).
+    const paged: string[] = [];
+    let after: { createdAt: string; alertId: string } | null = null;
+    for (;;) {
+      const page = await narrow.list({ text: 'user' }, after, 25);
+      paged.push(...page.map((a) => a.alertId));
+      if (page.length < 25) break;
+      after = { createdAt: page.at(-1)!.createdAt, alertId: page.at(-1)!.alertId };
+    }
+    expect(paged).toEqual(expected('user'));
 
     // A source rewrite (a detection renamed) moves it in and out of the index.
     const renamed = { ...all[1]!, title: 'renamed to carol.ops', searchText: 'renamed to carol.ops saml:det-1' };

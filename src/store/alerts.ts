@@ -42,7 +42,11 @@ export interface NewActivity {
 const TEXT_WINDOW = 5000;
 
 export class AlertRows {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    /** TEXT_WINDOW; tests make it small to walk past its edge. */
+    private readonly textWindow = TEXT_WINDOW,
+  ) {}
 
   get db(): Kysely<Tables> {
     return this.database.db;
@@ -191,7 +195,7 @@ export class AlertRows {
     if (text && 'like' in text) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(text.like)}%`} escape '\\'`);
     if (text && 'trigram' in text) query = query.where(sql<boolean>`rowid in (select rowid from alerts_text where search_text like ${`%${text.trigram}%`})`);
     if (text && 'like' in text && text.window) {
-      const edge = sql`(select created_at from alerts ${after ? sql`where (created_at, alert_id) < (${after.createdAt}, ${after.alertId})` : sql``} order by created_at desc, alert_id desc limit 1 offset ${TEXT_WINDOW - 1})`;
+      const edge = sql`(select created_at from alerts ${after ? sql`where (created_at, alert_id) < (${after.createdAt}, ${after.alertId})` : sql``} order by created_at desc, alert_id desc limit 1 offset ${this.textWindow - 1})`;
       query = query.where(sql<boolean>`created_at >= coalesce(${edge}, '')`);
     }
     if (after) {
