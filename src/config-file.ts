@@ -147,6 +147,17 @@ export interface LoadedConfigFile {
 export type EnvLookup = (name: string) => string | undefined;
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+// `${NAME}` is not a plain YAML scalar inside a flow mapping (`smtp: { …, password: ${SMTP_PASSWORD} }`, as the
+// README writes it): each reference is parsed as a placeholder word and put back as written right after, so a
+// reference reads the same in block and flow style, and no value of the environment is ever parsed as YAML.
+const PLACEHOLDER = /__secgraph_env_([A-Za-z_][A-Za-z0-9_]*)__/g;
+const protectReferences = (text: string) => text.replace(REFERENCE, (_m, name: string) => `__secgraph_env_${name}__`);
+function restoreReferences(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(PLACEHOLDER, (_m, name: string) => `\${${name}}`);
+  if (Array.isArray(value)) return value.map(restoreReferences);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restoreReferences(v)]));
+  return value;
+}
 
 /**
  * Replaces `${NAME}` in every string under `value` by the variable; a variable that is not set is an error
@@ -175,7 +186,7 @@ export function readConfigFile(file: string, lookup: EnvLookup = () => undefined
   }
   let raw: unknown;
   try {
-    raw = parse(text) ?? {};
+    raw = restoreReferences(parse(protectReferences(text)) ?? {});
   } catch (e) {
     throw new Error(`"${file}" is not valid YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }

@@ -1,4 +1,7 @@
 // Configuration: every wrong value stops the start with a message naming the variable.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, SAAS_SECURITY_REGIONS } from '../src/config.js';
 import { configErrorOf } from './helpers/config.js';
@@ -114,5 +117,37 @@ describe('security settings', () => {
     fails({ SECGRAPH_REQUEST_DEADLINE_MS: 'soon' }, 'SECGRAPH_REQUEST_DEADLINE_MS');
     fails({ SECGRAPH_CACHE_MAX_MB: '0' }, 'SECGRAPH_CACHE_MAX_MB');
     fails({ SECGRAPH_BREAKER_FAILURES: '0' }, 'SECGRAPH_BREAKER_FAILURES');
+  });
+});
+
+describe('SECGRAPH_CONFIG references to the environment', () => {
+  it('reads ${NAME} the same in a flow mapping as in block style, and never parses a value as YAML', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'secgraph-config-refs-'));
+    const file = path.join(dir, 'secgraph.yaml');
+    writeFileSync(
+      file,
+      [
+        'destinations:',
+        '  - name: soc-mail',
+        '    type: email',
+        '    smtp: { host: 127.0.0.1, port: 587, starttls: true, user: secgraph, password: ${SMTP_PASSWORD} }',
+        '    from: secgraph@example.com',
+        '    to: [soc@example.com]',
+        '  - name: soar',
+        '    type: webhook',
+        '    url: ${SOAR_URL}',
+        '    secret: "${SOAR_SECRET}"',
+        '',
+      ].join('\n'),
+    );
+    // Values with YAML syntax in them stay the strings they are.
+    const env = { SECGRAPH_CONFIG: file, SMTP_PASSWORD: 'p4ss: {not, yaml} #x', SOAR_URL: 'http://127.0.0.1:9/hook?a=1&b=2', SOAR_SECRET: '- [secret]' };
+    const config = loadConfig(env);
+    const [mail, soar] = config.destinations.list;
+    expect(JSON.stringify(mail)).toContain(JSON.stringify(env.SMTP_PASSWORD).slice(1, -1));
+    expect(JSON.stringify(soar)).toContain(env.SOAR_URL);
+    expect(JSON.stringify(soar)).toContain(JSON.stringify(env.SOAR_SECRET).slice(1, -1));
+    // An unset one still stops the start, naming the variable and where it was used.
+    expect(() => loadConfig({ ...env, SMTP_PASSWORD: undefined as unknown as string })).toThrow(/destinations\[0\]\.smtp\.password: the environment variable SMTP_PASSWORD is not set/);
   });
 });
