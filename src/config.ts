@@ -269,6 +269,16 @@ export interface Config {
   mcp: McpConfig;
   /** The audit trail (src/audit/). */
   audit: AuditConfig;
+  /** The keys connection cursors are signed with (src/security/cursor-keys.ts). */
+  cursorKeys: CursorKeysConfig;
+}
+
+/** SECGRAPH_CURSOR_KEY and SECGRAPH_CURSOR_PREVIOUS_KEY: secrets, never logged. */
+export interface CursorKeysConfig {
+  /** Signs and verifies cursors; null: a key generated once and kept in the database. */
+  key: string | null;
+  /** Still accepted when verifying, during a rotation; null: none. */
+  previousKey: string | null;
 }
 
 export interface AuditConfig {
@@ -631,7 +641,16 @@ export function loadConfig(processEnv: Env = process.env): Config {
     },
     mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
     audit: { retentionMs: parseRetention(env, 'SECGRAPH_AUDIT_RETENTION') },
+    cursorKeys: { key: parseCursorKey(env, 'SECGRAPH_CURSOR_KEY'), previousKey: parseCursorKey(env, 'SECGRAPH_CURSOR_PREVIOUS_KEY') },
   };
+}
+
+/** A cursor key: at least 32 characters (`openssl rand -base64 32` gives 44). The error never repeats it. */
+function parseCursorKey(env: Env, name: string): string | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < 32) throw new ConfigError(name, `must be at least 32 characters (e.g. the output of \`openssl rand -base64 32\`), got ${raw.length}`);
+  return raw;
 }
 
 const SPAN_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

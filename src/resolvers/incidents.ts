@@ -9,7 +9,8 @@ import { publishAll } from '../fetch/incident-fetcher.js';
 import { closeFetchedIncident } from '../fetch/outgoing-close.js';
 import { actorOf } from '../identity/actor.js';
 import { saasInstance, saasInstancesOf, saasSecurity } from './connectors.js';
-import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -55,7 +56,7 @@ export async function listIncidents(
   let index = 0;
   let cursor: { path: string; skip: number } = { path: firstPath, skip: 0 };
   if (args.after) {
-    const decoded = decodeCursor(args.after);
+    const decoded = decodeCursor(ctx.services.cursors, INCIDENTS_LIST, args.after);
     // Cursors of a gateway with one tenant named none: they are the default tenant's.
     const name = decoded.tenant ?? DEFAULT_SAAS_INSTANCE;
     index = tenants.findIndex((t) => t.name === name);
@@ -69,7 +70,7 @@ export async function listIncidents(
     const tenant = tenants[index]!;
     const page = await tenant.connector.getIncidentPage(cursor.path);
     const take = page.incidents.slice(cursor.skip, cursor.skip + (first - edges.length));
-    const cursors = pageCursors(page, cursor.path, tenant.name);
+    const cursors = pageCursors(ctx.services.cursors, page, cursor.path, tenant.name);
     const skip = cursor.skip;
     take.forEach((node, i) => edges.push({ node, cursor: cursors.at(skip + i + 1) }));
     const consumed = cursor.skip + take.length;
@@ -107,18 +108,24 @@ export async function listIncidents(
   };
 }
 
+/** What incident cursors are signed for: a cursor of another connection is refused here. */
+const INCIDENTS_LIST = 'incidents';
+
 /**
- * The cursors of a page's positions, encoded once per page and path: the connector hands back the same
- * page object while it is cached, so repeated reads re-encode nothing. A page object is one tenant's.
+ * The cursors of a page's positions, encoded (and signed) once per page and path: the connector hands back
+ * the same page object while it is cached, so repeated reads re-sign nothing. A page object is one tenant's;
+ * the signer is in the key because tests run gateways with different keys in one process.
  */
-const cursorsByPage = new WeakMap<IncidentPage, Map<string, { at(skip: number): string }>>();
-function pageCursors(page: IncidentPage, path: string, tenant: string): { at(skip: number): string } {
-  let byPath = cursorsByPage.get(page);
-  if (!byPath) cursorsByPage.set(page, (byPath = new Map()));
+const cursorsByPage = new WeakMap<CursorSigner, WeakMap<IncidentPage, Map<string, { at(skip: number): string }>>>();
+function pageCursors(signer: CursorSigner, page: IncidentPage, path: string, tenant: string): { at(skip: number): string } {
+  let pages = cursorsByPage.get(signer);
+  if (!pages) cursorsByPage.set(signer, (pages = new WeakMap()));
+  let byPath = pages.get(page);
+  if (!byPath) pages.set(page, (byPath = new Map()));
   let cursors = byPath.get(path);
   if (!cursors) {
     const encoded: string[] = [];
-    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor({ path, skip, tenant })) };
+    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor(signer, INCIDENTS_LIST, { path, skip, tenant })) };
     byPath.set(path, cursors);
   }
   return cursors;
