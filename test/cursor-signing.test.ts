@@ -110,10 +110,12 @@ describe('forged cursors are refused before anything reaches an upstream or the 
       'not base64url': 'eyJwIjoiL2luY2lkZW50In0=!!',
       'an access-log cursor': (await staLogCursor(A)).cursor,
     });
-    // The genuine one still pages on.
-    const next = await gw.gql(INCIDENTS, { first: 2, after: genuine }, KEY);
+    // The genuine one still pages on, whatever `first`; with another filter it is another list's.
+    const next = await gw.gql(INCIDENTS, { first: 3, after: genuine }, KEY);
     expect(next.body.errors).toBeUndefined();
-    expect(next.body.data.incidents.edges).toHaveLength(2);
+    expect(next.body.data.incidents.edges).toHaveLength(3);
+    const FILTERED = `query($after: String) { incidents(first: 1, after: $after, filter: { state: OPEN }) { edges { node { incidentId } } } }`;
+    await refused(FILTERED, { 'a cursor of the unfiltered list': genuine });
   });
 
   const LOGS = `query($instance: String, $after: String) { staAccessLogs(first: 1, after: $after, instance: $instance, filter: { includeAnonymous: true }) { edges { cursor } pageInfo { endCursor } } }`;
@@ -139,6 +141,10 @@ describe('forged cursors are refused before anything reaches an upstream or the 
     );
     // A's genuine cursor on B is refused by name (it verifies: same list), still without a request.
     await refused(LOGS, { "tenant A's genuine cursor": a.cursor }, { instance: B });
+    // On A with another filter: another scan's cursor.
+    const NAMED = `query($after: String) { staAccessLogs(first: 1, after: $after, instance: "${A}", filter: { includeAnonymous: false }) { edges { cursor } } }`;
+    await refused(NAMED, { 'a cursor of the scan with anonymous events': a.cursor });
+    expect((await gw.gql(LOGS, { instance: A, after: a.cursor }, KEY)).body.errors).toBeUndefined();
 
     const USERS = `query($search: String, $after: String) { staUsers(first: 1, search: $search, after: $after, instance: "${A}") { edges { node { userName } } pageInfo { endCursor } } }`;
     const users = await gw.gql(USERS, {}, KEY);

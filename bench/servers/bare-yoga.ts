@@ -27,7 +27,7 @@ const incidents = incidents50().map((i) => ({
 // are the same length, byte for byte but the cursors' tags.
 const path = deltaPath(toDeltaQuery({}, 50));
 const signer = new CursorSigner([deriveCursorKey('the bare anchor signs its cursors with a key of its own')]);
-const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor(signer, 'incidents', { path, skip: i + 1, tenant: DEFAULT_SAAS_INSTANCE }) }));
+const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor(signer, `incidents:${deltaPath(toDeltaQuery({}, 0))}`, { path, skip: i + 1, tenant: DEFAULT_SAAS_INSTANCE }) }));
 // A full page: the gateway cannot know there is no next one without asking, so it says there may be.
 const connection = { edges, pageInfo: { hasNextPage: true, endCursor: edges[edges.length - 1]!.cursor } };
 

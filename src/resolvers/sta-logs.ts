@@ -23,8 +23,13 @@ export function checkLogWindow(filter: StaAccessLogQuery): void {
  */
 export const USER_LOG_DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
-/** What access-log cursors are signed for (their path goes to STA as is). */
-const LOGS_LIST = 'staAccessLogs';
+/**
+ * What access-log cursors are signed for (their path goes to STA as is): this field with this filter, so a
+ * cursor of another user's (or another window's) scan is refused rather than applied to this one.
+ */
+function logsList(f: StaAccessLogQuery): string {
+  return `staAccessLogs:${JSON.stringify([f.userName?.trim() ?? null, f.includeAnonymous === true, f.since?.toISOString() ?? null, f.until?.toISOString() ?? null])}`;
+}
 
 export async function listStaAccessLogs(
   args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null; instance?: string | null },
@@ -38,7 +43,8 @@ export async function listStaAccessLogs(
   const tenantName = tenant.name ?? '';
   // The cursor first: a refused one costs no upstream request.
   const signer = ctx.services.cursors;
-  const after = args.after ? decodeTenantCursor(signer, LOGS_LIST, args.after, tenantName) : null;
+  const list = logsList(filter);
+  const after = args.after ? decodeTenantCursor(signer, list, args.after, tenantName) : null;
   const userName = filter.userName ? requireName(filter.userName, 'filter.userName') : null;
   // As the reference: naming a user who does not exist is an error, not an empty list.
   if (userName) await connector.requireUser(userName);
@@ -54,7 +60,7 @@ export async function listStaAccessLogs(
     let i = cursor.skip;
     for (; i < page.logs.length && edges.length < first; i++) {
       const log = page.logs[i]!;
-      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor(signer, LOGS_LIST, { path: cursor.path, skip: i + 1, tenant: tenantName }) });
+      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor(signer, list, { path: cursor.path, skip: i + 1, tenant: tenantName }) });
     }
     if (edges.length >= first) {
       // More may follow: the rest of this page or a next page (it may hold none for this user).
