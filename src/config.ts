@@ -153,8 +153,10 @@ export interface SecurityConfig {
   maxConnectionsPerKey: number;
   /** Operations per minute per API key (0: no limit). */
   rateLimitPerMinute: number;
-  /** Failed authentications per minute one client address may make before it is throttled. */
+  /** Distinct failing credentials per minute one client address may present before it is throttled. */
   authFailuresPerMinute: number;
+  /** Failures per minute of one credential from one address before that credential alone is refused. */
+  authFailuresPerCredential: number;
   /** Longest string a GraphQL argument or variable may hold, characters. */
   maxArgumentLength: number;
   /** A query or mutation, all its upstream calls and retries included, ends by then, ms. */
@@ -740,6 +742,7 @@ function parseSecurity(env: Env, open: boolean): SecurityConfig {
     maxConnectionsPerKey: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_KEY', 100, 1, 1_000_000),
     rateLimitPerMinute: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
     authFailuresPerMinute: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    authFailuresPerCredential: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL', 5, 1, 1_000_000),
     maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
     requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
   };
