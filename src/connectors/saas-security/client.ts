@@ -52,7 +52,8 @@ type Headers = Record<string, string>;
 export class SaasSecurityClient {
   readonly tokens: SaasSecurityTokens;
   private readonly http: Got;
-  private readonly logger: Logger;
+  /** Names the tenant's upstream: the connector logs through it too. */
+  readonly logger: Logger;
   readonly guard: UpstreamGuard;
 
   constructor(opts: SaasSecurityClientOptions) {
