@@ -83,7 +83,7 @@ describe('gzip bombs on POST /ingest/cloudtrail', () => {
   });
 
   const post = async (body: Uint8Array | string, headers: Record<string, string> = { 'content-type': 'application/gzip' }) => {
-    const res = await fetch(`${served.gateway.url}/ingest/cloudtrail`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, ...headers }, body });
+    const res = await fetch(`${served.gateway.url}/ingest/cloudtrail`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, ...headers }, body: body as BodyInit });
     return { status: res.status, body: (await res.json()) as any };
   };
   const bombLines = () => served.logs.lines.map((l) => JSON.parse(l)).filter((l) => /CloudTrail body cut off/.test(l.msg));
