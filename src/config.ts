@@ -107,6 +107,8 @@ export interface SamlDetectionConfig {
   maxBodyBytes: number;
   /** Largest single record, in characters; a bigger one is rejected and skipped. */
   maxRecordChars: number;
+  /** A gzip body or file inflating more than this many times its size is a bomb: refused (413) early. */
+  maxGzipRatio: number;
   /** SAML_IGNORE_PRINCIPALS: ARNs or `*` globs whose matches are suppressed (no alert). */
   ignorePrincipals: string[];
 }
@@ -767,6 +769,8 @@ function parseSamlDetection(env: Env): SamlDetectionConfig {
     settleMs: parseIntVar(env, 'CLOUDTRAIL_SETTLE_MS', 2_000, 0, 600_000),
     maxBodyBytes: parseIntVar(env, 'CLOUDTRAIL_INGEST_MAX_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     maxRecordChars: parseIntVar(env, 'CLOUDTRAIL_MAX_RECORD_CHARS', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    // DEFAULT_GZIP_MAX_RATIO (cloudtrail-stream.ts); above deflate's own maximum (about 1032) it never fires.
+    maxGzipRatio: parseIntVar(env, 'CLOUDTRAIL_GZIP_MAX_RATIO', 100, 10, 2000),
     ignorePrincipals: parsePrincipalList(env, 'SAML_IGNORE_PRINCIPALS'),
   };
 }
