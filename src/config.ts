@@ -153,8 +153,10 @@ export interface SecurityConfig {
   wsMaxUnauthenticatedPerAddress: number;
   /** WebSocket connections one API key may hold at once. */
   maxConnectionsPerKey: number;
-  /** Operations per minute per API key (0: no limit). */
+  /** Operations per minute per API key (0: no limit): the rate its token bucket refills at. */
   rateLimitPerMinute: number;
+  /** The size of a key's token bucket: operations it may run at once before the refill rate applies. */
+  rateLimitBurst: number;
   /** Failed authentications per minute one client address may make before it is throttled. */
   authFailuresPerMinute: number;
   /** Longest string a GraphQL argument or variable may hold, characters. */
@@ -733,6 +735,7 @@ function parseOrigins(env: Env, name: string): string[] {
 }
 
 function parseSecurity(env: Env, open: boolean): SecurityConfig {
+  const rateLimitPerMinute = parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000);
   return {
     corsOrigins: parseOrigins(env, 'SECGRAPH_CORS_ORIGINS'),
     introspection: parseBoolVar(env, 'SECGRAPH_INTROSPECTION', open),
@@ -740,7 +743,8 @@ function parseSecurity(env: Env, open: boolean): SecurityConfig {
     wsMaxPayloadBytes: parseIntVar(env, 'SECGRAPH_WS_MAX_PAYLOAD', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     wsMaxUnauthenticatedPerAddress: parseIntVar(env, 'SECGRAPH_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 10, 1, 100_000),
     maxConnectionsPerKey: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_KEY', 100, 1, 1_000_000),
-    rateLimitPerMinute: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+    rateLimitPerMinute,
+    rateLimitBurst: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_BURST', Math.max(1, rateLimitPerMinute), 1, 10_000_000),
     authFailuresPerMinute: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
     maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
     requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
