@@ -2,7 +2,8 @@
 // (rate-limiter-flexible). Each key has a bucket of SECGRAPH_RATE_LIMIT_BURST operations (default: a minute's
 // worth), refilled continuously at SECGRAPH_RATE_LIMIT_PER_MINUTE a minute; with the bucket empty an operation
 // fails with RATE_LIMITED and extensions.retryAfter, the whole seconds until the next token. An address that
-// fails authentication SECGRAPH_AUTH_FAILURES_PER_MINUTE times is refused for the rest of that minute, whatever key it sends next, so keys cannot be guessed fast.
+// fails authentication SECGRAPH_AUTH_FAILURES_PER_MINUTE times is refused for the rest of that minute, whatever
+// key it sends next, so keys cannot be guessed fast.
 // With REDIS_URL the counters live in Redis and every instance shares them; if Redis is unreachable each
 // instance falls back to its own in-memory counters rather than letting everything through or nothing.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
