@@ -1,9 +1,12 @@
 // graphql-ws on the GraphQL path, with the same envelop (auth, limits, masking) as HTTP, and the rules a
 // socket must follow when API keys are configured:
-// - the key or token comes in connectionParams.authorization, or in the first subscribe message's
-//   payload.extensions.headers.authorization (what stock GraphiQL sends); a socket that has shown no valid key
-//   within SECGRAPH_WS_AUTH_TIMEOUT_MS is closed (4401), a wrong key closes it at once (4403, with the reason),
-//   an expired token too (4401), and until then it is served nothing;
+// - the key or token comes in connection_init (connectionParams.authorization), and only an authenticated
+//   connection_init is acknowledged: none closes the socket at once (4401), a wrong key too (4403, with the
+//   reason, counted by the failed-authentication throttle), an expired token too (4401); a socket that sends
+//   no connection_init is closed by graphql-ws (4408) or at SECGRAPH_WS_AUTH_TIMEOUT_MS (4401). An
+//   unacknowledged socket is served nothing and holds nothing but its TCP connection, for no longer than that;
+// - an operation on an authenticated socket may carry its own key (payload.extensions.headers.authorization,
+//   what stock GraphiQL sends): it runs as that key, admitted (and throttled) before its document is read;
 // - a socket authenticated by a token is closed (4401) when the token expires: its client reconnects with a
 //   fresh token and resumes its subscriptions with `after`;
 // - sockets not yet authenticated count against a small per-address cap (the upgrade is refused with 429);
@@ -247,8 +250,13 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
         const state = states.get(ctx.extra.socket);
         if (!state || open) return true;
         const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(ctx.connectionParams?.['headers']);
-        // No key yet: acknowledged, but nothing is served until a subscribe message brings one.
-        if (authorization === undefined) return true;
+        // No key: not acknowledged (an acknowledged socket would be held until the auth timeout). A missing
+        // key is not a guess, so, as over HTTP, it does not count toward the failed-authentication throttle.
+        if (authorization === undefined) {
+          log.info({ address: state.address, code: 'UNAUTHENTICATED' }, 'WebSocket closed: no API key or token in connection_init');
+          ctx.extra.socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key or token in connectionParams.authorization');
+          return false;
+        }
         const auth = await gate.admit(authorization, state.address);
         if (!auth.principal) {
           refuse(ctx.extra.socket, state, auth);
@@ -267,18 +275,14 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
         }
         const state = states.get(socket);
         if (!state) return [new GraphQLError('connection closed', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // graphql-ws runs no subscribe before connection_ack, and only an authenticated socket is acknowledged.
+        if (!state.principal) {
+          socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key or token in connectionParams.authorization');
+          return [new GraphQLError('An API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
         const own = authorizationIn((params.extensions as Record<string, unknown> | undefined)?.['headers']);
-        let principal = state.principal;
-        if (!principal) {
-          const auth = own === undefined ? null : await gate.admit(own, state.address);
-          if (!auth?.principal) {
-            if (!auth) socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key');
-            else refuse(socket, state, auth);
-            return [auth ? refusalError(auth) : new GraphQLError('An API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
-          }
-          if (!bind(socket, state, auth.principal, own, auth.expiresAt)) return [new GraphQLError('Too many connections for this caller', { extensions: { code: 'RATE_LIMITED' } })];
-          principal = auth.principal;
-        } else if (own !== undefined && own !== state.authorization) {
+        let principal: Principal = state.principal;
+        if (own !== undefined && own !== state.authorization) {
           // An operation with its own key on an authenticated socket: admitted before its document is read.
           const auth = await gate.admit(own, state.address);
           if (!auth.principal) return [refusalError(auth)];

@@ -9,7 +9,7 @@ import { requestIdOf } from '../http/request-id.js';
 import { actorOf } from '../identity/actor.js';
 import { isSimpleCrossSiteRequest } from '../http/browser-rules.js';
 import { addressOfServerContext, isThrottled, type AuthGate } from '../security/auth-gate.js';
-import { BodyTooLargeError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
+import { BodyTooLargeError, GzipRatioError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
 import { NotJsonError } from './record-scanner.js';
 
 export const CLOUDTRAIL_INGEST_PATH = '/ingest/cloudtrail';
@@ -103,11 +103,17 @@ async function ingestBody(request: Request, services: Services, principalId: str
       gzip: isGzipRequest(request) ? true : 'auto',
       maxBytes: limit,
       maxRecordChars: services.config.samlDetection.maxRecordChars,
+      maxGzipRatio: services.config.samlDetection.maxGzipRatio,
     }));
   } catch (e) {
     const summary = await session.finish();
+    if (e instanceof GzipRatioError) {
+      // `inflated`: what gunzip produced before the refusal (a bomb stops about GZIP_RATIO_FLOOR in).
+      log.warn({ limit, inflated: e.inflated, compressed: e.compressed, maxRatio: e.maxRatio, accepted: summary.accepted }, 'CloudTrail body cut off: a gzip bomb');
+      return failure(413, 'BAD_USER_INPUT', `${e.message} (CLOUDTRAIL_GZIP_MAX_RATIO)`, partial(summary));
+    }
     if (e instanceof BodyTooLargeError) {
-      log.warn({ limit, accepted: summary.accepted }, 'CloudTrail body cut off: too large');
+      log.warn({ limit, inflated: e.inflated, accepted: summary.accepted }, 'CloudTrail body cut off: too large');
       return failure(413, 'BAD_USER_INPUT', `${e.message} (CLOUDTRAIL_INGEST_MAX_BYTES)`, partial(summary));
     }
     if (e instanceof NotJsonError || e instanceof InvalidGzipError) {

@@ -1,6 +1,7 @@
-// Per-key operation budget and throttling of failed authentication (rate-limiter-flexible).
-// Each key may run SECGRAPH_RATE_LIMIT_PER_MINUTE operations in any minute; past that an operation fails with
-// RATE_LIMITED and extensions.retryAfter.
+// Per-key operation budget (token-bucket.ts) and throttling of failed authentication (rate-limiter-flexible).
+// Each key has a bucket of SECGRAPH_RATE_LIMIT_BURST operations (default: a minute's worth), refilled
+// continuously at SECGRAPH_RATE_LIMIT_PER_MINUTE a minute; with the bucket empty an operation fails with
+// RATE_LIMITED and extensions.retryAfter, the whole seconds until the next token.
 // Failed authentication is counted by credential fingerprint (a keyed hash, src/identity/authenticator.ts):
 // - per address and credential: one wrong credential repeated (a misconfigured script) is refused alone after
 //   SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL tries in a minute, and counts once toward its address;
@@ -11,7 +12,9 @@
 // instance falls back to its own in-memory counters rather than letting everything through or nothing.
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import type { SecurityConfig } from '../config.js';
+import { memoryTokenBucket, redisTokenBucket, type TokenBucket } from './token-bucket.js';
 
 export interface RateLimits {
   /** Spends one operation of the key's budget; null when allowed, else the seconds until it refills. */
@@ -55,8 +58,15 @@ export async function connectRateLimits(security: SecurityConfig, redisUrl: stri
   return createRateLimits(security, redis);
 }
 
-export function createRateLimits(security: SecurityConfig, redis: { quit(): Promise<unknown> } | null): RateLimits {
-  const operations = security.rateLimitPerMinute > 0 ? limiter(security.rateLimitPerMinute, 'ops', redis) : null;
+function operationBudget(security: SecurityConfig, redis: Redis | null): TokenBucket | null {
+  if (security.rateLimitPerMinute <= 0) return null;
+  const size = { perMinute: security.rateLimitPerMinute, burst: security.rateLimitBurst };
+  const memory = memoryTokenBucket(size);
+  return redis ? redisTokenBucket(redis, size, memory) : memory;
+}
+
+export function createRateLimits(security: SecurityConfig, redis: Redis | null): RateLimits {
+  const operations = operationBudget(security, redis);
   const failures = limiter(security.authFailuresPerMinute, 'authfail', redis);
   const credentialFailures = limiter(security.authFailuresPerCredential, 'authfail-cred', redis);
   const knownGood = limiter(1, 'authgood', redis, KNOWN_GOOD_S);
@@ -65,13 +75,8 @@ export function createRateLimits(security: SecurityConfig, redis: { quit(): Prom
   return {
     async takeOperation(principalId) {
       if (!operations) return null;
-      try {
-        await operations.consume(principalId);
-        return null;
-      } catch (res) {
-        if (res instanceof RateLimiterRes) return secondsOf(res);
-        throw res;
-      }
+      const waitMs = await operations.take(principalId);
+      return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : null;
     },
     async authBlocked(address) {
       const res = await failures.get(address);
