@@ -107,6 +107,8 @@ export interface SamlDetectionConfig {
   maxBodyBytes: number;
   /** Largest single record, in characters; a bigger one is rejected and skipped. */
   maxRecordChars: number;
+  /** A gzip body or file inflating more than this many times its size is a bomb: refused (413) early. */
+  maxGzipRatio: number;
   /** SAML_IGNORE_PRINCIPALS: ARNs or `*` globs whose matches are suppressed (no alert). */
   ignorePrincipals: string[];
 }
@@ -151,10 +153,14 @@ export interface SecurityConfig {
   wsMaxUnauthenticatedPerAddress: number;
   /** WebSocket connections one API key may hold at once. */
   maxConnectionsPerKey: number;
-  /** Operations per minute per API key (0: no limit). */
+  /** Operations per minute per API key (0: no limit): the rate its token bucket refills at. */
   rateLimitPerMinute: number;
-  /** Failed authentications per minute one client address may make before it is throttled. */
+  /** The size of a key's token bucket: operations it may run at once before the refill rate applies. */
+  rateLimitBurst: number;
+  /** Distinct failing credentials per minute one client address may present before it is throttled. */
   authFailuresPerMinute: number;
+  /** Failures per minute of one credential from one address before that credential alone is refused. */
+  authFailuresPerCredential: number;
   /** Longest string a GraphQL argument or variable may hold, characters. */
   maxArgumentLength: number;
   /** A query or mutation, all its upstream calls and retries included, ends by then, ms. */
@@ -750,6 +756,7 @@ function parseOrigins(env: Env, name: string): string[] {
 }
 
 function parseSecurity(env: Env, open: boolean): SecurityConfig {
+  const rateLimitPerMinute = parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000);
   return {
     corsOrigins: parseOrigins(env, 'SECGRAPH_CORS_ORIGINS'),
     introspection: parseBoolVar(env, 'SECGRAPH_INTROSPECTION', open),
@@ -757,8 +764,10 @@ function parseSecurity(env: Env, open: boolean): SecurityConfig {
     wsMaxPayloadBytes: parseIntVar(env, 'SECGRAPH_WS_MAX_PAYLOAD', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     wsMaxUnauthenticatedPerAddress: parseIntVar(env, 'SECGRAPH_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 10, 1, 100_000),
     maxConnectionsPerKey: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_KEY', 100, 1, 1_000_000),
-    rateLimitPerMinute: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+    rateLimitPerMinute,
+    rateLimitBurst: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_BURST', Math.max(1, rateLimitPerMinute), 1, 10_000_000),
     authFailuresPerMinute: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    authFailuresPerCredential: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL', 5, 1, 1_000_000),
     maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
     requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
   };
@@ -786,6 +795,8 @@ function parseSamlDetection(env: Env): SamlDetectionConfig {
     settleMs: parseIntVar(env, 'CLOUDTRAIL_SETTLE_MS', 2_000, 0, 600_000),
     maxBodyBytes: parseIntVar(env, 'CLOUDTRAIL_INGEST_MAX_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     maxRecordChars: parseIntVar(env, 'CLOUDTRAIL_MAX_RECORD_CHARS', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    // DEFAULT_GZIP_MAX_RATIO (cloudtrail-stream.ts); above deflate's own maximum (about 1032) it never fires.
+    maxGzipRatio: parseIntVar(env, 'CLOUDTRAIL_GZIP_MAX_RATIO', 100, 10, 2000),
     ignorePrincipals: parsePrincipalList(env, 'SAML_IGNORE_PRINCIPALS'),
   };
 }

@@ -25,8 +25,9 @@ const FAVICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www
 
 /**
  * GraphiQL keeps the Headers tab in localStorage; this script copies its Authorization into the graphql-ws
- * connection_init payload (connectionParams), so the socket itself is authenticated with the typed key.
- * (Each subscribe message also carries the headers in payload.extensions, which the gateway accepts too.)
+ * connection_init payload (connectionParams), so the socket itself is authenticated with the typed key: the
+ * gateway acknowledges only an authenticated connection_init (a key in a subscribe message's
+ * payload.extensions, which GraphiQL also sends, does not authenticate a socket).
  */
 const WS_AUTH_SCRIPT = `<script>(() => {
   const parse = (text) => { try { return JSON.parse(text || 'null'); } catch { return null; } };

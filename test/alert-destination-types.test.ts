@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TestGateway } from './helpers/gateway.js';
 import { eventually, ingestSaml, samlRecord, startDestinationGateway } from './helpers/destinations.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { AlertDeliveriesDocument, DestinationsDocument, RedeliverAlertDocument, SamlDetectionDeliveriesDocument, SetAlertStatusDocument, TestDestinationDocument } from './gql/graphql.js';
+import { AlertDeliveriesDocument, AuditLogDocument, DestinationsDocument, RedeliverAlertDocument, SamlDetectionDeliveriesDocument, SetAlertStatusDocument, TestDestinationDocument } from './gql/graphql.js';
 
 const RESPOND = 'respond-key-0123456789';
 const READ = 'read-only-key-0123456789';
-const KEYS = `${RESPOND}=read+respond,${READ}=read`;
+const AUDITOR = 'auditor-key-0123456789';
+const KEYS = `${RESPOND}=read+respond,${READ}=read,${AUDITOR}=read+audit`;
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -169,5 +170,12 @@ describe('GraphQL', () => {
     const bad = await gw.gql(TestDestinationDocument, { name: 'broken' }, RESPOND);
     expect(bad.body.data!.testDestination).toMatchObject({ status: 'FAILED', responseStatus: 400, response: 'no such hook' });
     expect((await gw.gql(TestDestinationDocument, { name: 'soar' }, READ)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // The audit trail says what the answers said: the refused test message is a FAILED action.
+    const trail = await gw.gql(AuditLogDocument, { first: 10, filter: { action: 'testDestination' } }, AUDITOR);
+    const entries = trail.body.data!.auditLog.edges.map((e) => e.node).sort((a, b) => a.target!.localeCompare(b.target!));
+    expect(entries.map((e) => [e.target, e.outcome, e.errorCode])).toEqual([
+      ['destination:broken', 'FAILED', 'DELIVERY_FAILED'],
+      ['destination:soar', 'SUCCEEDED', null],
+    ]);
   });
 });

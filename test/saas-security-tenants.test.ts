@@ -184,6 +184,19 @@ describe('two tenants from SECGRAPH_CONFIG', () => {
     }
   });
 
+  it('a tenant that refuses the tokens it issues is UPSTREAM_UNAVAILABLE naming that tenant; the other serves', async () => {
+    eu.refuseIssuedTokens();
+    try {
+      const eu1 = await gw.gql(`{ incident(id: "8", instance: "eu") { id } }`); // not cached: it reaches eu
+      expect(eu1.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'SaaS Security (eu)' });
+      expect(eu1.body.errors?.[0]?.message).toMatch(/^SaaS Security \(eu\) refuses the tokens it issues/);
+      const us1 = await gw.gql(INCIDENT, { id: '1', instance: 'us' });
+      expect(us1.body.data.incident).toMatchObject({ instance: 'us', assetName: 'us-file-1' });
+    } finally {
+      eu.refuseIssuedTokens(false);
+    }
+  });
+
   it('/ready, /metrics and the leases show each tenant', async () => {
     const ready = (await (await gw.yoga.fetch('http://yoga/ready')).json()) as { connectors: Record<string, unknown>; saasSecurityInstances: unknown; breakers: Record<string, unknown> };
     expect(ready.connectors['saasSecurity']).toBe(true);

@@ -86,16 +86,51 @@ describe('SaaS Security token', () => {
     expect(calls[0]!.headers['authorization']).not.toBe(calls[1]!.headers['authorization']);
   });
 
-  it('a token revoked twice in a row is renewed again before anything is reported; a third 401 is UPSTREAM_REJECTED', async () => {
+  it('a token revoked twice in a row is renewed again before anything is reported', async () => {
     gw = await startTestGateway({ fixtures: true });
     await gw.gql(AppsDocument);
     gw.emulator.injectFault({ kind: 'reject', status: 401, message: 'token revoked' }, { times: 2, path: /\/incident\/api\/incidents\/3$/ });
     const { body } = await gw.gql('{ incident(id: "3") { incidentId } }');
     expect(body.errors).toBeUndefined();
     expect(tokenRequests()).toHaveLength(3);
-    gw.emulator.injectFault({ kind: 'reject', status: 401, message: 'token revoked' }, { times: 3, path: /\/incident\/api\/incidents\/5$/ });
+  });
+
+  it('an upstream that refuses the tokens it issues is UPSTREAM_UNAVAILABLE, with one log line naming the cause', async () => {
+    gw = await startTestGateway({ fixtures: true });
+    await gw.gql(AppsDocument);
+    gw.emulator.refuseIssuedTokens();
     const refused = await gw.gql('{ incident(id: "5") { incidentId } }');
-    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_REJECTED');
+    const error = refused.body.errors?.[0];
+    expect(error?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'SaaS Security', upstreamStatus: 401 });
+    expect(error?.message).toBe("SaaS Security refuses the tokens it issues (HTTP 401 on 2 fresh tokens in a row): check the API client's scopes and tenant");
+    // The cached token, then two fresh ones: three tries, two renewals.
+    expect(gw.emulator.requestsTo('/incident/api/incidents/5')).toHaveLength(3);
+    expect(tokenRequests()).toHaveLength(3);
+    const cause = gw.logs.lines.filter((l) => l.includes('refuses the tokens it issues'));
+    expect(cause).toHaveLength(1);
+    expect(JSON.parse(cause[0]!)).toMatchObject({ upstream: 'SaaS Security', operation: 'getIncident', code: 'UPSTREAM_UNAVAILABLE', status: 401 });
+    // No token or secret in the answer or the logs.
+    const issued = gw.emulator.requestsTo('/incident/api/incidents/5').map((r) => r.headers['authorization']!.replace('Bearer ', ''));
+    for (const secret of [...issued, EMULATOR_CLIENT_SECRET]) {
+      expect(gw.logs.text).not.toContain(secret);
+      expect(JSON.stringify(refused.body)).not.toContain(secret);
+    }
+
+    gw.emulator.refuseIssuedTokens(false);
+    expect((await gw.gql('{ incident(id: "5") { incidentId } }')).body.data.incident.incidentId).toBe(5);
+  });
+
+  it('opens the breaker: a tenant refusing its tokens is not asked for more until the cool-down', async () => {
+    gw = await startTestGateway({ fixtures: true, env: { SECGRAPH_BREAKER_FAILURES: '2', SECGRAPH_BREAKER_COOLDOWN_MS: '3600000' } });
+    await gw.gql(AppsDocument);
+    gw.emulator.refuseIssuedTokens();
+    for (const id of ['5', '6']) expect((await gw.gql(`{ incident(id: "${id}") { incidentId } }`)).body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    const tokensBefore = tokenRequests().length;
+    const paused = await gw.gql('{ incident(id: "7") { incidentId } }');
+    expect(paused.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    expect(paused.body.errors?.[0]?.message).toMatch(/circuit breaker open/);
+    expect(tokenRequests()).toHaveLength(tokensBefore);
+    expect(gw.emulator.requestsTo('/incident/api/incidents/7')).toHaveLength(0);
   });
 
   it('wrong credentials are UPSTREAM_REJECTED, the secret stays out of the answer, and /ready says 503', async () => {

@@ -277,7 +277,7 @@ describe('groups and membership', () => {
       emu.addMember('Unusual Activity', 'bilal.haddad');
       return realAdd(gid, uid);
     };
-    await expect(connector.addUserToGroup('bilal.haddad', 'Unusual Activity')).resolves.toBeUndefined();
+    await expect(connector.addUserToGroup('bilal.haddad', 'Unusual Activity')).resolves.toMatchObject({ user: { userName: 'bilal.haddad' }, group: { name: 'Unusual Activity' } });
     expect(emu.requestsTo(`${BASE}/groups/${group.id}/members`, 'POST')).toHaveLength(1);
   });
 });

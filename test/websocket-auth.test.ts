@@ -1,6 +1,7 @@
-// graphql-ws with API keys, spoken message by message over a real socket: a socket without a valid key is
-// closed and served nothing; a key in the subscribe message's extensions (stock GraphiQL) is accepted; the
-// per-address, per-key and payload bounds hold; and a bad operation errors only itself.
+// graphql-ws with API keys, spoken message by message over a real socket: only a connection_init with a valid
+// key is acknowledged, one without a key or with a wrong one is closed at once and served nothing (wrong keys
+// counted by the failed-authentication throttle); the per-address, per-key and payload bounds hold; and a bad
+// operation errors only itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { postGraphQL, startServedGateway, type ServedGateway } from './helpers/server.js';
@@ -61,19 +62,28 @@ afterAll(async () => {
 const open = () => new RawSocket(served.wsUrl);
 
 describe('WebSocket authentication', () => {
-  it('closes a socket that shows no key within SECGRAPH_WS_AUTH_TIMEOUT_MS (4401), having served nothing', async () => {
+  it('closes a socket whose connection_init has no key at once (4401): never acknowledged, served nothing', async () => {
     const s = open();
-    await s.init();
-    expect(await s.closed).toMatchObject({ code: 4401 });
-    expect(s.messages.map((m) => m.type)).toEqual(['connection_ack']);
+    await s.refused;
+    s.send({ type: 'connection_init' });
+    expect(await s.closed).toMatchObject({ code: 4401, reason: expect.stringContaining('connectionParams.authorization') });
+    expect(s.messages).toEqual([]);
+    expect(served.logs.text).toContain('WebSocket closed: no API key or token in connection_init');
+    // A subscribe sent right behind it with its own key (as stock GraphiQL's) does not authenticate the socket.
+    const t = open();
+    await t.refused;
+    t.send({ type: 'connection_init', payload: {} });
+    t.send({ id: '1', type: 'subscribe', payload: { query: '{ gateway { version } }', extensions: { headers: { Authorization: `Bearer ${KEY}` } } } });
+    expect(await t.closed).toMatchObject({ code: 4401 });
+    expect(t.messages).toEqual([]);
   });
 
-  it('closes a socket whose first subscribe has no key (4401), before running it', async () => {
+  it('closes a socket that sends no connection_init, having served nothing', async () => {
     const s = open();
-    await s.init();
+    await s.refused;
     s.send({ id: '1', type: 'subscribe', payload: { query: '{ gateway { version } }' } });
-    expect(await s.closed).toMatchObject({ code: 4401 });
-    expect(s.messages.filter((m) => m.type === 'next')).toEqual([]);
+    expect((await s.closed).code).toBeGreaterThanOrEqual(4400);
+    expect(s.messages).toEqual([]);
   });
 
   it('closes a socket with a wrong key in connectionParams at once (4403)', async () => {
@@ -81,19 +91,16 @@ describe('WebSocket authentication', () => {
     await s.refused;
     s.send({ type: 'connection_init', payload: { authorization: 'Bearer not-the-key-at-all' } });
     expect(await s.closed).toMatchObject({ code: 4403 });
+    expect(s.messages).toEqual([]);
     expect(served.logs.text).not.toContain('not-the-key-at-all');
   });
 
-  it("accepts the key in the subscribe message's payload.extensions.headers, as stock GraphiQL sends it", async () => {
+  it("runs an operation with its own key (payload.extensions.headers, as stock GraphiQL sends it) on an authenticated socket", async () => {
     const s = open();
-    await s.init();
+    await s.init({ authorization: `Bearer ${OTHER}` });
     s.send({ id: '1', type: 'subscribe', payload: { query: '{ gateway { version } }', extensions: { headers: { Authorization: `Bearer ${KEY}` } } } });
     const next = await s.waitFor((m) => m.type === 'next' && m.id === '1');
     expect(next.payload.data.gateway.version).toEqual(expect.any(String));
-    // The socket is now authenticated by that key: a later operation without headers runs too, past the timeout.
-    await new Promise((r) => setTimeout(r, 400));
-    s.send({ id: '2', type: 'subscribe', payload: { query: '{ gateway { version } }' } });
-    await s.waitFor((m) => m.type === 'next' && m.id === '2');
     s.socket.close();
     await s.closed;
   });
@@ -147,5 +154,33 @@ describe('WebSocket authentication', () => {
     expect(s.socket.readyState).toBe(WebSocket.OPEN);
     s.socket.close();
     await s.closed;
+  });
+});
+
+describe('WebSocket authentication and the failed-authentication throttle', () => {
+  let throttled: ServedGateway;
+  beforeAll(async () => {
+    throttled = await startServedGateway({ SECGRAPH_API_KEYS: `${KEY}=read`, SECGRAPH_AUTH_FAILURES_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await throttled?.close();
+  });
+
+  const initWith = async (payload: Record<string, unknown> | undefined) => {
+    const s = new RawSocket(throttled.wsUrl);
+    await s.refused;
+    s.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
+    const closed = await s.closed;
+    expect(s.messages).toEqual([]);
+    return closed.code;
+  };
+
+  it('counts wrong keys in connection_init (4403, then 4429 once the address is throttled), not missing ones', async () => {
+    // A missing key is not a guess: closed at once, but not counted.
+    for (let i = 0; i < 5; i += 1) expect(await initWith(undefined)).toBe(4401);
+    // Distinct wrong keys (a guesser): the address is throttled after SECGRAPH_AUTH_FAILURES_PER_MINUTE of them.
+    const wrong = (i: number) => ({ authorization: `Bearer wrong-key-000000000${i}` });
+    expect([await initWith(wrong(1)), await initWith(wrong(2)), await initWith(wrong(3))]).toEqual([4403, 4403, 4403]);
+    expect(await initWith(wrong(4))).toBe(4429);
   });
 });

@@ -29,8 +29,18 @@ export interface AuditLog {
   record(start: AuditStart & { outcome: Exclude<AuditOutcome, 'ATTEMPTED'>; errorCode?: string | null }): Promise<void>;
 }
 
-/** Runs `act` between begin and completion: SUCCEEDED with its result, FAILED with the error's code (rethrown). */
-export async function audited<T>(log: AuditLog, start: AuditStart, act: () => Promise<T>, codeOf: (e: unknown) => string = defaultCode): Promise<T> {
+/**
+ * Runs `act` between begin and completion: SUCCEEDED with its result, FAILED with the error's code (rethrown).
+ * `failureOf` names the failure an answer reports without throwing (testDestination answers with a FAILED
+ * delivery): the entry is then FAILED with that code and the answer is still returned.
+ */
+export async function audited<T>(
+  log: AuditLog,
+  start: AuditStart,
+  act: () => Promise<T>,
+  codeOf: (e: unknown) => string = defaultCode,
+  failureOf: (result: T) => string | null = () => null,
+): Promise<T> {
   const entry = await log.begin(start);
   let result: T;
   try {
@@ -39,7 +49,8 @@ export async function audited<T>(log: AuditLog, start: AuditStart, act: () => Pr
     await entry.failed(codeOf(e));
     throw e;
   }
-  await entry.succeeded();
+  const failure = failureOf(result);
+  await (failure === null ? entry.succeeded() : entry.failed(failure));
   return result;
 }
 

@@ -31,6 +31,8 @@ export interface AuditedByWrapper<Args> {
   details?: (args: Args) => Record<string, unknown> | null;
   /** Default: the mutation's field name. */
   action?: string;
+  /** The failure code when the answer itself reports one (the resolver returned instead of throwing); null when it succeeded. */
+  failure?: (result: any) => string | null;
 }
 
 /**
@@ -84,7 +86,7 @@ export class PothosAuditPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
         requestId: ctx.requestId,
         details: options.details ? options.details(a) : a,
       };
-      return audited(ctx.services.audit, start, async () => resolver(parent, args, context, info));
+      return audited(ctx.services.audit, start, async () => resolver(parent, args, context, info), undefined, options.failure);
     };
   }
 }

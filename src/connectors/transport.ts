@@ -74,6 +74,18 @@ function absoluteFormThrough(proxy: string): RequestFunction {
   return fn;
 }
 
+/**
+ * One CONNECT agent per proxy URL, kept alive: destinations ask for their options per POST, and a fresh agent
+ * each time opened a new tunnel (and TLS handshake) for every delivery. The agent's pool keys sockets by the
+ * per-request TLS options (ca, rejectUnauthorized), so callers trusting different CAs never share a socket.
+ */
+function connectAgentThrough(proxy: string): HttpsProxyAgent {
+  let agent = connectAgentByProxy.get(proxy);
+  if (!agent) connectAgentByProxy.set(proxy, (agent = new HttpsProxyAgent({ proxy, keepAlive: true })));
+  return agent;
+}
+const connectAgentByProxy = new Map<string, HttpsProxyAgent>();
+
 /** One request function (and pool of connections to the proxy) per proxy URL: destinations ask per POST. */
 const absoluteFormByProxy = new Map<string, RequestFunction>();
 
@@ -112,5 +124,5 @@ export function transportOptions(baseUrl: string, t: UpstreamTransport = DIRECT)
     ...(t.insecure ? { rejectUnauthorized: false } : {}),
   };
   if (!proxy) return { https: trust };
-  return { https: trust, agent: { https: new HttpsProxyAgent({ proxy, keepAlive: true }) }, request: absoluteFormThrough(proxy) };
+  return { https: trust, agent: { https: connectAgentThrough(proxy) }, request: absoluteFormThrough(proxy) };
 }

@@ -54,6 +54,7 @@ export async function startSamlDetection(
     // The sandbox's files are written whole before the scan.
     settleMs: sandbox ? 0 : cfg.settleMs,
     maxRecordChars: cfg.maxRecordChars,
+    maxGzipRatio: cfg.maxGzipRatio,
     wallClock: systemClock,
     logger,
     isLeader: () => watcherLease.held,

@@ -7,7 +7,7 @@
 import type { SaasSecurityConnector } from '../connectors/saas-security/connector.js';
 import { toWireCloseCategory } from '../connectors/saas-security/map.js';
 import type { CloseCategory, Incident } from '../domain/saas-security.js';
-import { errorCodeOf, notFound } from '../errors.js';
+import { errorCodeOf } from '../errors.js';
 import type { Actor } from '../identity/actor.js';
 import { iso } from './delta-cursor.js';
 import { publishAll, type SyncDeps } from './incident-fetcher.js';
@@ -30,7 +30,6 @@ export async function closeFetchedIncident(deps: CloseDeps, before: StoredIncide
     deps.logger.warn({ incidentId: id, code: errorCodeOf(error) }, 'SaaS Security refused the close; the gateway record is unchanged');
     throw error;
   }
-  if (!wire) throw notFound(`SaaS Security has no incident ${id}`);
   const now = iso(deps.clock.now());
   const closed: StoredIncident = {
     wire,

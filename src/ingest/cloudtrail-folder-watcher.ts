@@ -34,6 +34,8 @@ export interface FolderWatcherOptions {
   pollIntervalMs: number;
   settleMs: number;
   maxRecordChars: number;
+  /** A .json.gz inflating more than this many times its size is a bomb, recorded as refused; default 100. */
+  maxGzipRatio?: number;
   /** Wall time to compare file modification times with (the filesystem's clock, not the event clock). */
   wallClock: Clock;
   logger: Logger;
@@ -118,6 +120,7 @@ export class CloudTrailFolderWatcher {
         gzip: 'auto',
         maxBytes: Number.MAX_SAFE_INTEGER,
         maxRecordChars: this.opts.maxRecordChars,
+        maxGzipRatio: this.opts.maxGzipRatio,
       });
     } catch (e) {
       // A broken file is recorded with what it gave and not retried forever; its good records are kept.

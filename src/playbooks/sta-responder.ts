@@ -14,7 +14,8 @@ export interface StaResponder {
   isUserInGroup(userName: string, groupName: string): Promise<boolean>;
   /** Whether the user has at least one SSO session (sta-get-user-sessions non-empty), read fresh. */
   hasActiveSessions(userName: string): Promise<boolean>;
-  addUserToGroup(userName: string, groupName: string): Promise<void>;
-  removeUserFromGroup(userName: string, groupName: string): Promise<void>;
-  terminateUserSessions(userName: string): Promise<void>;
+  // What the three actions resolve to (the connector's: the user and group it acted on) is not used here.
+  addUserToGroup(userName: string, groupName: string): Promise<unknown>;
+  removeUserFromGroup(userName: string, groupName: string): Promise<unknown>;
+  terminateUserSessions(userName: string): Promise<unknown>;
 }

@@ -156,10 +156,10 @@ export async function closeIncident(args: { id: string; category: CloseCategory;
     return closeFetchedIncident({ ...sync.deps, connector, logger: ctx.logger, actor: ctx.principal ? actorOf(ctx.principal) : null }, record, args.category);
   }
   // Not fetched (before the fetch window, filtered out, or fetching off): no gateway record, so close upstream.
-  const before = await connector.getIncident(id);
-  if (!before) throw notFound(`SaaS Security has no incident ${id}${tenantSuffix(tenant.name)}`);
-  const incident = await connector.closeIncident(id, args.category);
-  if (!incident) throw notFound(`SaaS Security has no incident ${id}${tenantSuffix(tenant.name)}`);
+  // Once the upstream has accepted the close the mutation succeeds, whether or not the read after it worked.
+  const result = await connector.closeIncident(id, args.category);
+  if (!result) throw notFound(`SaaS Security has no incident ${id}${tenantSuffix(tenant.name)}`);
+  const { before, closed: incident } = result;
   // No gateway record changes here, so the event is logged on its own (after the upstream accepted the close).
   const event = { kind: 'CLOSED' as const, incident, changedFields: changedFields(before, incident), at: new Date(ctx.services.clock.now()).toISOString() };
   publishAll(ctx.services.pubsub, await sync.store.commit([], undefined, [event]));

@@ -51,12 +51,6 @@ export async function deleteStaGroup(args: { name: string } & OnInstance, ctx: C
   return { id: group.id, name: group.name, deleted: true };
 }
 
-async function membershipOf(userName: string, groupName: string, isMember: boolean, ctx: Context, instance?: string | null): Promise<StaMembership> {
-  const connector = sta(ctx, instance);
-  const [user, group] = await Promise.all([connector.requireUser(userName), connector.requireGroup(groupName)]);
-  return { user: fromInstance(instance, user), group: fromInstance(instance, group), isMember };
-}
-
 /** Every page of the user's groups is read (the reference read only the first). */
 export async function staUserInGroup(args: { userName: string; groupName: string } & OnInstance, ctx: Context): Promise<boolean> {
   return sta(ctx, args.instance).isUserInGroup(requireName(args.userName, 'userName'), requireName(args.groupName, 'groupName'));
@@ -66,14 +60,15 @@ export async function staUserInGroup(args: { userName: string; groupName: string
 export async function addStaUserToGroup(args: { userName: string; groupName: string } & OnInstance, ctx: Context): Promise<StaMembership> {
   const userName = requireName(args.userName, 'userName');
   const groupName = requireName(args.groupName, 'groupName');
-  await sta(ctx, args.instance).addUserToGroup(userName, groupName);
-  return membershipOf(userName, groupName, true, ctx, args.instance);
+  // The user and group resolved before the change answer it: no read after it that could fail an applied change.
+  const { user, group } = await sta(ctx, args.instance).addUserToGroup(userName, groupName);
+  return { user: fromInstance(args.instance, user), group: fromInstance(args.instance, group), isMember: true };
 }
 
 /** Idempotent: a user not in the group is success, and nothing is sent. */
 export async function removeStaUserFromGroup(args: { userName: string; groupName: string } & OnInstance, ctx: Context): Promise<StaMembership> {
   const userName = requireName(args.userName, 'userName');
   const groupName = requireName(args.groupName, 'groupName');
-  await sta(ctx, args.instance).removeUserFromGroup(userName, groupName);
-  return membershipOf(userName, groupName, false, ctx, args.instance);
+  const { user, group } = await sta(ctx, args.instance).removeUserFromGroup(userName, groupName);
+  return { user: fromInstance(args.instance, user), group: fromInstance(args.instance, group), isMember: false };
 }

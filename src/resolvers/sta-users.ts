@@ -68,9 +68,10 @@ export async function deleteStaUser(args: { userName: string } & OnInstance, ctx
 /** Ends every SSO session of the user; returns the user (whose sessions are now empty). */
 export async function terminateStaUserSessions(args: { userName: string } & OnInstance, ctx: Context): Promise<StaUser> {
   const userName = requireName(args.userName, 'userName');
-  await sta(ctx, args.instance).terminateUserSessions(userName);
+  // The user resolved before the DELETE answers: no read after it that could fail an applied change.
+  const user = await sta(ctx, args.instance).terminateUserSessions(userName);
   ctx.logger.info({ userName, staInstance: args.instance ?? null }, 'STA sessions terminated by request');
-  return fromInstance(args.instance, await sta(ctx, args.instance).requireUser(userName));
+  return fromInstance(args.instance, user);
 }
 
 // Nested fields ask the instance their parent came from.

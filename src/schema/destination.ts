@@ -92,8 +92,13 @@ builder.mutationField('testDestination', (t) =>
     description: 'Sends a test message to a destination and answers with its first attempt (DELIVERED, or why not). Needs the respond scope.',
     authScopes: { respond: true },
     args: { name: t.arg.string({ required: true }) },
-    // Begun before the message is sent, completed after its first attempt; the outcome is in the answer.
-    audit: { target: (args) => `destination:${args.name}`, details: () => null },
+    // Begun before the message is sent, completed after its first attempt: FAILED (DELIVERY_FAILED, or
+    // DELIVERY_RETRYING when the first attempt will be retried) unless the destination took the message.
+    audit: {
+      target: (args) => `destination:${args.name}`,
+      details: () => null,
+      failure: (delivery: AlertDelivery) => (delivery.status === 'DELIVERED' ? null : `DELIVERY_${delivery.status}`),
+    },
     resolve: (_root, args, ctx) => testDestination(args, ctx),
   }),
 );

@@ -4,7 +4,7 @@ import { HTTPError, type Got } from 'got';
 import type { Clock } from '../../clock.js';
 import type { UpstreamHttpConfig } from '../../config.js';
 import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
-import { badInput, errorCodeOf } from '../../errors.js';
+import { badInput, errorCodeOf, GatewayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { createUpstreamHttp } from '../http.js';
 import { UpstreamGuard, type UpstreamObserver } from '../upstream-guard.js';
@@ -52,7 +52,8 @@ type Headers = Record<string, string>;
 export class SaasSecurityClient {
   readonly tokens: SaasSecurityTokens;
   private readonly http: Got;
-  private readonly logger: Logger;
+  /** Names the tenant's upstream: the connector logs through it too. */
+  readonly logger: Logger;
   readonly guard: UpstreamGuard;
 
   constructor(opts: SaasSecurityClientOptions) {
@@ -142,6 +143,10 @@ export class SaasSecurityClient {
    * Sends one authenticated request. Every call carries `Authorization: Bearer` and `Content-Type:
    * application/json`, GETs included, as the reference does. A 401 renews the token and retries, up to
    * TOKEN_RENEWALS times: a token revoked just after it was issued is not yet a refusal of the credentials.
+   * A 401 on the last fresh token too means the upstream refuses the tokens it issues (the credentials are
+   * accepted at the token endpoint, so it is not the caller's mistake): UPSTREAM_UNAVAILABLE, whose one log
+   * line (the guard's) names the cause. It counts toward the breaker, so a tenant in that state stops being
+   * asked for two fresh tokens per call until its cool-down has passed.
    */
   private send<T>(operation: string, fn: (headers: Headers) => Promise<T>): Promise<T> {
     return this.guard.call(operation, async () => {
@@ -150,12 +155,21 @@ export class SaasSecurityClient {
         try {
           return await fn(this.headers(token));
         } catch (error) {
-          if (!(error instanceof HTTPError) || error.response.statusCode !== 401 || renewals >= TOKEN_RENEWALS) throw error;
-          this.logger.info({ operation, renewal: renewals + 1 }, 'SaaS Security rejected the token; renewing it');
+          if (!(error instanceof HTTPError) || error.response.statusCode !== 401) throw error;
           this.tokens.invalidate(token);
+          if (renewals >= TOKEN_RENEWALS) throw this.refusesItsTokens(renewals);
+          this.logger.info({ operation, renewal: renewals + 1 }, `${this.guard.upstream} rejected the token; renewing it`);
         }
       }
     });
+  }
+
+  private refusesItsTokens(renewals: number): GatewayError {
+    return new GatewayError(
+      'UPSTREAM_UNAVAILABLE',
+      `${this.guard.upstream} refuses the tokens it issues (HTTP 401 on ${renewals} fresh tokens in a row): check the API client's scopes and tenant`,
+      { upstream: this.guard.upstream, upstreamStatus: 401 },
+    );
   }
 
   private headers(token: string): Headers {

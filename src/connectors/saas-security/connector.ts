@@ -13,9 +13,10 @@ import type {
   RemediationType,
 } from '../../domain/saas-security.js';
 import { DEFAULT_SAAS_INSTANCE } from '../../domain/alert.js';
+import { errorCodeOf } from '../../errors.js';
 import { cached, peekCached, type CacheFactory } from '../cache.js';
 import type { SaasSecurityClient } from './client.js';
-import { toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
+import { closedStatus, deriveState, toApp, toIncident, toRemediation, toWireCloseCategory, toWireRemediationType } from './map.js';
 import type { WireApp, WireDeltaResponse, WireIncident } from './wire.js';
 
 export const SAAS_SECURITY_CACHE_TTL_MS = {
@@ -96,13 +97,19 @@ export class SaasSecurityConnector {
   }
 
   async getIncident(id: number): Promise<Incident | null> {
+    const wire = await this.getIncidentWire(id);
+    return wire ? toIncident(wire, this.instance) : null;
+  }
+
+  /** The incident's wire copy, cached like getIncident. */
+  private async getIncidentWire(id: number): Promise<WireIncident | null> {
     const key = String(id);
     const hit = (await this.incidents.get(key)) as WireIncident | undefined;
-    if (hit) return toIncident(hit, this.instance);
+    if (hit) return hit;
     const wire = await this.client.getIncident(id);
     if (!wire) return null;
     await this.incidents.set(key, wire);
-    return toIncident(wire, this.instance);
+    return wire;
   }
 
   /** One page of the delta endpoint, for a path built by map.deltaPath or a nextPath the API returned. */
@@ -127,29 +134,42 @@ export class SaasSecurityConnector {
    * Closes upstream and answers with the incident as the state update left it: the update's own response
    * (state, category, resolved_by, resolution_date) over a fresh read. The response wins for its fields, so
    * a read that lags the update cannot show the incident still open; the read supplies the rest (status…).
-   * A failed refresh after an accepted update does not fail the close: `fallback` stands in for the read.
+   * Once the update is accepted the close has happened, so the read is best effort: when it fails (a 5xx,
+   * a timeout, the breaker) or finds nothing, `fallback` (the copy from before the close) stands in, with the
+   * status the close category gives, and the failed read is logged at warn. Only a refused update fails.
    */
-  async closeIncidentWire(id: number, category: CloseCategory, fallback: WireIncident | null = null): Promise<WireIncident | null> {
+  async closeIncidentWire(id: number, category: CloseCategory, fallback: WireIncident): Promise<WireIncident> {
     const res = await this.client.closeIncident(id, toWireCloseCategory(category));
     await this.forgetIncident(id);
-    let fresh: WireIncident | null = fallback;
+    let fresh: WireIncident | null = null;
     try {
-      fresh = (await this.client.getIncident(id)) ?? fallback;
-    } catch {
-      // Already logged by the client; the update itself was accepted.
+      fresh = await this.client.getIncident(id);
+    } catch (error) {
+      this.client.logger.warn(
+        { incidentId: id, operation: 'getIncident', code: errorCodeOf(error) ?? 'INTERNAL' },
+        'the close was accepted but the read after it failed; answering from the state update response',
+      );
     }
-    if (!fresh) return null;
-    const closed: WireIncident = { ...fresh, state: res.state ?? 'closed', category: res.category ?? toWireCloseCategory(category) };
+    const base = fresh ?? fallback;
+    const wireCategory = res.category ?? toWireCloseCategory(category);
+    const closed: WireIncident = { ...base, state: res.state ?? 'closed', category: wireCategory };
+    // A copy from before the close (the fallback, or a read lagging the update) still has an open status.
+    if (deriveState(null, base.status) !== 'CLOSED') closed.status = closedStatus(wireCategory) ?? base.status;
     if (res.resolved_by !== undefined) closed.resolved_by = res.resolved_by;
     if (res.resolution_date !== undefined) closed.resolution_date = res.resolution_date;
     await this.incidents.set(String(id), closed);
     return closed;
   }
 
-  /** closeIncidentWire, mapped. */
-  async closeIncident(id: number, category: CloseCategory, fallback: WireIncident | null = null): Promise<Incident | null> {
-    const wire = await this.closeIncidentWire(id, category, fallback);
-    return wire ? toIncident(wire, this.instance) : null;
+  /**
+   * Closes an incident the gateway holds no record of. It is read first, so an unknown id is NOT_FOUND before
+   * anything is sent; that copy is closeIncidentWire's fallback. `before` and `closed` name what changed.
+   */
+  async closeIncident(id: number, category: CloseCategory): Promise<{ before: Incident; closed: Incident } | null> {
+    const before = await this.getIncidentWire(id);
+    if (!before) return null;
+    const closed = await this.closeIncidentWire(id, category, before);
+    return { before: toIncident(before, this.instance), closed: toIncident(closed, this.instance) };
   }
 
   async forgetIncident(id: number): Promise<void> {

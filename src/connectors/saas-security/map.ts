@@ -65,6 +65,16 @@ export function parseStatus(status: string | null | undefined): IncidentStatus |
   return STATUS_NAME_BY_WIRE.get(status.trim().toLowerCase()) ?? null;
 }
 
+/**
+ * The status a close with this wire category gives (`business_justified` → `Closed-Business Justified`, as
+ * the API writes it); null for a category it has no closed status for.
+ */
+export function closedStatus(wireCategory: string): string | null {
+  const wire = `closed-${wireCategory.replace(/_/g, ' ')}`;
+  if (!STATUS_NAME_BY_WIRE.has(wire)) return null;
+  return wire.replace(/(^|[\s-])(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+}
+
 /** `state` when the API sends it (any case), else derived from `status` (`Open-…`/`Closed-…`). */
 export function deriveState(state: string | null | undefined, status: string | null | undefined): IncidentState | null {
   const s = (state ?? '').trim().toLowerCase();

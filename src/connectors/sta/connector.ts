@@ -238,11 +238,13 @@ export class StaConnector {
   }
 
   /** Ends every SSO session of the user (the Account Lockout playbook's action). NOT_FOUND for an unknown user. */
-  async terminateUserSessions(userName: string): Promise<void> {
+  /** Ends the user's sessions; returns the user as resolved before (no read after the DELETE that could fail it). */
+  async terminateUserSessions(userName: string): Promise<StaUser> {
     const user = await this.requireUser(userName);
     await this.client.deleteUserSessions(user.id);
     await this.caches.sessions.delete(user.id);
     this.logger.info({ userName }, 'STA user sessions terminated');
+    return user;
   }
 
   // ---- groups -------------------------------------------------------------------------------------------
@@ -310,12 +312,15 @@ export class StaConnector {
     return this.freshMembership(user, group);
   }
 
-  /** Adds the user to the group; already a member is success, not an error, and sends nothing. */
-  async addUserToGroup(userName: string, groupName: string): Promise<void> {
+  /**
+   * Adds the user to the group; already a member is success, not an error, and sends nothing. Returns the
+   * user and group it resolved, so the mutation's answer needs no read after the change.
+   */
+  async addUserToGroup(userName: string, groupName: string): Promise<{ user: StaUser; group: StaGroup }> {
     const [user, group] = await Promise.all([this.requireUser(userName), this.requireGroup(groupName)]);
     if (await this.freshMembership(user, group)) {
       this.logger.info({ userName, groupName }, 'STA user already in group; nothing to add');
-      return;
+      return { user, group };
     }
     try {
       await this.client.addGroupMember(group.id, user.id);
@@ -325,14 +330,15 @@ export class StaConnector {
     }
     await this.forgetMembership(user, group);
     this.logger.info({ userName, groupName }, 'STA user added to group');
+    return { user, group };
   }
 
-  /** Removes the user from the group; not a member is success, and sends nothing. */
-  async removeUserFromGroup(userName: string, groupName: string): Promise<void> {
+  /** Removes the user from the group; not a member is success, and sends nothing. Returns what it resolved, as addUserToGroup. */
+  async removeUserFromGroup(userName: string, groupName: string): Promise<{ user: StaUser; group: StaGroup }> {
     const [user, group] = await Promise.all([this.requireUser(userName), this.requireGroup(groupName)]);
     if (!(await this.freshMembership(user, group))) {
       this.logger.info({ userName, groupName }, 'STA user not in group; nothing to remove');
-      return;
+      return { user, group };
     }
     try {
       await this.client.removeGroupMember(group.id, user.id);
@@ -342,6 +348,7 @@ export class StaConnector {
     }
     await this.forgetMembership(user, group);
     this.logger.info({ userName, groupName }, 'STA user removed from group');
+    return { user, group };
   }
 
   private async freshMembership(user: StaUser, group: StaGroup): Promise<boolean> {

@@ -65,6 +65,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
   remediationDelayMs: number;
   tokensIssued = 0;
   private revoked = false;
+  private refusingIssuedTokens = false;
   private lastStamp = 0;
   /** Incidents by (updated_at, id), rebuilt after a change: the delta endpoint binary-searches `from`. */
   private byUpdated: Array<{ t: number; inc: WireIncident }> | null = null;
@@ -140,6 +141,14 @@ export class SaasSecurityEmulator extends HttpEmulator {
     this.revoked = false;
   }
 
+  /**
+   * Tokens are still issued, but every API call answers 401 with them (`on = false` ends it): a tenant that
+   * revokes each token as it issues it, or a client without the API's scopes.
+   */
+  refuseIssuedTokens(on = true): void {
+    this.refusingIssuedTokens = on;
+  }
+
   /** A fresh millisecond stamp, strictly after every updated_at so far, so the +1 ms cursor never skips. */
   private stamp(): number {
     this.lastStamp = Math.max(this.clock.now(), this.lastStamp + 1);
@@ -180,6 +189,7 @@ export class SaasSecurityEmulator extends HttpEmulator {
   }
 
   private authorised(req: RecordedRequest): boolean {
+    if (this.refusingIssuedTokens) return false;
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!m) return false;
     const expiresAt = this.tokens.get(m[1]!);
