@@ -1,12 +1,11 @@
 // Builds the yoga app from its dependencies. No ports here: tests call `yoga.fetch` directly, and
 // server.ts hands the same app to node:http and graphql-ws.
-import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AuthResult } from './auth.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { Config } from './config.js';
 import { CONSOLE_DIST, useConsole } from './console-route.js';
 import { createContext, type Context, type Services } from './context.js';
-import { isGatewayError } from './errors.js';
 import { EXAMPLE_TABS, OPEN_INCIDENTS } from './graphiql-examples.js';
 import { localGraphiQLRenderer, useGraphiQLAssets } from './graphiql.js';
 import { corsOptions, useBrowserCsrfPrevention, useStreamCsrfGuard } from './http/browser-rules.js';
@@ -21,11 +20,14 @@ import { useAuditJsonl } from './audit/audit-jsonl-http.js';
 import { useCloudTrailIngest } from './ingest/cloudtrail-http.js';
 import { executeThroughYoga } from './mcp/execute.js';
 import { useMcp } from './mcp/route.js';
+import { useErrorLog } from './observability/use-error-log.js';
 import { requestIdFrom } from './request-scope.js';
 import { schema } from './schema/index.js';
 import { useOperationLimits } from './security/operation-limits.js';
 import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
+import { AuthGate } from './security/auth-gate.js';
+import { useAuthenticateFirst } from './security/use-authenticate-first.js';
 import { useTrustedDocuments } from './trusted-documents/use-trusted-documents.js';
 import { sharedSubscriptions, type SharedSubscriptions } from './subscriptions/shared-execution.js';
 import type { ServerContext } from './http/server-context.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   authenticator?: Authenticator;
   /** Rate limits shared with the WebSocket server; in-memory ones when not given (in-process tests). */
   limits?: RateLimits;
+  /** Authentication under the failure throttle, shared with the WebSocket server; made here when not given. */
+  gate?: AuthGate;
   /** Shared subscription executions, which the WebSocket server joins too; made here when not given. */
   shared?: SharedSubscriptions;
   /** graphql-jit's plugins (loadCompiledQueries); queries run on graphql-js when not given. */
@@ -63,10 +67,12 @@ export function createSharedSubscriptions(services: Services): SharedSubscriptio
 }
 
 
-export function createApp({ services, authenticator = services.authenticator, limits, shared = createSharedSubscriptions(services), compiledQueries = [] }: AppDeps): GatewayYoga {
+export function createApp({ services, authenticator = services.authenticator, limits, gate: given, shared = createSharedSubscriptions(services), compiledQueries = [] }: AppDeps): GatewayYoga {
   const { logger } = services;
   const { security } = services.config;
   const rateLimits = limits ?? createRateLimits(security, null);
+  // Every route authenticates through it, under the failed-authentication throttle (src/security/auth-gate.ts).
+  const gate = given ?? new AuthGate(authenticator, rateLimits, logger);
   const sandboxLabel = services.sandboxes.length ? ` (SANDBOX: ${services.sandboxes.join(', ')})` : '';
   const yoga: GatewayYoga = createYoga<ServerContext, Context>({
     schema,
@@ -89,8 +95,9 @@ export function createApp({ services, authenticator = services.authenticator, li
       const authorization = request ? request.headers.get('authorization') : connectionParams?.['authorization'];
       const requestId = request ? requestIdOf(request) : requestIdFrom(null);
       const make = (auth: AuthResult) => createContext(services, auth, requestId, req?.socket?.remoteAddress ?? null);
-      // A key is answered at once; a token is verified asynchronously (yoga awaits a context promise).
-      const auth = authenticator.authenticate(authorization ?? undefined);
+      // HTTP requests were admitted before parsing (useAuthenticateFirst); over WebSocket the server admitted the
+      // operation's key. A key is answered at once; a token is verified asynchronously (yoga awaits a context promise).
+      const auth = gate.admittedAs(request) ?? authenticator.authenticate(authorization ?? undefined);
       return auth instanceof Promise ? auth.then(make) : make(auth);
     },
     plugins: [
@@ -106,42 +113,31 @@ export function createApp({ services, authenticator = services.authenticator, li
       useConsole(CONSOLE_DIST, {
         oidc: services.config.oidc?.clientId ? { issuer: services.config.oidc.issuer, clientId: services.config.oidc.clientId, scopes: services.config.oidc.consoleScopes } : null,
       }),
-      useCloudTrailIngest({ services, authenticator, limits: rateLimits }),
-      useAuditJsonl({ services, authenticator, limits: rateLimits }),
+      useCloudTrailIngest({ services, gate }),
+      useAuditJsonl({ services, gate }),
       // MCP for AI assistants: tools are trusted operations run through this same pipeline (src/mcp/).
-      useMcp({ services, schema, authenticator, limits: rateLimits, oidcIssuer: services.config.oidc?.issuer ?? null, execute: (body, caller) => executeThroughYoga(yoga, body, caller) }),
+      useMcp({ services, schema, gate, oidcIssuer: services.config.oidc?.issuer ?? null, execute: (body, caller) => executeThroughYoga(yoga, body, caller) }),
       // Identical subscriptions share one execution per event (src/subscriptions/shared-execution.ts).
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
       useSharedSse(shared),
       // Equal SSE subscriptions join a live shared one without the envelop (src/http/sse-live-join.ts).
-      useSseLiveJoin({ shared, limits: rateLimits, metrics: services.metrics, logger, authenticator }),
+      useSseLiveJoin({ shared, limits: rateLimits, metrics: services.metrics, logger, gate }),
       useBrowserCsrfPrevention(isDistinctStreamRequest),
+      // Authentication before the body is parsed and the document validated (after CSRF prevention, which
+      // refuses a cross-site form before any credential is looked at).
+      useAuthenticateFirst(gate),
       // graphql-sse's protocol, both modes (single connection: PUT reserves a stream, GET listens, POSTs
       // carry operations), next to yoga's own SSE on /graphql.
       useStreamCsrfGuard(GRAPHQL_SSE_PATH),
       // Its distinct-connections requests are served by yoga's SSE, as on /graphql (src/http/graphql-sse-distinct.ts).
       useDistinctStreamsOnYoga(GRAPHQL_SSE_PATH),
       // The rest (single-connection mode) by graphql-sse's own handler (src/http/graphql-sse-handler.ts).
-      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES, services.trustedDocuments),
+      useGraphQLSseHandler(GRAPHQL_SSE_PATH, GRAPHQL_MAX_BODY_BYTES, services.trustedDocuments, gate),
       ...useOperationLimits(security),
       useRequestGuards({ limits: rateLimits, security }),
-      useErrorHandler(({ errors, context }) => {
-        const log = (context as Partial<Context> | undefined)?.logger ?? logger;
-        for (const e of errors) {
-          const original = 'originalError' in e ? e.originalError : undefined;
-          const path = 'path' in e ? e.path : undefined;
-          const typed = isGatewayError(original) ? original : isGatewayError(e) ? e : null;
-          if (typed) {
-            // Upstream failures were logged where they arose, with the upstream's status; the client's own
-            // mistakes (bad input, missing key or scope, unknown ids) get their line here.
-            if (!typed.code.startsWith('UPSTREAM_')) log.info({ code: typed.code, path }, typed.message);
-          } else if (original) {
-            // Anything else is a bug: masked for the client, logged in full here.
-            log.error({ err: original, path }, 'unexpected error in resolver');
-          }
-        }
-      }),
+      // Client errors at debug, bounded; bugs in full (src/observability/use-error-log.ts).
+      useErrorLog(logger),
       useReadiness(services),
       // After every request parser has registered (yoga's own limit ran after them too).
       useBodySizeLimit(),

@@ -153,10 +153,14 @@ export interface SecurityConfig {
   wsMaxUnauthenticatedPerAddress: number;
   /** WebSocket connections one API key may hold at once. */
   maxConnectionsPerKey: number;
-  /** Operations per minute per API key (0: no limit). */
+  /** Operations per minute per API key (0: no limit): the rate its token bucket refills at. */
   rateLimitPerMinute: number;
-  /** Failed authentications per minute one client address may make before it is throttled. */
+  /** The size of a key's token bucket: operations it may run at once before the refill rate applies. */
+  rateLimitBurst: number;
+  /** Distinct failing credentials per minute one client address may present before it is throttled. */
   authFailuresPerMinute: number;
+  /** Failures per minute of one credential from one address before that credential alone is refused. */
+  authFailuresPerCredential: number;
   /** Longest string a GraphQL argument or variable may hold, characters. */
   maxArgumentLength: number;
   /** A query or mutation, all its upstream calls and retries included, ends by then, ms. */
@@ -287,6 +291,16 @@ export interface Config {
   mcp: McpConfig;
   /** The audit trail (src/audit/). */
   audit: AuditConfig;
+  /** The keys connection cursors are signed with (src/security/cursor-keys.ts). */
+  cursorKeys: CursorKeysConfig;
+}
+
+/** SECGRAPH_CURSOR_KEY and SECGRAPH_CURSOR_PREVIOUS_KEY: secrets, never logged. */
+export interface CursorKeysConfig {
+  /** Signs and verifies cursors; null: a key generated once and kept in the database. */
+  key: string | null;
+  /** Still accepted when verifying, during a rotation; null: none. */
+  previousKey: string | null;
 }
 
 export interface AuditConfig {
@@ -649,7 +663,16 @@ export function loadConfig(processEnv: Env = process.env): Config {
     },
     mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
     audit: { retentionMs: parseRetention(env, 'SECGRAPH_AUDIT_RETENTION') },
+    cursorKeys: { key: parseCursorKey(env, 'SECGRAPH_CURSOR_KEY'), previousKey: parseCursorKey(env, 'SECGRAPH_CURSOR_PREVIOUS_KEY') },
   };
+}
+
+/** A cursor key: at least 32 characters (`openssl rand -base64 32` gives 44). The error never repeats it. */
+function parseCursorKey(env: Env, name: string): string | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < 32) throw new ConfigError(name, `must be at least 32 characters (e.g. the output of \`openssl rand -base64 32\`), got ${raw.length}`);
+  return raw;
 }
 
 const SPAN_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -749,6 +772,7 @@ function parseOrigins(env: Env, name: string): string[] {
 }
 
 function parseSecurity(env: Env, open: boolean): SecurityConfig {
+  const rateLimitPerMinute = parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000);
   return {
     corsOrigins: parseOrigins(env, 'SECGRAPH_CORS_ORIGINS'),
     introspection: parseBoolVar(env, 'SECGRAPH_INTROSPECTION', open),
@@ -756,8 +780,10 @@ function parseSecurity(env: Env, open: boolean): SecurityConfig {
     wsMaxPayloadBytes: parseIntVar(env, 'SECGRAPH_WS_MAX_PAYLOAD', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     wsMaxUnauthenticatedPerAddress: parseIntVar(env, 'SECGRAPH_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 10, 1, 100_000),
     maxConnectionsPerKey: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_KEY', 100, 1, 1_000_000),
-    rateLimitPerMinute: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+    rateLimitPerMinute,
+    rateLimitBurst: parseIntVar(env, 'SECGRAPH_RATE_LIMIT_BURST', Math.max(1, rateLimitPerMinute), 1, 10_000_000),
     authFailuresPerMinute: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    authFailuresPerCredential: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL', 5, 1, 1_000_000),
     maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
     requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
     http: parseHttpConnections(env),

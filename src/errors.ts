@@ -45,8 +45,12 @@ export class GatewayError extends GraphQLError {
     details: GatewayErrorDetails = {},
   ) {
     const status = HTTP_STATUS[code];
-    // A client told to slow down also gets the standard Retry-After header.
-    const headers = code === 'RATE_LIMITED' && details.retryAfter !== undefined ? { 'retry-after': String(details.retryAfter) } : undefined;
+    // A client told to slow down also gets the standard Retry-After header; one without a valid credential the
+    // challenge (RFC 6750 §3) saying which scheme to authenticate with.
+    const headers: Record<string, string> | undefined =
+      code === 'RATE_LIMITED' && details.retryAfter !== undefined ? { 'retry-after': String(details.retryAfter) }
+      : code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' }
+      : undefined;
     super(scrub(message), {
       extensions: { code, ...details, ...(status ? { http: { status, ...(headers ? { headers } : {}) } } : {}) },
     });

@@ -10,6 +10,7 @@ import { startWebSocketGateway } from './http/websocket.js';
 import { createLogger, registerSecret, type Logger } from './logger.js';
 import { requestIdFrom, runInScope } from './request-scope.js';
 import { connectRateLimits } from './security/rate-limits.js';
+import { AuthGate } from './security/auth-gate.js';
 import { startServices } from './services.js';
 import type { SharedSubscriptions } from './subscriptions/shared-execution.js';
 
@@ -34,7 +35,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const { authenticator } = running.services;
   const limits = await connectRateLimits(config.security, config.redisUrl);
   const shared = createSharedSubscriptions(running.services);
-  const yoga = createApp({ services: running.services, limits, shared, compiledQueries: await loadCompiledQueries(config) });
+  // One gate for HTTP and WebSocket: the same throttle, one log line per throttled address.
+  const gate = new AuthGate(authenticator, limits, logger);
+  const yoga = createApp({ services: running.services, limits, gate, shared, compiledQueries: await loadCompiledQueries(config) });
 
   const { http } = config.security;
   const server = createServer({
@@ -58,7 +61,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     runInScope({ requestId }, () => void yoga(req, res));
   });
   limitConnectionsPerAddress(server, { caps: http, logger, onRefused: (reason) => running.services.metrics.connectionRefused(reason) });
-  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, trustedDocuments: running.services.trustedDocuments, limits, security: config.security, logger });
+  const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, trustedDocuments: running.services.trustedDocuments, limits, gate, security: config.security, logger });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

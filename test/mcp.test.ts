@@ -22,6 +22,8 @@ const READER = 'mcp-reader-key-0001';
 const RESPONDER = 'mcp-responder-key-0001';
 const INGESTER = 'mcp-ingest-only-key-01';
 const AUDITOR = 'mcp-auditor-key-0001';
+/** A valid key no test uses before the throttle test: never known good at the loopback address. */
+const UNUSED = 'mcp-unused-key-000001';
 const KEYS = `${READER}=read,${RESPONDER}=read+respond,${INGESTER}=ingest,${AUDITOR}=audit`;
 const AUDIT_LOG = `query($first: Int) { auditLog(first: $first) { edges { node { action target outcome errorCode requestId details actor { kind id name email } } } } }`;
 
@@ -392,7 +394,7 @@ describe('/mcp limits and graphql_query', () => {
     gw = await startTestGateway({
       fixtures: true,
       env: {
-        SECGRAPH_API_KEYS: `${READER}=read,${RESPONDER}=read+respond`,
+        SECGRAPH_API_KEYS: `${READER}=read,${RESPONDER}=read+respond,${UNUSED}=read`,
         SECGRAPH_MCP_ARBITRARY_QUERIES: 'true',
         SECGRAPH_RATE_LIMIT_PER_MINUTE: '4',
         SECGRAPH_AUTH_FAILURES_PER_MINUTE: '3',
@@ -434,7 +436,7 @@ describe('/mcp limits and graphql_query', () => {
   });
 
   // Last in this block: afterwards its loopback address is throttled for the rest of the minute.
-  it('throttles an address that keeps sending wrong credentials, whatever it sends next', async () => {
+  it('throttles an address that keeps sending wrong credentials: a key not known good there is refused unverified', async () => {
     const initialize = (key: string) =>
       fetch(`${served.url}/mcp`, {
         method: 'POST',
@@ -444,10 +446,13 @@ describe('/mcp limits and graphql_query', () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await initialize(`guess-number-${i}-xxxx`)).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
-    const valid = await initialize(READER);
+    // UNUSED never authenticated from this address: refused like a guess, even though it is a valid key.
+    const valid = await initialize(UNUSED);
     expect(valid.status).toBe(429);
     expect(Number(valid.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await valid.json()).error.data.code).toBe('RATE_LIMITED');
+    // READER did, earlier in this block (known good): it is still served (src/security/auth-gate.ts).
+    expect((await initialize(READER)).status).toBe(200);
   });
 });
 

@@ -178,8 +178,9 @@ describe('WebSocket authentication and the failed-authentication throttle', () =
   it('counts wrong keys in connection_init (4403, then 4429 once the address is throttled), not missing ones', async () => {
     // A missing key is not a guess: closed at once, but not counted.
     for (let i = 0; i < 5; i += 1) expect(await initWith(undefined)).toBe(4401);
-    const wrong = { authorization: 'Bearer wrong-key-0000000000' };
-    expect([await initWith(wrong), await initWith(wrong), await initWith(wrong)]).toEqual([4403, 4403, 4403]);
-    expect(await initWith(wrong)).toBe(4429);
+    // Distinct wrong keys (a guesser): the address is throttled after SECGRAPH_AUTH_FAILURES_PER_MINUTE of them.
+    const wrong = (i: number) => ({ authorization: `Bearer wrong-key-000000000${i}` });
+    expect([await initWith(wrong(1)), await initWith(wrong(2)), await initWith(wrong(3))]).toEqual([4403, 4403, 4403]);
+    expect(await initWith(wrong(4))).toBe(4429);
   });
 });

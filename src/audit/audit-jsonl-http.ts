@@ -5,17 +5,15 @@
 // trail. Same credentials as GraphQL and the same failed-authentication throttle; the caller needs the
 // `audit` scope.
 import type { Plugin } from 'graphql-yoga';
-import type { Authenticator } from '../identity/authenticator.js';
 import type { Services } from '../context.js';
 import type { ErrorCode } from '../errors.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import { addressOfServerContext, isThrottled, type AuthGate } from '../security/auth-gate.js';
 
 export const AUDIT_JSONL_PATH = '/audit.jsonl';
 
 interface AuditJsonlDeps {
   services: Services;
-  authenticator: Authenticator;
-  limits: RateLimits;
+  gate: AuthGate;
 }
 
 const failure = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
@@ -26,20 +24,15 @@ export function useAuditJsonl(deps: AuditJsonlDeps): Plugin {
   return {
     onRequest({ url, request, serverContext, endResponse }) {
       if (url.pathname !== AUDIT_JSONL_PATH) return;
-      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
-      return handle(request, url, address, deps).then(endResponse);
+      return handle(request, url, addressOfServerContext(serverContext), deps).then(endResponse);
     },
   };
 }
 
-async function handle(request: Request, url: URL, address: string, { services, authenticator, limits }: AuditJsonlDeps): Promise<Response> {
+async function handle(request: Request, url: URL, address: string, { services, gate }: AuditJsonlDeps): Promise<Response> {
   if (request.method !== 'GET') return failure(405, 'BAD_USER_INPUT', `use GET to read ${AUDIT_JSONL_PATH}`, { allow: 'GET' });
-  const auth = await authenticator.authenticate(request.headers.get('authorization') ?? undefined);
-  if (!authenticator.open) {
-    const blocked = await limits.authBlocked(address);
-    if (blocked !== null) return failure(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { 'retry-after': String(blocked) });
-  }
-  if (!auth.principal && auth.reason === 'invalid') await limits.authFailed(address);
+  const auth = await gate.admit(request.headers.get('authorization'), address);
+  if (isThrottled(auth)) return failure(429, 'RATE_LIMITED', auth.message, { 'retry-after': String(auth.retryAfter) });
   if (!auth.principal) {
     return failure(401, 'UNAUTHENTICATED', auth.message, { 'www-authenticate': 'Bearer' });
   }

@@ -13,6 +13,7 @@
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import { addressOfServerContext, refusalError, type AuthGate } from '../security/auth-gate.js';
 import type { TrustedDocuments } from '../trusted-documents/trusted-documents.js';
 import { persistedIdOf, withTrustedDocument } from '../trusted-documents/use-trusted-documents.js';
 import { publicResult } from './public-result.js';
@@ -63,7 +64,7 @@ function keepDocumentId(text: string): string {
   return JSON.stringify({ ...data, query: typeof data['query'] === 'string' ? data['query'] : '', extensions });
 }
 
-export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, trusted: TrustedDocuments): Plugin {
+export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, trusted: TrustedDocuments, gate: AuthGate): Plugin {
   /** The server context (node's req/res) of each request the handler is serving, for yoga's context. */
   const serverContextOf = new WeakMap<Request, object>();
   let handler: ((request: Request) => Promise<Response>) | null = null;
@@ -74,6 +75,13 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, tru
           // Masked errors read as they do over yoga's own SSE (public-result.ts).
           onNext: (_ctx, _req, result) => publicResult(result as ExecutionResult) as ExecutionResult,
           async onSubscribe(req, named) {
+            const raw = req.raw as Request;
+            // Authenticated before the document is read (as on /graphql, use-authenticate-first.ts).
+            if (!gate.open) {
+              const admission = await gate.admit(raw.headers.get('authorization'), addressOfServerContext(serverContextOf.get(raw)));
+              if (!admission.principal) return asResult(refusalError(admission));
+              gate.remember(raw, admission);
+            }
             let params = named;
             try {
               const documentId = (named.extensions as { documentId?: unknown } | undefined)?.documentId;
@@ -81,7 +89,6 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, tru
             } catch (e) {
               return asResult(e);
             }
-            const raw = req.raw as Request;
             const enveloped = yoga.getEnveloped({ ...serverContextOf.get(raw), request: raw, params } as unknown as YogaInitialContext);
             let document;
             try {

@@ -7,20 +7,20 @@
 // the next equal request.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import type { Authenticator } from '../identity/authenticator.js';
+import type { AuthGate } from '../security/auth-gate.js';
 import { joinLiveSubscription, keyOf, type LiveJoinDeps } from '../subscriptions/live-join.js';
 import { REQUEST_KEY } from '../subscriptions/shared-execution.js';
 import { wantsEventStream } from './shared-sse.js';
 
-export function useSseLiveJoin(deps: LiveJoinDeps & { authenticator: Authenticator }): Plugin {
+export function useSseLiveJoin(deps: LiveJoinDeps & { gate: AuthGate }): Plugin {
   return {
     async onParams({ request, params, context, setResult }) {
       if (typeof params.query !== 'string' || !wantsEventStream(request)) return;
       // Only where the shared-SSE writer streams (node:http), as for every shared member.
       const { req, res } = context as { req?: IncomingMessage; res?: unknown };
       if (!(res instanceof ServerResponse)) return;
-      // The same key or token check as the envelop's context (a token is verified, not trusted from the key).
-      const { principal } = await deps.authenticator.authenticate(request.headers.get('authorization') ?? undefined);
+      // What the request was admitted as before it was parsed (use-authenticate-first.ts), as the envelop's context reads it.
+      const { principal } = deps.gate.admittedAs(request) ?? (await deps.gate.authenticator.authenticate(request.headers.get('authorization') ?? undefined));
       if (!principal) return;
       const joining = { principal, clientAddress: req?.socket.remoteAddress ?? 'unknown', operationName: params.operationName, query: params.query, variables: params.variables };
       const joined = await joinLiveSubscription(deps, { ...joining, sink: null, request });

@@ -6,7 +6,7 @@
 //   no connection_init is closed by graphql-ws (4408) or at SECGRAPH_WS_AUTH_TIMEOUT_MS (4401). An
 //   unacknowledged socket is served nothing and holds nothing but its TCP connection, for no longer than that;
 // - an operation on an authenticated socket may carry its own key (payload.extensions.headers.authorization,
-//   what stock GraphiQL sends): it runs as that key;
+//   what stock GraphiQL sends): it runs as that key, admitted (and throttled) before its document is read;
 // - a socket authenticated by a token is closed (4401) when the token expires: its client reconnects with a
 //   fresh token and resumes its subscriptions with `after`;
 // - sockets not yet authenticated count against a small per-address cap (the upgrade is refused with 429);
@@ -20,13 +20,14 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayYoga } from '../app.js';
-import type { AuthFailure, Principal } from '../auth.js';
+import type { Principal } from '../auth.js';
 import { OPEN_PRINCIPAL, type Authenticator } from '../identity/authenticator.js';
 import type { SecurityConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { schema } from '../schema/index.js';
 import type { RateLimits } from '../security/rate-limits.js';
+import { AuthGate, isThrottled, type Refusal } from '../security/auth-gate.js';
 import { joinLiveSubscription, keyOf } from '../subscriptions/live-join.js';
 import { DIRECT_SINK, REQUEST_KEY, type SharedSubscriptions } from '../subscriptions/shared-execution.js';
 import type { DirectSink } from '../subscriptions/shared-member.js';
@@ -64,6 +65,8 @@ export interface WebSocketDeps {
   /** Subscribe payloads may name a trusted document by id (`documentId` with an empty query, or Apollo's hash). */
   trustedDocuments: TrustedDocuments;
   limits: RateLimits;
+  /** The app's authentication gate (one throttle log line per address for every transport); made here when not given. */
+  gate?: AuthGate;
   security: SecurityConfig;
   logger: Logger;
 }
@@ -130,11 +133,17 @@ const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown
 /** A close frame's reason holds at most 123 bytes. */
 const closeReason = (s: string) => (Buffer.byteLength(s) <= 123 ? s : `${Buffer.from(s).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`);
 
+/** A refused operation's error as graphql-ws sends it (no HTTP status or headers to carry). */
+const refusalError = (refusal: Refusal) =>
+  new GraphQLError(refusal.message, { extensions: isThrottled(refusal) ? { code: 'RATE_LIMITED', retryAfter: refusal.retryAfter } : { code: 'UNAUTHENTICATED' } });
+
 /** setTimeout's longest delay (about 24.8 days); a token living longer is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, trustedDocuments, limits, security, logger }: WebSocketDeps): WebSocketGateway {
+export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, trustedDocuments, limits, gate: given, security, logger }: WebSocketDeps): WebSocketGateway {
   const log = logger.child({ transport: 'graphql-ws' });
+  // The same authentication and failure throttle as every other route (src/security/auth-gate.ts).
+  const gate = given ?? new AuthGate(authenticator, limits, log);
   const joining = { shared, limits, metrics, logger: log };
   const open = authenticator.open;
   const states = new Map<WebSocket, SocketState>();
@@ -193,9 +202,15 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
     return true;
   };
 
-  /** A wrong key or token: counted against the address, and the socket closed (4401 for an expired token, to be renewed). */
-  const refuse = async (socket: WebSocket, state: SocketState, failure: AuthFailure) => {
-    await limits.authFailed(state.address).catch(() => {});
+  /**
+   * A refused key or token (the gate counted it against the address): the socket is closed, 4401 for an expired
+   * token (to be renewed), 4429 when the throttle refused it, 4403 otherwise.
+   */
+  const refuse = (socket: WebSocket, state: SocketState, failure: Refusal) => {
+    if (isThrottled(failure)) {
+      socket.close(WS_CLOSE.tooMany, closeReason(failure.message));
+      return;
+    }
     log.info({ address: state.address, code: 'UNAUTHENTICATED' }, `WebSocket closed: ${failure.message}`);
     if (failure.expired) socket.close(WS_CLOSE.unauthorized, closeReason(`Unauthorized: ${failure.message}`));
     else socket.close(WS_CLOSE.forbidden, closeReason(`Forbidden: ${failure.message}`));
@@ -234,10 +249,6 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
       onConnect: async (ctx) => {
         const state = states.get(ctx.extra.socket);
         if (!state || open) return true;
-        if (await limits.authBlocked(state.address)) {
-          ctx.extra.socket.close(WS_CLOSE.tooMany, 'Too many failed authentications from this address');
-          return false;
-        }
         const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(ctx.connectionParams?.['headers']);
         // No key: not acknowledged (an acknowledged socket would be held until the auth timeout). A missing
         // key is not a guess, so, as over HTTP, it does not count toward the failed-authentication throttle.
@@ -246,9 +257,9 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
           ctx.extra.socket.close(WS_CLOSE.unauthorized, 'Unauthorized: send an API key or token in connectionParams.authorization');
           return false;
         }
-        const auth = await authenticator.authenticate(authorization);
+        const auth = await gate.admit(authorization, state.address);
         if (!auth.principal) {
-          await refuse(ctx.extra.socket, state, auth);
+          refuse(ctx.extra.socket, state, auth);
           return false;
         }
         return bind(ctx.extra.socket, state, auth.principal, authorization, auth.expiresAt);
@@ -270,8 +281,14 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
           return [new GraphQLError('An API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         const own = authorizationIn((params.extensions as Record<string, unknown> | undefined)?.['headers']);
+        let principal: Principal = state.principal;
+        if (own !== undefined && own !== state.authorization) {
+          // An operation with its own key on an authenticated socket: admitted before its document is read.
+          const auth = await gate.admit(own, state.address);
+          if (!auth.principal) return [refusalError(auth)];
+          principal = auth.principal;
+        }
         // Equal to a live shared subscription: it joins it without the envelop (src/subscriptions/live-join.ts).
-        const principal = own === undefined || own === state.authorization ? state.principal : (await authenticator.authenticate(own)).principal;
         const request = principal && { principal, clientAddress: state.address, operationName: params.operationName, query: params.query, variables: params.variables };
         if (request) {
           const joined = await joinLiveSubscription(joining, { ...request, sink: nextMessageSink(socket, state.tcp, id) });

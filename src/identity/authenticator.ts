@@ -2,6 +2,7 @@
 // `Authorization` (or connectionParams.authorization) is an API key or an identity provider's token. Keys are
 // answered synchronously (the hot path stays promise-free); tokens are verified asynchronously.
 // No keys and no identity provider: the gateway is open (loopback only, config.ts) and everyone has every scope.
+import { createHash, createHmac } from 'node:crypto';
 import type { AuthFailure, AuthResult, Principal } from '../auth.js';
 import type { Clock } from '../clock.js';
 import { SCOPES, type Config } from '../config.js';
@@ -17,11 +18,18 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export class Authenticator {
   private readonly missing: AuthFailure;
   private readonly invalidKey: AuthFailure;
+  /**
+   * Keys the credential fingerprints: derived from the API keys, so every instance configured with the same
+   * keys agrees (the throttle's counters are shared through Redis) and nobody without them can test a guess
+   * against a stored fingerprint. Without keys (identity provider only) there is nothing to guess.
+   */
+  private readonly fingerprintKey: Buffer;
 
   constructor(
     private readonly keys: ApiKeys,
     private readonly oidc: OidcVerifier | null = null,
   ) {
+    this.fingerprintKey = createHash('sha256').update('secgraph credential fingerprint\0').update(keys.material).digest();
     this.missing = {
       principal: null,
       reason: 'missing',
@@ -40,15 +48,42 @@ export class Authenticator {
     return this.oidc !== null;
   }
 
+  /** The credential in a raw header or connectionParams value (`Bearer <credential>`, or bare), or null when none is presented. */
+  credentialOf(authorization: unknown): string | null {
+    if (typeof authorization !== 'string' || !authorization.trim()) return null;
+    return authorization.trim().replace(/^Bearer\s+/i, '');
+  }
+
   /** `authorization` is the raw header or connectionParams value: `Bearer <credential>` (the bare credential is accepted too). */
   authenticate(authorization: unknown): AuthResult | Promise<AuthResult> {
     if (this.open) return { principal: OPEN_PRINCIPAL };
-    if (typeof authorization !== 'string' || !authorization.trim()) return this.missing;
-    const credential = authorization.trim().replace(/^Bearer\s+/i, '');
+    const credential = this.credentialOf(authorization);
+    if (credential === null) return this.missing;
     const key = this.keys.find(credential);
     if (key) return { principal: key };
+    return this.authenticateToken(credential);
+  }
+
+  /**
+   * The credential as an identity provider's token only, never compared with the API keys: what an address
+   * under the failed-authentication throttle may still present (a token cannot be guessed, a key can).
+   */
+  authenticateToken(credential: string): AuthResult | Promise<AuthResult> {
     if (this.oidc && JWT_SHAPE.test(credential)) return this.oidc.verify(credential);
     return this.invalidKey;
+  }
+
+  /** Whether this credential would be verified as a token (an identity provider is configured and it has a JWT's shape). */
+  isToken(credential: string): boolean {
+    return this.oidc !== null && JWT_SHAPE.test(credential);
+  }
+
+  /**
+   * A keyed hash of a credential (HMAC-SHA256, 128 bits), never the credential itself: what the
+   * failed-authentication throttle counts and remembers, in memory or in Redis.
+   */
+  fingerprint(credential: string): string {
+    return createHmac('sha256', this.fingerprintKey).update(credential).digest('base64url').slice(0, 22);
   }
 
   /** Discovers the identity provider ahead of the first token. */

@@ -2,14 +2,13 @@
 // single record, or JSON lines. Same API keys and tokens as GraphQL; the caller needs the `ingest` scope. The body is
 // streamed into the detection engine, so its size is bounded by the limit, not by memory.
 import type { Plugin } from 'graphql-yoga';
-import type { Authenticator } from '../identity/authenticator.js';
 import type { Services } from '../context.js';
 import type { IngestSummary } from '../detection/saml-detection-service.js';
 import type { ErrorCode } from '../errors.js';
 import { requestIdOf } from '../http/request-id.js';
 import { actorOf } from '../identity/actor.js';
 import { isSimpleCrossSiteRequest } from '../http/browser-rules.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import { addressOfServerContext, isThrottled, type AuthGate } from '../security/auth-gate.js';
 import { BodyTooLargeError, GzipRatioError, ingestCloudTrailStream, InvalidGzipError } from './cloudtrail-stream.js';
 import { NotJsonError } from './record-scanner.js';
 
@@ -17,9 +16,8 @@ export const CLOUDTRAIL_INGEST_PATH = '/ingest/cloudtrail';
 
 interface IngestDeps {
   services: Services;
-  authenticator: Authenticator;
-  /** The same failed-authentication throttle as GraphQL's, so keys cannot be guessed here either. */
-  limits: RateLimits;
+  /** The same authentication and failed-authentication throttle as GraphQL's, so keys cannot be guessed here either. */
+  gate: AuthGate;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -38,28 +36,22 @@ export function useCloudTrailIngest(deps: IngestDeps): Plugin {
     onRequest({ url, request, serverContext, endResponse }) {
       if (url.pathname !== CLOUDTRAIL_INGEST_PATH) return;
       // node:http hands yoga its request as serverContext.req (as in app.ts's context factory).
-      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
-      return handleIngest(request, address, deps).then(endResponse);
+      return handleIngest(request, addressOfServerContext(serverContext), deps).then(endResponse);
     },
   };
 }
 
-async function handleIngest(request: Request, address: string, { services, authenticator, limits }: IngestDeps): Promise<Response> {
+async function handleIngest(request: Request, address: string, { services, gate }: IngestDeps): Promise<Response> {
   const { logger } = services;
   if (request.method !== 'POST') return failure(405, 'BAD_USER_INPUT', `use POST to send CloudTrail logs to ${CLOUDTRAIL_INGEST_PATH}`, {}, { allow: 'POST' });
   // A form or fetch a browser sends cross-site without a preflight must not feed detections (open gateway).
-  if (authenticator.open && isSimpleCrossSiteRequest(request)) {
+  if (gate.open && isSimpleCrossSiteRequest(request)) {
     return failure(403, 'CSRF_REJECTED', 'send the body as application/json or application/gzip, or with Authorization or x-graphql-csrf');
   }
-  const auth = await authenticator.authenticate(request.headers.get('authorization') ?? undefined);
-  if (!authenticator.open) {
-    const blocked = await limits.authBlocked(address);
-    if (blocked !== null) {
-      logger.warn({ route: CLOUDTRAIL_INGEST_PATH, address, retryAfter: blocked }, 'authentication throttled: too many failed attempts from this address');
-      return failure(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { retryAfter: blocked }, { 'retry-after': String(blocked) });
-    }
+  const auth = await gate.admit(request.headers.get('authorization'), address);
+  if (isThrottled(auth)) {
+    return failure(429, 'RATE_LIMITED', auth.message, { retryAfter: auth.retryAfter }, { 'retry-after': String(auth.retryAfter) });
   }
-  if (!auth.principal && auth.reason === 'invalid') await limits.authFailed(address);
   if (!auth.principal) {
     return failure(401, 'UNAUTHENTICATED', auth.message, {}, {
       'www-authenticate': 'Bearer',

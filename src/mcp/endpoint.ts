@@ -5,11 +5,11 @@
 // GET /mcp (a stream for server-initiated messages) answers 405, which the protocol allows: this server
 // sends none.
 import type { GraphQLSchema } from 'graphql';
-import type { AuthFailure, AuthResult } from '../auth.js';
+import type { AuthFailure } from '../auth.js';
 import type { Services } from '../context.js';
 import { originAllowed } from '../http/browser-rules.js';
 import { requestIdOf } from '../http/request-id.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import { addressOfServerContext, isThrottled, type AuthGate } from '../security/auth-gate.js';
 import { buildCatalogue, type Catalogue } from './catalogue.js';
 import { createMcpServer, type RequestCaller } from './mcp-server.js';
 import type { GraphQLRequestBody, GraphQLResponseBody, ToolCaller } from './run-tool.js';
@@ -23,8 +23,8 @@ export interface McpEndpointDeps {
   /** The gateway's schema, which the tool documents are checked against (passed in: importing it here would
    *  move the schema's modules out of the main bundle into a chunk shared with this lazily loaded one). */
   schema: GraphQLSchema;
-  authenticator: { readonly open: boolean; authenticate(authorization: unknown): AuthResult | Promise<AuthResult> };
-  limits: RateLimits;
+  /** Authentication under the failed-authentication throttle, as on every route (src/security/auth-gate.ts). */
+  gate: Pick<AuthGate, 'admit'>;
   /** Runs a GraphQL request through the gateway's own pipeline (yoga.fetch) as the caller. */
   execute(body: GraphQLRequestBody, caller: Omit<ToolCaller, 'client'>): Promise<GraphQLResponseBody>;
   /** The identity provider's issuer (SECGRAPH_OIDC_ISSUER); null: API keys only, no metadata published. */
@@ -45,7 +45,7 @@ const rpcError = (status: number, code: string, message: string, headers: Record
   jsonResponse(status, { jsonrpc: '2.0', error: { code: -32000, message, data: { code } }, id: null }, headers);
 
 export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
-  const { services, schema, authenticator, limits, oidcIssuer } = deps;
+  const { services, schema, gate, oidcIssuer } = deps;
   // graphql_query would only meet PERSISTED_DOCUMENT_REQUIRED on a gateway that runs trusted documents only.
   const arbitraryQueries = services.config.mcp.arbitraryQueries && services.config.trustedDocuments.arbitrary !== 'deny';
   const catalogue = buildCatalogue(schema, { arbitraryQueries });
@@ -69,24 +69,15 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
   };
 
   async function handleMcp(request: Request, serverContext: unknown): Promise<Response> {
-    const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-    const address = req?.socket?.remoteAddress ?? 'unknown';
+    const address = addressOfServerContext(serverContext);
     // DNS rebinding and cross-site pages: a browser's Origin must be this gateway or a configured one.
     if (!originAllowed(request.headers.get('origin') ?? undefined, request.headers.get('host') ?? undefined, services.config.security.corsOrigins)) {
       return rpcError(403, 'FORBIDDEN', 'This Origin may not call the MCP endpoint (SECGRAPH_CORS_ORIGINS)');
     }
-    if (!authenticator.open) {
-      const blocked = await limits.authBlocked(address);
-      if (blocked !== null) {
-        return rpcError(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { 'retry-after': String(blocked) });
-      }
-    }
     const authorization = request.headers.get('authorization');
-    const auth = await authenticator.authenticate(authorization ?? undefined);
-    if (!auth.principal) {
-      if (auth.reason === 'invalid') await limits.authFailed(address);
-      return unauthenticated(request, auth);
-    }
+    const auth = await gate.admit(authorization, address);
+    if (isThrottled(auth)) return rpcError(429, 'RATE_LIMITED', auth.message, { 'retry-after': String(auth.retryAfter) });
+    if (!auth.principal) return unauthenticated(request, auth);
     const principal = auth.principal;
     const caller: RequestCaller['caller'] = { principal, authorization, requestId: requestIdOf(request), serverContext };
     const expiresAt = 'expiresAt' in auth && auth.expiresAt !== undefined ? Math.floor(auth.expiresAt / 1000) : undefined;

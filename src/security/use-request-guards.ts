@@ -1,6 +1,7 @@
-// Per-operation guards that need the authenticated context: failed-authentication throttling per client
-// address, the per-key operation budget, and the whole-request deadline that bounds every upstream call and
-// retry a query or mutation makes (subscriptions live on, so they get no deadline).
+// Per-operation guards that need the authenticated context: the per-key operation budget, and the
+// whole-request deadline that bounds every upstream call and retry a query or mutation makes (subscriptions
+// live on, so they get no deadline). Authentication and its failure throttle came before the document was
+// read, on every transport (src/security/auth-gate.ts).
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.js';
 import type { Context } from '../context.js';
@@ -18,15 +19,6 @@ export type GuardedContext = Pick<Context, 'principal' | 'authFailure' | 'client
 
 /** The refusal for this operation's context, or null to let it run. */
 export async function guardRefusal(ctx: GuardedContext, limits: RateLimits): Promise<GatewayError | null> {
-  const address = ctx.clientAddress ?? 'unknown';
-  if (ctx.principal?.kind !== 'OPEN') {
-    const blocked = await limits.authBlocked(address);
-    if (blocked !== null) {
-      ctx.logger.warn({ address, retryAfter: blocked }, 'authentication throttled: too many failed attempts from this address');
-      return new GatewayError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${blocked} s`, { retryAfter: blocked });
-    }
-  }
-  if (ctx.authFailure === 'invalid') await limits.authFailed(address);
   if (ctx.principal && ctx.principal.kind !== 'OPEN') {
     const wait = await limits.takeOperation(ctx.principal.id);
     if (wait !== null) {
@@ -38,7 +30,7 @@ export async function guardRefusal(ctx: GuardedContext, limits: RateLimits): Pro
 }
 
 /** An open gateway (no API keys, loopback only) has nothing to count: no promise to wait for. */
-const nothingToGuard = (ctx: Context) => ctx.principal?.kind === 'OPEN' && ctx.authFailure !== 'invalid';
+const nothingToGuard = (ctx: Context) => !ctx.principal || ctx.principal.kind === 'OPEN';
 
 export function useRequestGuards({ limits, security }: GuardDeps): Plugin<any> {
   return {
