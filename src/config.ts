@@ -165,6 +165,22 @@ export interface SecurityConfig {
   maxArgumentLength: number;
   /** A query or mutation, all its upstream calls and retries included, ends by then, ms. */
   requestDeadlineMs: number;
+  /** What one client connection may take and hold on the HTTP server (src/server.ts). */
+  http: HttpConnectionConfig;
+}
+
+/** node:http's receive timeouts and the per-address connection caps (src/http/connection-limits.ts). */
+export interface HttpConnectionConfig {
+  /** A connection that has not sent a request's complete headers by then gets 408 and is closed, ms. */
+  headersTimeoutMs: number;
+  /** A request (headers and body) not received whole by then gets 408 and is closed, ms; 0: no limit. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: number;
+  /** Connections one address may hold at once (live SSE and WebSockets included); 0: no cap. */
+  maxPerAddress: number;
+  /** Connections one address may hold that have not yet sent a request; 0: no cap. */
+  maxPendingPerAddress: number;
 }
 
 /** Per-upstream circuit breaker: opens after consecutive failures, probes again after the cool-down. */
@@ -770,6 +786,23 @@ function parseSecurity(env: Env, open: boolean): SecurityConfig {
     authFailuresPerCredential: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL', 5, 1, 1_000_000),
     maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
     requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
+    http: parseHttpConnections(env),
+  };
+}
+
+function parseHttpConnections(env: Env): HttpConnectionConfig {
+  const headersTimeoutMs = parseIntVar(env, 'SECGRAPH_HEADERS_TIMEOUT_MS', 10_000, 50, 600_000);
+  // Long enough for the largest CloudTrail upload (1 GiB at 3.5 MB/s); node's own default.
+  const requestTimeoutMs = parseIntVar(env, 'SECGRAPH_REQUEST_TIMEOUT_MS', 300_000, 0, 86_400_000);
+  if (requestTimeoutMs > 0 && requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('SECGRAPH_REQUEST_TIMEOUT_MS', `must be 0 (no limit) or at least SECGRAPH_HEADERS_TIMEOUT_MS (${headersTimeoutMs}): the request includes its headers`);
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: parseIntVar(env, 'SECGRAPH_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxPerAddress: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_ADDRESS', 4096, 0, 1_000_000),
+    maxPendingPerAddress: parseIntVar(env, 'SECGRAPH_MAX_PENDING_CONNECTIONS_PER_ADDRESS', 64, 0, 1_000_000),
   };
 }
 
