@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { ApiKeys } from '../src/identity/api-keys.js';
+import { forgeToken, startOidcProvider, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { postGraphQL, startServedGateway, type ServedGateway } from './helpers/server.js';
 
@@ -53,11 +54,14 @@ function countKeyComparisons() {
 describe('failed-authentication throttle', () => {
   const gateways: ServedGateway[] = [];
   let redis: TestRedis | null = null;
+  let idp: TestOidcProvider | null = null;
   afterEach(async () => {
     vi.restoreAllMocks();
     await Promise.all(gateways.splice(0).map((g) => g.close()));
     await redis?.stop();
     redis = null;
+    await idp?.close();
+    idp = null;
   });
   const start = async (env: Record<string, string>) => {
     const g = await startServedGateway({ SECGRAPH_API_KEYS: KEYS, SECGRAPH_AUTH_FAILURES_PER_MINUTE: '3', SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL: '2', ...env });
@@ -117,6 +121,23 @@ describe('failed-authentication throttle', () => {
     expect(await gql(g, 'guess-http-wrong-001')).toBe('UNAUTHENTICATED');
     expect(await gql(g, 'guess-http-wrong-002')).toBe('RATE_LIMITED');
     expect(await wsConnect(g, KEY)).toBe(4429);
+  });
+
+  it("serves an identity provider's valid token while the address is throttled, never comparing a token-shaped guess with the keys", async () => {
+    idp = await startOidcProvider({ users: [{ sub: 'alice', groups: ['soc'] }] });
+    const g = await start({ SECGRAPH_OIDC_ISSUER: idp.issuer, SECGRAPH_OIDC_AUDIENCE: idp.audience, SECGRAPH_OIDC_ROLE_SCOPES: 'soc=read' });
+    for (let i = 0; i < 3; i += 1) expect(await gql(g, `guess-${i}-wrong-0000`)).toBe('UNAUTHENTICATED');
+    expect(await gql(g, KEY)).toBe('RATE_LIMITED');
+    const comparisons = countKeyComparisons();
+    // A token nobody signed (the key id is the provider's): refused, and not compared with the API keys.
+    const forged = await forgeToken({ iss: idp.issuer, aud: idp.audience, sub: 'mallory', exp: Math.floor(Date.now() / 1000) + 300 }, { kid: idp.currentKid });
+    expect(await gql(g, forged)).toBe('RATE_LIMITED');
+    expect(await wsConnect(g, forged)).toBe(4429);
+    expect(comparisons.of([forged])).toBe(0);
+    // A token the provider signed: it cannot have been guessed, so it is served, on every transport.
+    const token = await idp.mint('alice');
+    expect(await gql(g, token)).toBe('OK');
+    expect(await wsConnect(g, token)).toBe('ack');
   });
 
   it('shares the throttle and the known-good keys between two gateways through Redis', async () => {

@@ -39,6 +39,14 @@ export function refusalError(refusal: Refusal): GatewayError {
   return new GatewayError('UNAUTHENTICATED', refusal.message);
 }
 
+/** A refusal as a GraphQL-over-HTTP response of its own, for routes that answer before yoga's result processing. */
+export function refusalResponse(refusal: Refusal): Response {
+  const error = refusalError(refusal);
+  const http = error.extensions['http'] as { status: number; headers?: Record<string, string> };
+  const body = { errors: [{ message: error.message, extensions: { code: error.code, ...(isThrottled(refusal) ? { retryAfter: refusal.retryAfter } : {}) } }] };
+  return new Response(JSON.stringify(body), { status: http.status, headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers } });
+}
+
 /** The client address of a yoga server context (node:http's req), as every route reads it. */
 export const addressOfServerContext = (serverContext: unknown): string =>
   (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
