@@ -31,6 +31,9 @@ export async function startBenchGatewayAt(upstream: string, env: Record<string, 
     CLOUDTRAIL_DIR: dirs[1]!,
     SAAS_SECURITY_FETCH: 'false',
     STA_SANDBOX_ALERTS: 'false',
+    // Thousands of subscribers connect from this one loopback address at once: no per-address caps.
+    SECGRAPH_MAX_CONNECTIONS_PER_ADDRESS: '0',
+    SECGRAPH_MAX_PENDING_CONNECTIONS_PER_ADDRESS: '0',
     ...env,
   });
   const gateway = await startGateway(config, createLogger('silent'));

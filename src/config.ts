@@ -165,6 +165,22 @@ export interface SecurityConfig {
   maxArgumentLength: number;
   /** A query or mutation, all its upstream calls and retries included, ends by then, ms. */
   requestDeadlineMs: number;
+  /** What one client connection may take and hold on the HTTP server (src/server.ts). */
+  http: HttpConnectionConfig;
+}
+
+/** node:http's receive timeouts and the per-address connection caps (src/http/connection-limits.ts). */
+export interface HttpConnectionConfig {
+  /** A connection that has not sent a request's complete headers by then gets 408 and is closed, ms. */
+  headersTimeoutMs: number;
+  /** A request (headers and body) not received whole by then gets 408 and is closed, ms; 0: no limit. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: number;
+  /** Connections one address may hold at once (live SSE and WebSockets included); 0: no cap. */
+  maxPerAddress: number;
+  /** Connections one address may hold that have not yet sent a request; 0: no cap. */
+  maxPendingPerAddress: number;
 }
 
 /** Per-upstream circuit breaker: opens after consecutive failures, probes again after the cool-down. */
@@ -275,6 +291,16 @@ export interface Config {
   mcp: McpConfig;
   /** The audit trail (src/audit/). */
   audit: AuditConfig;
+  /** The keys connection cursors are signed with (src/security/cursor-keys.ts). */
+  cursorKeys: CursorKeysConfig;
+}
+
+/** SECGRAPH_CURSOR_KEY and SECGRAPH_CURSOR_PREVIOUS_KEY: secrets, never logged. */
+export interface CursorKeysConfig {
+  /** Signs and verifies cursors; null: a key generated once and kept in the database. */
+  key: string | null;
+  /** Still accepted when verifying, during a rotation; null: none. */
+  previousKey: string | null;
 }
 
 export interface AuditConfig {
@@ -637,7 +663,16 @@ export function loadConfig(processEnv: Env = process.env): Config {
     },
     mcp: { arbitraryQueries: parseBoolVar(env, 'SECGRAPH_MCP_ARBITRARY_QUERIES', false) },
     audit: { retentionMs: parseRetention(env, 'SECGRAPH_AUDIT_RETENTION') },
+    cursorKeys: { key: parseCursorKey(env, 'SECGRAPH_CURSOR_KEY'), previousKey: parseCursorKey(env, 'SECGRAPH_CURSOR_PREVIOUS_KEY') },
   };
+}
+
+/** A cursor key: at least 32 characters (`openssl rand -base64 32` gives 44). The error never repeats it. */
+function parseCursorKey(env: Env, name: string): string | null {
+  const raw = envValue(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < 32) throw new ConfigError(name, `must be at least 32 characters (e.g. the output of \`openssl rand -base64 32\`), got ${raw.length}`);
+  return raw;
 }
 
 const SPAN_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -751,6 +786,23 @@ function parseSecurity(env: Env, open: boolean): SecurityConfig {
     authFailuresPerCredential: parseIntVar(env, 'SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL', 5, 1, 1_000_000),
     maxArgumentLength: parseIntVar(env, 'SECGRAPH_MAX_ARGUMENT_LENGTH', 4096, 16, 10_000_000),
     requestDeadlineMs: parseIntVar(env, 'SECGRAPH_REQUEST_DEADLINE_MS', 30_000, 100, 3_600_000),
+    http: parseHttpConnections(env),
+  };
+}
+
+function parseHttpConnections(env: Env): HttpConnectionConfig {
+  const headersTimeoutMs = parseIntVar(env, 'SECGRAPH_HEADERS_TIMEOUT_MS', 10_000, 50, 600_000);
+  // Long enough for the largest CloudTrail upload (1 GiB at 3.5 MB/s); node's own default.
+  const requestTimeoutMs = parseIntVar(env, 'SECGRAPH_REQUEST_TIMEOUT_MS', 300_000, 0, 86_400_000);
+  if (requestTimeoutMs > 0 && requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('SECGRAPH_REQUEST_TIMEOUT_MS', `must be 0 (no limit) or at least SECGRAPH_HEADERS_TIMEOUT_MS (${headersTimeoutMs}): the request includes its headers`);
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: parseIntVar(env, 'SECGRAPH_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxPerAddress: parseIntVar(env, 'SECGRAPH_MAX_CONNECTIONS_PER_ADDRESS', 4096, 0, 1_000_000),
+    maxPendingPerAddress: parseIntVar(env, 'SECGRAPH_MAX_PENDING_CONNECTIONS_PER_ADDRESS', 64, 0, 1_000_000),
   };
 }
 

@@ -16,6 +16,7 @@ import type { GatewayMetrics } from './observability/metrics.js';
 import type { StaPlaybookRunner } from './playbooks/sta-playbook-runner.js';
 import type { GatewayPubSub } from './pubsub.js';
 import type { AuditEntries } from './store/audit-entries.js';
+import type { CursorSigner } from './security/cursor-signer.js';
 import type { Leases } from './store/leases.js';
 import type { Authenticator } from './identity/authenticator.js';
 import type { TrustedDocuments } from './trusted-documents/trusted-documents.js';
@@ -62,6 +63,8 @@ export interface Services {
   authenticator: Authenticator;
   /** The documents clients may name by id, and that SECGRAPH_ARBITRARY_DOCUMENTS lets through (src/trusted-documents/). */
   trustedDocuments: TrustedDocuments;
+  /** Signs every connection cursor handed out and verifies every one handed back, with the deployment's key (src/security/). */
+  cursors: CursorSigner;
 }
 
 export interface Context {

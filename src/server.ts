@@ -5,6 +5,7 @@ import { createApp, createSharedSubscriptions, loadCompiledQueries } from './app
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Services } from './context.js';
 import { rejectHost } from './http/browser-rules.js';
+import { limitConnectionsPerAddress } from './http/connection-limits.js';
 import { startWebSocketGateway } from './http/websocket.js';
 import { createLogger, registerSecret, type Logger } from './logger.js';
 import { requestIdFrom, runInScope } from './request-scope.js';
@@ -38,7 +39,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const gate = new AuthGate(authenticator, limits, logger);
   const yoga = createApp({ services: running.services, limits, gate, shared, compiledQueries: await loadCompiledQueries(config) });
 
-  const server = createServer((req, res) => {
+  const { http } = config.security;
+  const server = createServer({
+    // node:http's bounds on receiving a request: its headers, then all of it (a header-less or slowloris
+    // connection gets 408 and is closed). Neither applies once the request is in, so a long SSE response or
+    // an upgraded WebSocket is never cut by them. Checked every connectionsCheckingInterval (node: 30 s).
+    headersTimeout: http.headersTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: connectionsCheckingInterval(http.headersTimeoutMs),
+  }, (req, res) => {
     // DNS rebinding: an open gateway answers only to loopback names, before anything else runs.
     const refused = rejectHost(req, authenticator.open);
     if (refused) {
@@ -50,6 +60,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     req.headers['x-request-id'] = requestId;
     runInScope({ requestId }, () => void yoga(req, res));
   });
+  limitConnectionsPerAddress(server, { caps: http, logger, onRefused: (reason) => running.services.metrics.connectionRefused(reason) });
   const ws = startWebSocketGateway({ server, yoga, shared, metrics: running.services.metrics, authenticator, trustedDocuments: running.services.trustedDocuments, limits, gate, security: config.security, logger });
 
   await new Promise<void>((resolve, reject) => {
@@ -79,6 +90,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     })());
   return { server, url, services: running.services, shared, seeded, stop };
 }
+
+/** A tenth of the header timeout, between 25 ms and 1 s: a connection is cut at most 10% past its timeout. */
+const connectionsCheckingInterval = (headersTimeoutMs: number) => Math.min(1_000, Math.max(25, Math.floor(headersTimeoutMs / 10)));
 
 /** How callers authenticate, for the start-up line: `api-keys`, `oidc`, both, or open. */
 function authModes(config: Config): string {

@@ -42,6 +42,7 @@ import { AlertIndex } from './triage/alert-index.js';
 import { backfillAlerts } from './triage/backfill.js';
 import { startTracing } from './observability/tracing.js';
 import { createDeploymentPubSub, type GatewayPubSub } from './pubsub.js';
+import { loadCursorSigner } from './security/cursor-keys.js';
 import { openDatabase, type Database } from './store/database.js';
 import { AuditEntries } from './store/audit-entries.js';
 import { importJsonlStores } from './store/import-jsonl.js';
@@ -212,7 +213,9 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   authenticator.warm();
   // The console's documents and SECGRAPH_TRUSTED_DOCUMENTS; rooms add theirs (the MCP tools) with register().
   const trustedDocuments = loadTrustedDocuments(config, logger);
-  const services: Services = { config, logger, clock, pubsub, saasSecurity, saasInstances, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail, authenticator, triage, destinations, trustedDocuments };
+  // One key for the deployment: configured, or generated once in the shared database.
+  const cursors = await loadCursorSigner(config.cursorKeys, database, logger);
+  const services: Services = { config, logger, clock, pubsub, saasSecurity, saasInstances, remediationUpdates, incidentSync, sta: staConnector, staInstances, samlDetection: saml.service, staAlerts, sandboxes, metrics, leases, audit, auditTrail, authenticator, triage, destinations, trustedDocuments, cursors };
   metrics.watch(services);
   await Promise.all(leaseAuditWrites);
   return {

@@ -98,8 +98,13 @@ describe('the alert queue', () => {
     const triage = body.data!.alert!.triage;
     expect(triage.comments.edges.map((e) => e.node.body)).toEqual(['second look', 'first look, corrected']);
     expect(triage.activity.edges.map((e) => e.node.note)).toEqual(['edited', null, null]);
-    const page = await gw.gql(`query($c: String) { alert(alertId: "saas:default:3") { triage { activity(first: 1, after: $c) { edges { cursor node { id } } pageInfo { hasNextPage } } } } }`, { c: '3' }, ALICE);
-    expect(page.body.data.alert.triage.activity).toEqual({ edges: [{ cursor: '2', node: { id: 'saas:default:3#a2' } }], pageInfo: { hasNextPage: true } });
+    const ACTIVITY = `query($c: String) { alert(alertId: "saas:default:3") { triage { activity(first: 1, after: $c) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } } }`;
+    const newest = (await gw.gql(ACTIVITY, {}, ALICE)).body.data.alert.triage.activity;
+    expect(newest.edges.map((e: any) => e.node.id)).toEqual(['saas:default:3#a3']);
+    const page = await gw.gql(ACTIVITY, { c: newest.pageInfo.endCursor }, ALICE);
+    expect(page.body.data.alert.triage.activity).toMatchObject({ edges: [{ cursor: expect.any(String), node: { id: 'saas:default:3#a2' } }], pageInfo: { hasNextPage: true } });
+    // Cursors are signed (README "Security defaults"): the bare number is not one.
+    expect((await gw.gql(ACTIVITY, { c: '3' }, ALICE)).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     const missing = await gw.gql(AddAlertCommentDocument, { alertId: 'sta:nope', body: 'x' }, ALICE);
     expect(missing.body.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
     expect(audit.of('addAlertComment').map((e) => e.outcome)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'FAILED']);

@@ -19,7 +19,8 @@ describe('graphql-jit', () => {
   let jit: TestGateway;
   let plain: TestGateway;
   beforeAll(async () => {
-    const env = { SECGRAPH_API_KEYS: `${READER}=read` };
+    // One cursor key for both (as for instances of one deployment), so their signed cursors are the same bytes.
+    const env = { SECGRAPH_API_KEYS: `${READER}=read`, SECGRAPH_CURSOR_KEY: 'graphql-jit-test-cursor-key-0123456789' };
     jit = await startTestGateway({ env: { ...env, SECGRAPH_GRAPHQL_JIT: 'true' }, fixtures: true });
     plain = await startTestGateway({ env, fixtures: true });
   });

@@ -11,6 +11,8 @@ import { SANDBOX_APPS } from '../../src/emulators/saas-security/seed.js';
 import { generateStaSeed } from '../../src/emulators/sta/seed.js';
 import { ALERT_SEVERITIES, DEFAULT_SAAS_INSTANCE } from '../../src/domain/alert.js';
 import { encodeCursor } from '../../src/resolvers/cursor.js';
+import { deriveCursorKey } from '../../src/security/cursor-keys.js';
+import { CursorSigner } from '../../src/security/cursor-signer.js';
 import { saasSeverity } from '../../src/triage/source-alerts.js';
 import { FIXED_NOW, incidents50 } from './incidents-50.js';
 
@@ -21,9 +23,11 @@ const incidents = incidents50().map((i) => ({
   createdAt: i.createdAt?.toISOString() ?? null,
   updatedAt: i.updatedAt?.toISOString() ?? null,
 }));
-// The gateway's cursors for the same page, so both answers are the same bytes.
+// The gateway's cursors for the same page, signed as the gateway signs them (with another key): both answers
+// are the same length, byte for byte but the cursors' tags.
 const path = deltaPath(toDeltaQuery({}, 50));
-const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor({ path, skip: i + 1, tenant: DEFAULT_SAAS_INSTANCE }) }));
+const signer = new CursorSigner([deriveCursorKey('the bare anchor signs its cursors with a key of its own')]);
+const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor(signer, `incidents:${deltaPath(toDeltaQuery({}, 0))}`, { path, skip: i + 1, tenant: DEFAULT_SAAS_INSTANCE }) }));
 // A full page: the gateway cannot know there is no next one without asking, so it says there may be.
 const connection = { edges, pageInfo: { hasNextPage: true, endCursor: edges[edges.length - 1]!.cursor } };
 

@@ -82,6 +82,12 @@ export class GatewayMetrics implements UpstreamObserver, DeliveryObserver {
     labelNames: ['destination', 'result'] as const,
     registers: [this.registry],
   });
+  private readonly connectionsRefused = new Counter({
+    name: 'secgraph_connections_refused_total',
+    help: 'TCP connections destroyed on arrival: too many from one address (per_address) or too many from one address that have sent no request yet (pending_per_address)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   /** Request count, execute time and HTTP time for the Prometheus plugin, with cheaper labels (operation-metrics.ts). */
   private readonly operations = operationMetrics(this.registry);
 
@@ -216,6 +222,10 @@ export class GatewayMetrics implements UpstreamObserver, DeliveryObserver {
 
   delivery(destination: string, result: DeliveryResult): void {
     this.deliveries.inc({ destination, result });
+  }
+
+  connectionRefused(reason: 'per_address' | 'pending_per_address'): void {
+    this.connectionsRefused.inc({ reason });
   }
 
   retry(upstream: string): void {

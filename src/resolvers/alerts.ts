@@ -7,6 +7,7 @@ import type { CloseCategory } from '../domain/saas-security.js';
 import type { AlertActivity, AlertComment, AlertQuery, AlertRecord, AlertUpdateEvent } from '../domain/triage.js';
 import { badInput, GatewayError } from '../errors.js';
 import { actorOf, type Actor } from '../identity/actor.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { resumableStream } from '../subscriptions/resumable-stream.js';
 import { alertById, alertIdOfNode, listAlerts, type AlertNode, type Connection } from '../triage/alert-queue.js';
@@ -81,31 +82,41 @@ export async function triageOf(node: AlertNode, ctx: Context): Promise<TriageVie
 
 const MAX_PAGE = 100;
 
-function pageArgs(args: { first?: number | null; after?: string | null }, what: string): { first: number; before: number | null } {
+/** A cursor is the entry's number, signed for `list` (one alert's comments or activity), as every cursor. */
+function pageArgs(signer: CursorSigner, list: string, args: { first?: number | null; after?: string | null }, what: string): { first: number; before: number | null } {
   const first = args.first ?? 20;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`, 'first');
   if (args.after == null) return { first, before: null };
-  if (!/^\d{1,9}$/.test(args.after)) throw badInput(`not a cursor of ${what}`, 'after');
-  return { first, before: Number(args.after) };
+  const seq = signer.verify(list, args.after);
+  if (!/^\d{1,9}$/.test(seq)) throw badInput(`not a cursor of ${what}`, 'after');
+  return { first, before: Number(seq) };
 }
 
-async function seqConnection<T extends { seq: number }>(load: (before: number | null, limit: number) => Promise<T[]>, args: { first?: number | null; after?: string | null }, what: string): Promise<Connection<T>> {
-  const { first, before } = pageArgs(args, what);
+async function seqConnection<T extends { seq: number }>(
+  ctx: Context,
+  alertId: string,
+  load: (before: number | null, limit: number) => Promise<T[]>,
+  args: { first?: number | null; after?: string | null },
+  what: string,
+): Promise<Connection<T>> {
+  const signer = ctx.services.cursors;
+  const list = `${what}:${alertId}`;
+  const { first, before } = pageArgs(signer, list, args, what);
   const rows = await load(before, first + 1);
-  const edges = rows.slice(0, first).map((node) => ({ cursor: String(node.seq), node }));
+  const edges = rows.slice(0, first).map((node) => ({ cursor: signer.sign(list, String(node.seq)), node }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: before !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }
 
-/** Newest first; the cursor is the comment's number. */
+/** Newest first; the cursor is the comment's number (signed). */
 export function triageComments(t: TriageView, args: { first?: number | null; after?: string | null }, ctx: Context): Promise<Connection<AlertComment>> {
-  return seqConnection((before, limit) => ctx.services.triage.rows.comments(t.alertId, before, limit), args, 'comments');
+  return seqConnection(ctx, t.alertId, (before, limit) => ctx.services.triage.rows.comments(t.alertId, before, limit), args, 'comments');
 }
 
 export function triageActivity(t: TriageView, args: { first?: number | null; after?: string | null }, ctx: Context): Promise<Connection<AlertActivity>> {
-  return seqConnection((before, limit) => ctx.services.triage.rows.activity(t.alertId, before, limit), args, 'activity');
+  return seqConnection(ctx, t.alertId, (before, limit) => ctx.services.triage.rows.activity(t.alertId, before, limit), args, 'activity');
 }
 
 export function updateAlertStatus(

@@ -4,6 +4,7 @@ import type { AuditOutcome } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import type { AuditEntry, AuditEvent } from '../domain/audit-entry.js';
 import { badInput, notConfigured } from '../errors.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
 import type { AuditEntries, AuditFilter } from '../store/audit-entries.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { resumableStream } from '../subscriptions/resumable-stream.js';
@@ -30,13 +31,14 @@ function trail(ctx: Context): AuditEntries {
   return ctx.services.auditTrail;
 }
 
-/** A cursor names the entry it follows: the next page is the entries with a smaller id. */
-const encodeAuditCursor = (id: number) => Buffer.from(`audit:${id}`).toString('base64url');
+/** A cursor names the entry it follows (the next page is the entries with a smaller id), signed as every cursor. */
+const AUDIT_LIST = 'auditLog';
+const encodeAuditCursor = (signer: CursorSigner, id: number) => signer.sign(AUDIT_LIST, String(id));
 
-function decodeAuditCursor(cursor: string): number {
-  const m = /^audit:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw badInput('not an auditLog cursor this gateway issued', 'after');
-  return Number(m[1]);
+function decodeAuditCursor(signer: CursorSigner, cursor: string): number {
+  const id = signer.verify(AUDIT_LIST, cursor);
+  if (!/^\d{1,15}$/.test(id)) throw badInput('not an auditLog cursor this gateway issued', 'after');
+  return Number(id);
 }
 
 export function storeFilter(f: AuditFilterArgs | null | undefined): AuditFilter {
@@ -49,9 +51,9 @@ export function storeFilter(f: AuditFilterArgs | null | undefined): AuditFilter 
 export async function auditLogPage(args: { first?: number | null; after?: string | null; filter?: AuditFilterArgs | null }, ctx: Context): Promise<AuditConnection> {
   const first = args.first ?? DEFAULT_PAGE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`, 'first');
-  const before = args.after == null ? null : decodeAuditCursor(args.after);
+  const before = args.after == null ? null : decodeAuditCursor(ctx.services.cursors, args.after);
   const rows = await trail(ctx).page(storeFilter(args.filter), first + 1, before);
-  const edges = rows.slice(0, first).map((node) => ({ node, cursor: encodeAuditCursor(node.id) }));
+  const edges = rows.slice(0, first).map((node) => ({ node, cursor: encodeAuditCursor(ctx.services.cursors, node.id) }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: before !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },

@@ -9,7 +9,8 @@ import { publishAll } from '../fetch/incident-fetcher.js';
 import { closeFetchedIncident } from '../fetch/outgoing-close.js';
 import { actorOf } from '../identity/actor.js';
 import { saasInstance, saasInstancesOf, saasSecurity } from './connectors.js';
-import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -52,10 +53,13 @@ export async function listIncidents(
   if (filter.from && filter.to && filter.from > filter.to) throw badInput('filter.from is after filter.to', 'filter');
   const tenants = saasInstancesOf(ctx, instances);
   const firstPath = deltaPath(toDeltaQuery(filter, apiPageSize(first)));
+  // Cursors are signed for this list: the incidents with this filter (whatever `first` and `instances`), so a
+  // cursor of another filter is refused instead of silently going on with the filter it was issued for.
+  const list = `incidents:${deltaPath(toDeltaQuery(filter, 0))}`;
   let index = 0;
   let cursor: { path: string; skip: number } = { path: firstPath, skip: 0 };
   if (args.after) {
-    const decoded = decodeCursor(args.after);
+    const decoded = decodeCursor(ctx.services.cursors, list, args.after);
     // Cursors of a gateway with one tenant named none: they are the default tenant's.
     const name = decoded.tenant ?? DEFAULT_SAAS_INSTANCE;
     index = tenants.findIndex((t) => t.name === name);
@@ -69,7 +73,7 @@ export async function listIncidents(
     const tenant = tenants[index]!;
     const page = await tenant.connector.getIncidentPage(cursor.path);
     const take = page.incidents.slice(cursor.skip, cursor.skip + (first - edges.length));
-    const cursors = pageCursors(page, cursor.path, tenant.name);
+    const cursors = pageCursors(ctx.services.cursors, list, page, cursor.path, tenant.name);
     const skip = cursor.skip;
     take.forEach((node, i) => edges.push({ node, cursor: cursors.at(skip + i + 1) }));
     const consumed = cursor.skip + take.length;
@@ -108,18 +112,22 @@ export async function listIncidents(
 }
 
 /**
- * The cursors of a page's positions, encoded once per page and path: the connector hands back the same
- * page object while it is cached, so repeated reads re-encode nothing. A page object is one tenant's.
+ * The cursors of a page's positions, encoded (and signed) once per page, list and path: the connector hands back
+ * the same page object while it is cached, so repeated reads re-sign nothing. A page object is one tenant's;
+ * the signer is in the key because tests run gateways with different keys in one process.
  */
-const cursorsByPage = new WeakMap<IncidentPage, Map<string, { at(skip: number): string }>>();
-function pageCursors(page: IncidentPage, path: string, tenant: string): { at(skip: number): string } {
-  let byPath = cursorsByPage.get(page);
-  if (!byPath) cursorsByPage.set(page, (byPath = new Map()));
-  let cursors = byPath.get(path);
+const cursorsByPage = new WeakMap<CursorSigner, WeakMap<IncidentPage, Map<string, { at(skip: number): string }>>>();
+function pageCursors(signer: CursorSigner, list: string, page: IncidentPage, path: string, tenant: string): { at(skip: number): string } {
+  let pages = cursorsByPage.get(signer);
+  if (!pages) cursorsByPage.set(signer, (pages = new WeakMap()));
+  let byPath = pages.get(page);
+  if (!byPath) pages.set(page, (byPath = new Map()));
+  const key = `${list}\n${path}`;
+  let cursors = byPath.get(key);
   if (!cursors) {
     const encoded: string[] = [];
-    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor({ path, skip, tenant })) };
-    byPath.set(path, cursors);
+    cursors = { at: (skip) => (encoded[skip] ??= encodeCursor(signer, list, { path, skip, tenant })) };
+    byPath.set(key, cursors);
   }
   return cursors;
 }

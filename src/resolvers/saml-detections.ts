@@ -8,6 +8,7 @@ import { describeFunctionError } from '../detection/saml-rule.js';
 import { samlProviderOf, type SamlProvider } from '../detection/saml-triage.js';
 import type { SamlDetection, SamlDetectionEvent, SamlDetectionEventKind, SamlMatchedEvent } from '../domain/saml-detection.js';
 import { badInput, notConfigured } from '../errors.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { resumableStream } from '../subscriptions/resumable-stream.js';
 import { parseEventId } from './incident-events.js';
@@ -37,26 +38,21 @@ function pageSize(first: number | null | undefined): number {
   return n;
 }
 
-/** Cursors are the sort key of the last item seen, so inserts while paging neither repeat nor skip items. */
-function encodeKey(key: [string, string | number]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeKey(cursor: string): [string, string | number] {
-  try {
-    const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'string' && (typeof k[1] === 'string' || typeof k[1] === 'number')) {
-      return k as [string, string | number];
-    }
-  } catch {
-    // fall through to the typed error
+/**
+ * Cursors are the sort key of the last item seen, so inserts while paging neither repeat nor skip items;
+ * signed for their list (`samlDetections`, or one detection's `samlDetectionEvents:<id>`).
+ */
+function decodeKey(signer: CursorSigner, list: string, cursor: string): [string, string | number] {
+  const k = signer.verifyJson(list, cursor);
+  if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'string' && (typeof k[1] === 'string' || typeof k[1] === 'number')) {
+    return k as [string, string | number];
   }
   throw badInput('not a cursor this gateway issued', 'after');
 }
 
 /** A connection from up to first + 1 items read in order after the cursor: the extra one means a next page. */
-function connection<T>(items: T[], first: number, keyOf: (t: T) => Key, hadCursor: boolean): Connection<T> {
-  const edges = items.slice(0, first).map((node) => ({ node, cursor: encodeKey(keyOf(node)) }));
+function connection<T>(signer: CursorSigner, list: string, items: T[], first: number, keyOf: (t: T) => Key, hadCursor: boolean): Connection<T> {
+  const edges = items.slice(0, first).map((node) => ({ node, cursor: signer.signJson(list, keyOf(node)) }));
   return {
     edges,
     pageInfo: {
@@ -69,6 +65,7 @@ function connection<T>(items: T[], first: number, keyOf: (t: T) => Key, hadCurso
 }
 
 type Key = [string, string | number];
+const DETECTIONS_LIST = 'samlDetections';
 /** Newest window first, then by id; the store orders the same way. */
 const detectionKey = (d: SamlDetection): Key => [d.firstEventAt, d.id];
 /** Matched events oldest first, then by arrival. */
@@ -88,7 +85,7 @@ export async function listSamlDetections(args: PageArgs & { filter?: SamlDetecti
   const f = args.filter;
   if (f?.from && f.to && f.from > f.to) throw badInput('filter.from is after filter.to', 'filter');
   const first = pageSize(args.first);
-  const after = args.after ? decodeKey(args.after) : null;
+  const after = args.after ? decodeKey(ctx.services.cursors, DETECTIONS_LIST, args.after) : null;
   const items = await samlDetection(ctx).detections(
     {
       from: f?.from?.toISOString() ?? null,
@@ -99,7 +96,7 @@ export async function listSamlDetections(args: PageArgs & { filter?: SamlDetecti
     },
     first + 1,
   );
-  return connection(items, first, detectionKey, Boolean(after));
+  return connection(ctx.services.cursors, DETECTIONS_LIST, items, first, detectionKey, Boolean(after));
 }
 
 export async function getSamlDetection(args: { id: string }, ctx: Context): Promise<SamlDetection | null> {
@@ -108,9 +105,11 @@ export async function getSamlDetection(args: { id: string }, ctx: Context): Prom
 
 export async function listSamlDetectionEvents(detection: SamlDetection, args: PageArgs, ctx: Context): Promise<Connection<SamlMatchedEvent>> {
   const first = pageSize(args.first);
-  const after = args.after ? decodeKey(args.after) : null;
+  // One detection's events: a cursor of another detection's is refused.
+  const list = `samlDetectionEvents:${detection.id}`;
+  const after = args.after ? decodeKey(ctx.services.cursors, list, args.after) : null;
   const items = await samlDetection(ctx).eventsOf(detection.id, after ? { eventTime: String(after[0]), n: Number(after[1]) } : null, first + 1);
-  return connection(items, first, eventKey, Boolean(after));
+  return connection(ctx.services.cursors, list, items, first, eventKey, Boolean(after));
 }
 
 export interface SamlRuleResult {

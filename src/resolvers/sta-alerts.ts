@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { StaAlert, StaAlertEvent, StaAlertEventType, StaAlertKind, StaAlertState, StaRunState } from '../domain/sta-alert.js';
 import { badInput } from '../errors.js';
 import { actorOf } from '../identity/actor.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
 import type { SubscriptionFailure } from '../subscriptions/bounded-subscription.js';
 import { resumableStream } from '../subscriptions/resumable-stream.js';
 import { parseEventId } from './incident-events.js';
@@ -32,18 +33,17 @@ export function matchesStaAlertFilter(a: StaAlert, f: StaAlertFilter | null | un
   return true;
 }
 
-/** A position in the newest-first order that new alerts cannot shift: (recordedAt, id). */
-function encodeAlertCursor(a: StaAlert): string {
-  return Buffer.from(JSON.stringify({ r: a.recordedAt, i: a.id })).toString('base64url');
+/** What STA alert cursors are signed for. */
+const STA_ALERTS_LIST = 'staAlerts';
+
+/** A position in the newest-first order that new alerts cannot shift: (recordedAt, id), signed. */
+function encodeAlertCursor(signer: CursorSigner, a: StaAlert): string {
+  return signer.signJson(STA_ALERTS_LIST, { r: a.recordedAt, i: a.id });
 }
 
-function decodeAlertCursor(cursor: string): { r: string; i: string } {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { r?: unknown; i?: unknown };
-    if (typeof c.r === 'string' && typeof c.i === 'string') return { r: c.r, i: c.i };
-  } catch {
-    // fall through to the typed error
-  }
+function decodeAlertCursor(signer: CursorSigner, cursor: string): { r: string; i: string } {
+  const c = signer.verifyJson(STA_ALERTS_LIST, cursor) as { r?: unknown; i?: unknown } | null;
+  if (c && typeof c.r === 'string' && typeof c.i === 'string') return { r: c.r, i: c.i };
   throw badInput('not a cursor this gateway issued', 'after');
 }
 
@@ -53,7 +53,7 @@ export async function listStaAlerts(
 ): Promise<Connection<StaAlert>> {
   const first = args.first ?? DEFAULT_ALERT_PAGE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_ALERT_PAGE) throw badInput(`first must be between 1 and ${MAX_ALERT_PAGE}`, 'first');
-  const after = args.after ? decodeAlertCursor(args.after) : null;
+  const after = args.after ? decodeAlertCursor(ctx.services.cursors, args.after) : null;
   // The store lists newest first by (recordedAt, id) descending: "after" means strictly older. One more
   // than asked tells whether there is a next page.
   const f = args.filter;
@@ -70,7 +70,7 @@ export async function listStaAlerts(
     first + 1,
   );
   const page = matching.slice(0, first);
-  const edges = page.map((node) => ({ node, cursor: encodeAlertCursor(node) }));
+  const edges = page.map((node) => ({ node, cursor: encodeAlertCursor(ctx.services.cursors, node) }));
   return {
     edges,
     pageInfo: {

@@ -27,8 +27,9 @@ export async function staGroupMembers(
   ctx: Context,
 ): Promise<Connection<StaGroupMember>> {
   const instance = instanceOf(group);
-  const members = fromInstance(instance, await staLoaders(ctx, instance).membersOfGroup.load(group.id));
-  return sliceConnection(members, `sta:group-members:${group.id}`, staInstance(ctx, instance).name ?? '', args);
+  return sliceConnection(ctx.services.cursors, `sta:group-members:${group.id}`, staInstance(ctx, instance).name ?? '', args, async () =>
+    fromInstance(instance, await staLoaders(ctx, instance).membersOfGroup.load(group.id)),
+  );
 }
 
 export async function staGroupMemberUser(member: StaGroupMember, ctx: Context): Promise<StaUser | null> {

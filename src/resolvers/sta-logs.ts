@@ -23,6 +23,14 @@ export function checkLogWindow(filter: StaAccessLogQuery): void {
  */
 export const USER_LOG_DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
+/**
+ * What access-log cursors are signed for (their path goes to STA as is): this field with this filter, so a
+ * cursor of another user's (or another window's) scan is refused rather than applied to this one.
+ */
+function logsList(f: StaAccessLogQuery): string {
+  return `staAccessLogs:${JSON.stringify([f.userName?.trim() ?? null, f.includeAnonymous === true, f.since?.toISOString() ?? null, f.until?.toISOString() ?? null])}`;
+}
+
 export async function listStaAccessLogs(
   args: { filter?: StaAccessLogQuery | null; first?: number | null; after?: string | null; instance?: string | null },
   ctx: Context,
@@ -33,6 +41,10 @@ export async function listStaAccessLogs(
   const tenant = staInstance(ctx, args.instance);
   const { connector } = tenant;
   const tenantName = tenant.name ?? '';
+  // The cursor first: a refused one costs no upstream request.
+  const signer = ctx.services.cursors;
+  const list = logsList(filter);
+  const after = args.after ? decodeTenantCursor(signer, list, args.after, tenantName) : null;
   const userName = filter.userName ? requireName(filter.userName, 'filter.userName') : null;
   // As the reference: naming a user who does not exist is an error, not an empty list.
   if (userName) await connector.requireUser(userName);
@@ -40,7 +52,7 @@ export async function listStaAccessLogs(
   const wanted = (l: StaAccessLog) => (userName ? l.userName === userName : l.userName !== null || filter.includeAnonymous === true);
   const since = filter.since ?? (userName ? new Date(ctx.services.clock.now() - USER_LOG_DEFAULT_WINDOW_MS) : null);
 
-  let cursor: PageCursor = args.after ? decodeTenantCursor(args.after, tenantName) : { path: connector.logsRef(since, filter.until), skip: 0 };
+  let cursor: PageCursor = after ?? { path: connector.logsRef(since, filter.until), skip: 0 };
   const edges: Edge<StaAccessLog>[] = [];
   let hasNextPage = false;
   for (;;) {
@@ -48,7 +60,7 @@ export async function listStaAccessLogs(
     let i = cursor.skip;
     for (; i < page.logs.length && edges.length < first; i++) {
       const log = page.logs[i]!;
-      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor({ path: cursor.path, skip: i + 1, tenant: tenantName }) });
+      if (wanted(log)) edges.push({ node: log, cursor: encodeCursor(signer, list, { path: cursor.path, skip: i + 1, tenant: tenantName }) });
     }
     if (edges.length >= first) {
       // More may follow: the rest of this page or a next page (it may hold none for this user).

@@ -40,9 +40,10 @@ export async function listStaUsers(
 ): Promise<Connection<StaUser>> {
   const search = args.search?.trim().toLowerCase() ?? '';
   const tenant = staInstance(ctx, args.instance);
-  const all = fromInstance(args.instance, await tenant.connector.listUsers());
-  const users = search ? all.filter((u) => matches(u, search)) : all;
-  return sliceConnection(users, `sta:users?search=${search}`, tenant.name ?? '', args);
+  return sliceConnection(ctx.services.cursors, `sta:users?search=${search}`, tenant.name ?? '', args, async () => {
+    const all = fromInstance(args.instance, await tenant.connector.listUsers());
+    return search ? all.filter((u) => matches(u, search)) : all;
+  });
 }
 
 export async function createStaUser(args: { input: StaUserCreate } & OnInstance, ctx: Context): Promise<StaUser> {

@@ -209,6 +209,14 @@ export interface AlertActivityTable {
   note: string | null;
 }
 
+/** A secret the deployment generated for itself (the cursor key): written once, never updated. */
+export interface DeploymentSecretsTable {
+  name: string;
+  /** base64 of the random bytes. */
+  secret: string;
+  created_at: string;
+}
+
 export interface Tables {
   incidents: IncidentsTable;
   fetch_state: FetchStateTable;
@@ -228,4 +236,5 @@ export interface Tables {
   alerts: AlertsTable;
   alert_comments: AlertCommentsTable;
   alert_activity: AlertActivityTable;
+  deployment_secrets: DeploymentSecretsTable;
 }

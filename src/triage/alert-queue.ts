@@ -7,6 +7,7 @@ import type { SamlDetection } from '../domain/saml-detection.js';
 import type { StaAlert } from '../domain/sta-alert.js';
 import type { AlertQuery, AlertRecord } from '../domain/triage.js';
 import { badInput } from '../errors.js';
+import type { CursorSigner } from '../security/cursor-signer.js';
 import { storedIncident } from '../fetch/incident-store.js';
 import type { AlertPosition } from '../store/alerts.js';
 import { incidentAlertId, samlAlertIdOf, staAlertIdOf } from './source-alerts.js';
@@ -22,17 +23,17 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-export function encodeAlertCursor(p: AlertPosition): string {
-  return Buffer.from(JSON.stringify({ c: p.createdAt, a: p.alertId })).toString('base64url');
+/** What the queue's cursors are signed for. */
+const ALERTS_LIST = 'alerts';
+
+/** A keyset position (createdAt, alertId), signed: only the gateway writes one. */
+export function encodeAlertCursor(signer: CursorSigner, p: AlertPosition): string {
+  return signer.signJson(ALERTS_LIST, { c: p.createdAt, a: p.alertId });
 }
 
-export function decodeAlertCursor(cursor: string): AlertPosition {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { c?: unknown; a?: unknown };
-    if (typeof c.c === 'string' && typeof c.a === 'string') return { createdAt: c.c, alertId: c.a };
-  } catch {
-    // fall through to the typed error
-  }
+export function decodeAlertCursor(signer: CursorSigner, cursor: string): AlertPosition {
+  const c = signer.verifyJson(ALERTS_LIST, cursor) as { c?: unknown; a?: unknown } | null;
+  if (c && typeof c.c === 'string' && typeof c.a === 'string') return { createdAt: c.c, alertId: c.a };
   throw badInput('not a cursor this gateway issued', 'after');
 }
 
@@ -108,13 +109,13 @@ export async function listAlerts(services: Services, args: { first?: number | nu
   const f = args.filter ?? {};
   if (f.from && f.to && f.from > f.to) throw badInput('filter.from is after filter.to', 'filter');
   if (f.assignee && f.unassigned) throw badInput('filter.assignee and filter.unassigned exclude each other', 'filter');
-  const after = args.after ? decodeAlertCursor(args.after) : null;
+  const after = args.after ? decodeAlertCursor(services.cursors, args.after) : null;
   const rows = await services.triage.rows.list(f, after, first + 1);
   const page = rows.slice(0, first);
   const nodes = await sourceRecords(services, page);
   const edges = page.flatMap((r) => {
     const node = nodes.get(r.alertId);
-    return node ? [{ cursor: encodeAlertCursor(r), node }] : [];
+    return node ? [{ cursor: encodeAlertCursor(services.cursors, r), node }] : [];
   });
   const last = page[page.length - 1];
   return {
@@ -124,7 +125,7 @@ export async function listAlerts(services: Services, args: { first?: number | nu
       hasPreviousPage: Boolean(args.after),
       startCursor: edges[0]?.cursor ?? null,
       // The last row read, even if its source record is gone: the next page starts after it.
-      endCursor: last ? encodeAlertCursor(last) : null,
+      endCursor: last ? encodeAlertCursor(services.cursors, last) : null,
     },
   };
 }

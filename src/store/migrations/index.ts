@@ -11,6 +11,7 @@ import { triage } from './007-triage.js';
 import { destinations } from './008-destinations.js';
 import { saasTenants } from './009-saas-tenants.js';
 import { alertTextSearch } from './010-alert-text-search.js';
+import { cursorKeys } from './011-cursor-keys.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '008-destinations': destinations,
   '009-saas-tenants': saasTenants,
   '010-alert-text-search': alertTextSearch,
+  '011-cursor-keys': cursorKeys,
 };
