@@ -114,6 +114,35 @@ describe('failed-authentication throttle', () => {
     expect(g.logs.text).not.toContain(KEY);
   });
 
+  it('bounds the guesses compared when they are sent all at once (HTTP connections, subscribe messages on one socket)', async () => {
+    const g = await start({});
+    const comparisons = countKeyComparisons();
+    const guesses = Array.from({ length: 40 }, (_, i) => `burst-guess-${String(i).padStart(4, '0')}`);
+    const answers = await Promise.all([...guesses, KEY].map((k) => gql(g, k)));
+    expect(comparisons.of([...guesses, KEY])).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a !== 'RATE_LIMITED').length).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(38);
+
+    // The same over one WebSocket authenticated by a known-good key: operations carrying keys of their own.
+    const h = await start({});
+    expect(await gql(h, COLLEAGUE)).toBe('OK');
+    const wsComparisons = countKeyComparisons();
+    const socket = new WebSocket(h.wsUrl, 'graphql-transport-ws');
+    const messages: any[] = [];
+    socket.on('message', (d) => messages.push(JSON.parse(String(d))));
+    await new Promise((r) => socket.on('open', r));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${COLLEAGUE}` } }));
+    for (let i = 0; i < 500 && !messages.some((m) => m.type === 'connection_ack'); i += 1) await new Promise((r) => setTimeout(r, 10));
+    const wsGuesses = Array.from({ length: 40 }, (_, i) => `ws-burst-guess-${String(i).padStart(4, '0')}`);
+    wsGuesses.forEach((k, i) => socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: QUERY, extensions: { headers: { authorization: `Bearer ${k}` } } } })));
+    for (let i = 0; i < 500 && messages.filter((m) => m.type === 'error').length < 40; i += 1) await new Promise((r) => setTimeout(r, 10));
+    socket.close();
+    const codes = messages.filter((m) => m.type === 'error').map((m) => m.payload[0].extensions.code);
+    expect(codes).toHaveLength(40);
+    expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(37);
+    expect(wsComparisons.of(wsGuesses)).toBeLessThanOrEqual(3);
+  });
+
   it('counts WebSocket and ingest failures toward the same address', async () => {
     const g = await start({});
     expect(await wsConnect(g, 'guess-ws-wrong-0001')).toBe(4403);
