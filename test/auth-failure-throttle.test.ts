@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { ApiKeys } from '../src/identity/api-keys.js';
+import { forgeToken, startOidcProvider, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { postGraphQL, startServedGateway, type ServedGateway } from './helpers/server.js';
 
@@ -53,11 +54,14 @@ function countKeyComparisons() {
 describe('failed-authentication throttle', () => {
   const gateways: ServedGateway[] = [];
   let redis: TestRedis | null = null;
+  let idp: TestOidcProvider | null = null;
   afterEach(async () => {
     vi.restoreAllMocks();
     await Promise.all(gateways.splice(0).map((g) => g.close()));
     await redis?.stop();
     redis = null;
+    await idp?.close();
+    idp = null;
   });
   const start = async (env: Record<string, string>) => {
     const g = await startServedGateway({ SECGRAPH_API_KEYS: KEYS, SECGRAPH_AUTH_FAILURES_PER_MINUTE: '3', SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL: '2', ...env });
@@ -110,6 +114,35 @@ describe('failed-authentication throttle', () => {
     expect(g.logs.text).not.toContain(KEY);
   });
 
+  it('bounds the guesses compared when they are sent all at once (HTTP connections, subscribe messages on one socket)', async () => {
+    const g = await start({});
+    const comparisons = countKeyComparisons();
+    const guesses = Array.from({ length: 40 }, (_, i) => `burst-guess-${String(i).padStart(4, '0')}`);
+    const answers = await Promise.all([...guesses, KEY].map((k) => gql(g, k)));
+    expect(comparisons.of([...guesses, KEY])).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a !== 'RATE_LIMITED').length).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(38);
+
+    // The same over one WebSocket authenticated by a known-good key: operations carrying keys of their own.
+    const h = await start({});
+    expect(await gql(h, COLLEAGUE)).toBe('OK');
+    const wsComparisons = countKeyComparisons();
+    const socket = new WebSocket(h.wsUrl, 'graphql-transport-ws');
+    const messages: any[] = [];
+    socket.on('message', (d) => messages.push(JSON.parse(String(d))));
+    await new Promise((r) => socket.on('open', r));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${COLLEAGUE}` } }));
+    for (let i = 0; i < 500 && !messages.some((m) => m.type === 'connection_ack'); i += 1) await new Promise((r) => setTimeout(r, 10));
+    const wsGuesses = Array.from({ length: 40 }, (_, i) => `ws-burst-guess-${String(i).padStart(4, '0')}`);
+    wsGuesses.forEach((k, i) => socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: QUERY, extensions: { headers: { authorization: `Bearer ${k}` } } } })));
+    for (let i = 0; i < 500 && messages.filter((m) => m.type === 'error').length < 40; i += 1) await new Promise((r) => setTimeout(r, 10));
+    socket.close();
+    const codes = messages.filter((m) => m.type === 'error').map((m) => m.payload[0].extensions.code);
+    expect(codes).toHaveLength(40);
+    expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(37);
+    expect(wsComparisons.of(wsGuesses)).toBeLessThanOrEqual(3);
+  });
+
   it('counts WebSocket and ingest failures toward the same address', async () => {
     const g = await start({});
     expect(await wsConnect(g, 'guess-ws-wrong-0001')).toBe(4403);
@@ -117,6 +150,23 @@ describe('failed-authentication throttle', () => {
     expect(await gql(g, 'guess-http-wrong-001')).toBe('UNAUTHENTICATED');
     expect(await gql(g, 'guess-http-wrong-002')).toBe('RATE_LIMITED');
     expect(await wsConnect(g, KEY)).toBe(4429);
+  });
+
+  it("serves an identity provider's valid token while the address is throttled, never comparing a token-shaped guess with the keys", async () => {
+    idp = await startOidcProvider({ users: [{ sub: 'alice', groups: ['soc'] }] });
+    const g = await start({ SECGRAPH_OIDC_ISSUER: idp.issuer, SECGRAPH_OIDC_AUDIENCE: idp.audience, SECGRAPH_OIDC_ROLE_SCOPES: 'soc=read' });
+    for (let i = 0; i < 3; i += 1) expect(await gql(g, `guess-${i}-wrong-0000`)).toBe('UNAUTHENTICATED');
+    expect(await gql(g, KEY)).toBe('RATE_LIMITED');
+    const comparisons = countKeyComparisons();
+    // A token nobody signed (the key id is the provider's): refused, and not compared with the API keys.
+    const forged = await forgeToken({ iss: idp.issuer, aud: idp.audience, sub: 'mallory', exp: Math.floor(Date.now() / 1000) + 300 }, { kid: idp.currentKid });
+    expect(await gql(g, forged)).toBe('RATE_LIMITED');
+    expect(await wsConnect(g, forged)).toBe(4429);
+    expect(comparisons.of([forged])).toBe(0);
+    // A token the provider signed: it cannot have been guessed, so it is served, on every transport.
+    const token = await idp.mint('alice');
+    expect(await gql(g, token)).toBe('OK');
+    expect(await wsConnect(g, token)).toBe('ack');
   });
 
   it('shares the throttle and the known-good keys between two gateways through Redis', async () => {

@@ -100,7 +100,8 @@ describe('configuration', () => {
 describe('security settings', () => {
   it('defaults: CORS off, introspection only on an open gateway, the documented limits', () => {
     const open = loadConfig({}).security;
-    expect(open).toMatchObject({ corsOrigins: [], introspection: true, wsAuthTimeoutMs: 10_000, wsMaxPayloadBytes: 1024 * 1024, rateLimitPerMinute: 600, rateLimitBurst: 600, requestDeadlineMs: 30_000 });
+    expect(open).toMatchObject({ corsOrigins: [], introspection: true, wsAuthTimeoutMs: 10_000, wsMaxPayloadBytes: 1024 * 1024, rateLimitPerMinute: 600, rateLimitBurst: 600, requestDeadlineMs: 30_000, authFailuresPerMinute: 30, authFailuresPerCredential: 5 });
+    expect(loadConfig({ SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL: '2' }).security.authFailuresPerCredential).toBe(2);
     // The bucket holds a minute's budget unless SECGRAPH_RATE_LIMIT_BURST says otherwise.
     expect(loadConfig({ SECGRAPH_RATE_LIMIT_PER_MINUTE: '120' }).security).toMatchObject({ rateLimitPerMinute: 120, rateLimitBurst: 120 });
     expect(loadConfig({ SECGRAPH_RATE_LIMIT_PER_MINUTE: '120', SECGRAPH_RATE_LIMIT_BURST: '1000' }).security.rateLimitBurst).toBe(1000);
@@ -121,6 +122,7 @@ describe('security settings', () => {
     fails({ SECGRAPH_CACHE_MAX_MB: '0' }, 'SECGRAPH_CACHE_MAX_MB');
     fails({ SECGRAPH_BREAKER_FAILURES: '0' }, 'SECGRAPH_BREAKER_FAILURES');
     fails({ SECGRAPH_RATE_LIMIT_BURST: '0' }, 'SECGRAPH_RATE_LIMIT_BURST');
+    fails({ SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL: '0' }, 'SECGRAPH_AUTH_FAILURES_PER_CREDENTIAL');
   });
 });
 

@@ -78,8 +78,10 @@ describe('graphql-sse single-connection mode', () => {
   it('refuses an operation without a key, and a cross-site simple POST', async () => {
     const client = createClient({ url: `${served.gateway.url}/graphql/stream`, singleConnection: true, retryAttempts: 0 });
     try {
-      const r = await client.iterate({ query: '{ gateway { version } }' }).next();
-      expect((r.value as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      // Refused at the reservation (401, before any operation is read: src/http/graphql-sse-handler.ts).
+      const error = await client.iterate({ query: '{ gateway { version } }' }).next().then(() => null, (e: unknown) => e as { response?: Response });
+      expect(error?.response?.status).toBe(401);
+      expect(error?.response?.headers.get('www-authenticate')).toBe('Bearer');
     } finally {
       client.dispose();
     }

@@ -13,7 +13,7 @@
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
-import { addressOfServerContext, refusalError, type AuthGate } from '../security/auth-gate.js';
+import { addressOfServerContext, refusalResponse, type AuthGate } from '../security/auth-gate.js';
 import type { TrustedDocuments } from '../trusted-documents/trusted-documents.js';
 import { persistedIdOf, withTrustedDocument } from '../trusted-documents/use-trusted-documents.js';
 import { publicResult } from './public-result.js';
@@ -76,12 +76,8 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, tru
           onNext: (_ctx, _req, result) => publicResult(result as ExecutionResult) as ExecutionResult,
           async onSubscribe(req, named) {
             const raw = req.raw as Request;
-            // Authenticated before the document is read (as on /graphql, use-authenticate-first.ts).
-            if (!gate.open) {
-              const admission = await gate.admit(raw.headers.get('authorization'), addressOfServerContext(serverContextOf.get(raw)));
-              if (!admission.principal) return asResult(refusalError(admission));
-              gate.remember(raw, admission);
-            }
+            // Every request was admitted before the handler saw it (onRequest below); yoga's context reads it back.
+            if (!gate.open && !gate.admittedAs(raw)) return asResult(new GraphQLError('An API key is required', { extensions: { code: 'UNAUTHENTICATED' } }));
             let params = named;
             try {
               const documentId = (named.extensions as { documentId?: unknown } | undefined)?.documentId;
@@ -112,6 +108,10 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, tru
       if (url.pathname !== endpoint || !handler) return;
       const serve = handler;
       return (async () => {
+        // Authenticated before anything else (as on /graphql, use-authenticate-first.ts): a keyless client can
+        // neither reserve a stream nor have an operation read.
+        const admission = gate.open ? null : await gate.admit(request.headers.get('authorization'), addressOfServerContext(serverContext));
+        if (admission && !admission.principal) return endResponse(refusalResponse(admission));
         let forHandler = request;
         if (request.method === 'POST') {
           const text = await boundedText(request, maxBodyBytes);
@@ -119,6 +119,7 @@ export function useGraphQLSseHandler(endpoint: string, maxBodyBytes: number, tru
           forHandler = new Request(request.url, { method: 'POST', headers: request.headers, body: keepDocumentId(text), signal: request.signal });
         }
         serverContextOf.set(forHandler, serverContext as object);
+        if (admission) gate.remember(forHandler, admission);
         endResponse(await serve(forHandler));
       })();
     },

@@ -11,7 +11,10 @@
 //   it is known good here (it authenticated from this address in the last 24 hours), so a colleague's key goes
 //   on working; any other key is refused unverified, a correct guess included, so a guesser learns nothing.
 //   An identity provider's token (a JWT) is still verified, against the provider's keys only: it cannot be
-//   guessed (its signature), and verifying one costs about what parsing the request did (see the README).
+//   guessed (its signature), and verifying one costs about what parsing the request did (see the README);
+// - credentials being verified right now count as failures until their outcome is recorded, so guesses sent
+//   all at once are bounded too (the counters are read, then written: without this, every guess in flight
+//   would be compared before the first failure was counted).
 import { LRUCache } from 'lru-cache';
 import type { AuthFailure, AuthResult } from '../auth.js';
 import { GatewayError } from '../errors.js';
@@ -39,6 +42,14 @@ export function refusalError(refusal: Refusal): GatewayError {
   return new GatewayError('UNAUTHENTICATED', refusal.message);
 }
 
+/** A refusal as a GraphQL-over-HTTP response of its own, for routes that answer before yoga's result processing. */
+export function refusalResponse(refusal: Refusal): Response {
+  const error = refusalError(refusal);
+  const http = error.extensions['http'] as { status: number; headers?: Record<string, string> };
+  const body = { errors: [{ message: error.message, extensions: { code: error.code, ...(isThrottled(refusal) ? { retryAfter: refusal.retryAfter } : {}) } }] };
+  return new Response(JSON.stringify(body), { status: http.status, headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers } });
+}
+
 /** The client address of a yoga server context (node:http's req), as every route reads it. */
 export const addressOfServerContext = (serverContext: unknown): string =>
   (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
@@ -48,6 +59,8 @@ export class AuthGate {
   private readonly logged = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
   /** What a request was admitted as, for yoga's context (a token is not verified twice). */
   private readonly admitted = new WeakMap<object, AuthResult>();
+  /** Credentials being verified now per address, not yet known good here: they count toward the limit (below). */
+  private readonly verifying = new Map<string, number>();
 
   constructor(
     readonly authenticator: Authenticator,
@@ -77,7 +90,25 @@ export class AuthGate {
     // Nothing presented: nothing to guess, nothing to count.
     if (credential === null) return authenticator.authenticate(undefined);
     const fingerprint = authenticator.fingerprint(credential);
-    const blocked = await limits.authBlocked(address);
+    // A credential this instance saw authenticate from here: nothing to guess, nothing to count.
+    if (limits.rememberedGood(address, fingerprint)) return this.verify(credential, fingerprint, address, 0);
+    // Any other counts as a possible failure from the moment it is read until its outcome is recorded, so
+    // guesses sent all at once (many connections, or many subscribe messages on one socket) cannot all be
+    // compared before the first failure is counted: at most SECGRAPH_AUTH_FAILURES_PER_MINUTE are, per instance.
+    const pending = this.verifying.get(address) ?? 0;
+    this.verifying.set(address, pending + 1);
+    try {
+      return await this.verify(credential, fingerprint, address, pending);
+    } finally {
+      const left = (this.verifying.get(address) ?? 1) - 1;
+      if (left > 0) this.verifying.set(address, left);
+      else this.verifying.delete(address);
+    }
+  }
+
+  private async verify(credential: string, fingerprint: string, address: string, pending: number): Promise<Admission> {
+    const { authenticator, limits } = this;
+    const blocked = await limits.authBlocked(address, pending);
     if (blocked !== null) return this.admitThrottled(credential, fingerprint, address, blocked);
     const auth = await authenticator.authenticate(credential);
     if (auth.principal) {

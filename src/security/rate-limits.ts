@@ -19,8 +19,12 @@ import { memoryTokenBucket, redisTokenBucket, type TokenBucket } from './token-b
 export interface RateLimits {
   /** Spends one operation of the key's budget; null when allowed, else the seconds until it refills. */
   takeOperation(principalId: string): Promise<number | null>;
-  /** Seconds an address must still wait after too many distinct failing credentials, or null. */
-  authBlocked(address: string): Promise<number | null>;
+  /**
+   * Seconds an address must still wait after too many distinct failing credentials, or null. `pending`: the
+   * credentials from it being verified now, which may all fail (counted as if they had: the limit is a bound on
+   * guesses compared, concurrent ones included; refused for a second when they alone reach it).
+   */
+  authBlocked(address: string, pending?: number): Promise<number | null>;
   /**
    * Counts a failed authentication of this credential (its fingerprint) from this address, and toward the
    * address when it is the credential's first failure there this minute. Returns the seconds this credential
@@ -31,6 +35,8 @@ export interface RateLimits {
   authSucceeded(address: string, credential: string): Promise<void>;
   /** Whether this credential authenticated from this address within KNOWN_GOOD_S. */
   knownGood(address: string, credential: string): Promise<boolean>;
+  /** Whether this instance saw this credential authenticate from this address within the last hour (no I/O). */
+  rememberedGood(address: string, credential: string): boolean;
   close(): Promise<void>;
 }
 
@@ -78,9 +84,11 @@ export function createRateLimits(security: SecurityConfig, redis: Redis | null):
       const waitMs = await operations.take(principalId);
       return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : null;
     },
-    async authBlocked(address) {
+    async authBlocked(address, pending = 0) {
       const res = await failures.get(address);
-      return res && res.consumedPoints >= security.authFailuresPerMinute ? secondsOf(res) : null;
+      const consumed = res?.consumedPoints ?? 0;
+      if (consumed >= security.authFailuresPerMinute) return secondsOf(res);
+      return consumed + pending >= security.authFailuresPerMinute ? 1 : null;
     },
     async authFailed(address, credential) {
       const res = await credentialFailures.penalty(pair(address, credential), 1);
@@ -93,6 +101,9 @@ export function createRateLimits(security: SecurityConfig, redis: Redis | null):
       if (written.has(key)) return;
       written.set(key, true);
       await knownGood.set(key, 1, KNOWN_GOOD_S);
+    },
+    rememberedGood(address, credential) {
+      return written.has(pair(address, credential));
     },
     async knownGood(address, credential) {
       const key = pair(address, credential);
