@@ -4,6 +4,7 @@ import { isLoopbackHost } from './net.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError, envValue, listItems, parseDurationVar, parseEnumVar, type Env } from './config-vars.js';
 import { parseManifest } from './trusted-documents/trusted-documents.js';
+import type { UpstreamTransport } from './connectors/transport.js';
 
 export const SCOPES = ['read', 'respond', 'ingest', 'audit'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -32,6 +33,8 @@ export interface OidcConfig {
   clockToleranceSec: number;
   /** SECGRAPH_OIDC_JWKS_COOLDOWN: an unknown key id refetches the key set at most this often, ms. */
   jwksCooldownMs: number;
+  /** SECGRAPH_OIDC_PROXY / _CA_FILE / _INSECURE and the system proxy: how discovery and the key set are fetched. */
+  transport: UpstreamTransport;
 }
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
@@ -112,9 +115,10 @@ function parseIssuer(env: Env, name: string): string | null {
   return raw;
 }
 
-export function parseOidc(env: Env): OidcConfig | null {
+/** `transportOf(prefix)` parses <prefix>_PROXY / _CA_FILE / _INSECURE as for every upstream (config.ts). */
+export function parseOidc(env: Env, transportOf: (prefix: string) => UpstreamTransport): OidcConfig | null {
   const issuer = parseIssuer(env, 'SECGRAPH_OIDC_ISSUER');
-  const dependents = ['SECGRAPH_OIDC_AUDIENCE', 'SECGRAPH_OIDC_ROLE_SCOPES', 'SECGRAPH_OIDC_CLIENT_ID', 'SECGRAPH_OIDC_ROLES_CLAIM'];
+  const dependents = ['SECGRAPH_OIDC_AUDIENCE', 'SECGRAPH_OIDC_ROLE_SCOPES', 'SECGRAPH_OIDC_CLIENT_ID', 'SECGRAPH_OIDC_ROLES_CLAIM', 'SECGRAPH_OIDC_PROXY', 'SECGRAPH_OIDC_CA_FILE', 'SECGRAPH_OIDC_INSECURE'];
   if (!issuer) {
     const stray = dependents.find((n) => envValue(env, n) !== undefined);
     if (stray) throw new ConfigError(stray, 'is set but SECGRAPH_OIDC_ISSUER is not');
@@ -140,6 +144,7 @@ export function parseOidc(env: Env): OidcConfig | null {
     consoleScopes: envValue(env, 'SECGRAPH_OIDC_SCOPES') ?? 'openid profile email offline_access',
     clockToleranceSec: Math.round(parseDurationVar(env, 'SECGRAPH_OIDC_CLOCK_TOLERANCE', 30_000, 0, 300_000) / 1000),
     jwksCooldownMs: parseDurationVar(env, 'SECGRAPH_OIDC_JWKS_COOLDOWN', 30_000, 0, 3_600_000),
+    transport: transportOf('SECGRAPH_OIDC'),
   };
 }
 

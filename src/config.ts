@@ -611,7 +611,8 @@ export function loadConfig(processEnv: Env = process.env): Config {
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
   const host = envValue(env, 'HOST') ?? '127.0.0.1';
   const apiKeys = parseApiKeys(envValue(env, 'SECGRAPH_API_KEYS'));
-  const oidc = parseOidc(env);
+  const warnings: ConfigWarning[] = [];
+  const oidc = parseOidc(env, (prefix) => parseTransport(env, prefix, warnings));
   // With OIDC configured and no keys the gateway is NOT open: callers need a token.
   const open = apiKeys.size === 0 && !oidc;
   if (open && !isLoopbackHost(host)) {
@@ -621,7 +622,6 @@ export function loadConfig(processEnv: Env = process.env): Config {
         'Set SECGRAPH_API_KEYS (key=read+respond,...), SECGRAPH_OIDC_ISSUER, or HOST=127.0.0.1.',
     );
   }
-  const warnings: ConfigWarning[] = [];
   const incidentFetch = parseIncidentFetch(env, warnings);
   return {
     warnings,

@@ -11,6 +11,7 @@
 // Refusals say why (expired, wrong audience, unknown key, bad signature) and never carry the token.
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { fetchThroughTransport } from '../connectors/fetch-through-transport.js';
 import type { AuthResult, Principal } from '../auth.js';
 import type { Clock } from '../clock.js';
 import type { OidcConfig } from '../config.js';
@@ -34,12 +35,16 @@ export class OidcVerifier {
   private discoveryFailedAt = -Infinity;
   /** Set while the provider's key set cannot be fetched (the last good one is in use). */
   private jwksOutage = false;
+  /** Discovery and the key set go through SECGRAPH_OIDC_PROXY / _CA_FILE (or the system proxy), as connectors do. */
+  private readonly fetch: typeof fetch;
 
   constructor(
     private readonly config: OidcConfig,
     private readonly logger: Logger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.fetch = fetchThroughTransport(config.transport);
+  }
 
   /** Discovers the provider now, so the first token does not wait for it; a failure only logs (retried per token). */
   warm(): void {
@@ -120,7 +125,7 @@ export class OidcVerifier {
     if (this.clock.now() - this.discoveryFailedAt < Math.max(this.config.jwksCooldownMs, 1000)) return Promise.reject(new Error('discovery failed recently'));
     this.discovering = (async () => {
       const issuer = new URL(this.config.issuer);
-      const options = { [oauth.allowInsecureRequests]: issuer.protocol === 'http:', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) };
+      const options = { [oauth.allowInsecureRequests]: issuer.protocol === 'http:', [oauth.customFetch]: this.fetch, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) };
       const server = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, options));
       if (!server.jwks_uri) throw new Error('the discovery document names no jwks_uri');
       this.keySet = createRemoteJWKSet(new URL(server.jwks_uri), {
@@ -148,7 +153,7 @@ export class OidcVerifier {
     let lastGood: string | null = null;
     return async (url, init) => {
       try {
-        const response = await fetch(url, init);
+        const response = await this.fetch(url, init);
         if (response.status === 200) {
           const body = await response.text();
           lastGood = body;
