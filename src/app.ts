@@ -28,6 +28,8 @@ import { createRateLimits, type RateLimits } from './security/rate-limits.js';
 import { useRequestGuards } from './security/use-request-guards.js';
 import { AuthGate } from './security/auth-gate.js';
 import { useAuthenticateFirst } from './security/use-authenticate-first.js';
+import { useCredentialExpiry } from './identity/credential-expiry.js';
+import { isSharedMember } from './subscriptions/shared-member.js';
 import { useTrustedDocuments } from './trusted-documents/use-trusted-documents.js';
 import { sharedSubscriptions, type SharedSubscriptions } from './subscriptions/shared-execution.js';
 import type { ServerContext } from './http/server-context.js';
@@ -121,6 +123,8 @@ export function createApp({ services, authenticator = services.authenticator, li
       shared.plugin,
       // Their SSE streams on /graphql get a lighter writer with one serialisation per event (src/http/shared-sse.ts).
       useSharedSse(shared),
+      // A subscription started with a token ends when the token does (graphql-ws closes its socket instead).
+      useCredentialExpiry(isSharedMember),
       // Equal SSE subscriptions join a live shared one without the envelop (src/http/sse-live-join.ts).
       useSseLiveJoin({ shared, limits: rateLimits, metrics: services.metrics, logger, gate }),
       useBrowserCsrfPrevention(isDistinctStreamRequest),

@@ -78,6 +78,8 @@ export interface Context {
   requestId: string;
   /** The client's IP address (null in-process), for throttling failed authentication. */
   clientAddress: string | null;
+  /** When the caller's token stops being accepted (epoch ms); null for keys. Subscriptions end then (src/identity/credential-expiry.ts). */
+  credentialExpiresAt: number | null;
 }
 
 export function createContext(services: Services, auth: AuthResult, requestId: string, clientAddress: string | null = null): Context {
@@ -88,6 +90,7 @@ export function createContext(services: Services, auth: AuthResult, requestId: s
     authMessage: auth.principal ? null : auth.message,
     requestId,
     clientAddress,
+    credentialExpiresAt: (auth.principal && auth.expiresAt) || null,
     logger: lazyChild(services.logger, { requestId, principal: auth.principal?.id ?? null }),
   };
 }

@@ -185,3 +185,84 @@ describe('a WebSocket whose token expires', () => {
     }
   });
 });
+
+describe('an SSE stream whose token expires', () => {
+  /** Reads an SSE response to its end: the `next` results, and whether a `complete` event came. */
+  function readToEnd(res: Response): { results: any[]; ended: Promise<{ completed: boolean }>; stop(): Promise<void> } {
+    const results: any[] = [];
+    const ended = (async () => {
+      const decoder = new TextDecoder();
+      let text = '';
+      let completed = false;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, cut);
+          text = text.slice(cut + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (/^event: next$/m.test(block) && data) results.push(JSON.parse(data));
+          if (/^event: complete$/m.test(block)) completed = true;
+        }
+      }
+      return { completed };
+    })();
+    const stop = async () => {
+      aborts.get(res)?.abort();
+      await ended.catch(() => {});
+    };
+    return { results, ended, stop };
+  }
+  const aborts = new WeakMap<Response, AbortController>();
+  const subscribe = async (query: string, authorization: string) => {
+    const abort = new AbortController();
+    const res = await fetch(`${served.gateway.url}/graphql`, {
+      signal: abort.signal,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization },
+      body: JSON.stringify({ query }),
+    });
+    aborts.set(res, abort);
+    return res;
+  };
+  const ALERT_UPDATES = 'subscription { alertUpdates { id alertId } }';
+
+  it('ends with UNAUTHENTICATED after what was delivered: shared, joined live and unshared alike; a longer token streams on', async () => {
+    const short = `Bearer ${await token(4)}`;
+    // The first subscriber starts the shared execution through the envelop; the second joins it live (no envelop).
+    const started = readToEnd(await subscribe(EVENTS, short));
+    await closeUntil([3, 5, 9, 10], () => started.results.length > 0);
+    const joined = readToEnd(await subscribe(EVENTS, short));
+    const longer = readToEnd(await subscribe(EVENTS, `Bearer ${await token(600)}`));
+    const unshared = readToEnd(await subscribe(ALERT_UPDATES, short));
+
+    const outcomes = await Promise.all([started.ended, joined.ended, unshared.ended]);
+    expect(outcomes).toEqual([{ completed: true }, { completed: true }, { completed: true }]);
+    for (const stream of [started, joined, unshared]) {
+      const last = stream.results.at(-1);
+      expect(last.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/expired/), extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+      expect(stream.results.slice(0, -1).every((r) => !r.errors)).toBe(true);
+    }
+    expect(started.results[0].data.incidentEvents.kind).toBe('CLOSED');
+
+    // The stream started with a token that is still good goes on receiving.
+    const before = longer.results.length;
+    await closeUntil([4, 6, 7, 8], () => longer.results.length > before);
+    expect(longer.results.length).toBeGreaterThan(before);
+    expect(longer.results.every((r) => !r.errors)).toBe(true);
+    await longer.stop();
+  });
+
+  it('graphql-sse on /graphql/stream, both modes: the subscription gets the UNAUTHENTICATED result and completes', async () => {
+    for (const singleConnection of [true, false]) {
+      const client = createSseClient({ url: `${served.gateway.url}/graphql/stream`, singleConnection, headers: { authorization: `Bearer ${await token(3)}` }, retryAttempts: 0 });
+      try {
+        const results: any[] = [];
+        for await (const r of client.iterate({ query: ALERT_UPDATES })) results.push(r);
+        expect(results.at(-1).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      } finally {
+        client.dispose();
+      }
+    }
+  });
+});

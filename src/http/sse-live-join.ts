@@ -20,10 +20,10 @@ export function useSseLiveJoin(deps: LiveJoinDeps & { gate: AuthGate }): Plugin 
       const { req, res } = context as { req?: IncomingMessage; res?: unknown };
       if (!(res instanceof ServerResponse)) return;
       // What the request was admitted as before it was parsed (use-authenticate-first.ts), as the envelop's context reads it.
-      const { principal } = deps.gate.admittedAs(request) ?? (await deps.gate.authenticator.authenticate(request.headers.get('authorization') ?? undefined));
-      if (!principal) return;
-      const joining = { principal, clientAddress: req?.socket.remoteAddress ?? 'unknown', operationName: params.operationName, query: params.query, variables: params.variables };
-      const joined = await joinLiveSubscription(deps, { ...joining, sink: null, request });
+      const auth = deps.gate.admittedAs(request) ?? (await deps.gate.authenticator.authenticate(request.headers.get('authorization') ?? undefined));
+      if (!auth.principal) return;
+      const joining = { principal: auth.principal, clientAddress: req?.socket.remoteAddress ?? 'unknown', operationName: params.operationName, query: params.query, variables: params.variables };
+      const joined = await joinLiveSubscription(deps, { ...joining, sink: null, request, expiresAt: auth.expiresAt });
       if (joined) {
         setResult(joined.result);
         // whatwg-node reads the body with a 'data' listener it never removes; on a stream that stays open

@@ -31,6 +31,8 @@ export interface LiveJoinRequest {
   sink: DirectSink | null;
   /** The HTTP request (SSE): the shared-SSE writer finds the member by it. */
   request?: object;
+  /** When the joiner's token expires (epoch ms); absent for keys. */
+  expiresAt?: number;
 }
 
 /** What the transport answers with: the member to stream, or the refusal as a single result. */
@@ -60,6 +62,7 @@ export async function joinLiveSubscription({ shared, limits, metrics, logger }: 
     request: r.request,
     onDrop: (reason, field) => logger.warn({ principal: principalId, reason, shared: true }, `${field} subscription ended`),
     onLeave: ended,
+    expiresAt: r.expiresAt,
   });
   if (!member) {
     // It ended while the rate limit was read: the envelop starts a new one (and counts the operation again).

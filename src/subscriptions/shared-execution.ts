@@ -195,6 +195,8 @@ export interface LiveJoin {
   onLeave?: () => void;
   /** The HTTP request it came in (SSE): memberFor finds the member by it. */
   request?: object;
+  /** When the joiner's token expires (epoch ms), if it has one: the member ends then. */
+  expiresAt?: number | null;
 }
 
 export interface SharedSubscriptions {
@@ -238,7 +240,7 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
         const sink = (ctx as { [DIRECT_SINK]?: DirectSink } | undefined)?.[DIRECT_SINK] ?? null;
         const requestKeyOfCtx = (ctx as { [REQUEST_KEY]?: string } | undefined)?.[REQUEST_KEY];
         const join = (execution: SharedExecution) => {
-          const m = new SharedMemberStream(execution, { capacity, onDrop, sink });
+          const m = new SharedMemberStream(execution, { capacity, onDrop, sink, expiresAt: ctx?.credentialExpiresAt });
           const request = (ctx as { request?: object } | undefined)?.request;
           if (request) byRequest.set(request, m);
           if (requestKeyOfCtx) execution.alias(requestKeyOfCtx);
@@ -266,11 +268,11 @@ export function sharedSubscriptions(capacity: number, liveFields: readonly strin
   return {
     plugin,
     liveDocument: (requestKey) => byRequestKey.get(requestKey)?.document ?? null,
-    joinLive(requestKey, { sink, onDrop, onLeave, request }) {
+    joinLive(requestKey, { sink, onDrop, onLeave, request, expiresAt }) {
       const execution = byRequestKey.get(requestKey);
       if (!execution) return null;
       const drop = () => onDrop(overflowError(capacity).message, execution.field);
-      const m = new SharedMemberStream(execution, { capacity, onDrop: drop, sink, bare: true, onLeave });
+      const m = new SharedMemberStream(execution, { capacity, onDrop: drop, sink, bare: true, onLeave, expiresAt });
       if (request) byRequest.set(request, m);
       return m;
     },

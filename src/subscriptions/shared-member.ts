@@ -8,7 +8,8 @@
 // transport's usual pipeline, so order is kept. A sink refuses (returns false) when its peer is behind; the
 // result is then queued, and a member `capacity` results behind is dropped with a final
 // SUBSCRIPTION_OVERFLOW error (the policy of bounded-subscription.ts); the execution and the others go on.
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import { atExpiry, credentialExpiredError } from '../identity/credential-expiry.js';
 import { overflowError } from './bounded-subscription.js';
 
 type Result = ExecutionResult;
@@ -55,6 +56,8 @@ export interface MemberOptions {
   bare?: boolean;
   /** Called once when the member leaves or the execution ends it. */
   onLeave?: () => void;
+  /** When the member's token expires (epoch ms): it ends then, with an UNAUTHENTICATED error last (src/identity/credential-expiry.ts). */
+  expiresAt?: number | null;
 }
 
 /** One member's write; a sink that throws is treated as one that refused, never as the fan-out's failure. */
@@ -67,6 +70,9 @@ function written(sink: DirectSink, event: SharedEvent): boolean {
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** A shared member's stream (it ends itself at its token's expiry; transports find it by identity). */
+export const isSharedMember = (v: unknown): v is SharedMemberStream => v instanceof SharedMemberStream;
 
 export class SharedMemberStream implements Member, SharedMember {
   private queue: Result[] | null = null;
@@ -81,10 +87,11 @@ export class SharedMemberStream implements Member, SharedMember {
   private done = false;
   private failure: unknown = undefined;
   private wake: (() => void) | null = null;
+  private cancelExpiry: (() => void) | null = null;
 
   constructor(
     private readonly host: MemberHost,
-    { capacity, onDrop, sink, bare = false, onLeave }: MemberOptions,
+    { capacity, onDrop, sink, bare = false, onLeave, expiresAt }: MemberOptions,
   ) {
     this.capacity = capacity;
     this.onDrop = onDrop;
@@ -93,6 +100,7 @@ export class SharedMemberStream implements Member, SharedMember {
     this.onLeave = onLeave;
     host.members.add(this);
     if (bare) host.bareMembers += 1;
+    if (expiresAt) this.cancelExpiry = atExpiry(expiresAt, () => this.finalResult(credentialExpiredError()));
   }
 
   push(result: Result, event: SharedEvent | null, masked: () => Result): void {
@@ -102,12 +110,21 @@ export class SharedMemberStream implements Member, SharedMember {
     const queue = (this.queue ??= []);
     if (queued >= this.capacity) {
       // Same outcome as an unshared subscriber overflowing: what was queued, then the error, then the end.
-      queue.push({ errors: [overflowError(this.capacity)] });
       this.onDrop();
-      this.done = true;
-      this.host.leave(this);
-      this.leave();
-    } else queue.push(this.bare && !event ? masked() : result);
+      this.finalResult(overflowError(this.capacity));
+      return;
+    }
+    queue.push(this.bare && !event ? masked() : result);
+    this.notify();
+  }
+
+  /** Ends the member after what it has queued, with `error` as its last result (overflow, an expired token). */
+  private finalResult(error: Error): void {
+    if (this.done) return;
+    (this.queue ??= []).push({ errors: [error as GraphQLError] });
+    this.done = true;
+    this.host.leave(this);
+    this.leave();
     this.notify();
   }
 
@@ -156,6 +173,7 @@ export class SharedMemberStream implements Member, SharedMember {
   private leave(): void {
     if (this.left) return;
     this.left = true;
+    this.cancelExpiry?.();
     if (this.bare) this.host.bareMembers -= 1;
     const onLeave = this.onLeave;
     this.onLeave = undefined;
