@@ -3,7 +3,8 @@
 import type { AuditLog } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
 import { StoreAuditLog } from './audit/store-audit-log.js';
-import { createAuthenticator } from './identity/authenticator.js';
+import { createAuthenticator, FINGERPRINT_KEY_SECRET } from './identity/authenticator.js';
+import { DeploymentSecrets } from './store/deployment-secrets.js';
 import { loadTrustedDocuments } from './trusted-documents/load.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config, SaasInstanceConfig } from './config.js';
@@ -208,8 +209,10 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   if (config.destinations.list.length) logger.info({ destinations: config.destinations.list.map((d) => `${d.name} (${d.type})`) }, 'alert destinations configured');
 
 
-  // Keys and the identity provider's tokens; the provider is discovered now, not at the first token.
-  const authenticator = await createAuthenticator(config, logger, clock);
+  // Keys and the identity provider's tokens; the provider is discovered now, not at the first token. The
+  // failed-authentication throttle's fingerprint key is the deployment's, generated once in the shared database.
+  const fingerprintKey = config.apiKeys.size || config.oidc ? (await new DeploymentSecrets(database.db).getOrCreate(FINGERPRINT_KEY_SECRET, 32)).secret : undefined;
+  const authenticator = await createAuthenticator(config, logger, clock, fingerprintKey);
   authenticator.warm();
   // The console's documents and SECGRAPH_TRUSTED_DOCUMENTS; rooms add theirs (the MCP tools) with register().
   const trustedDocuments = loadTrustedDocuments(config, logger);

@@ -6,6 +6,9 @@
 //   is refused too, and no more guesses than the limit ever reach the key comparison;
 // - a key that authenticated from the address before the attack (known good) keeps working during it;
 // - with Redis, two gateways share all of it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
@@ -171,8 +174,10 @@ describe('failed-authentication throttle', () => {
 
   it('shares the throttle and the known-good keys between two gateways through Redis', async () => {
     redis = await startRedis();
-    const a = await start({ REDIS_URL: redis.url });
-    const b = await start({ REDIS_URL: redis.url });
+    // One deployment: one database (where the fingerprint key is generated once) and one Redis.
+    const shared = { REDIS_URL: redis.url, SECGRAPH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'secgraph-throttle-')) };
+    const a = await start(shared);
+    const b = await start(shared);
     expect(await gql(a, COLLEAGUE)).toBe('OK');
     // One wrong key repeated across both: throttled after two tries in all.
     expect([await gql(a, WRONG), await gql(b, WRONG), await gql(a, WRONG), await gql(b, WRONG)]).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'RATE_LIMITED', 'RATE_LIMITED']);

@@ -20,11 +20,6 @@ export class ApiKeys {
     return this.keys.length;
   }
 
-  /** Secret material every instance with the same keys derives the same value from (the keys' hashes, sorted). */
-  get material(): Buffer {
-    return Buffer.concat(this.keys.map((k) => k.hash).sort(Buffer.compare));
-  }
-
   /** The principal of this key, or null. */
   find(key: string): Principal | null {
     const hash = digest(key);

@@ -2,13 +2,16 @@
 // `Authorization` (or connectionParams.authorization) is an API key or an identity provider's token. Keys are
 // answered synchronously (the hot path stays promise-free); tokens are verified asynchronously.
 // No keys and no identity provider: the gateway is open (loopback only, config.ts) and everyone has every scope.
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { AuthFailure, AuthResult, Principal } from '../auth.js';
 import type { Clock } from '../clock.js';
 import { SCOPES, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { ApiKeys } from './api-keys.js';
 import type { OidcVerifier } from './oidc-verifier.js';
+
+/** The row of the credential fingerprint key in deployment_secrets (src/store/deployment-secrets.ts). */
+export const FINGERPRINT_KEY_SECRET = 'credential-fingerprint-key';
 
 export const OPEN_PRINCIPAL: Principal = { kind: 'OPEN', id: 'open', name: null, email: null, scopes: new Set(SCOPES) };
 
@@ -18,18 +21,16 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export class Authenticator {
   private readonly missing: AuthFailure;
   private readonly invalidKey: AuthFailure;
-  /**
-   * Keys the credential fingerprints: derived from the API keys, so every instance configured with the same
-   * keys agrees (the throttle's counters are shared through Redis) and nobody without them can test a guess
-   * against a stored fingerprint. Without keys (identity provider only) there is nothing to guess.
-   */
+  /** Keys the credential fingerprints (see fingerprint()). */
   private readonly fingerprintKey: Buffer;
 
   constructor(
     private readonly keys: ApiKeys,
     private readonly oidc: OidcVerifier | null = null,
+    /** The deployment's random secret (services.ts keeps it in the shared database); one of this process's own without it. */
+    fingerprintKey: Buffer = randomBytes(32),
   ) {
-    this.fingerprintKey = createHash('sha256').update('secgraph credential fingerprint\0').update(keys.material).digest();
+    this.fingerprintKey = fingerprintKey;
     this.missing = {
       principal: null,
       reason: 'missing',
@@ -80,7 +81,9 @@ export class Authenticator {
 
   /**
    * A keyed hash of a credential (HMAC-SHA256, 128 bits), never the credential itself: what the
-   * failed-authentication throttle counts and remembers, in memory or in Redis.
+   * failed-authentication throttle counts and remembers, in memory or in Redis. The key is a random secret of
+   * the deployment, the same on every instance (so their counters agree) and unrelated to the API keys: a
+   * stored fingerprint of a valid key cannot be tested against guesses by anyone without that secret.
    */
   fingerprint(credential: string): string {
     return createHmac('sha256', this.fingerprintKey).update(credential).digest('base64url').slice(0, 22);
@@ -93,7 +96,7 @@ export class Authenticator {
 }
 
 /** The verifier (jose, oauth4webapi) is imported only when an identity provider is configured: nothing to load at start otherwise. */
-export async function createAuthenticator(config: Pick<Config, 'apiKeys' | 'oidc'>, logger: Logger, clock: Clock): Promise<Authenticator> {
+export async function createAuthenticator(config: Pick<Config, 'apiKeys' | 'oidc'>, logger: Logger, clock: Clock, fingerprintKey?: Buffer): Promise<Authenticator> {
   const oidc = config.oidc ? new (await import('./oidc-verifier.js')).OidcVerifier(config.oidc, logger.child({ component: 'oidc' }), clock) : null;
-  return new Authenticator(new ApiKeys(config.apiKeys), oidc);
+  return new Authenticator(new ApiKeys(config.apiKeys), oidc, fingerprintKey);
 }
