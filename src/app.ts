@@ -96,7 +96,14 @@ export function createApp({ services, authenticator = services.authenticator, li
       // Over WebSocket there is no per-operation request: the server passes the operation's key as connectionParams.
       const authorization = request ? request.headers.get('authorization') : connectionParams?.['authorization'];
       const requestId = request ? requestIdOf(request) : requestIdFrom(null);
-      const make = (auth: AuthResult) => createContext(services, auth, requestId, req?.socket?.remoteAddress ?? null);
+      const make = (auth: AuthResult) => {
+        const ctx = createContext(services, auth, requestId, req?.socket?.remoteAddress ?? null);
+        // graphql-ws closes the whole socket at the token's expiry (4401, src/http/websocket.ts); its operations
+        // must not end first on their own (src/identity/credential-expiry.ts), or the client sees a completed
+        // subscription instead of the close that tells it to renew.
+        if (!request) ctx.credentialExpiresAt = null;
+        return ctx;
+      };
       // HTTP requests were admitted before parsing (useAuthenticateFirst); over WebSocket the server admitted the
       // operation's key. A key is answered at once; a token is verified asynchronously (yoga awaits a context promise).
       const auth = gate.admittedAs(request) ?? authenticator.authenticate(authorization ?? undefined);
