@@ -47,13 +47,14 @@ async function closeUntil(ids: number[], received: () => boolean): Promise<void>
   }
 }
 
-/** Reads an SSE response's `next` events. */
-function readSse(res: Response): { results: any[]; stop(): Promise<void> } {
+/** Reads an SSE response's `next` events; `ended` resolves when the server ends the stream (or stop() cancels it). */
+function readSse(res: Response): { results: any[]; ended: Promise<{ completed: boolean }>; stop(): Promise<void> } {
   const reader = res.body!.getReader();
   const results: any[] = [];
-  const reading = (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let text = '';
+    let completed = false;
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
       if (done) break;
@@ -64,17 +65,19 @@ function readSse(res: Response): { results: any[]; stop(): Promise<void> } {
         text = text.slice(cut + 2);
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (/^event: next$/m.test(block) && data) results.push(JSON.parse(data));
+        if (/^event: complete$/m.test(block)) completed = true;
       }
     }
+    return { completed };
   })();
-  return { results, stop: async () => void (await reader.cancel().catch(() => {}), await reading) };
+  return { results, ended, stop: async () => void (await reader.cancel().catch(() => {}), await ended) };
 }
 
-const sseSubscribe = (authorization: string) =>
+const sseSubscribe = (authorization: string, query = EVENTS) =>
   fetch(`${served.gateway.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization },
-    body: JSON.stringify({ query: EVENTS }),
+    body: JSON.stringify({ query }),
   });
 
 describe('a token on every transport', () => {
@@ -187,54 +190,16 @@ describe('a WebSocket whose token expires', () => {
 });
 
 describe('an SSE stream whose token expires', () => {
-  /** Reads an SSE response to its end: the `next` results, and whether a `complete` event came. */
-  function readToEnd(res: Response): { results: any[]; ended: Promise<{ completed: boolean }>; stop(): Promise<void> } {
-    const results: any[] = [];
-    const ended = (async () => {
-      const decoder = new TextDecoder();
-      let text = '';
-      let completed = false;
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        text += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, cut);
-          text = text.slice(cut + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: next$/m.test(block) && data) results.push(JSON.parse(data));
-          if (/^event: complete$/m.test(block)) completed = true;
-        }
-      }
-      return { completed };
-    })();
-    const stop = async () => {
-      aborts.get(res)?.abort();
-      await ended.catch(() => {});
-    };
-    return { results, ended, stop };
-  }
-  const aborts = new WeakMap<Response, AbortController>();
-  const subscribe = async (query: string, authorization: string) => {
-    const abort = new AbortController();
-    const res = await fetch(`${served.gateway.url}/graphql`, {
-      signal: abort.signal,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization },
-      body: JSON.stringify({ query }),
-    });
-    aborts.set(res, abort);
-    return res;
-  };
   const ALERT_UPDATES = 'subscription { alertUpdates { id alertId } }';
 
   it('ends with UNAUTHENTICATED after what was delivered: shared, joined live and unshared alike; a longer token streams on', async () => {
     const short = `Bearer ${await token(4)}`;
     // The first subscriber starts the shared execution through the envelop; the second joins it live (no envelop).
-    const started = readToEnd(await subscribe(EVENTS, short));
+    const started = readSse(await sseSubscribe(short));
     await closeUntil([3, 5, 9, 10], () => started.results.length > 0);
-    const joined = readToEnd(await subscribe(EVENTS, short));
-    const longer = readToEnd(await subscribe(EVENTS, `Bearer ${await token(600)}`));
-    const unshared = readToEnd(await subscribe(ALERT_UPDATES, short));
+    const joined = readSse(await sseSubscribe(short));
+    const longer = readSse(await sseSubscribe(`Bearer ${await token(600)}`));
+    const unshared = readSse(await sseSubscribe(short, ALERT_UPDATES));
 
     const outcomes = await Promise.all([started.ended, joined.ended, unshared.ended]);
     expect(outcomes).toEqual([{ completed: true }, { completed: true }, { completed: true }]);
