@@ -55,7 +55,8 @@ async function round(server: Child, body: string): Promise<Round> {
 }
 
 export async function run(): Promise<void> {
-  const env = { NODE_ENV: process.env['NODE_ENV'] ?? 'production' };
+  // One cursor key for both: the gateway's answers must equal the anchor's, cursors included.
+  const env = { NODE_ENV: process.env['NODE_ENV'] ?? 'production', SECGRAPH_CURSOR_KEY: 'reads-bench-cursor-key-0123456789abcdef' };
   const servers: Array<[string, Child]> = [
     ['bare graphql-yoga', await startChild('bench/servers/bare-yoga.ts', env)],
     ['gateway', await startChild('bench/servers/read-gateway.ts', env)],

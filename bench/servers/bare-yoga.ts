@@ -23,10 +23,10 @@ const incidents = incidents50().map((i) => ({
   createdAt: i.createdAt?.toISOString() ?? null,
   updatedAt: i.updatedAt?.toISOString() ?? null,
 }));
-// The gateway's cursors for the same page, signed as the gateway signs them (with another key): both answers
-// are the same length, byte for byte but the cursors' tags.
+// The gateway's cursors for the same page, signed as the gateway signs them, with the key reads.bench.ts gives
+// both servers (SECGRAPH_CURSOR_KEY): the answers are equal byte for byte, which the bench checks first.
 const path = deltaPath(toDeltaQuery({}, 50));
-const signer = new CursorSigner([deriveCursorKey('the bare anchor signs its cursors with a key of its own')]);
+const signer = new CursorSigner([deriveCursorKey(process.env['SECGRAPH_CURSOR_KEY'] ?? 'the bare anchor signs its cursors with a key of its own')]);
 const edges = incidents.map((node, i) => ({ node, cursor: encodeCursor(signer, `incidents:${deltaPath(toDeltaQuery({}, 0))}`, { path, skip: i + 1, tenant: DEFAULT_SAAS_INSTANCE }) }));
 // A full page: the gateway cannot know there is no next one without asking, so it says there may be.
 const connection = { edges, pageInfo: { hasNextPage: true, endCursor: edges[edges.length - 1]!.cursor } };
