@@ -9,6 +9,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Context } from '../src/context.js';
 import { auditLogPage, type AuditFilterArgs } from '../src/resolvers/audit.js';
+import { deriveCursorKey } from '../src/security/cursor-keys.js';
+import { CursorSigner } from '../src/security/cursor-signer.js';
 import { AuditEntries, AUDIT_STREAM } from '../src/store/audit-entries.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import type { AuditEntriesTable } from '../src/store/tables.js';
@@ -70,7 +72,9 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function measure(engine: string, database: Database): Promise<void> {
-  const ctx = { services: { auditTrail: new AuditEntries(database.db) } } as unknown as Context;
+  // auditLog's resolver signs and checks its cursors as the gateway does (src/security/cursor-signer.ts).
+  const cursors = new CursorSigner([deriveCursorKey('audit-log bench cursor key, not a secret')]);
+  const ctx = { services: { auditTrail: new AuditEntries(database.db), cursors } } as unknown as Context;
   const mid = new Date(START + (COUNT / 2) * STEP);
   const cases: Array<[string, AuditFilterArgs, boolean]> = [
     ['no filter', {}, false],

@@ -190,7 +190,8 @@ export async function startServices(config: Config, logger: Logger, clock: Clock
   // Alerts the sources stored before the queue existed (or while an older version ran) join it now.
   // In the background, a page at a time: a large store must not hold up listening.
   let backfillStopped = false;
-  const backfill = backfillAlerts(database, triage, saml.service.spec.threshold, () => backfillStopped).then(
+  const backfillTenants = saasSandbox ? [] : saasTenants.map((t) => t.name);
+  const backfill = backfillAlerts(database, triage, saml.service.spec.threshold, backfillTenants, () => backfillStopped).then(
     (added) => void (added && logger.info({ alerts: added }, 'alerts stored before the triage queue were added to it')),
     (e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'adding stored alerts to the triage queue failed; the next start tries again'),
   );
