@@ -22,6 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayYoga } from '../app.js';
 import type { Principal } from '../auth.js';
 import { OPEN_PRINCIPAL, type Authenticator } from '../identity/authenticator.js';
+import { atExpiry } from '../identity/credential-expiry.js';
 import type { SecurityConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -51,8 +52,8 @@ interface SocketState {
   /** The raw Authorization value that authenticated the socket: operations without their own use it. */
   authorization: string | undefined;
   timer: NodeJS.Timeout | null;
-  /** Closes the socket when the token that authenticated it expires. */
-  expiry: NodeJS.Timeout | null;
+  /** Cancels the close at the expiry of the token that authenticated the socket. */
+  expiry: (() => void) | null;
 }
 
 export interface WebSocketDeps {
@@ -137,9 +138,6 @@ const closeReason = (s: string) => (Buffer.byteLength(s) <= 123 ? s : `${Buffer.
 const refusalError = (refusal: Refusal) =>
   new GraphQLError(refusal.message, { extensions: isThrottled(refusal) ? { code: 'RATE_LIMITED', retryAfter: refusal.retryAfter } : { code: 'UNAUTHENTICATED' } });
 
-/** setTimeout's longest delay (about 24.8 days); a token living longer is checked again then. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export function startWebSocketGateway({ server, yoga, shared, metrics, authenticator, trustedDocuments, limits, gate: given, security, logger }: WebSocketDeps): WebSocketGateway {
   const log = logger.child({ transport: 'graphql-ws' });
   // The same authentication and failure throttle as every other route (src/security/auth-gate.ts).
@@ -182,16 +180,10 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
       return false;
     }
     if (expiresAt !== undefined) {
-      const expire = () => {
-        const left = expiresAt - Date.now();
-        if (left > 0) {
-          state.expiry = setTimeout(expire, Math.min(left, MAX_TIMER_MS));
-          return;
-        }
+      state.expiry = atExpiry(expiresAt, () => {
         log.info({ principal: principal.id }, 'WebSocket closed: its token expired');
         socket.close(WS_CLOSE.unauthorized, 'Unauthorized: the token has expired');
-      };
-      state.expiry = setTimeout(expire, Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
+      });
     }
     if (state.timer) clearTimeout(state.timer);
     state.timer = null;
@@ -231,7 +223,7 @@ export function startWebSocketGateway({ server, yoga, shared, metrics, authentic
     }
     socket.once('close', () => {
       if (state.timer) clearTimeout(state.timer);
-      if (state.expiry) clearTimeout(state.expiry);
+      state.expiry?.();
       if (!open) {
         if (state.principal) bump(socketsByKey, state.principal.id, -1);
         else bump(unauthenticatedByAddress, state.address, -1);
